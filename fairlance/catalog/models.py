@@ -1,0 +1,177 @@
+"""The catalog: projects a freelancer sells, with their tiers, add-ons and questions.
+
+Rows here are the *current* offer. A contract copies what it bought (a snapshot), so
+editing a project never changes the terms of contracts already sold.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Category(models.Model):
+    slug = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseMode(models.TextChoices):
+    INSTANT = "instant", "Instant buy"
+    REQUEST = "request", "Request to buy"
+
+
+class ProjectStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PENDING_REVIEW = "pending_review", "Waiting for review"
+    PUBLISHED = "published", "Published"
+    PAUSED = "paused", "Paused"
+    ARCHIVED = "archived", "Archived"
+
+
+class Project(models.Model):
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="projects"
+    )
+    title = models.CharField(max_length=120)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="projects")
+    # Markdown as written by the freelancer; ``description_html`` is the sanitised render.
+    description = models.TextField(max_length=20_000)
+    description_html = models.TextField(blank=True, editable=False)
+    tags = models.JSONField(default=list, blank=True)
+    purchase_mode = models.CharField(
+        max_length=10, choices=PurchaseMode.choices, default=PurchaseMode.INSTANT
+    )
+    # Delivery days count calendar days unless the freelancer works in working days.
+    delivery_in_working_days = models.BooleanField(default=False)
+    capacity = models.PositiveIntegerField(default=20)
+    # Contracts currently running on this project. Purchases take a slot with a
+    # conditional UPDATE (active_contracts < capacity) so capacity holds under races.
+    active_contracts = models.PositiveIntegerField(default=0)
+    status = models.CharField(
+        max_length=20, choices=ProjectStatus.choices, default=ProjectStatus.DRAFT, db_index=True
+    )
+    review_note = models.CharField(max_length=500, blank=True)
+
+    # Denormalised for browsing: kept by catalog.services whenever tiers change.
+    from_price_minor = models.PositiveIntegerField(default=0)
+    min_delivery_days = models.PositiveSmallIntegerField(default=0)
+    # Ratings arrive with the trust layer; stored as hundredths (485 = 4.85 stars).
+    rating_x100 = models.PositiveSmallIntegerField(default=0)
+    rating_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "published_at"]),
+            models.Index(fields=["status", "from_price_minor"]),
+            models.Index(fields=["freelancer", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def capacity_full(self) -> bool:
+        return self.active_contracts >= self.capacity
+
+
+class Tier(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="tiers")
+    position = models.PositiveSmallIntegerField(default=0)
+    name = models.CharField(max_length=40)
+    description = models.CharField(max_length=300, blank=True)
+    price_minor = models.PositiveIntegerField()
+    delivery_days = models.PositiveSmallIntegerField()
+    revisions = models.PositiveSmallIntegerField(default=1)
+    deliverables = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id}/{self.name}"
+
+
+class AddOn(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="addons")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=120)
+    price_minor = models.PositiveIntegerField()
+    extra_delivery_days = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class QuestionKind(models.TextChoices):
+    TEXT = "text", "Free text"
+    SINGLE = "single", "Single choice"
+    MULTIPLE = "multiple", "Multiple choice"
+    FILE = "file", "File"
+
+
+class RequirementQuestion(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveSmallIntegerField(default=0)
+    prompt = models.CharField(max_length=300)
+    kind = models.CharField(max_length=10, choices=QuestionKind.choices, default=QuestionKind.TEXT)
+    choices = models.JSONField(default=list, blank=True)
+    required = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.prompt
+
+
+class FaqEntry(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="faq")
+    position = models.PositiveSmallIntegerField(default=0)
+    question = models.CharField(max_length=200)
+    answer = models.TextField(max_length=2000)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.question
+
+
+def gallery_upload_to(instance: GalleryImage, filename: str) -> str:
+    return f"gallery/{instance.project_id}/{filename}"
+
+
+class GalleryImage(models.Model):
+    """An image already validated, re-encoded and resized by catalog.images."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="gallery")
+    position = models.PositiveSmallIntegerField(default=0)
+    image = models.ImageField(
+        upload_to=gallery_upload_to, width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    alt_text = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.alt_text or str(self.image.name)

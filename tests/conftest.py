@@ -1,0 +1,120 @@
+"""Shared fixtures. Data is made through the real domain functions, never raw inserts."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.test import Client
+from hypothesis import settings as hypothesis_settings
+
+from fairlance.accounts.models import ApiToken, User
+from fairlance.accounts.services import user_create
+
+# Bounded examples keep the suite well inside CI's budget; raise locally with
+# HYPOTHESIS_PROFILE=thorough.
+hypothesis_settings.register_profile("ci", max_examples=40, deadline=None)
+hypothesis_settings.register_profile("thorough", max_examples=500, deadline=None)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+PASSWORD = "correct horse battery staple"
+
+
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings: Any, tmp_path: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def make_user(email: str, **extra: Any) -> User:
+    return user_create(
+        email=email, password=PASSWORD, display_name=email.split("@")[0].title(), **extra
+    )
+
+
+@pytest.fixture
+def freelancer(db: None) -> User:
+    return make_user("fran@example.com", headline="Illustrator", country="PT")
+
+
+@pytest.fixture
+def client_user(db: None) -> User:
+    return make_user("carla@example.com", country="US")
+
+
+@pytest.fixture
+def stranger(db: None) -> User:
+    return make_user("sam@example.com")
+
+
+@pytest.fixture
+def operator(db: None) -> User:
+    return make_user("olga@example.com", is_operator=True, is_staff=True)
+
+
+class ApiClient:
+    """A Django test client that talks JSON to /api/v1/ with an optional bearer token."""
+
+    def __init__(self, user: User | None = None) -> None:
+        self.client = Client()
+        self.user = user
+        self.headers: dict[str, str] = {}
+        if user is not None:
+            raw = ApiToken.new_raw()
+            ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw))
+            self.headers["Authorization"] = f"Bearer {raw}"
+
+    def _url(self, path: str) -> str:
+        return path if path.startswith("/") else f"/api/v1/{path}"
+
+    def get(self, path: str, params: dict[str, Any] | None = None, **headers: str) -> Any:
+        return self.client.get(self._url(path), params or {}, headers={**self.headers, **headers})
+
+    def post(self, path: str, json: Any = None, **headers: str) -> Any:
+        return self.client.post(
+            self._url(path),
+            json if json is not None else {},
+            content_type="application/json",
+            headers={**self.headers, **headers},
+        )
+
+    def patch(self, path: str, json: Any = None, **headers: str) -> Any:
+        return self.client.patch(
+            self._url(path),
+            json if json is not None else {},
+            content_type="application/json",
+            headers={**self.headers, **headers},
+        )
+
+    def put(self, path: str, json: Any = None, **headers: str) -> Any:
+        return self.client.put(
+            self._url(path),
+            json if json is not None else {},
+            content_type="application/json",
+            headers={**self.headers, **headers},
+        )
+
+    def delete(self, path: str, **headers: str) -> Any:
+        return self.client.delete(self._url(path), headers={**self.headers, **headers})
+
+
+@pytest.fixture
+def api() -> type[ApiClient]:
+    """``api(user)`` gives a client authenticated as that user; ``api()`` is anonymous."""
+    return ApiClient
+
+
+def assert_problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
+    assert response.status_code == status, response.content[:2000]
+    assert response["Content-Type"].startswith("application/problem+json"), response["Content-Type"]
+    body = response.json()
+    assert body["status"] == status
+    if code is not None:
+        assert body["code"] == code, body
+    return body
