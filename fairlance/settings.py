@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "fairlance.core",
     "fairlance.accounts",
     "fairlance.catalog",
+    "fairlance.ledger",
+    "fairlance.payments",
+    "fairlance.contracts",
     "fairlance.operators",
     "fairlance.web",
 ]

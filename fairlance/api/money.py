@@ -1,0 +1,7 @@
+"""Money endpoints: the caller's balance and payout requests."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["money"])
