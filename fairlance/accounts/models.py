@@ -104,7 +104,7 @@ class WorkingCalendar(models.Model):
     work_end = models.TimeField(default=time(17, 0))
     # Public holidays are opt-in: empty means none are skipped.
     holiday_country = models.CharField(max_length=2, blank=True)
-    holiday_subdivision = models.CharField(max_length=10, blank=True)
+    holiday_subdivision = models.CharField(max_length=40, blank=True)
 
     def __str__(self) -> str:
         return f"calendar of {self.user}"

@@ -2,9 +2,33 @@
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+import holidays
 from django.db import transaction
 
-from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.accounts.models import TimeOff, User, WorkingCalendar
+from fairlance.core.errors import InvalidInput, NotFound, field_error
+from fairlance.core.workdays import merged_range_end
+
+DISPLAY_NAME_MAX = 80
+HEADLINE_MAX = 140
+BIO_MAX = 5000
+NOTE_MAX = 140
+#: The model stores subdivision codes in 40 characters; longer ones cannot be saved.
+SUBDIVISION_MAX = 40
+#: A single absence may last a year (366 days, a leap year's worth) at most.
+TIME_OFF_MAX_DAYS = 366
+#: Every working-day clock reads all of a freelancer's ranges; keep that list short.
+TIME_OFF_MAX_RANGES = 100
+
+_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
 @transaction.atomic
@@ -27,3 +51,273 @@ def user_create(
         )
         WorkingCalendar.objects.create(user=user)
     return user
+
+
+# --- Profile ----------------------------------------------------------------------------
+
+
+def _has_control_chars(value: str, *, allow_newlines: bool = False) -> bool:
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
+
+
+def _clean_text(
+    field: str,
+    value: str,
+    *,
+    max_length: int,
+    errors: list[dict[str, Any]],
+    required: bool = False,
+    multiline: bool = False,
+) -> str:
+    # NFC so that "é" typed two ways counts and compares as one character.
+    cleaned = unicodedata.normalize("NFC", value).strip()
+    if required and not cleaned:
+        errors.append(field_error(field, "This field may not be blank.", "blank"))
+    elif len(cleaned) > max_length:
+        errors.append(field_error(field, f"Use at most {max_length} characters.", "too_long"))
+    elif _has_control_chars(cleaned, allow_newlines=multiline):
+        errors.append(field_error(field, "Control characters are not allowed.", "invalid"))
+    return cleaned
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    headline: str | None = None,
+    bio: str | None = None,
+    country: str | None = None,
+) -> User:
+    """Change the public profile. ``None`` leaves a field as it is; "" clears the optional
+    ones (a display name cannot be blank, or the profile would fall back to the email's
+    local part). Nothing is written unless every field is valid.
+    """
+    errors: list[dict[str, Any]] = []
+    changes: dict[str, str] = {}
+    if display_name is not None:
+        changes["display_name"] = _clean_text(
+            "display_name", display_name, max_length=DISPLAY_NAME_MAX, errors=errors, required=True
+        )
+    if headline is not None:
+        changes["headline"] = _clean_text(
+            "headline", headline, max_length=HEADLINE_MAX, errors=errors
+        )
+    if bio is not None:
+        changes["bio"] = _clean_text("bio", bio, max_length=BIO_MAX, errors=errors, multiline=True)
+    if country is not None:
+        code = country.strip().upper()
+        if code and not _COUNTRY_RE.match(code):
+            errors.append(
+                field_error("country", "Use a two-letter ISO 3166-1 country code.", "invalid")
+            )
+        changes["country"] = code
+    if errors:
+        raise InvalidInput(errors=errors)
+    if changes:
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+            setattr(user, name, value)
+        locked.save(update_fields=list(changes))
+    return user
+
+
+# --- Working calendar -------------------------------------------------------------------
+
+
+@functools.cache
+def _holiday_countries() -> dict[str, tuple[str, ...]]:
+    # The package also lists alpha-3 aliases; the model stores alpha-2 codes only.
+    return {
+        code: tuple(subdivisions)
+        for code, subdivisions in holidays.list_supported_countries().items()
+        if len(code) == 2
+    }
+
+
+def _clean_holiday_region(
+    country: str | None, subdivision: str | None, errors: list[dict[str, Any]]
+) -> tuple[str, str]:
+    country_code = (country or "").strip().upper()
+    sub = (subdivision or "").strip()
+    if not country_code:
+        if sub:
+            errors.append(
+                field_error(
+                    "holiday_subdivision", "Choose a holiday country first.", "requires_country"
+                )
+            )
+        return "", ""
+    supported = _holiday_countries()
+    if country_code not in supported:
+        errors.append(
+            field_error(
+                "holiday_country",
+                "Public holidays are not available for this country code.",
+                "unsupported",
+            )
+        )
+        return country_code, sub
+    if sub:
+        by_upper = {s.upper(): s for s in supported[country_code]}
+        canonical = by_upper.get(sub.upper())
+        if canonical is None:
+            errors.append(
+                field_error(
+                    "holiday_subdivision",
+                    f"Unknown subdivision for {country_code}.",
+                    "unsupported",
+                )
+            )
+        elif len(canonical) > SUBDIVISION_MAX:
+            errors.append(
+                field_error(
+                    "holiday_subdivision",
+                    "This subdivision is not supported yet.",
+                    "unsupported",
+                )
+            )
+        else:
+            sub = canonical
+    return country_code, sub
+
+
+def _clean_weekdays(weekdays: Iterable[int], errors: list[dict[str, Any]]) -> list[int]:
+    days = list(weekdays)
+    if not days:
+        errors.append(
+            field_error("working_weekdays", "Choose at least one working weekday.", "empty")
+        )
+        return []
+    if any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in days):
+        errors.append(
+            field_error(
+                "working_weekdays", "Weekdays are numbers from 0 (Monday) to 6 (Sunday).", "invalid"
+            )
+        )
+        return []
+    return sorted(set(days))
+
+
+@transaction.atomic
+def calendar_update(
+    *,
+    user: User,
+    time_zone: str,
+    working_weekdays: Iterable[int],
+    work_start: time,
+    work_end: time,
+    holiday_country: str | None,
+    holiday_subdivision: str | None,
+) -> WorkingCalendar:
+    """Replace the working calendar's settings (time off is managed separately).
+
+    Changing the calendar does not move deadlines already set: timers keep the instant
+    they were armed with.
+    """
+    errors: list[dict[str, Any]] = []
+    zone_name = time_zone.strip()
+    if zone_name not in _available_time_zones():
+        errors.append(field_error("time_zone", "Unknown IANA time zone.", "unknown_time_zone"))
+    days = _clean_weekdays(working_weekdays, errors)
+    if work_start.tzinfo is not None or work_end.tzinfo is not None:
+        errors.append(field_error("work_start", "Give local times without an offset.", "invalid"))
+    elif work_end <= work_start:
+        errors.append(
+            field_error("work_end", "Working hours must end after they start.", "before_start")
+        )
+    country, sub = _clean_holiday_region(holiday_country, holiday_subdivision, errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+
+    calendar, _ = WorkingCalendar.objects.select_for_update().get_or_create(user=user)
+    calendar.time_zone = zone_name
+    calendar.working_weekdays = days
+    calendar.work_start = work_start.replace(second=0, microsecond=0)
+    calendar.work_end = work_end.replace(second=0, microsecond=0)
+    calendar.holiday_country = country
+    calendar.holiday_subdivision = sub
+    calendar.save()
+    return calendar
+
+
+@functools.cache
+def _available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+# --- Time off ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_off_add(
+    *,
+    user: User,
+    start_date: date,
+    end_date: date,
+    away: bool = True,
+    note: str = "",
+    today: date | None = None,
+) -> TimeOff:
+    """Declare an absence (inclusive dates in the user's own zone).
+
+    ``today`` (the user's local date) lets the caller refuse ranges that are already over;
+    None skips that check (imports, tests building history).
+    """
+    errors: list[dict[str, Any]] = []
+    clean_note = _clean_text("note", note, max_length=NOTE_MAX, errors=errors)
+    if end_date < start_date:
+        errors.append(field_error("end_date", "The last day is before the first.", "before_start"))
+    elif (end_date - start_date).days + 1 > TIME_OFF_MAX_DAYS:
+        errors.append(
+            field_error(
+                "end_date", f"Time off may last {TIME_OFF_MAX_DAYS} days at most.", "too_long"
+            )
+        )
+    elif today is not None and end_date < today:
+        errors.append(field_error("end_date", "This time off is already over.", "in_past"))
+    if errors:
+        raise InvalidInput(errors=errors)
+    # Lock the user row so two concurrent adds cannot both pass the count check.
+    User.objects.select_for_update().filter(pk=user.pk).first()
+    if TimeOff.objects.filter(user=user).count() >= TIME_OFF_MAX_RANGES:
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "start_date",
+                    f"Remove old time off first: at most {TIME_OFF_MAX_RANGES} ranges.",
+                    "too_many",
+                )
+            ]
+        )
+    return TimeOff.objects.create(
+        user=user, start_date=start_date, end_date=end_date, away=away, note=clean_note
+    )
+
+
+@transaction.atomic
+def time_off_remove(*, user: User, time_off_id: int) -> None:
+    """Delete one of the user's own ranges; anyone else's id is simply not found."""
+    deleted, _ = TimeOff.objects.filter(user=user, pk=time_off_id).delete()
+    if not deleted:
+        raise NotFound("No such time off.")
+
+
+def away_until(*, user: User, today: date) -> date | None:
+    """The last day of the away range covering ``today`` (merged with ranges that overlap
+    or touch it); None when the user is not away today. Reads ``user.time_off.all()``, so a
+    caller that prefetched ``time_off`` pays no query.
+    """
+    ranges = [(t.start_date, t.end_date) for t in user.time_off.all() if t.away]
+    return merged_range_end(ranges, today)
+
+
+def user_local_today(*, user: User, now: datetime) -> date:
+    """The user's own calendar date at ``now`` (UTC when they have no calendar)."""
+    try:
+        zone = user.calendar.time_zone
+    except WorkingCalendar.DoesNotExist:
+        zone = "UTC"
+    return now.astimezone(zoneinfo.ZoneInfo(zone)).date()

@@ -1,13 +1,20 @@
-"""Account endpoints: tokens, the caller's profile and working calendar."""
+"""Account endpoints: tokens, the caller's profile and working calendar, public profiles."""
 
 from __future__ import annotations
 
+from datetime import date, time
+from typing import Annotated, Any
+
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router, Schema, Status
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
-from fairlance.accounts.models import ApiToken
-from fairlance.core.errors import NotAuthenticated
+from fairlance.accounts import selectors, services
+from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
+from fairlance.api.auth import REQUIRED_AUTH, optional_user
+from fairlance.core.errors import InvalidInput, NotAuthenticated, NotFound, field_error
 
 router = Router(tags=["accounts"])
 
@@ -33,3 +40,223 @@ def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     raw = ApiToken.new_raw()
     ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), name=payload.name[:80])
     return Status(201, TokenOut(token=raw))
+
+
+def _caller(request: HttpRequest) -> User:
+    # Both REQUIRED_AUTH backends return the signed-in User as ``request.auth``.
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user
+
+
+# --- Profile ----------------------------------------------------------------------------
+
+
+class MeOut(Schema):
+    id: int
+    email: str
+    display_name: str
+    headline: str
+    bio: str
+    country: str
+    is_operator: bool
+    member_since: date
+    time_zone: str
+
+
+class MePatchIn(Schema):
+    """Only the fields sent change; send "" to clear headline, bio or country."""
+
+    # Unknown fields (say "email") are refused rather than silently ignored.
+    model_config = ConfigDict(extra="forbid")
+
+    display_name: str | None = None
+    headline: str | None = None
+    bio: str | None = None
+    country: str | None = None
+
+
+def _me_out(user: User) -> MeOut:
+    calendar = selectors.calendar_of(user=user)
+    return MeOut(
+        id=user.pk,
+        email=user.email,
+        display_name=user.display_name,
+        headline=user.headline,
+        bio=user.bio,
+        country=user.country,
+        is_operator=user.is_operator,
+        member_since=user.date_joined.date(),
+        time_zone=calendar.time_zone,
+    )
+
+
+@router.get("/me", response=MeOut, auth=REQUIRED_AUTH)
+def me_get(request: HttpRequest) -> MeOut:
+    return _me_out(_caller(request))
+
+
+@router.patch("/me", response=MeOut, auth=REQUIRED_AUTH)
+def me_patch(request: HttpRequest, payload: MePatchIn) -> MeOut:
+    sent = payload.model_fields_set
+    nulls = [name for name in sorted(sent) if getattr(payload, name) is None]
+    if nulls:
+        raise InvalidInput(
+            errors=[
+                field_error(name, "May not be null; send an empty string to clear.", "null")
+                for name in nulls
+            ]
+        )
+    user = services.profile_update(
+        user=_caller(request), **{name: getattr(payload, name) for name in sent}
+    )
+    return _me_out(user)
+
+
+# --- Working calendar -------------------------------------------------------------------
+
+HourMinute = Annotated[
+    str,
+    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"], description="HH:MM, 24h"),
+]
+
+
+class TimeOffOut(Schema):
+    id: int
+    start_date: date
+    end_date: date
+    away: bool
+    note: str
+
+
+class CalendarOut(Schema):
+    time_zone: str
+    working_weekdays: list[int] = Field(description="0 = Monday ... 6 = Sunday")
+    work_start: str
+    work_end: str
+    holiday_country: str | None
+    holiday_subdivision: str | None
+    time_off: list[TimeOffOut]
+    away_until: date | None = Field(
+        description="Last day of the current away period (purchases paused); null if not away"
+    )
+    today: date = Field(description="Today's date in the calendar's time zone")
+
+
+class CalendarIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    time_zone: str = Field(max_length=64, examples=["Europe/Lisbon"])
+    working_weekdays: list[StrictInt] = Field(max_length=7, examples=[[0, 1, 2, 3, 4]])
+    work_start: HourMinute
+    work_end: HourMinute
+    holiday_country: str | None = Field(default=None, max_length=2, examples=["PT"])
+    holiday_subdivision: str | None = Field(default=None, max_length=40)
+
+
+class TimeOffIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    start_date: date
+    end_date: date
+    away: StrictBool = True
+    note: str = ""
+
+
+def _time_off_out(row: TimeOff) -> TimeOffOut:
+    return TimeOffOut(
+        id=row.pk, start_date=row.start_date, end_date=row.end_date, away=row.away, note=row.note
+    )
+
+
+def _calendar_out(user: User, calendar: WorkingCalendar) -> CalendarOut:
+    today = services.user_local_today(user=user, now=timezone.now())
+    rows = list(TimeOff.objects.filter(user=user).order_by("start_date", "pk"))
+    return CalendarOut(
+        time_zone=calendar.time_zone,
+        working_weekdays=sorted(int(d) for d in calendar.working_weekdays),
+        work_start=calendar.work_start.strftime("%H:%M"),
+        work_end=calendar.work_end.strftime("%H:%M"),
+        holiday_country=calendar.holiday_country or None,
+        holiday_subdivision=calendar.holiday_subdivision or None,
+        time_off=[_time_off_out(r) for r in rows],
+        away_until=services.away_until(user=user, today=today),
+        today=today,
+    )
+
+
+@router.get("/me/calendar", response=CalendarOut, auth=REQUIRED_AUTH)
+def calendar_get(request: HttpRequest) -> CalendarOut:
+    user = _caller(request)
+    return _calendar_out(user, selectors.calendar_of(user=user))
+
+
+@router.put("/me/calendar", response=CalendarOut, auth=REQUIRED_AUTH)
+def calendar_put(request: HttpRequest, payload: CalendarIn) -> CalendarOut:
+    user = _caller(request)
+    calendar = services.calendar_update(
+        user=user,
+        time_zone=payload.time_zone,
+        working_weekdays=payload.working_weekdays,
+        work_start=time.fromisoformat(payload.work_start),
+        work_end=time.fromisoformat(payload.work_end),
+        holiday_country=payload.holiday_country,
+        holiday_subdivision=payload.holiday_subdivision,
+    )
+    return _calendar_out(user, calendar)
+
+
+@router.post("/me/time-off", response={201: TimeOffOut}, auth=REQUIRED_AUTH)
+def time_off_post(request: HttpRequest, payload: TimeOffIn) -> Status[TimeOffOut]:
+    user = _caller(request)
+    row = services.time_off_add(
+        user=user,
+        start_date=payload.start_date,
+        end_date=payload.end_date,
+        away=payload.away,
+        note=payload.note,
+        today=services.user_local_today(user=user, now=timezone.now()),
+    )
+    return Status(201, _time_off_out(row))
+
+
+@router.delete("/me/time-off/{time_off_id}", response={204: None}, auth=REQUIRED_AUTH)
+def time_off_delete(request: HttpRequest, time_off_id: int) -> Status[None]:
+    if not 1 <= time_off_id <= selectors.MAX_ID:
+        raise NotFound("No such time off.")
+    services.time_off_remove(user=_caller(request), time_off_id=time_off_id)
+    return Status(204, None)
+
+
+# --- Public profiles --------------------------------------------------------------------
+
+
+class PublicProfileOut(Schema):
+    id: int
+    display_name: str
+    headline: str
+    bio: str
+    country: str
+    member_since: date
+    time_zone: str
+    away_until: date | None = Field(
+        description="While away, the last day away (purchases paused); else null"
+    )
+
+
+@router.get("/freelancers/{freelancer_id}", response=PublicProfileOut, auth=None)
+def freelancer_profile(request: HttpRequest, freelancer_id: int) -> PublicProfileOut:
+    user = selectors.access_public_profile(viewer=optional_user(request), user_id=freelancer_id)
+    calendar: Any = getattr(user, "calendar", None)
+    zone = calendar.time_zone if calendar is not None else "UTC"
+    today = services.user_local_today(user=user, now=timezone.now())
+    return PublicProfileOut(
+        id=user.pk,
+        # Not public_name: its fallback is the email's local part, which is private.
+        display_name=user.display_name or f"Member {user.pk}",
+        headline=user.headline,
+        bio=user.bio,
+        country=user.country,
+        member_since=user.date_joined.date(),
+        time_zone=zone,
+        away_until=services.away_until(user=user, today=today),
+    )

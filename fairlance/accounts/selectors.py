@@ -1,0 +1,46 @@
+"""Reads on accounts: the caller's calendar and other people's public profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+
+from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.core.errors import NotFound
+
+#: Ids outside a signed 64-bit integer would overflow the database driver (a 500).
+MAX_ID = 2**63 - 1
+
+
+def calendar_of(*, user: User) -> WorkingCalendar:
+    """The user's calendar; an unsaved default one if sign-up never created it.
+
+    Reading never writes: the row appears on the first ``calendar_update``.
+    """
+    calendar = WorkingCalendar.objects.filter(user=user).select_related("user").first()
+    if calendar is None:
+        calendar = WorkingCalendar(user=user)
+    return calendar
+
+
+def access_public_profile(*, viewer: User | AnonymousUser, user_id: int) -> User:
+    """A person's public profile, with calendar and time off prefetched.
+
+    Deactivated accounts are not found. Suspended accounts are hidden from everyone but
+    themselves and operators, like their projects; the error never says which case it was.
+    """
+    if not 1 <= user_id <= MAX_ID:
+        raise NotFound("No such freelancer.")
+    user = (
+        User.objects.filter(pk=user_id, is_active=True)
+        .select_related("calendar")
+        .prefetch_related("time_off")
+        .first()
+    )
+    if user is None:
+        raise NotFound("No such freelancer.")
+    if user.is_suspended:
+        is_self = viewer.is_authenticated and viewer.pk == user.pk
+        is_operator = bool(getattr(viewer, "is_operator", False))
+        if not (is_self or is_operator):
+            raise NotFound("No such freelancer.")
+    return user
