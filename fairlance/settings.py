@@ -24,10 +24,20 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
+# PRODUCTION=true turns on the HTTPS-only settings below and refuses to start with the
+# development key, so a forgotten SECRET_KEY fails loudly instead of signing sessions
+# with a key published in this repository.
+PRODUCTION = env_bool("PRODUCTION", False)
 SECRET_KEY = os.environ.get("SECRET_KEY") or (
     # A fixed key is acceptable only for local development; check --deploy flags it.
     "django-insecure-fairlance-development-key-change-me-in-production-0123456789"
 )
+if PRODUCTION and (len(os.environ.get("SECRET_KEY", "")) < 50 or DEBUG):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "PRODUCTION=true needs SECRET_KEY set to at least 50 random characters and DEBUG off."
+    )
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -54,6 +64,7 @@ INSTALLED_APPS = [
     "fairlance.ledger",
     "fairlance.payments",
     "fairlance.contracts",
+    "fairlance.notifications",
     "fairlance.operators",
     "fairlance.web",
 ]
@@ -78,7 +89,8 @@ WSGI_APPLICATION = "fairlance.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # The web app's templates come first so they override allauth's pages.
+        "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -200,3 +212,5 @@ FAIRLANCE_PUBLISH_REQUIRES_REVIEW_DEFAULT = env_bool("FAIRLANCE_PUBLISH_REQUIRES
 # Serve uploaded media from Django itself (demo and single-machine installs). Behind a
 # real web server, set SERVE_MEDIA=false and let it serve MEDIA_ROOT.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# "sandbox" (the built-in test card processor) or the dotted path of a PaymentProvider class.
+FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")

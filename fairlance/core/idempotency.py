@@ -1,0 +1,170 @@
+"""Idempotency keys for money-moving API calls (Stripe's semantics, IETF httpapi draft).
+
+A client that is unsure whether a request went through (a timeout, a dropped
+connection) repeats it with the same ``Idempotency-Key`` header and gets the first
+response back instead of paying twice.
+
+Records are keyed by (user, scope, key) and hold a hash of the request parameters:
+
+- no header: the handler just runs;
+- a key longer than 255 characters (or empty): 400 ``idempotency_key_invalid``;
+- first use: an ``in_progress`` row is inserted and COMMITTED before the handler runs, so
+  a concurrent duplicate sees it and gets 409 ``idempotency_in_progress``;
+- the handler's response (2xx and 4xx alike — a declined card replays as declined) is
+  stored and later replayed with the header ``Idempotent-Replayed: true``;
+- the same key with different parameters: 422 ``idempotency_key_reused``;
+- the handler raised an unexpected exception or answered 5xx: the row is deleted so a
+  retry can run again (nothing was stored that a retry would contradict).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from fairlance.core.errors import FairlanceError
+from fairlance.core.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+MAX_KEY_LENGTH = 255
+# Records are kept at least this long; idempotency_purge deletes older ones.
+RETENTION = timedelta(hours=24)
+
+
+def request_hash(params: dict[str, Any]) -> str:
+    """A stable fingerprint of the parameters (key order does not matter)."""
+    canonical = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _problem(status: int, code: str, title: str, detail: str) -> HttpResponse:
+    # Imported lazily: core must not import the API layer at module load.
+    from fairlance.api.errors import problem_response
+
+    return problem_response(status=status, code=code, title=title, detail=detail)
+
+
+def _error_response(exc: FairlanceError) -> HttpResponse:
+    from fairlance.api.errors import problem_response
+
+    return problem_response(
+        status=exc.status,
+        code=exc.code,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        **exc.data,
+    )
+
+
+def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:
+    """Insert the in-progress row (committed on return) or fetch the existing one."""
+    try:
+        with transaction.atomic():
+            record = IdempotencyRecord.objects.create(
+                user_id=user_id, scope=scope, key=key, request_hash=digest
+            )
+        return record, True
+    except IntegrityError:
+        # On PostgreSQL the insert waited for a concurrent claimant to commit; the row is
+        # visible now.
+        return IdempotencyRecord.objects.get(user_id=user_id, scope=scope, key=key), False
+
+
+def _replay(record: IdempotencyRecord) -> HttpResponse:
+    response = HttpResponse(
+        record.body,
+        status=record.status_code or 200,
+        content_type=record.content_type or "application/json",
+    )
+    response[REPLAYED_HEADER] = "true"
+    return response
+
+
+def idempotent(
+    request: HttpRequest,
+    scope: str,
+    params: dict[str, Any],
+    handler: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """Run ``handler`` at most once per (caller, ``scope``, ``Idempotency-Key``).
+
+    ``scope`` names the operation and its target ("payout", "purchase:project:12");
+    ``params`` are the request's parsed parameters; ``handler`` does the work in its own
+    transaction and returns the response. A ``FairlanceError`` raised by the handler is
+    turned into its problem response and stored like any other 4xx.
+
+    Precondition: called outside any transaction (not under ATOMIC_REQUESTS), because the
+    in-progress claim must be committed before the handler runs for concurrent duplicates
+    to see it. Anonymous callers get no idempotency (money-moving endpoints need a user).
+    """
+    raw_key = request.headers.get(HEADER)
+    if raw_key is None:
+        return handler()
+    key = raw_key.strip()
+    if not key or len(key) > MAX_KEY_LENGTH:
+        return _problem(
+            400,
+            "idempotency_key_invalid",
+            "Invalid Idempotency-Key",
+            f"The {HEADER} header must be 1 to {MAX_KEY_LENGTH} characters.",
+        )
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return handler()
+
+    digest = request_hash(params)
+    record, created = _claim(user_id=user.pk, scope=scope, key=key, digest=digest)
+    if not created:
+        if record.request_hash != digest:
+            return _problem(
+                422,
+                "idempotency_key_reused",
+                "Idempotency-Key reused with different parameters",
+                "This Idempotency-Key was already used for a different request; "
+                "use a new key for a new request.",
+            )
+        if record.state == IdempotencyRecord.State.IN_PROGRESS:
+            return _problem(
+                409,
+                "idempotency_in_progress",
+                "A request with this Idempotency-Key is in progress",
+                "The first request with this key has not finished; retry shortly.",
+            )
+        return _replay(record)
+
+    try:
+        try:
+            response = handler()
+        except FairlanceError as exc:
+            response = _error_response(exc)
+    except BaseException:
+        IdempotencyRecord.objects.filter(
+            pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS
+        ).delete()
+        raise
+    if response.status_code >= 500 or getattr(response, "streaming", False):
+        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        return response
+    IdempotencyRecord.objects.filter(pk=record.pk).update(
+        state=IdempotencyRecord.State.COMPLETED,
+        status_code=response.status_code,
+        content_type=response.get("Content-Type", ""),
+        body=response.content.decode("utf-8", errors="replace"),
+        completed_at=timezone.now(),
+    )
+    return response
+
+
+def idempotency_purge(*, now: datetime) -> int:
+    """Delete records older than the retention period; returns how many were deleted."""
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=now - RETENTION).delete()
+    return deleted

@@ -1,0 +1,190 @@
+"""core.idempotency: Idempotency-Key handling for money-moving endpoints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse, JsonResponse
+from django.test import RequestFactory
+
+from fairlance.core.errors import Conflict
+from fairlance.core.idempotency import idempotency_purge, idempotent
+from fairlance.core.models import IdempotencyRecord
+
+pytestmark = pytest.mark.django_db
+
+
+class Counter:
+    """A handler that counts its calls and answers with the call number."""
+
+    def __init__(self, status: int = 201) -> None:
+        self.calls = 0
+        self.status = status
+
+    def __call__(self) -> HttpResponse:
+        self.calls += 1
+        return JsonResponse({"call": self.calls}, status=self.status)
+
+
+def _request(user, key: str | None = None):
+    headers = {} if key is None else {"Idempotency-Key": key}
+    request = RequestFactory().post("/api/v1/x", headers=headers)
+    request.user = user
+    return request
+
+
+def test_without_a_key_the_handler_always_runs(freelancer) -> None:
+    handler = Counter()
+    idempotent(_request(freelancer), "s", {"a": 1}, handler)
+    idempotent(_request(freelancer), "s", {"a": 1}, handler)
+    assert handler.calls == 2
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_replay_returns_the_stored_response(freelancer) -> None:
+    # given a first request with a key
+    handler = Counter()
+    first = idempotent(_request(freelancer, "key-1"), "payout", {"amount": 5}, handler)
+
+    # when it is repeated with the same key and params
+    second = idempotent(_request(freelancer, "key-1"), "payout", {"amount": 5}, handler)
+
+    # then the handler ran once and the replay carries the same status and body
+    assert handler.calls == 1
+    assert (second.status_code, second.content) == (first.status_code, first.content)
+    assert second["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    record = IdempotencyRecord.objects.get()
+    assert (record.state, record.status_code) == ("completed", 201)
+
+
+def test_params_order_does_not_matter(freelancer) -> None:
+    handler = Counter()
+    idempotent(_request(freelancer, "k"), "s", {"a": 1, "b": [1, 2]}, handler)
+    idempotent(_request(freelancer, "k"), "s", {"b": [1, 2], "a": 1}, handler)
+    assert handler.calls == 1
+
+
+def test_same_key_different_params_is_422(freelancer) -> None:
+    handler = Counter()
+    idempotent(_request(freelancer, "k"), "s", {"amount": 5}, handler)
+
+    resp = idempotent(_request(freelancer, "k"), "s", {"amount": 6}, handler)
+
+    assert resp.status_code == 422
+    assert resp["Content-Type"] == "application/problem+json"
+    assert b"idempotency_key_reused" in resp.content
+    assert handler.calls == 1
+
+
+@pytest.mark.parametrize("key", ["x" * 256, "", "   "])
+def test_invalid_key_is_400_and_nothing_runs(freelancer, key: str) -> None:
+    handler = Counter()
+
+    resp = idempotent(_request(freelancer, key), "s", {}, handler)
+
+    assert resp.status_code == 400
+    assert b"idempotency_key_invalid" in resp.content
+    assert handler.calls == 0
+    assert IdempotencyRecord.objects.count() == 0
+
+
+def test_a_key_of_255_characters_is_accepted(freelancer) -> None:
+    handler = Counter()
+    idempotent(_request(freelancer, "k" * 255), "s", {}, handler)
+    assert handler.calls == 1
+
+
+def test_duplicate_while_the_first_is_running_gets_409(freelancer) -> None:
+    # given a handler that, while running, receives the same request again
+    inner_responses: list[HttpResponse] = []
+    inner = Counter()
+
+    def handler() -> HttpResponse:
+        inner_responses.append(idempotent(_request(freelancer, "k"), "s", {}, inner))
+        return JsonResponse({"ok": True}, status=201)
+
+    # when the first request runs
+    first = idempotent(_request(freelancer, "k"), "s", {}, handler)
+
+    # then the duplicate was told the first is in progress and never ran
+    assert first.status_code == 201
+    assert inner_responses[0].status_code == 409
+    assert b"idempotency_in_progress" in inner_responses[0].content
+    assert inner.calls == 0
+
+
+def test_an_exception_frees_the_key_for_a_retry(freelancer) -> None:
+    # given a handler that crashes once
+    def crash() -> HttpResponse:
+        raise RuntimeError("provider timeout")
+
+    with pytest.raises(RuntimeError):
+        idempotent(_request(freelancer, "k"), "s", {}, crash)
+    assert IdempotencyRecord.objects.count() == 0
+
+    # when retried with the same key, it runs
+    handler = Counter()
+    resp = idempotent(_request(freelancer, "k"), "s", {}, handler)
+    assert (resp.status_code, handler.calls) == (201, 1)
+
+
+def test_a_5xx_answer_is_not_stored(freelancer) -> None:
+    failing = Counter(status=503)
+    idempotent(_request(freelancer, "k"), "s", {}, failing)
+    assert IdempotencyRecord.objects.count() == 0
+    handler = Counter()
+    idempotent(_request(freelancer, "k"), "s", {}, handler)
+    assert handler.calls == 1
+
+
+def test_domain_errors_are_stored_and_replayed(freelancer) -> None:
+    # given a handler refusing with a domain error (a declined card)
+    calls = []
+
+    def decline() -> HttpResponse:
+        calls.append(1)
+        raise Conflict("The card was declined.", code="card_declined")
+
+    # when sent twice
+    first = idempotent(_request(freelancer, "k"), "s", {}, decline)
+    second = idempotent(_request(freelancer, "k"), "s", {}, decline)
+
+    # then both are the same 409 problem, and the second is a replay
+    assert first.status_code == second.status_code == 409
+    assert second.content == first.content
+    assert b"card_declined" in second.content
+    assert second["Content-Type"] == "application/problem+json"
+    assert len(calls) == 1
+
+
+def test_keys_are_per_user_and_per_scope(freelancer, stranger) -> None:
+    handler = Counter()
+    idempotent(_request(freelancer, "k"), "payout", {}, handler)
+    idempotent(_request(stranger, "k"), "payout", {}, handler)
+    idempotent(_request(freelancer, "k"), "purchase:project:1", {}, handler)
+    assert handler.calls == 3
+
+
+def test_anonymous_callers_get_no_idempotency() -> None:
+    handler = Counter()
+    idempotent(_request(AnonymousUser(), "k"), "s", {}, handler)
+    idempotent(_request(AnonymousUser(), "k"), "s", {}, handler)
+    assert handler.calls == 2
+
+
+def test_purge_keeps_records_for_24_hours(freelancer) -> None:
+    start = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    with time_machine.travel(start, tick=False):
+        idempotent(_request(freelancer, "old"), "s", {}, Counter())
+    with time_machine.travel(start + timedelta(hours=20), tick=False):
+        idempotent(_request(freelancer, "new"), "s", {}, Counter())
+
+    # 23 hours after the first: nothing is old enough
+    assert idempotency_purge(now=start + timedelta(hours=23)) == 0
+    # 25 hours after the first: only the first goes
+    assert idempotency_purge(now=start + timedelta(hours=25)) == 1
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
