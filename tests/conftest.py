@@ -21,6 +21,13 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_configure(config: Any) -> None:
+    from django.conf import settings
+
+    # Real password hashing costs ~0.1 s per user; tests make many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def is_postgres() -> bool:
     from django.db import connection
 

@@ -1,0 +1,99 @@
+"""Search on PostgreSQL: a side table of weighted tsvectors with a GIN index.
+
+``catalog_project_search(project_id, document)`` holds, per project,
+``setweight(to_tsvector('english', title), 'A') || tags 'B' || description 'C'``; it is
+created by migration ``catalog/0003_search_index``. The text is folded and split by
+``search.text`` first, so accents are matched without the ``unaccent`` extension and the
+tokens are the same ones SQLite indexes.
+
+Matching uses ``websearch_to_tsquery('english', …)`` over the query's terms (never the raw
+user text: see ``search.text``). The score counts which weight class each term was found
+in, via ``ts_filter``; ``ts_rank_cd`` is not used for ordering because its floats would
+order ties differently from SQLite (see ``search.base``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection, transaction
+
+from fairlance.catalog.models import Project
+
+from .base import DESCRIPTION_POINTS, TAGS_POINTS, TITLE_POINTS, TextMatch, tables
+from .text import index_fields as _fields
+
+SIDE_TABLE = "catalog_project_search"
+WEIGHT_POINTS = (("a", TITLE_POINTS), ("b", TAGS_POINTS), ("c", DESCRIPTION_POINTS))
+_BATCH = 500
+
+# Literal SQL: the table name is a constant, every value is a bound parameter.
+_UPSERT = (
+    "INSERT INTO catalog_project_search (project_id, document) VALUES (%s,"
+    " setweight(to_tsvector('english', %s), 'A')"
+    " || setweight(to_tsvector('english', %s), 'B')"
+    " || setweight(to_tsvector('english', %s), 'C'))"
+    " ON CONFLICT (project_id) DO UPDATE SET document = EXCLUDED.document"
+)
+_DELETE_ONE = "DELETE FROM catalog_project_search WHERE project_id = %s"
+_DELETE_ALL = "DELETE FROM catalog_project_search"
+_TERM_IN_WEIGHT = (
+    "(CASE WHEN ts_filter(s.document, '{{{weight}}}')"
+    " @@ websearch_to_tsquery('english', %s) THEN {points} ELSE 0 END)"
+)
+
+
+class PostgresBackend:
+    def index_project(self, project_id: int) -> None:
+        row = (
+            Project.objects.filter(id=project_id)
+            .values_list("title", "tags", "description")
+            .first()
+        )
+        with connection.cursor() as cursor:
+            if row is None:
+                cursor.execute(_DELETE_ONE, [project_id])
+            else:
+                cursor.execute(_UPSERT, [project_id, *_fields(*row)])
+
+    def reindex_all(self) -> int:
+        rows = Project.objects.order_by("id").values_list("id", "title", "tags", "description")
+        count = 0
+        with transaction.atomic(), connection.cursor() as cursor:
+            # Starting empty also removes rows of projects deleted since (there is no
+            # foreign key to cascade them: see the migration).
+            cursor.execute(_DELETE_ALL)
+            batch: list[list[Any]] = []
+            for pid, title, tags, description in rows.iterator(chunk_size=_BATCH):
+                batch.append([pid, *_fields(title, tags, description)])
+                if len(batch) == _BATCH:
+                    cursor.executemany(_UPSERT, batch)
+                    count += len(batch)
+                    batch = []
+            if batch:
+                cursor.executemany(_UPSERT, batch)
+                count += len(batch)
+        return count
+
+    def text_match(self, terms: Sequence[str]) -> TextMatch:
+        t = tables()
+        from_sql = (
+            f"{SIDE_TABLE} s JOIN {t['project']} p ON p.id = s.project_id"
+            f" JOIN {t['user']} u ON u.id = p.freelancer_id"
+        )
+        # Terms are plain words without operators, so websearch_to_tsquery ANDs them.
+        parts: list[str] = []
+        score_params: list[Any] = []
+        for term in terms:
+            for weight, points in WEIGHT_POINTS:
+                parts.append(_TERM_IN_WEIGHT.format(weight=weight, points=points))
+                score_params.append(term)
+        return TextMatch(
+            from_sql=from_sql,
+            from_params=[],
+            where_sql="s.document @@ websearch_to_tsquery('english', %s)",
+            where_params=[" ".join(terms)],
+            score_sql="(" + " + ".join(parts) + ")",
+            score_params=score_params,
+        )
