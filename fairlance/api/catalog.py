@@ -1,7 +1,552 @@
-"""Catalog endpoints: browse and search projects, and the freelancer's project editor."""
+"""Catalog endpoints: browse and search projects, and the freelancer's project editor.
+
+Handlers are thin: the schemas below check types and lengths (strict: a price sent as
+``"12"`` or ``12.5`` is refused, not coerced), then one domain function does the work and
+enforces the rules. Money is always an integer of minor units with a ``currency`` beside it.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from django.db.models import prefetch_related_objects
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from fairlance.accounts.models import User
+from fairlance.api.auth import REQUIRED_AUTH, optional_user
+from fairlance.catalog import selectors, services
+from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
+from fairlance.catalog.models import GalleryImage, Project
+from fairlance.core.errors import NotFound, PermissionDenied
+from fairlance.core.money import MAX_PRICE_MINOR, currency
 
 router = Router(tags=["catalog"])
+
+# Ids beyond a signed 64-bit integer cannot exist; refusing them early keeps the database
+# driver from overflowing (a 500) on a hostile URL.
+MAX_ID = 2**63 - 1
+
+
+def _id(value: int) -> int:
+    if value < 1 or value > MAX_ID:
+        raise NotFound()
+    return value
+
+
+def _caller(request: HttpRequest) -> User:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    return user
+
+
+# --- input schemas ----------------------------------------------------------------------
+
+
+class StrictSchema(Schema):
+    # Unknown fields are an error: a typo in a PATCH must not silently change nothing.
+    model_config = ConfigDict(extra="forbid")
+
+
+TierName = Annotated[StrictStr, Field(max_length=services.TIER_NAME_MAX)]
+TierDescription = Annotated[StrictStr, Field(max_length=services.TIER_DESCRIPTION_MAX)]
+Deliverable = Annotated[StrictStr, Field(max_length=services.DELIVERABLE_MAX)]
+AddOnTitle = Annotated[StrictStr, Field(max_length=services.ADDON_TITLE_MAX)]
+Prompt = Annotated[StrictStr, Field(max_length=services.PROMPT_MAX)]
+Choice = Annotated[StrictStr, Field(max_length=services.CHOICE_MAX)]
+FaqQuestion = Annotated[StrictStr, Field(max_length=services.FAQ_QUESTION_MAX)]
+FaqAnswer = Annotated[StrictStr, Field(max_length=services.FAQ_ANSWER_MAX)]
+Tag = Annotated[StrictStr, Field(max_length=services.TAG_MAX)]
+Title = Annotated[StrictStr, Field(max_length=services.TITLE_MAX)]
+CategorySlug = Annotated[StrictStr, Field(max_length=60)]
+Description = Annotated[StrictStr, Field(max_length=services.DESCRIPTION_MAX)]
+ReviewNote = Annotated[StrictStr, Field(max_length=services.REVIEW_NOTE_MAX)]
+
+
+class TierIn(StrictSchema):
+    name: TierName
+    price_minor: StrictInt
+    delivery_days: StrictInt
+    revisions: StrictInt = 1
+    deliverables: Annotated[
+        list[Deliverable],
+        Field(max_length=services.MAX_DELIVERABLES),
+    ] = []
+    description: TierDescription = ""
+
+    def to_input(self) -> TierInput:
+        return TierInput(
+            name=self.name,
+            price_minor=self.price_minor,
+            delivery_days=self.delivery_days,
+            revisions=self.revisions,
+            deliverables=tuple(self.deliverables),
+            description=self.description,
+        )
+
+
+class AddOnIn(StrictSchema):
+    title: AddOnTitle
+    price_minor: StrictInt
+    extra_delivery_days: StrictInt = 0
+
+    def to_input(self) -> AddOnInput:
+        return AddOnInput(
+            title=self.title,
+            price_minor=self.price_minor,
+            extra_delivery_days=self.extra_delivery_days,
+        )
+
+
+class QuestionIn(StrictSchema):
+    prompt: Prompt
+    kind: Literal["text", "single", "multiple", "file"] = "text"
+    choices: Annotated[
+        list[Choice],
+        Field(max_length=services.CHOICES_MAX),
+    ] = []
+    required: StrictBool = True
+
+    def to_input(self) -> QuestionInput:
+        return QuestionInput(
+            prompt=self.prompt,
+            kind=self.kind,
+            choices=tuple(self.choices),
+            required=self.required,
+        )
+
+
+class FaqIn(StrictSchema):
+    question: FaqQuestion
+    answer: FaqAnswer
+
+    def to_input(self) -> FaqInput:
+        return FaqInput(question=self.question, answer=self.answer)
+
+
+Tags = Annotated[
+    list[Tag],
+    Field(max_length=services.MAX_TAGS),
+]
+Tiers = Annotated[list[TierIn], Field(max_length=services.MAX_TIERS)]
+AddOns = Annotated[list[AddOnIn], Field(max_length=services.MAX_ADDONS)]
+Questions = Annotated[list[QuestionIn], Field(max_length=services.MAX_QUESTIONS)]
+Faqs = Annotated[list[FaqIn], Field(max_length=services.MAX_FAQ)]
+
+
+class ProjectIn(StrictSchema):
+    title: Title
+    category: CategorySlug
+    description: Description = ""
+    tags: Tags = []
+    purchase_mode: Literal["instant", "request"] = "instant"
+    delivery_in_working_days: StrictBool = False
+    capacity: StrictInt | None = None
+    tiers: Tiers
+    addons: AddOns = []
+    questions: Questions = []
+    faq: Faqs = []
+
+
+class ProjectPatch(StrictSchema):
+    """Only the fields sent change; a list sent replaces the whole list."""
+
+    title: Title | None = None
+    category: CategorySlug | None = None
+    description: Description | None = None
+    tags: Tags | None = None
+    purchase_mode: Literal["instant", "request"] | None = None
+    delivery_in_working_days: StrictBool | None = None
+    capacity: StrictInt | None = None
+    tiers: Tiers | None = None
+    addons: AddOns | None = None
+    questions: Questions | None = None
+    faq: Faqs | None = None
+
+
+def _domain_fields(payload: ProjectIn | ProjectPatch, *, only_sent: bool) -> dict[str, Any]:
+    """Schema values → keyword arguments of the catalog services."""
+    sent = payload.model_fields_set if only_sent else set(type(payload).model_fields)
+    fields: dict[str, Any] = {}
+    for name in sent:
+        value = getattr(payload, name)
+        if name in {"tiers", "addons", "questions", "faq"} and value is not None:
+            value = [item.to_input() for item in value]
+        elif name == "tags" and value is not None:
+            value = list(value)
+        fields["category_slug" if name == "category" else name] = value
+    return fields
+
+
+class ReviewDecisionIn(StrictSchema):
+    note: ReviewNote = ""
+
+
+class SearchQuery(Schema):
+    q: Annotated[str, Field(max_length=200)] = ""
+    category: Annotated[str, Field(max_length=60)] | None = None
+    min_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
+    max_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
+    max_delivery_days: Annotated[int, Field(ge=1, le=services.DELIVERY_MAX)] | None = None
+    min_rating: Annotated[int, Field(ge=0, le=500, description="hundredths: 450 = 4.5")] | None = (
+        None
+    )
+    available: bool = False
+    sort: Literal["relevance", "price", "-price", "rating", "newest"] = "relevance"
+    cursor: Annotated[str, Field(max_length=500)] | None = None
+    limit: Annotated[int, Field(ge=1, le=50)] = 24
+
+
+# --- output schemas ---------------------------------------------------------------------
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+    description: str
+
+
+class FreelancerOut(Schema):
+    id: int
+    display_name: str
+    headline: str
+    country: str
+    time_zone: str
+
+
+class TierOut(Schema):
+    id: int
+    name: str
+    description: str
+    price_minor: int
+    currency: str
+    delivery_days: int
+    revisions: int
+    deliverables: list[str]
+
+
+class AddOnOut(Schema):
+    id: int
+    title: str
+    price_minor: int
+    currency: str
+    extra_delivery_days: int
+
+
+class QuestionOut(Schema):
+    id: int
+    prompt: str
+    kind: str
+    choices: list[str]
+    required: bool
+
+
+class FaqOut(Schema):
+    id: int
+    question: str
+    answer: str
+
+
+class ImageOut(Schema):
+    id: int
+    url: str
+    width: int
+    height: int
+    alt_text: str
+
+
+class AvailabilityOut(Schema):
+    purchasable: bool
+    reason_code: str | None
+    message: str
+    back_on: date | None
+
+
+class ProjectSummaryOut(Schema):
+    id: int
+    title: str
+    category: CategoryOut
+    tags: list[str]
+    status: str
+    purchase_mode: str
+    currency: str
+    from_price_minor: int
+    min_delivery_days: int
+    rating_x100: int
+    rating_count: int
+    freelancer: FreelancerOut
+    cover_image: ImageOut | None
+    published_at: datetime | None
+    updated_at: datetime
+
+
+class ProjectOut(ProjectSummaryOut):
+    description: str
+    description_html: str
+    delivery_in_working_days: bool
+    capacity: int
+    tiers: list[TierOut]
+    addons: list[AddOnOut]
+    questions: list[QuestionOut]
+    faq: list[FaqOut]
+    gallery: list[ImageOut]
+    availability: AvailabilityOut
+    # Only the owner and operators see these; null for everyone else.
+    review_note: str | None
+    active_contracts: int | None
+
+
+class ProjectPageOut(Schema):
+    items: list[ProjectSummaryOut]
+    next_cursor: str | None
+
+
+class ReviewQueueOut(Schema):
+    items: list[ProjectSummaryOut]
+
+
+# --- presenters ---------------------------------------------------------------------------
+
+
+def _image(request: HttpRequest, image: GalleryImage) -> dict[str, Any]:
+    return {
+        "id": image.pk,
+        "url": request.build_absolute_uri(image.image.url),
+        "width": image.width,
+        "height": image.height,
+        "alt_text": image.alt_text,
+    }
+
+
+def _freelancer(user: User) -> dict[str, Any]:
+    calendar = getattr(user, "calendar", None)
+    return {
+        "id": user.pk,
+        "display_name": user.public_name,
+        "headline": user.headline,
+        "country": user.country,
+        "time_zone": calendar.time_zone if calendar is not None else "UTC",
+    }
+
+
+def _summary(request: HttpRequest, project: Project) -> dict[str, Any]:
+    gallery = list(project.gallery.all())
+    return {
+        "id": project.pk,
+        "title": project.title,
+        "category": project.category,
+        "tags": list(project.tags),
+        "status": project.status,
+        "purchase_mode": project.purchase_mode,
+        "currency": currency(),
+        "from_price_minor": project.from_price_minor,
+        "min_delivery_days": project.min_delivery_days,
+        "rating_x100": project.rating_x100,
+        "rating_count": project.rating_count,
+        "freelancer": _freelancer(project.freelancer),
+        "cover_image": _image(request, gallery[0]) if gallery else None,
+        "published_at": project.published_at,
+        "updated_at": project.updated_at,
+    }
+
+
+def _detail(request: HttpRequest, project: Project, viewer: Any) -> dict[str, Any]:
+    code = currency()
+    privileged = bool(
+        getattr(viewer, "is_authenticated", False)
+        and (viewer.pk == project.freelancer_id or viewer.is_operator)
+    )
+    availability = selectors.project_availability(project=project, now=timezone.now())
+    return {
+        **_summary(request, project),
+        "description": project.description,
+        "description_html": project.description_html,
+        "delivery_in_working_days": project.delivery_in_working_days,
+        "capacity": project.capacity,
+        "tiers": [
+            {
+                "id": t.pk,
+                "name": t.name,
+                "description": t.description,
+                "price_minor": t.price_minor,
+                "currency": code,
+                "delivery_days": t.delivery_days,
+                "revisions": t.revisions,
+                "deliverables": list(t.deliverables),
+            }
+            for t in project.tiers.all()
+        ],
+        "addons": [
+            {
+                "id": a.pk,
+                "title": a.title,
+                "price_minor": a.price_minor,
+                "currency": code,
+                "extra_delivery_days": a.extra_delivery_days,
+            }
+            for a in project.addons.all()
+        ],
+        "questions": [
+            {
+                "id": q.pk,
+                "prompt": q.prompt,
+                "kind": q.kind,
+                "choices": list(q.choices),
+                "required": q.required,
+            }
+            for q in project.questions.all()
+        ],
+        "faq": [
+            {"id": f.pk, "question": f.question, "answer": f.answer} for f in project.faq.all()
+        ],
+        "gallery": [_image(request, image) for image in project.gallery.all()],
+        "availability": {
+            "purchasable": availability.purchasable,
+            "reason_code": availability.reason_code,
+            "message": availability.message,
+            "back_on": availability.back_on,
+        },
+        "review_note": project.review_note if privileged else None,
+        "active_contracts": project.active_contracts if privileged else None,
+    }
+
+
+def _detail_for(request: HttpRequest, viewer: Any, project_id: int) -> dict[str, Any]:
+    project = selectors.project_detail_for_viewer(viewer=viewer, project_id=project_id)
+    return _detail(request, project, viewer)
+
+
+# --- public endpoints ---------------------------------------------------------------------
+
+
+@router.get("/categories", response=list[CategoryOut], auth=None)
+def list_categories(request: HttpRequest) -> Any:
+    return list(selectors.categories_list())
+
+
+@router.get("/projects", response=ProjectPageOut, auth=None)
+def search_projects(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
+    from fairlance.catalog.search import SearchParams
+    from fairlance.catalog.search import search_projects as run_search
+
+    page = run_search(SearchParams(**filters.model_dump()))
+    results = list(page.results)
+    # The search backend returns projects; make sure what the summary reads is loaded in
+    # a fixed number of queries whatever the page size.
+    prefetch_related_objects(results, "category", "freelancer__calendar", "gallery")
+    return {"items": [_summary(request, p) for p in results], "next_cursor": page.next_cursor}
+
+
+@router.get("/projects/{project_id}", response=ProjectOut, auth=None)
+def get_project(request: HttpRequest, project_id: int) -> Any:
+    return _detail_for(request, optional_user(request), _id(project_id))
+
+
+# --- the freelancer's editor ----------------------------------------------------------------
+
+
+@router.post("/projects", response={201: ProjectOut}, auth=REQUIRED_AUTH)
+def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
+    user = _caller(request)
+    fields = _domain_fields(payload, only_sent=False)
+    project = services.project_create(freelancer=user, **fields)
+    return Status(201, _detail_for(request, user, project.pk))
+
+
+@router.patch("/projects/{project_id}", response=ProjectOut, auth=REQUIRED_AUTH)
+def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:
+    user = _caller(request)
+    project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
+    services.project_update(project=project, actor=user, **_domain_fields(payload, only_sent=True))
+    return _detail_for(request, user, project.pk)
+
+
+def _status_endpoint(action: str, service: Any) -> None:
+    @router.post(
+        f"/projects/{{project_id}}/{action}",
+        response=ProjectOut,
+        auth=REQUIRED_AUTH,
+        operation_id=f"project_{action}",
+        summary=f"{action.capitalize()} a project (owner)",
+    )
+    def endpoint(request: HttpRequest, project_id: int) -> Any:
+        user = _caller(request)
+        project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
+        service(project=project, actor=user)
+        return _detail_for(request, user, project.pk)
+
+
+_status_endpoint("publish", services.project_publish)
+_status_endpoint("pause", services.project_pause)
+_status_endpoint("resume", services.project_resume)
+_status_endpoint("archive", services.project_archive)
+
+
+@router.post("/projects/{project_id}/gallery", response={201: ImageOut}, auth=REQUIRED_AUTH)
+def add_gallery_image(
+    request: HttpRequest,
+    project_id: int,
+    upload: File[UploadedFile],
+    alt_text: Form[str] = "",  # length is checked by the service
+) -> Any:
+    user = _caller(request)
+    project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
+    image = services.gallery_image_add(
+        project=project, actor=user, upload=upload, alt_text=alt_text
+    )
+    return Status(201, _image(request, image))
+
+
+@router.delete(
+    "/projects/{project_id}/gallery/{image_id}", response={204: None}, auth=REQUIRED_AUTH
+)
+def remove_gallery_image(request: HttpRequest, project_id: int, image_id: int) -> Any:
+    user = _caller(request)
+    project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
+    services.gallery_image_remove(project=project, actor=user, image_id=_id(image_id))
+    return Status(204, None)
+
+
+# --- operators ----------------------------------------------------------------------------
+
+
+def _operator(request: HttpRequest) -> User:
+    user = _caller(request)
+    if not user.is_operator:
+        raise PermissionDenied("Only operators may do this.")
+    return user
+
+
+@router.get("/operator/review-queue", response=ReviewQueueOut, auth=REQUIRED_AUTH)
+def review_queue(request: HttpRequest) -> Any:
+    _operator(request)
+    projects = list(selectors.projects_pending_review()[:100])
+    prefetch_related_objects(projects, "freelancer__calendar", "gallery")
+    return {"items": [_summary(request, p) for p in projects]}
+
+
+def _decision_endpoint(action: str, approve: bool) -> None:
+    @router.post(
+        f"/operator/projects/{{project_id}}/{action}",
+        response=ProjectOut,
+        auth=REQUIRED_AUTH,
+        operation_id=f"operator_project_{action}",
+        summary=f"{action.capitalize()} a project waiting for review (operator)",
+    )
+    def endpoint(request: HttpRequest, project_id: int, payload: ReviewDecisionIn) -> Any:
+        operator = _operator(request)
+        project = Project.objects.filter(pk=_id(project_id)).first()
+        if project is None:
+            raise NotFound()
+        services.project_review_decide(
+            project=project, operator=operator, approve=approve, note=payload.note
+        )
+        return _detail_for(request, operator, project.pk)
+
+
+_decision_endpoint("approve", approve=True)
+_decision_endpoint("reject", approve=False)

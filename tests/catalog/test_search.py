@@ -1,0 +1,577 @@
+"""Project search. The suite runs once on SQLite and once on PostgreSQL: the exact ordered
+results asserted here are what proves both backends agree.
+
+The fixed catalog (``catalog`` fixture), published one hour apart in this order:
+
+  key     title                              cat          price  days rating/count  seller
+  logo    Minimalist logo design             design        5000    3   480/12       fran
+  brand   Brand identity package             design       20000   10   495/3        fran
+  cafe    Café menu illustration             design        8000    5   450/20       bob
+  wp      WordPress website setup            development  30000    7   0/0          bob (capacity full)
+  seo     SEO audit for your shop            marketing    15000    4   470/8        ann (away today)
+  anim    Logo animation video               video        12000    6   480/5        ann (away today)
+  social  Designs for social media posts     marketing     5000    2   480/12       fran
+
+plus projects that must never appear: a draft, a paused, an archived one, one whose
+freelancer is suspended, one whose freelancer is deactivated.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test import override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fairlance.accounts.models import User
+from fairlance.accounts.services import time_off_add
+from fairlance.catalog.inputs import TierInput
+from fairlance.catalog.models import Project
+from fairlance.catalog.search import SearchParams, index_project, reindex_all, search_projects
+from fairlance.catalog.services import (
+    project_archive,
+    project_create,
+    project_pause,
+    project_publish,
+    project_resume,
+    project_update,
+)
+from fairlance.core.errors import InvalidInput
+from tests.conftest import is_postgres, make_user
+
+PUBLISH_START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+# Searches run "now": Tuesday 10 March 2026, while ann is away (9-12 March).
+NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
+
+VISIBLE_NEWEST_FIRST = ["social", "anim", "seo", "wp", "cafe", "brand", "logo"]
+
+
+@dataclass
+class Catalog:
+    projects: dict[str, Project]
+    fran: User
+    bob: User
+    ann: User
+
+    def keys(self, page: Any) -> list[str]:
+        by_id = {p.id: key for key, p in self.projects.items()}
+        return [by_id.get(p.id, f"?{p.title}") for p in page.results]
+
+    def search(self, **kwargs: Any) -> list[str]:
+        return self.keys(search_projects(SearchParams(**kwargs)))
+
+
+def _project(
+    freelancer: User,
+    title: str,
+    category: str,
+    *,
+    tags: list[str],
+    description: str,
+    price: int,
+    days: int,
+    capacity: int | None = None,
+) -> Project:
+    return project_create(
+        freelancer=freelancer,
+        title=title,
+        category_slug=category,
+        description=description,
+        tags=tags,
+        capacity=capacity,
+        tiers=[TierInput(name="Basic", price_minor=price, delivery_days=days)],
+    )
+
+
+def _publish(project: Project, at: datetime) -> Project:
+    with time_machine.travel(at, tick=False):
+        return project_publish(project=project, actor=project.freelancer)
+
+
+def _rate(project: Project, rating_x100: int, count: int) -> None:
+    # Ratings are written by the trust layer, which has no domain function yet; the
+    # denormalised columns are what search reads, so set them directly.
+    Project.objects.filter(pk=project.pk).update(rating_x100=rating_x100, rating_count=count)
+
+
+@pytest.fixture(scope="module")
+def _shared_catalog(django_db_setup: None, django_db_blocker: Any) -> Iterator[Catalog]:
+    """The catalog, built once for the module inside a transaction rolled back at its end.
+
+    Each test still takes the ``db`` fixture (through ``catalog``), which wraps it in a
+    savepoint, so tests that edit, pause or delete projects do not affect the others.
+    """
+    with (
+        django_db_blocker.unblock(),
+        # Password hashing dominates building users and no test here logs in.
+        override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]),
+        transaction.atomic(),
+    ):
+        try:
+            catalog = _build_catalog()
+            with time_machine.travel(NOW, tick=False):
+                yield catalog
+        finally:
+            # Never commit: other test modules must not see this catalog.
+            transaction.set_rollback(True)
+
+
+@pytest.fixture
+def catalog(db: None, _shared_catalog: Catalog) -> Catalog:
+    return _shared_catalog
+
+
+def _build_catalog() -> Catalog:
+    fran = make_user("fran@example.com")
+    bob = make_user("bob@example.com")
+    ann = make_user("ann@example.com")
+    sue = make_user("sue@example.com")
+    gone = make_user("gone@example.com")
+
+    specs: list[tuple[str, User, str, str, list[str], str, int, int, int, int]] = [
+        ("logo", fran, "Minimalist logo design", "design", ["logo", "branding"],
+         "I design clean logos for startups.", 5000, 3, 480, 12),
+        ("brand", fran, "Brand identity package", "design", ["branding", "logo design"],
+         "Complete brand identity: logo, colours, typography.", 20000, 10, 495, 3),
+        ("cafe", bob, "Café menu illustration", "design", ["illustration", "menu"],
+         "Hand drawn menus for your café or restaurant.", 8000, 5, 450, 20),
+        ("wp", bob, "WordPress website setup", "development", ["wordpress", "website"],
+         "I install WordPress and design a simple theme.", 30000, 7, 0, 0),
+        ("seo", ann, "SEO audit for your shop", "marketing", ["seo", "audit"],
+         "A full audit with a prioritised list of fixes.", 15000, 4, 470, 8),
+        ("anim", ann, "Logo animation video", "video", ["animation", "logo"],
+         "Your logo animated for intros.", 12000, 6, 480, 5),
+        ("social", fran, "Designs for social media posts", "marketing", ["social media"],
+         "Ten post designs per week.", 5000, 2, 480, 12),
+    ]  # fmt: skip
+    projects: dict[str, Project] = {}
+    for i, (key, owner, title, cat, tags, desc, price, days, rating, count) in enumerate(specs):
+        project = _project(
+            owner,
+            title,
+            cat,
+            tags=tags,
+            description=desc,
+            price=price,
+            days=days,
+            capacity=1 if key == "wp" else None,
+        )
+        projects[key] = _publish(project, PUBLISH_START + timedelta(hours=i))
+        _rate(project, rating, count)
+    # The WordPress project's only slot is taken (contracts take slots this way).
+    Project.objects.filter(pk=projects["wp"].pk).update(active_contracts=1)
+
+    later = PUBLISH_START + timedelta(days=1)
+    desc = "Logo design you will never find in search."
+    _project(fran, "Draft logo design offer", "design", tags=["logo"], description=desc,
+             price=100, days=1)  # fmt: skip
+    paused = _publish(
+        _project(bob, "Paused logo design offer", "design", tags=["logo"], description=desc,
+                 price=100, days=1),
+        later,
+    )  # fmt: skip
+    project_pause(project=paused, actor=bob)
+    archived = _publish(
+        _project(bob, "Archived logo design offer", "design", tags=["logo"], description=desc,
+                 price=100, days=1),
+        later,
+    )  # fmt: skip
+    project_archive(project=archived, actor=bob)
+    _publish(
+        _project(sue, "Suspended seller logo design", "design", tags=["logo"], description=desc,
+                 price=100, days=1),
+        later,
+    )  # fmt: skip
+    _publish(
+        _project(gone, "Deactivated seller logo design", "design", tags=["logo"],
+                 description=desc, price=100, days=1),
+        later,
+    )  # fmt: skip
+    # Suspension and deactivation belong to the operators' tools; the flags are what
+    # search reads.
+    User.objects.filter(pk=sue.pk).update(is_suspended=True)
+    User.objects.filter(pk=gone.pk).update(is_active=False)
+
+    # ann is away today; bob's time off today is not "away" and his away range is later.
+    time_off_add(user=ann, start_date=date(2026, 3, 9), end_date=date(2026, 3, 12))
+    time_off_add(user=bob, start_date=date(2026, 3, 10), end_date=date(2026, 3, 10), away=False)
+    time_off_add(user=bob, start_date=date(2026, 4, 1), end_date=date(2026, 4, 3))
+    # Away ranges that ended yesterday or start tomorrow do not count either.
+    time_off_add(user=fran, start_date=date(2026, 3, 1), end_date=date(2026, 3, 9))
+    time_off_add(user=fran, start_date=date(2026, 3, 11), end_date=date(2026, 3, 20))
+
+    for key in projects:
+        projects[key].refresh_from_db()
+    return Catalog(projects=projects, fran=fran, bob=bob, ann=ann)
+
+
+def test_browse_without_query_lists_published_projects_newest_first(catalog: Catalog) -> None:
+    # Given the fixed catalog, when browsing with no query and no filters
+    page = search_projects(SearchParams())
+    # Then only the published projects of sellers in good standing appear, newest first
+    assert catalog.keys(page) == VISIBLE_NEWEST_FIRST
+    assert page.total_estimate == 7
+    assert page.next_cursor is None
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        # title 3 + tags 2 + description 1 ("logos" stems to "logo"); ties: newer first.
+        ("logo", ["anim", "logo", "brand"]),
+        # Stemming: "design" finds "designs" and vice versa.
+        ("design", ["social", "logo", "brand", "wp"]),
+        ("designs", ["social", "logo", "brand", "wp"]),
+        ("DESIGNING", ["social", "logo", "brand", "wp"]),
+        # Every word must match; the score adds up per word.
+        ("logo design", ["logo", "brand"]),
+        # Stop words are ignored instead of required.
+        ("the logo", ["anim", "logo", "brand"]),
+        # Diacritics fold both ways.
+        ("cafe", ["cafe"]),
+        ("CAFÉ", ["cafe"]),
+        ("anímation", ["anim"]),
+        ("branding", ["brand", "logo"]),
+        ("wordpress", ["wp"]),
+        ("nothingmatchesthis", []),
+    ],
+)
+def test_relevance_order_is_the_integer_score_then_newest(
+    catalog: Catalog, q: str, expected: list[str]
+) -> None:
+    # Given the fixed catalog, when searching by relevance
+    # Then the order is the same on both databases
+    assert catalog.search(q=q) == expected
+
+
+def test_query_syntax_characters_are_plain_text(catalog: Catalog) -> None:
+    # Given query strings full of FTS5 and websearch operators
+    # When searching, then they neither fail nor act as operators
+    assert catalog.search(q='"logo" -animation') == ["anim"]  # "-" is not NOT
+    assert catalog.search(q="logo OR seo") == []  # "or" is a stop word; seo has no "logo"
+    assert catalog.search(q="logo NOT design") == ["logo", "brand"]  # "not" is a stop word
+    assert catalog.search(q="logo:design*") == ["logo", "brand"]
+    assert catalog.search(q="NEAR(logo design)") == []  # "near" is a word no project has
+    assert catalog.search(q='*" ^ ( ) : {} \x00 <->') == VISIBLE_NEWEST_FIRST  # no words
+
+
+def test_query_of_only_stop_words_or_punctuation_browses_everything(catalog: Catalog) -> None:
+    assert catalog.search(q="the and of") == VISIBLE_NEWEST_FIRST
+    assert catalog.search(q="!!! ???") == VISIBLE_NEWEST_FIRST
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"category": "design"}, ["cafe", "brand", "logo"]),
+        ({"category": "marketing"}, ["social", "seo"]),
+        ({"category": "no-such-category"}, []),
+        ({"min_price": 10000}, ["anim", "seo", "wp", "brand"]),
+        ({"max_price": 8000}, ["social", "cafe", "logo"]),
+        ({"min_price": 8000, "max_price": 15000}, ["anim", "seo", "cafe"]),
+        ({"max_delivery_days": 4}, ["social", "seo", "logo"]),
+        ({"min_rating": 480}, ["social", "anim", "brand", "logo"]),
+        ({"min_rating": 0}, VISIBLE_NEWEST_FIRST),
+        # Not away today and capacity left: ann (away) and the full WordPress project go.
+        ({"available": True}, ["social", "cafe", "brand", "logo"]),
+        ({"available": True, "q": "logo"}, ["logo", "brand"]),
+        ({"category": "design", "q": "logo", "max_price": 10000}, ["logo"]),
+    ],
+)
+def test_filters(catalog: Catalog, filters: dict[str, Any], expected: list[str]) -> None:
+    assert catalog.search(**filters) == expected
+
+
+def test_away_freelancer_is_listed_unless_available_is_asked(catalog: Catalog) -> None:
+    # Given ann is away today, her projects are still found by default
+    assert "seo" in catalog.search(q="audit")
+    # When asking for available projects only, then they are not
+    assert catalog.search(q="audit", available=True) == []
+    # And once her away range is over they come back
+    with time_machine.travel(datetime(2026, 3, 13, 9, 0, tzinfo=UTC), tick=False):
+        assert catalog.search(q="audit", available=True) == ["seo"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "q", "expected"),
+    [
+        ("newest", "", VISIBLE_NEWEST_FIRST),
+        ("relevance", "", VISIBLE_NEWEST_FIRST),  # nothing to rank by: newest
+        # Equal prices fall back to id (ascending with price, descending with -price).
+        ("price", "", ["logo", "social", "cafe", "anim", "seo", "brand", "wp"]),
+        ("-price", "", ["wp", "brand", "seo", "anim", "cafe", "social", "logo"]),
+        # Rating, then number of ratings, then the newer id.
+        ("rating", "", ["brand", "social", "logo", "anim", "seo", "cafe", "wp"]),
+        ("price", "logo", ["logo", "anim", "brand"]),
+        ("rating", "design", ["brand", "social", "logo", "wp"]),
+        ("newest", "design", ["social", "wp", "brand", "logo"]),
+    ],
+)
+def test_sorts(catalog: Catalog, sort: str, q: str, expected: list[str]) -> None:
+    assert catalog.search(sort=sort, q=q) == expected
+
+
+def _all_pages(params: SearchParams) -> tuple[list[Project], int]:
+    seen: list[Project] = []
+    pages = 0
+    cursor = None
+    while True:
+        page = search_projects(replace(params, cursor=cursor))
+        pages += 1
+        seen.extend(page.results)
+        if page.next_cursor is None:
+            return seen, pages
+        assert len(page.results) == params.limit
+        cursor = page.next_cursor
+        assert pages < 20, "pagination does not end"
+
+
+@pytest.mark.parametrize("sort", ["relevance", "newest", "price", "-price", "rating"])
+@pytest.mark.parametrize("q", ["", "design", "logo"])
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_cursor_pagination_walks_every_result_once(
+    catalog: Catalog, sort: str, q: str, limit: int
+) -> None:
+    # Given the single-page answer for a search
+    whole = search_projects(SearchParams(q=q, sort=sort, limit=50))
+    # When walking it page by page
+    walked, pages = _all_pages(SearchParams(q=q, sort=sort, limit=limit))
+    # Then the pages together are exactly the single page: no gaps, no duplicates
+    assert [p.id for p in walked] == [p.id for p in whole.results]
+    assert pages == max(1, -(-len(whole.results) // limit))
+
+
+def test_later_pages_carry_no_total(catalog: Catalog) -> None:
+    first = search_projects(SearchParams(limit=3))
+    assert first.total_estimate == 7
+    second = search_projects(SearchParams(limit=3, cursor=first.next_cursor))
+    assert second.total_estimate is None
+    assert catalog.keys(second) == VISIBLE_NEWEST_FIRST[3:6]
+
+
+def _encode(payload: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).rstrip(b"=").decode()
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "",
+        "not base64 at all!",
+        "ünïcode",
+        "AAAA",
+        _encode([1, 2]),
+        _encode({"s": "newest", "k": []}),
+        _encode({"s": "price", "k": [5000, 1]}),  # a cursor of another sort
+        _encode({"s": "newest", "k": ["yesterday", 1]}),
+        _encode({"s": "newest", "k": ["2026-03-01T00:00:00", 1]}),  # naive time
+        _encode({"s": "newest", "k": ["2026-03-01T00:00:00+00:00", "1"]}),
+        _encode({"s": "newest", "k": ["2026-03-01T00:00:00+00:00", True]}),
+        _encode({"s": "newest", "k": ["2026-03-01T00:00:00+00:00", -1]}),
+        _encode({"s": "newest", "k": ["2026-03-01T00:00:00+00:00", 2**70]}),
+        "x" * 2000,
+    ],
+)
+def test_malformed_cursor_is_invalid_input(catalog: Catalog, cursor: str) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        search_projects(SearchParams(sort="newest", cursor=cursor))
+    assert raised.value.code == "invalid_cursor"
+
+
+def test_cursor_of_one_sort_is_refused_by_another(catalog: Catalog) -> None:
+    page = search_projects(SearchParams(sort="price", limit=2))
+    assert page.next_cursor is not None
+    with pytest.raises(InvalidInput) as raised:
+        search_projects(SearchParams(sort="rating", limit=2, cursor=page.next_cursor))
+    assert raised.value.code == "invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"sort": "cheapest"}, "sort"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"min_price": -1}, "min_price"),
+        ({"max_price": 2**40}, "max_price"),
+        ({"min_price": 500, "max_price": 100}, "max_price"),
+        ({"max_delivery_days": -3}, "max_delivery_days"),
+        ({"min_rating": 501}, "min_rating"),
+        ({"category": "design'; DROP TABLE x"}, "category"),
+    ],
+)
+def test_out_of_range_parameters_are_invalid_input(
+    catalog: Catalog, params: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        search_projects(SearchParams(**params))
+    assert raised.value.code == "invalid_input"
+    assert [e["field"] for e in raised.value.errors] == [field]
+
+
+def test_edits_are_reindexed(catalog: Catalog) -> None:
+    # Given "shop" appears only in the SEO project's title
+    seo = catalog.projects["seo"]
+    assert catalog.search(q="shop") == ["seo"]
+    # When the freelancer renames it
+    project_update(project=seo, actor=catalog.ann, title="SEO audit for your webstore")
+    # Then the new word finds it and the old one does not
+    assert catalog.search(q="webstore") == ["seo"]
+    assert catalog.search(q="shop") == []
+    # And tags and descriptions are re-indexed too
+    project_update(project=seo, actor=catalog.ann, tags=["lighthouse"], description="Speed.")
+    assert catalog.search(q="lighthouse speed") == ["seo"]
+    assert catalog.search(q="audit") == ["seo"]  # still in the title
+    assert catalog.search(q="prioritised") == []
+
+
+def test_price_changes_are_seen_by_filters_and_sorts(catalog: Catalog) -> None:
+    # When the café project gets cheaper than everything else
+    project_update(
+        project=catalog.projects["cafe"],
+        actor=catalog.bob,
+        tiers=[TierInput(name="Basic", price_minor=1000, delivery_days=1)],
+    )
+    # Then price filters and sorts see it
+    assert catalog.search(sort="price")[0] == "cafe"
+    assert catalog.search(max_delivery_days=1) == ["cafe"]
+
+
+def test_pausing_hides_and_resuming_shows_again(catalog: Catalog) -> None:
+    logo = catalog.projects["logo"]
+    project_pause(project=logo, actor=catalog.fran)
+    assert catalog.search(q="minimalist") == []
+    project_resume(project=logo, actor=catalog.fran)
+    assert catalog.search(q="minimalist") == ["logo"]
+
+
+def test_suspending_a_freelancer_hides_all_their_projects(catalog: Catalog) -> None:
+    User.objects.filter(pk=catalog.fran.pk).update(is_suspended=True)
+    assert catalog.search() == ["anim", "seo", "wp", "cafe"]
+
+
+def test_reindex_all_rebuilds_the_same_index(catalog: Catalog) -> None:
+    # Given the index as kept by the services, when rebuilt from scratch
+    before = {q: catalog.search(q=q) for q in ("logo", "design", "cafe", "audit")}
+    count = reindex_all()
+    # Then every project row is indexed and answers are unchanged
+    assert count == Project.objects.count()
+    assert {q: catalog.search(q=q) for q in before} == before
+
+
+def test_index_project_of_a_deleted_project_removes_it(catalog: Catalog) -> None:
+    # Given a published project that is then deleted outright (e.g. by an operator)
+    social = Project.objects.get(pk=catalog.projects["social"].pk)
+    social_id = social.id
+    social.tiers.all().delete()
+    social.delete()
+    # When it is indexed again, then nothing breaks and it is gone
+    index_project(social_id)
+    assert "social" not in catalog.search(q="designs")
+    # An id that never existed is a no-op as well
+    index_project(10**9)
+
+
+def test_results_are_full_projects_in_a_fixed_number_of_queries(
+    catalog: Catalog, django_assert_num_queries: Any
+) -> None:
+    # A page runs the page query, the count (first page only) and one projects query
+    # with freelancer and category joined in, whatever its size.
+    for limit in (1, 7):
+        with django_assert_num_queries(3):
+            page = search_projects(SearchParams(q="design", limit=limit))
+            names = [(p.freelancer.public_name, p.category.slug) for p in page.results]
+        assert len(names) == min(limit, 4)
+    first = search_projects(SearchParams(limit=2))
+    with django_assert_num_queries(2):
+        second = search_projects(SearchParams(limit=2, cursor=first.next_cursor))
+    assert len(second.results) == 2
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        # A price sort with a price filter is the trap: an index on (status, price) would
+        # serve both, and an unforced planner scans projects and probes FTS per row.
+        SearchParams(q="logo", sort="price", max_price=6000),
+        SearchParams(q="logo", sort="-price"),
+        SearchParams(q="logo design", category="design", max_price=6000, available=True),
+        SearchParams(q="logo", sort="rating", min_rating=480),
+    ],
+)
+def test_sqlite_plan_starts_from_the_fts_table(catalog: Catalog, params: SearchParams) -> None:
+    if is_postgres():
+        pytest.skip("SQLite's planner only; PostgreSQL picks its own order from statistics")
+    from fairlance.catalog.search import get_backend
+    from fairlance.catalog.search.base import build_query
+
+    # Given a text query narrowed by filters that an index could serve
+    sql, args, *_ = build_query(get_backend(), params)
+    # When SQLite plans it
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, args)
+        plan = [row[-1] for row in cursor.fetchall()]
+    # Then the first table the query visits is the FTS index and projects are looked up
+    # from its hits by primary key
+    visits = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+    assert visits[0].startswith("SCAN catalog_project_fts VIRTUAL TABLE"), plan
+    assert visits[1] == "SEARCH p USING INTEGER PRIMARY KEY (rowid=?)", plan
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=st.text(max_size=80), sort=st.sampled_from(["relevance", "price", "rating"]))
+def test_arbitrary_query_text_never_raises(catalog: Catalog, q: str, sort: str) -> None:
+    # Whatever a user types, search answers with projects from the visible set
+    page = search_projects(SearchParams(q=q, sort=sort, limit=3))
+    assert set(catalog.keys(page)) <= set(VISIBLE_NEWEST_FIRST)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    q=st.lists(
+        st.sampled_from(
+            ['"', "*", "NEAR", "-", "OR", "AND", "NOT", "(", ")", ":", "^", "+", "'", "!",
+             "&", "|", "<->", "{title}", "logo", "design", "ção", "\x00", "\ud800", "_", "/"]
+        ),
+        max_size=10,
+    ).map(" ".join)
+)  # fmt: skip
+def test_query_operators_never_raise(catalog: Catalog, q: str) -> None:
+    page = search_projects(SearchParams(q=q))
+    assert set(catalog.keys(page)) <= set(VISIBLE_NEWEST_FIRST)
+
+
+def test_migration_built_the_index_for_this_database(catalog: Catalog) -> None:
+    with connection.cursor() as cursor:
+        if is_postgres():
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'catalog_project_search'"
+            )
+            assert any("USING gin (document)" in row[0] for row in cursor.fetchall())
+        else:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE name = 'catalog_project_fts'")
+            assert "porter unicode61 remove_diacritics 2" in cursor.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not is_postgres(), reason="PostgreSQL tsvector document")
+def test_postgres_document_weights_title_tags_description(catalog: Catalog) -> None:
+    # Given the logo project, its document weighs title A, tags B, description C
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT document::text FROM catalog_project_search WHERE project_id = %s",
+            [catalog.projects["logo"].id],
+        )
+        document = cursor.fetchone()[0]
+    assert "'minimalist':1A" in document
+    assert "'brand':5B" in document  # "branding", stemmed, after the title's 3 words
+    assert "'startup':11C" in document
