@@ -51,3 +51,32 @@ def current_policy() -> Policy:
     if row is None:
         return DEFAULT_POLICY
     return Policy.from_values(row.version, row.values)
+
+
+def policy_for_version(version: int) -> Policy:
+    """The policy a contract runs under; the defaults stand in for version 1 until stored."""
+    from fairlance.core.models import PolicyVersion
+
+    row = PolicyVersion.objects.filter(version=version).first()
+    if row is None:
+        if version == DEFAULT_POLICY.version:
+            return DEFAULT_POLICY
+        raise LookupError(f"policy version {version} does not exist")
+    return Policy.from_values(row.version, row.values)
+
+
+def policy_in_force() -> Policy:
+    """The current policy, making sure it is stored so contracts can link to their version.
+
+    A fresh install has no rows: version 1 is created from the defaults on first use
+    (``get_or_create`` so two first purchases at once agree on it).
+    """
+    from fairlance.core.models import PolicyVersion
+
+    row = PolicyVersion.objects.order_by("-version").first()
+    if row is None:
+        row, _ = PolicyVersion.objects.get_or_create(
+            version=DEFAULT_POLICY.version,
+            defaults={"values": DEFAULT_POLICY.values(), "note": "defaults"},
+        )
+    return Policy.from_values(row.version, row.values)

@@ -1,0 +1,428 @@
+"""What transitions do: move money, start clocks, record deliveries and endings.
+
+Each action takes the contract (locked by the engine, inside the transition's transaction)
+and the transition ``Context``; it changes fields on the contract object (the engine saves
+it once) and writes related rows. Money references derive from the contract id and the
+event sequence number, so the ledger's unique reference makes any repeat impossible.
+Invalid payloads raise ``InvalidInput``; the transaction then writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.core.files import File
+from django.db.models import F
+
+from fairlance.contracts import deadlines
+from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
+from fairlance.core.errors import Conflict, InvalidInput, field_error
+from fairlance.core.money import percent_of
+from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
+from fairlance.ledger.selectors import balance
+from fairlance.ledger.services import Move, clearance_schedule, ledger_post
+
+if TYPE_CHECKING:
+    from fairlance.contracts.models import Contract
+    from fairlance.contracts.process import Context
+
+MAX_TEXT = 5000
+
+
+# --- requirements ------------------------------------------------------------------------
+
+
+def clean_answers(
+    questions: list[dict[str, Any]], answers: Any, *, require_all: bool
+) -> dict[str, Any]:
+    """Check answers against the snapshot's questions; returns them normalised.
+
+    Answers are keyed by question id (as a string). Text and file questions take a string,
+    single choice one of the choices, multiple choice a list of distinct choices.
+    """
+    if answers is None:
+        answers = {}
+    if not isinstance(answers, dict):
+        raise InvalidInput(errors=[field_error("answers", "Send an object keyed by question id.")])
+    by_id = {str(q["id"]): q for q in questions}
+    errors: list[dict[str, Any]] = []
+    clean: dict[str, Any] = {}
+    for key in answers:
+        if str(key) not in by_id:
+            errors.append(field_error(f"answers.{key}", "No such question.", "unknown"))
+    for qid, q in by_id.items():
+        value = answers.get(qid)
+        path = f"answers.{qid}"
+        kind = q.get("kind", "text")
+        if kind == "multiple":
+            if value is None:
+                value = []
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                errors.append(field_error(path, "Choose from the list.", "invalid_choice"))
+                continue
+            if len(set(value)) != len(value) or not set(value) <= set(q.get("choices", [])):
+                errors.append(field_error(path, "Choose from the list.", "invalid_choice"))
+                continue
+            if value:
+                clean[qid] = value
+            elif q.get("required") and require_all:
+                errors.append(field_error(path, "This question needs an answer.", "required"))
+            continue
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            errors.append(field_error(path, "Send text.", "invalid"))
+            continue
+        value = value.strip()
+        if len(value) > MAX_TEXT:
+            errors.append(field_error(path, f"At most {MAX_TEXT} characters.", "too_long"))
+            continue
+        if kind == "single" and value and value not in q.get("choices", []):
+            errors.append(field_error(path, "Choose from the list.", "invalid_choice"))
+            continue
+        if value:
+            clean[qid] = value
+        elif q.get("required") and require_all:
+            errors.append(field_error(path, "This question needs an answer.", "required"))
+    if errors:
+        raise InvalidInput("Some requirements answers are missing or invalid.", errors=errors)
+    return clean
+
+
+def requirements_complete(contract: Contract) -> bool:
+    questions = contract.snapshot.get("questions", [])
+    return all(str(q["id"]) in contract.answers for q in questions if q.get("required"))
+
+
+def store_answers(contract: Contract, ctx: Context) -> None:
+    contract.answers = clean_answers(
+        contract.snapshot.get("questions", []), ctx.payload.get("answers"), require_all=True
+    )
+
+
+# --- clocks --------------------------------------------------------------------------------
+
+
+def start_delivery_clock(contract: Contract, ctx: Context) -> None:
+    contract.work_started_at = ctx.now
+    due = deadlines.delivery_deadline(contract, ctx.now)
+    contract.delivery_due_at = due.at
+    contract.clock_notes = {**contract.clock_notes, "delivery_due": due.explanation}
+
+
+def start_grace_window(contract: Contract, ctx: Context) -> None:
+    # Request-mode freelancers already chose after reading the requirements: no grace.
+    if contract.purchase_mode != "instant":
+        return
+    grace = deadlines.grace_deadline(contract, ctx.policy, ctx.now)
+    contract.grace_ends_at = grace.at
+    contract.clock_notes = {**contract.clock_notes, "grace": grace.explanation}
+
+
+def start_work_if_ready(contract: Contract, ctx: Context) -> None:
+    """Instant purchase of a project without (open) questions starts work at once."""
+    if requirements_complete(contract):
+        start_delivery_clock(contract, ctx)
+        start_grace_window(contract, ctx)
+
+
+def set_late(contract: Contract, ctx: Context) -> None:
+    contract.late = True
+
+
+def use_revision(contract: Contract, ctx: Context) -> None:
+    contract.revisions_left -= 1
+
+
+def record_delivery(contract: Contract, ctx: Context) -> None:
+    note = ctx.payload.get("note", "")
+    if not isinstance(note, str) or len(note) > MAX_TEXT:
+        raise InvalidInput(errors=[field_error("note", f"Text of at most {MAX_TEXT} characters.")])
+    files = ctx.payload.get("files") or []
+    _check_files(files)
+    number = contract.deliveries.count() + 1
+    delivery = Delivery.objects.create(
+        contract=contract, number=number, note=note.strip(), created_at=ctx.now
+    )
+    for upload in files:
+        name = Path(str(upload.name)).name[:200]
+        DeliveryFile.objects.create(delivery=delivery, file=File(upload, name=name), name=name)
+
+
+# What a delivery may carry: documents, images and archives; nothing a browser would run.
+DELIVERY_EXTENSIONS = frozenset(
+    {
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".zip",
+        ".txt",
+        ".md",
+        ".docx",
+        ".xlsx",
+        ".pptx",
+        ".ai",
+        ".psd",
+        ".eps",
+    }
+)
+MAX_DELIVERY_FILES = 5
+MAX_DELIVERY_FILE_BYTES = 10 * 1024 * 1024
+
+
+def _check_files(files: Any) -> None:
+    if not isinstance(files, list) or len(files) > MAX_DELIVERY_FILES:
+        raise InvalidInput(
+            errors=[field_error("files", f"At most {MAX_DELIVERY_FILES} files.", "too_many")]
+        )
+    errors = []
+    for i, upload in enumerate(files):
+        suffix = Path(str(getattr(upload, "name", ""))).suffix.lower()
+        if suffix not in DELIVERY_EXTENSIONS:
+            errors.append(
+                field_error(
+                    f"files.{i}",
+                    f"Files of type {suffix or 'unknown'} are not accepted.",
+                    "file_type",
+                )
+            )
+        elif getattr(upload, "size", 0) > MAX_DELIVERY_FILE_BYTES:
+            errors.append(
+                field_error(f"files.{i}", "Each file may be at most 10 MB.", "file_too_large")
+            )
+    if errors:
+        raise InvalidInput("Some files cannot be delivered.", errors=errors)
+
+
+def open_dispute(contract: Contract, ctx: Context) -> None:
+    reason = ctx.payload.get("reason", "")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_TEXT:
+        raise InvalidInput(
+            errors=[field_error("reason", "Say why you open a dispute.", "required")]
+        )
+    contract.previous_state = contract.state
+    contract.dispute_opened_by = ctx.role
+    contract.dispute_opened_at = ctx.now
+
+
+def dispute_duration(contract: Contract, ctx: Context) -> timedelta:
+    if contract.dispute_opened_at is None:
+        return timedelta(0)
+    return max(ctx.now - contract.dispute_opened_at, timedelta(0))
+
+
+def resume_clocks(contract: Contract, ctx: Context) -> None:
+    """Clocks froze during the dispute: push the stored deadlines by its length.
+
+    Timer-backed clocks are re-armed by the engine, which discounts dispute time itself.
+    """
+    by = dispute_duration(contract, ctx)
+    notes = dict(contract.clock_notes)
+    if contract.delivery_due_at is not None and not contract.late:
+        contract.delivery_due_at += by
+        notes["delivery_due"] = deadlines.shifted(
+            deadlines.Deadline(contract.delivery_due_at, notes.get("delivery_due", "")), by
+        ).explanation
+    opened = contract.dispute_opened_at
+    if (
+        contract.grace_ends_at is not None
+        and opened is not None
+        and opened < contract.grace_ends_at
+    ):
+        # The grace window was still open when the dispute froze it.
+        contract.grace_ends_at += by
+    contract.clock_notes = notes
+    contract.dispute_opened_by = ""
+    contract.dispute_opened_at = None
+
+
+# --- money ---------------------------------------------------------------------------------
+
+
+def capture_payment(contract: Contract, ctx: Context) -> None:
+    """The card was charged by the purchase service; book the money into escrow."""
+    amount = contract.escrow_total_minor
+    ledger_post(
+        reference=f"contract:{contract.pk}:capture",
+        memo=f"Payment for contract {contract.pk} held in escrow",
+        postings=[Move(WORLD, escrow(contract.pk), amount)],
+        contract_id=contract.pk,
+    )
+
+
+def _refund_to_card(contract: Contract, amount: int, reference: str) -> None:
+    from fairlance.payments.provider import get_provider
+
+    if not contract.charge_ref:
+        return
+    result = get_provider().refund(
+        charge_ref=contract.charge_ref, amount_minor=amount, reference=reference
+    )
+    if not result.ok:
+        raise Conflict(result.message or "The refund failed.", code="refund_failed")
+
+
+def _refund(contract: Contract, ctx: Context, amount: int, memo: str) -> None:
+    reference = f"contract:{contract.pk}:refund:{ctx.seq}"
+    ledger_post(
+        reference=reference,
+        memo=memo,
+        postings=[Move(escrow(contract.pk), WORLD, amount)],
+        contract_id=contract.pk,
+    )
+    _refund_to_card(contract, amount, reference)
+    contract.refunded_minor += amount
+
+
+def refund_full(contract: Contract, ctx: Context) -> None:
+    amount = balance(escrow(contract.pk))
+    if amount > 0:
+        _refund(
+            contract, ctx, amount, f"Full refund of contract {contract.pk} ({ctx.transition.name})"
+        )
+
+
+def refund_partial(contract: Contract, ctx: Context) -> None:
+    """Give part of the price back; the fee follows the lower price. Needs no consent."""
+    amount = ctx.payload.get("amount_minor")
+    if (
+        isinstance(amount, bool)
+        or not isinstance(amount, int)
+        or not 0 < amount < contract.price_minor
+    ):
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "amount_minor",
+                    f"A whole number of minor units between 1 and {contract.price_minor - 1}; "
+                    "use refund for the full amount.",
+                    "out_of_range",
+                )
+            ]
+        )
+    _refund(contract, ctx, amount, f"Partial refund of contract {contract.pk}")
+    contract.price_minor -= amount
+    contract.fee_minor = percent_of(contract.price_minor, ctx.policy.freelancer_fee_bp)
+
+
+def _pay_freelancer(contract: Contract, ctx: Context, gross: int, fee: int) -> None:
+    """Escrow -> freelancer pending (gross - fee) and platform fees; schedule clearance."""
+    reference = f"contract:{contract.pk}:release:{ctx.seq}"
+    earned = gross - fee
+    to_fees = fee + contract.client_fee_minor
+    moves = []
+    if earned > 0:
+        moves.append(Move(escrow(contract.pk), freelancer_pending(contract.freelancer_id), earned))
+    if to_fees > 0:
+        moves.append(Move(escrow(contract.pk), PLATFORM_FEES, to_fees))
+    if not moves:
+        return
+    ledger_post(
+        reference=reference,
+        memo=f"Release of contract {contract.pk} ({ctx.transition.name})",
+        postings=moves,
+        contract_id=contract.pk,
+    )
+    if earned > 0:
+        clearance_schedule(
+            user_id=contract.freelancer_id,
+            amount=earned,
+            available_at=ctx.now + timedelta(days=ctx.policy.clearance_days),
+            reference=reference,
+            contract_id=contract.pk,
+        )
+
+
+def release_escrow(contract: Contract, ctx: Context) -> None:
+    _pay_freelancer(contract, ctx, contract.price_minor, contract.fee_minor)
+
+
+def dispute_percent(payload: dict[str, Any]) -> int:
+    value = payload.get("freelancer_percent")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
+        raise InvalidInput(
+            errors=[
+                field_error("freelancer_percent", "A whole number from 0 to 100.", "out_of_range")
+            ]
+        )
+    return value
+
+
+def split_escrow(contract: Contract, ctx: Context) -> None:
+    """The operator's decision: a share of the price to the freelancer, the rest back."""
+    percent = dispute_percent(ctx.payload)
+    note = ctx.payload.get("note", "")
+    if not isinstance(note, str) or not note.strip() or len(note) > MAX_TEXT:
+        raise InvalidInput(
+            errors=[field_error("note", "Explain the decision to both sides.", "required")]
+        )
+    fault = ctx.payload.get("fault", Fault.NONE)
+    if fault not in Fault.values:
+        raise InvalidInput(
+            errors=[field_error("fault", "One of none, freelancer, client.", "invalid_choice")]
+        )
+    gross = percent_of(contract.price_minor, percent * 100)
+    fee = percent_of(gross, ctx.policy.freelancer_fee_bp)
+    held = balance(escrow(contract.pk))
+    if percent > 0:
+        _pay_freelancer(contract, ctx, gross, fee)
+    back = held - gross - (contract.client_fee_minor if percent > 0 else 0)
+    if back > 0:
+        _refund(contract, ctx, back, f"Dispute refund of contract {contract.pk}")
+    from fairlance.core.audit import audit_record
+
+    audit_record(
+        actor=ctx.user,
+        action="dispute_resolve",
+        target=contract,
+        note=note.strip(),
+        freelancer_percent=percent,
+        fault=fault,
+    )
+    _end(
+        contract,
+        ctx,
+        Outcome.COMPLETED if percent > 0 else Outcome.CANCELLED,
+        str(fault),
+    )
+
+
+# --- endings ---------------------------------------------------------------------------------
+
+
+def _end(
+    contract: Contract, ctx: Context, outcome: str, fault: str, *, feedback: bool = True
+) -> None:
+    """Record how the contract ended and give the project's capacity slot back."""
+    from fairlance.catalog.models import Project
+
+    contract.outcome = outcome
+    contract.ending = ctx.transition.name
+    contract.fault = fault
+    contract.ended_at = ctx.now
+    contract.feedback_allowed = feedback
+    if contract.project_id is not None:
+        Project.objects.filter(pk=contract.project_id, active_contracts__gt=0).update(
+            active_contracts=F("active_contracts") - 1
+        )
+
+
+def end_no_fault(contract: Contract, ctx: Context) -> None:
+    _end(contract, ctx, Outcome.CANCELLED, Fault.NONE)
+
+
+def end_no_fault_no_feedback(contract: Contract, ctx: Context) -> None:
+    _end(contract, ctx, Outcome.CANCELLED, Fault.NONE, feedback=False)
+
+
+def end_freelancer_fault(contract: Contract, ctx: Context) -> None:
+    _end(contract, ctx, Outcome.CANCELLED, Fault.FREELANCER)
+
+
+def end_completed(contract: Contract, ctx: Context) -> None:
+    _end(contract, ctx, Outcome.COMPLETED, Fault.NONE)

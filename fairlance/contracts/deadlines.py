@@ -1,0 +1,166 @@
+"""Every clock of a contract: its UTC instant and why it falls there (SPEC section 3).
+
+Clocks that wait on the freelancer (request window, grace window, delivery when the project
+counts working days) use the freelancer's working calendar; clocks that wait on the client
+(requirements, review, late grace) count calendar days. Explanations read in the freelancer's
+time zone, which is the zone the working-day rules are about; the API adds the viewer's local
+time next to every instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from fairlance.core.workdays import (
+    Deadline,
+    WorkdaySpec,
+    explained_calendar_days_after,
+    explained_working_days_after,
+    format_local,
+)
+
+if TYPE_CHECKING:
+    from fairlance.contracts.models import Contract
+    from fairlance.core.policy import Policy
+
+
+def freelancer_spec(contract: Contract) -> WorkdaySpec:
+    calendar = getattr(contract.freelancer, "calendar", None)
+    if calendar is None:  # every user gets a calendar at sign-up; be safe for raw rows
+        return WorkdaySpec()
+    return calendar.as_spec()
+
+
+def freelancer_zone(contract: Contract) -> str:
+    return freelancer_spec(contract).time_zone
+
+
+def request_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    d = explained_working_days_after(
+        freelancer_spec(contract),
+        anchor,
+        policy.request_window_working_days,
+        anchor_label="the request",
+    )
+    return Deadline(d.at, f"The freelancer answers within {d.explanation}")
+
+
+def requirements_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    d = explained_calendar_days_after(
+        anchor,
+        policy.requirements_window_days,
+        viewer_tz=freelancer_zone(contract),
+        anchor_label="purchase",
+    )
+    return Deadline(d.at, f"The client sends requirements within {d.explanation}")
+
+
+def grace_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    d = explained_working_days_after(
+        freelancer_spec(contract),
+        anchor,
+        policy.grace_window_working_days,
+        anchor_label="requirements",
+    )
+    return Deadline(d.at, f"The freelancer may decline without fault until {d.explanation}")
+
+
+def delivery_deadline(contract: Contract, anchor: datetime) -> Deadline:
+    """Delivery due: the contract's delivery days, calendar or working days per project."""
+    days = contract.delivery_days
+    if contract.snapshot.get("delivery_in_working_days"):
+        d = explained_working_days_after(
+            freelancer_spec(contract), anchor, days, anchor_label="work started"
+        )
+    else:
+        d = explained_calendar_days_after(
+            anchor, days, viewer_tz=freelancer_zone(contract), anchor_label="work started"
+        )
+    return Deadline(d.at, f"Delivery due {d.explanation}")
+
+
+def delivery_timer_due(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    """The ``mark_late`` timer fires at the stored delivery due (shifted by disputes)."""
+    at = contract.delivery_due_at or anchor
+    return Deadline(at, str(contract.clock_notes.get("delivery_due", "Delivery due")))
+
+
+def review_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    d = explained_calendar_days_after(
+        anchor,
+        policy.review_window_days,
+        viewer_tz=freelancer_zone(contract),
+        anchor_label="the latest delivery",
+    )
+    return Deadline(d.at, f"Approved automatically {d.explanation}")
+
+
+def late_grace_deadline(contract: Contract, policy: Policy) -> Deadline:
+    due = contract.delivery_due_at
+    assert due is not None, "late grace needs a delivery due instant"
+    d = explained_calendar_days_after(
+        due,
+        policy.late_grace_days,
+        viewer_tz=freelancer_zone(contract),
+        anchor_label="the delivery due",
+    )
+    return Deadline(d.at, f"The client may cancel a late contract {d.explanation}")
+
+
+def shifted(deadline: Deadline, by: timedelta) -> Deadline:
+    if not by:
+        return deadline
+    hours = round(by.total_seconds() / 3600, 1)
+    return Deadline(deadline.at + by, f"{deadline.explanation}; extended by {hours} h of dispute")
+
+
+# --- what a contract page shows -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clock:
+    name: str
+    at: datetime
+    explanation: str
+    local: str  # the instant in the viewer's zone, e.g. "Mon 18:00 Europe/Lisbon"
+
+
+def open_clocks(contract: Contract, *, viewer_tz: str, now: datetime) -> list[Clock]:
+    """The clocks running for ``contract`` right now, soonest first."""
+    from fairlance.contracts.models import TimerStatus
+    from fairlance.core.policy import policy_for_version
+
+    found: dict[str, tuple[datetime, str]] = {}
+    for timer in contract.timers.filter(status=TimerStatus.PENDING).order_by("fire_at"):
+        if timer.clock.endswith("_reminder"):
+            continue
+        found.setdefault(timer.clock, (timer.fire_at, timer.explanation))
+    if contract.state == "in_progress":
+        if (
+            contract.grace_ends_at
+            and contract.purchase_mode == "instant"
+            and now < contract.grace_ends_at
+        ):
+            found["grace"] = (contract.grace_ends_at, str(contract.clock_notes.get("grace", "")))
+        if contract.delivery_due_at:
+            found["delivery_due"] = (
+                contract.delivery_due_at,
+                str(contract.clock_notes.get("delivery_due", "")),
+            )
+        if contract.late and contract.delivery_due_at:
+            late = late_grace_deadline(contract, policy_for_version(contract.policy_version))
+            found["late_grace"] = (late.at, late.explanation)
+    clocks = [
+        Clock(name, at, explanation, _local(at, viewer_tz))
+        for name, (at, explanation) in found.items()
+    ]
+    return sorted(clocks, key=lambda c: c.at)
+
+
+def _local(at: datetime, tz: str) -> str:
+    try:
+        return format_local(at, tz)
+    except Exception:  # an unknown zone from a cookie: fall back to UTC
+        return format_local(at, "UTC")

@@ -1,0 +1,63 @@
+"""``fairlance worker [--once]``: fire due contract timers and run background jobs."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils import timezone
+
+from fairlance.contracts.engine import fire_due_timers
+from fairlance.contracts.models import Timer, TimerStatus
+from fairlance.core.idempotency import idempotency_purge
+from fairlance.ledger.services import clearance_release_due
+from fairlance.notifications.services import notifications_send_due
+
+# How long the loop sleeps when there was nothing to do.
+IDLE_SECONDS = 2.0
+# --once stops after this many passes even if timers keep becoming due (they cannot
+# normally: each pass fires what is due *now*, and new timers are due in the future).
+MAX_PASSES = 1000
+
+
+def _background_jobs(now: Any) -> int:
+    """Other apps' periodic jobs; each runs in its own transactions."""
+    done = clearance_release_due(now=now)
+    done += notifications_send_due(now=now)
+    idempotency_purge(now=now)
+    return done
+
+
+def _any_due(now: Any) -> bool:
+    return Timer.objects.filter(status=TimerStatus.PENDING, fire_at__lte=now).exists()
+
+
+class Command(BaseCommand):
+    help = "Fire due contract timers and background jobs (--once: until nothing is due, then exit)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--once", action="store_true", help="Run until nothing is due, then exit."
+        )
+        parser.add_argument("--batch", type=int, default=100, help="Timers per pass.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        once: bool = options["once"]
+        batch: int = max(1, options["batch"])
+        total = 0
+        passes = 0
+        while True:
+            now = timezone.now()
+            fired = fire_due_timers(now=now, limit=batch)
+            jobs = _background_jobs(now)
+            total += fired
+            passes += 1
+            if once:
+                if (not _any_due(now) and jobs == 0) or passes >= MAX_PASSES:
+                    break
+                continue
+            if fired == 0 and jobs == 0:
+                time.sleep(IDLE_SECONDS)
+        if options["verbosity"] > 0:
+            self.stdout.write(f"fired {total} timers")

@@ -1,0 +1,201 @@
+"""Contracts, their append-only event log, durable timers, deliveries and milestones.
+
+Only ``engine.py`` assigns ``Contract.state`` (and the fields that go with it); everything
+else reads. A contract never depends on the catalog row staying the same: what was bought
+is copied into ``snapshot`` at purchase.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Outcome(models.TextChoices):
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Fault(models.TextChoices):
+    NONE = "none", "No fault"
+    FREELANCER = "freelancer", "Freelancer"
+    CLIENT = "client", "Client"
+
+
+class Contract(models.Model):
+    client = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts_as_client"
+    )
+    freelancer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="contracts_as_freelancer"
+    )
+    # Kept for links only; the terms live in ``snapshot``.
+    project = models.ForeignKey(
+        "catalog.Project", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Project title, tier, add-ons, questions, prices, purchase mode, delivery_in_working_days.
+    snapshot = models.JSONField(default=dict)
+    # Requirement answers keyed by question id (as a string).
+    answers = models.JSONField(default=dict, blank=True)
+    purchase_mode = models.CharField(max_length=10)
+
+    # Money, integer minor units. ``price_minor`` is what the freelancer's work costs now
+    # (partial refunds lower it); ``fee_minor`` is the freelancer service fee on that price;
+    # ``client_fee_minor`` the marketplace fee the client paid on top.
+    price_minor = models.PositiveIntegerField()
+    fee_minor = models.PositiveIntegerField(default=0)
+    client_fee_minor = models.PositiveIntegerField(default=0)
+    refunded_minor = models.PositiveIntegerField(default=0)
+    charge_ref = models.CharField(max_length=100, blank=True)
+    policy_version = models.PositiveIntegerField()
+
+    state = models.CharField(max_length=30, db_index=True)
+    # The event that entered the current state; timers armed by another entry are stale.
+    state_entry_seq = models.PositiveIntegerField(default=0)
+    last_event_seq = models.PositiveIntegerField(default=0)
+    late = models.BooleanField(default=False)
+    revisions_left = models.PositiveSmallIntegerField(default=0)
+    delivery_days = models.PositiveSmallIntegerField(default=0)
+    work_started_at = models.DateTimeField(null=True, blank=True)
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
+    grace_ends_at = models.DateTimeField(null=True, blank=True)
+    # Explanations of the stored deadlines, keyed by clock name ("delivery_due", "grace").
+    clock_notes = models.JSONField(default=dict, blank=True)
+
+    previous_state = models.CharField(max_length=30, blank=True)
+    dispute_opened_by = models.CharField(max_length=12, blank=True)
+    dispute_opened_at = models.DateTimeField(null=True, blank=True)
+
+    # Filled once, when the contract ends: what scores and work history read.
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)
+    ending = models.CharField(max_length=40, null=True, blank=True)
+    fault = models.CharField(max_length=12, choices=Fault.choices, null=True, blank=True)
+    feedback_allowed = models.BooleanField(default=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "-id"]),
+            models.Index(fields=["freelancer", "-id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"contract {self.pk} ({self.state})"
+
+    @property
+    def title(self) -> str:
+        return str(self.snapshot.get("project_title", ""))
+
+    @property
+    def escrow_total_minor(self) -> int:
+        """What the client paid in and was not refunded: the escrow of an open contract."""
+        return self.price_minor + self.client_fee_minor
+
+
+class ContractEvent(models.Model):
+    """One applied transition. Append-only: rows are never updated or deleted."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    name = models.CharField(max_length=40)
+    actor_role = models.CharField(max_length=12)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_state = models.CharField(max_length=30)
+    to_state = models.CharField(max_length=30)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "seq"], name="contract_event_seq_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract_id}#{self.seq} {self.name}"
+
+
+class TimerStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    FIRED = "fired", "Fired"
+    SKIPPED = "skipped", "Skipped"
+    FAILED = "failed", "Failed"
+
+
+class Timer(models.Model):
+    """A durable clock: the worker fires ``transition`` at ``fire_at`` if still relevant."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="timers")
+    transition = models.CharField(max_length=40)
+    clock = models.CharField(max_length=40)
+    fire_at = models.DateTimeField()
+    explanation = models.CharField(max_length=300, blank=True)
+    armed_at_event_seq = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=10, choices=TimerStatus.choices, default=TimerStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    fired_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "fire_at"], name="timer_due_idx")]
+
+    def __str__(self) -> str:
+        return f"timer {self.transition} for {self.contract_id} at {self.fire_at}"
+
+
+def delivery_upload_to(instance: DeliveryFile, filename: str) -> str:
+    # A random folder: media is served without a login, so the path must not be guessable.
+    return f"deliveries/{instance.delivery.contract_id}/{uuid.uuid4().hex}/{filename}"
+
+
+class Delivery(models.Model):
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="deliveries")
+    number = models.PositiveSmallIntegerField()
+    note = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract_id", "number"]
+
+    def __str__(self) -> str:
+        return f"delivery {self.number} of {self.contract_id}"
+
+
+class DeliveryFile(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=delivery_upload_to)
+    name = models.CharField(max_length=200)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Milestone(models.Model):
+    """A funded piece of work. Catalog purchases have exactly one."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
+    position = models.PositiveSmallIntegerField(default=0)
+    title = models.CharField(max_length=200)
+    amount_minor = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["contract_id", "position"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+# The states a contract never leaves (process.FINAL_STATES; the ledger check reads this).
+FINAL_STATES = frozenset({"completed", "cancelled"})

@@ -1,0 +1,56 @@
+"""Reads on contracts; ``access_contract`` is the one door to a contract by id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.core.errors import NotFound
+
+# Database ids are 64-bit; a bigger number in a URL cannot name anything (and would make
+# the database driver raise instead of finding nothing).
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID
+
+
+def access_contract(*, user: Any, contract_id: int, for_update: bool = False) -> Contract:
+    """The contract if ``user`` is its client, its freelancer or an operator.
+
+    Everyone else gets ``NotFound``, exactly as for an id that does not exist, so ids
+    reveal nothing. Operators read everything; what they may *do* is up to the engine.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not valid_id(contract_id):
+        raise NotFound()
+    qs = Contract.objects.select_related("client", "freelancer", "freelancer__calendar")
+    if not getattr(user, "is_operator", False):
+        qs = qs.filter(Q(client=user) | Q(freelancer=user))
+    if for_update:
+        qs = qs.select_for_update()
+    contract = qs.filter(pk=contract_id).first()
+    if contract is None:
+        raise NotFound()
+    return contract
+
+
+def contracts_of_user(
+    *, user: Any, role: str | None = None, state: str | None = None
+) -> QuerySet[Contract]:
+    """The user's contracts as client and/or freelancer, newest first."""
+    if role == "client":
+        qs = Contract.objects.filter(client=user)
+    elif role == "freelancer":
+        qs = Contract.objects.filter(freelancer=user)
+    else:
+        qs = Contract.objects.filter(Q(client=user) | Q(freelancer=user))
+    if state:
+        qs = qs.filter(state=state)
+    return qs.select_related("client", "freelancer").order_by("-id")
+
+
+def contract_events(*, contract: Contract) -> QuerySet[ContractEvent]:
+    return contract.events.select_related("actor").order_by("seq")

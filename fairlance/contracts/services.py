@@ -1,0 +1,229 @@
+"""Buying a catalog project: ``contract_purchase``.
+
+The order of steps matters for money:
+
+1. Everything that can be checked without writing is checked first (project available,
+   tier and add-ons belong to it, requirements answers, card number shape), so bad input
+   costs nothing.
+2. The card is charged *outside* the database transaction, so the payment attempts log
+   keeps declined attempts and a slow processor never holds row locks.
+3. One transaction then takes a capacity slot with a conditional UPDATE, creates the
+   contract with its snapshot and fires its first transition (which books the money into
+   escrow). If that fails — the last slot went to someone else a moment ago — the charge is
+   refunded to the card before the error is reported.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from fairlance.catalog.models import Project, ProjectStatus
+from fairlance.contracts import actions, engine
+from fairlance.contracts.models import Contract, Milestone
+from fairlance.contracts.process import INITIAL
+from fairlance.contracts.selectors import valid_id
+from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound, field_error
+from fairlance.core.money import percent_of
+from fairlance.core.policy import policy_in_force
+
+
+class PaymentFailed(FairlanceError):
+    """The card processor refused the charge (402); ``code`` is the processor's reason."""
+
+    status = 402
+    code = "payment_failed"
+    title = "The payment did not go through"
+
+
+MAX_ADDONS = 20
+
+
+def _snapshot(
+    project: Project, tier: Any, addons: list[Any], price: int, fee: int
+) -> dict[str, Any]:
+    return {
+        "project_id": project.pk,
+        "project_title": project.title,
+        "category": project.category.slug if project.category_id else "",
+        "purchase_mode": project.purchase_mode,
+        "delivery_in_working_days": project.delivery_in_working_days,
+        "tier": {
+            "id": tier.pk,
+            "name": tier.name,
+            "description": tier.description,
+            "price_minor": tier.price_minor,
+            "delivery_days": tier.delivery_days,
+            "revisions": tier.revisions,
+            "deliverables": list(tier.deliverables),
+        },
+        "addons": [
+            {
+                "id": a.pk,
+                "title": a.title,
+                "price_minor": a.price_minor,
+                "extra_delivery_days": a.extra_delivery_days,
+            }
+            for a in addons
+        ],
+        "questions": [
+            {
+                "id": q.pk,
+                "prompt": q.prompt,
+                "kind": q.kind,
+                "choices": list(q.choices),
+                "required": q.required,
+            }
+            for q in project.questions.all()
+        ],
+        "price_minor": price,
+        "fee_minor": fee,
+    }
+
+
+def _check_available(project: Project) -> None:
+    from fairlance.catalog.selectors import project_availability
+
+    availability = project_availability(project=project, now=timezone.now())
+    if not availability.purchasable:
+        data: dict[str, Any] = {}
+        if availability.back_on is not None:
+            data["back_on"] = availability.back_on.isoformat()
+        raise Conflict(availability.message, code=availability.reason_code or "unavailable", **data)
+
+
+def contract_purchase(
+    *,
+    client: Any,
+    project_id: int,
+    tier_id: int,
+    addon_ids: list[int] | tuple[int, ...] = (),
+    answers: dict[str, Any] | None = None,
+    card_number: str,
+    idempotency_key: str | None = None,
+) -> Contract:
+    """Buy ``tier_id`` of project ``project_id`` (plus add-ons) and start the contract.
+
+    Instant-mode projects start in ``awaiting_requirements`` (or ``in_progress`` when there
+    is nothing to ask, or all answers came with the purchase); request-mode projects need
+    every required answer up front and start in ``requested``. Raises ``NotFound`` for a
+    project the client cannot see, ``Conflict`` with the availability reason
+    (``not_published``, ``freelancer_away``, ``capacity_full``, ``freelancer_suspended``,
+    ``own_project``), ``InvalidInput`` for bad choices or answers and ``PaymentFailed``
+    (402, code from the processor, e.g. ``card_declined``) when the card is refused.
+    """
+    if not valid_id(project_id):
+        raise NotFound()
+    if not valid_id(tier_id):
+        raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
+    if not all(valid_id(a) for a in addon_ids):
+        raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
+    project = (
+        Project.objects.select_related("freelancer", "freelancer__calendar", "category")
+        .prefetch_related("questions")
+        .filter(pk=project_id)
+        .first()
+    )
+    # Drafts and projects waiting for review are invisible to buyers; paused, archived and
+    # suspended-freelancer projects exist publicly and are refused below with the reason.
+    if project is None or project.status in (ProjectStatus.DRAFT, ProjectStatus.PENDING_REVIEW):
+        raise NotFound()
+    if project.freelancer_id == client.pk:
+        raise Conflict("You cannot buy your own project.", code="own_project")
+    if getattr(client, "is_suspended", False):
+        raise Conflict("Your account is suspended.", code="account_suspended")
+    _check_available(project)
+
+    tier = project.tiers.filter(pk=tier_id).first()
+    if tier is None:
+        raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
+    wanted = list(dict.fromkeys(addon_ids))
+    if len(wanted) > MAX_ADDONS:
+        raise InvalidInput(errors=[field_error("addon_ids", "Too many add-ons.")])
+    addons = list(project.addons.filter(pk__in=wanted))
+    if len(addons) != len(wanted):
+        raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
+
+    request_mode = project.purchase_mode == "request"
+    questions = [
+        {"id": q.pk, "kind": q.kind, "choices": list(q.choices), "required": q.required}
+        for q in project.questions.all()
+    ]
+    clean = actions.clean_answers(questions, answers, require_all=request_mode or bool(answers))
+
+    from fairlance.payments.provider import get_provider, luhn_valid, normalize_card_number
+
+    number = normalize_card_number(card_number or "")
+    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+        raise InvalidInput(errors=[field_error("card_number", "Enter a valid card number.")])
+
+    policy = policy_in_force()
+    price = tier.price_minor + sum(a.price_minor for a in addons)
+    fee = percent_of(price, policy.freelancer_fee_bp)
+    client_fee = percent_of(price, policy.client_fee_bp)
+    total = price + client_fee
+
+    # Same key, same reference: the sandbox (like real processors) charges a reference once.
+    reference = (
+        f"purchase:{client.pk}:{idempotency_key}"
+        if idempotency_key
+        else f"purchase:{client.pk}:{uuid.uuid4().hex}"
+    )[:200]
+    provider = get_provider()
+    charge = provider.charge(
+        amount_minor=total, card_number=number, reference=reference, payer_id=client.pk
+    )
+    if not charge.ok:
+        raise PaymentFailed(charge.message, code=charge.error_code or "payment_failed")
+
+    try:
+        with transaction.atomic():
+            taken = Project.objects.filter(
+                pk=project.pk, active_contracts__lt=F("capacity")
+            ).update(active_contracts=F("active_contracts") + 1)
+            if taken != 1:
+                raise Conflict(
+                    "This project is at full capacity; check back soon.", code="capacity_full"
+                )
+            now = timezone.now()
+            contract = Contract.objects.create(
+                client=client,
+                freelancer=project.freelancer,
+                project=project,
+                snapshot=_snapshot(project, tier, addons, price, fee),
+                answers=clean,
+                purchase_mode=project.purchase_mode,
+                price_minor=price,
+                fee_minor=fee,
+                client_fee_minor=client_fee,
+                charge_ref=charge.provider_ref or "",
+                policy_version=policy.version,
+                state=INITIAL,
+                revisions_left=tier.revisions,
+                delivery_days=tier.delivery_days + sum(a.extra_delivery_days for a in addons),
+                created_at=now,
+                updated_at=now,
+            )
+            Milestone.objects.create(contract=contract, title=tier.name, amount_minor=price)
+            # The row was created in this transaction, so it is ours; lock it anyway so the
+            # engine's precondition ("caller holds the row lock") is literally true.
+            contract = Contract.objects.select_for_update().get(pk=contract.pk)
+            engine.apply_locked(
+                contract,
+                name="request" if request_mode else "purchase",
+                actor=engine.Actor("client", client),
+                payload={},
+                now=now,
+            )
+    except BaseException:
+        provider.refund(
+            charge_ref=charge.provider_ref or "",
+            amount_minor=total,
+            reference=f"{reference}:undo",
+        )
+        raise
+    return contract

@@ -1,0 +1,86 @@
+"""The transition table itself: reachable, no dead ends, timers never the only way out."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from fairlance.contracts import models, process
+from fairlance.contracts.lifecycle_doc import DOC_PATH, render_lifecycle
+
+
+def test_every_state_is_reachable_from_a_purchase() -> None:
+    # Given the table, when we walk it from the initial pseudo-state
+    reached = {process.INITIAL}
+    frontier = [process.INITIAL]
+    while frontier:
+        state = frontier.pop()
+        for t in process.transitions_from(state):
+            for target in process.target_states(t):
+                if target not in reached:
+                    reached.add(target)
+                    frontier.append(target)
+    # Then every state the table mentions is reached
+    assert set(process.STATES) <= reached
+    assert set(process.STATES) == {
+        "requested",
+        "awaiting_requirements",
+        "in_progress",
+        "delivered",
+        "disputed",
+        "completed",
+        "cancelled",
+    }
+
+
+def test_every_non_final_state_has_an_exit_and_final_states_have_none() -> None:
+    for state in process.STATES:
+        leaving = [
+            t for t in process.transitions_from(state) if set(process.target_states(t)) - {state}
+        ]
+        if state in process.FINAL_STATES:
+            assert process.transitions_from(state) == [], state
+        else:
+            assert leaving, f"{state} is a dead end"
+
+
+def test_every_timer_state_also_has_a_person_transition() -> None:
+    for t in process.TRANSITIONS:
+        if t.timer is None:
+            continue
+        assert t.actors == ("system",)
+        for state in t.from_states:
+            people = [p for p in process.transitions_from(state) if p.by_person]
+            assert people, f"{state} can only be left by the clock"
+
+
+def test_timers_declare_their_anchor() -> None:
+    anchors = {t.name: t.timer.anchor for t in process.TRANSITIONS if t.timer}
+    assert anchors == {
+        "expire_request": "first_entered",
+        "expire_requirements": "first_entered",
+        "mark_late": "first_entered",
+        "auto_approve": "last_entered",
+    }
+
+
+def test_final_states_agree_with_the_model_constant_the_ledger_reads() -> None:
+    assert models.FINAL_STATES == process.FINAL_STATES
+
+
+def test_every_ending_transition_records_an_outcome() -> None:
+    # Given the actions of transitions into final states, each one records the ending
+    enders = {
+        "end_no_fault",
+        "end_no_fault_no_feedback",
+        "end_freelancer_fault",
+        "end_completed",
+        "split_escrow",
+    }
+    for t in process.TRANSITIONS:
+        if set(process.target_states(t)) & process.FINAL_STATES:
+            assert enders & {a.__name__ for a in t.actions}, t.name
+
+
+def test_committed_lifecycle_doc_matches_the_table() -> None:
+    assert DOC_PATH.read_text() == render_lifecycle()
+    call_command("lifecycle_doc", "--check")
