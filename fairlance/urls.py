@@ -11,13 +11,23 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", include("fairlance.web.urls")),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
-    from django.views.static import serve
+if settings.FAIRLANCE_BENCH_VIEWS:
+    from fairlance.bench import views as bench_views
 
     urlpatterns += [
-        path(
-            f"{settings.MEDIA_URL.strip('/')}/<path:path>",
-            serve,
-            {"document_root": settings.MEDIA_ROOT},
-        ),
+        path("bench/baseline", bench_views.baseline),
+        path("bench/baseline-db", bench_views.baseline_db),
+    ]
+
+if settings.DEBUG or settings.SERVE_MEDIA:
+    from django.http import HttpRequest, HttpResponse
+    from django.views.static import serve
+
+    def gallery_media(request: HttpRequest, path: str) -> HttpResponse:
+        # Only the public gallery is served by URL. Delivery and requirement files live
+        # under MEDIA_ROOT too but are private: access-checked views hand them out.
+        return serve(request, path, document_root=settings.MEDIA_ROOT / "gallery")
+
+    urlpatterns += [
+        path(f"{settings.MEDIA_URL.strip('/')}/gallery/<path:path>", gallery_media),
     ]

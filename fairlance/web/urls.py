@@ -1,10 +1,56 @@
 from django.urls import path
 
-from fairlance.web import views
+from fairlance.web.views import contracts, dashboard, freelancer, money, operator, public, settings
 
 app_name = "web"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", public.home, name="home"),
+    path("search/", public.search, name="search"),
+    path("projects/<int:project_id>/", public.project_detail, name="project_detail"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("projects/<int:project_id>/checkout/", contracts.checkout, name="checkout"),
+    path("contracts/<int:contract_id>/", contracts.contract_room, name="contract_room"),
+    path(
+        "contracts/<int:contract_id>/requirements/",
+        contracts.requirements,
+        name="contract_requirements",
+    ),
+    path(
+        "contracts/<int:contract_id>/deliver/", contracts.contract_deliver, name="contract_deliver"
+    ),
+    path(
+        "contracts/<int:contract_id>/do/<slug:name>/", contracts.contract_act, name="contract_act"
+    ),
+    path(
+        "contracts/<int:contract_id>/files/<int:file_id>/",
+        contracts.delivery_file,
+        name="contract_delivery_file",
+    ),
+    path(
+        "contracts/<int:contract_id>/requirements/<int:question_id>/file/",
+        contracts.requirement_file,
+        name="contract_requirement_file",
+    ),
+    path("balance/", money.balance, name="balance"),
+    path("my/projects/", freelancer.my_projects, name="my_projects"),
+    path("my/projects/new/", freelancer.project_new, name="project_new"),
+    path("my/projects/<int:project_id>/edit/", freelancer.project_edit, name="project_edit"),
+    path("my/projects/<int:project_id>/gallery/", freelancer.gallery_add, name="gallery_add"),
+    path(
+        "my/projects/<int:project_id>/gallery/remove/",
+        freelancer.gallery_remove,
+        name="gallery_remove",
+    ),
+    path(
+        "my/projects/<int:project_id>/<slug:action>/",
+        freelancer.project_status_action,
+        name="project_action",
+    ),
+    path("settings/profile/", settings.profile, name="settings_profile"),
+    path("settings/calendar/", settings.calendar, name="settings_calendar"),
+    path("settings/calendar/time-off/", settings.time_off_add, name="time_off_add"),
+    path("settings/calendar/time-off/remove/", settings.time_off_remove, name="time_off_remove"),
+    path("operator/review/", operator.review_queue, name="operator_review"),
+    path("operator/review/<int:project_id>/", operator.review_decide, name="operator_decide"),
 ]

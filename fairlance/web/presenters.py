@@ -1,0 +1,167 @@
+"""Presenters turn domain objects into what a page shows, so templates hold no rules.
+
+Each function is pure over its inputs (plus the policy in force), which keeps the templates
+dumb and lets tests check wording without rendering HTML.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from fairlance.catalog.models import Project, ProjectStatus
+from fairlance.core.money import percent_of
+from fairlance.core.policy import Policy
+
+
+def format_day(day: date) -> str:
+    """``Mon 12 Jan`` — the short form used across the UI for dates."""
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+@dataclass(frozen=True)
+class TierColumn:
+    name: str
+    description: str
+    price_minor: int
+    client_pays_minor: int
+    freelancer_receives_minor: int
+    delivery_days: int
+    revisions: int
+    deliverables: frozenset[str]
+
+
+@dataclass(frozen=True)
+class TierTable:
+    columns: list[TierColumn]
+    # Every deliverable named by any tier, in first-seen order: one "✓" row each.
+    deliverable_rows: list[tuple[str, list[bool]]] = field(default_factory=list)
+    working_days: bool = False
+
+
+def tier_table(*, project: Project, policy: Policy) -> TierTable:
+    columns: list[TierColumn] = []
+    names: list[str] = []
+    for tier in project.tiers.all():
+        deliverables = [str(d) for d in (tier.deliverables or [])]
+        for d in deliverables:
+            if d not in names:
+                names.append(d)
+        client_fee = percent_of(tier.price_minor, policy.client_fee_bp)
+        freelancer_fee = percent_of(tier.price_minor, policy.freelancer_fee_bp)
+        columns.append(
+            TierColumn(
+                name=tier.name,
+                description=tier.description,
+                price_minor=tier.price_minor,
+                client_pays_minor=tier.price_minor + client_fee,
+                freelancer_receives_minor=tier.price_minor - freelancer_fee,
+                delivery_days=tier.delivery_days,
+                revisions=tier.revisions,
+                deliverables=frozenset(deliverables),
+            )
+        )
+    rows = [(name, [name in c.deliverables for c in columns]) for name in names]
+    return TierTable(
+        columns=columns, deliverable_rows=rows, working_days=project.delivery_in_working_days
+    )
+
+
+@dataclass(frozen=True)
+class Banner:
+    tone: str  # "warning" | "danger" | "info"
+    title: str
+    text: str
+
+
+def availability_banner(availability: Any, *, project: Project) -> Banner | None:
+    """What the project page says when the project cannot be bought right now."""
+    if availability is None or availability.purchasable:
+        return None
+    reason = availability.reason_code
+    back_on: date | None = availability.back_on
+    if reason == "freelancer_away":
+        if back_on is not None:
+            last_day = date.fromordinal(back_on.toordinal() - 1)
+            return Banner(
+                "warning",
+                f"Away until {format_day(last_day)} — back on {format_day(back_on)}",
+                "The freelancer is taking time off. You can buy again when they are back.",
+            )
+        return Banner("warning", "The freelancer is away", availability.message or "")
+    if reason == "capacity_full":
+        return Banner(
+            "warning",
+            "Fully booked",
+            availability.message or "All slots are taken right now. Check back soon.",
+        )
+    if reason == "freelancer_suspended":
+        return Banner("danger", "Not available", availability.message or "")
+    if project.status == ProjectStatus.PAUSED:
+        return Banner("warning", "Paused", "The freelancer has paused this project for now.")
+    if project.status == ProjectStatus.PENDING_REVIEW:
+        return Banner("info", "Waiting for review", "An operator is reviewing this project.")
+    if project.status == ProjectStatus.DRAFT:
+        return Banner("info", "Draft", "Only you can see this project until you publish it.")
+    if project.status == ProjectStatus.ARCHIVED:
+        return Banner("danger", "Archived", "This project is no longer offered.")
+    return Banner("warning", "Not available", availability.message or "")
+
+
+@dataclass(frozen=True)
+class FreelancerCard:
+    name: str
+    headline: str
+    country: str
+    local_time: str
+    time_zone: str
+    member_since: str
+
+
+def freelancer_card(*, user: Any, now: datetime) -> FreelancerCard:
+    calendar = getattr(user, "calendar", None)
+    tz_name = calendar.time_zone if calendar is not None else "UTC"
+    try:
+        local = now.astimezone(zoneinfo.ZoneInfo(tz_name))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        tz_name = "UTC"
+        local = now.astimezone(zoneinfo.ZoneInfo("UTC"))
+    return FreelancerCard(
+        name=user.public_name,
+        headline=user.headline,
+        country=user.country,
+        local_time=f"{local:%a} {local:%H:%M}",
+        time_zone=tz_name,
+        member_since=f"{user.date_joined:%B %Y}",
+    )
+
+
+# The next step a freelancer can take on a project, per status: (action, label).
+STATUS_ACTIONS: dict[str, list[tuple[str, str]]] = {
+    ProjectStatus.DRAFT: [("publish", "Publish")],
+    ProjectStatus.PENDING_REVIEW: [],
+    ProjectStatus.PUBLISHED: [("pause", "Pause")],
+    ProjectStatus.PAUSED: [("resume", "Resume")],
+    ProjectStatus.ARCHIVED: [],
+}
+
+
+def project_actions(project: Project) -> list[tuple[str, str]]:
+    return STATUS_ACTIONS.get(project.status, [])
+
+
+def attention_reason(project: Project) -> str | None:
+    """Why a project on the dashboard needs its owner, or None when all is well."""
+    if project.status == ProjectStatus.DRAFT and project.review_note:
+        return f"Changes requested by review: {project.review_note}"
+    if project.status == ProjectStatus.DRAFT:
+        return "Draft — publish it when it is ready"
+    if project.status == ProjectStatus.PAUSED:
+        return "Paused — clients cannot buy it"
+    if project.status == ProjectStatus.PENDING_REVIEW:
+        return "Waiting for an operator's review"
+    if project.status == ProjectStatus.PUBLISHED and project.capacity_full:
+        return "Fully booked — raise the capacity to take more work"
+    return None

@@ -1,0 +1,2 @@
+"""Server-rendered pages, one module per area. Views parse input and call one domain
+function or selector; presenters shape what the templates show."""

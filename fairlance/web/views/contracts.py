@@ -1,0 +1,540 @@
+"""Checkout, the requirements form and the contract room.
+
+Views parse input and call one domain function: ``contract_purchase`` to buy, the engine's
+``apply_transition`` for everything after. Which buttons show is the engine's answer
+(``available_transitions``), dressed by ``contract_presenters``; no rule lives here.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from fairlance.accounts.models import User
+from fairlance.catalog.models import Project
+from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
+from fairlance.contracts import process
+from fairlance.contracts.deadlines import open_clocks
+from fairlance.contracts.engine import Actor, apply_transition, available_transitions
+from fairlance.contracts.models import Contract, Delivery, DeliveryFile
+from fairlance.contracts.selectors import access_contract, contract_events
+from fairlance.contracts.services import contract_purchase
+from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
+from fairlance.core.policy import current_policy
+from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
+from fairlance.web import contract_presenters as cp
+from fairlance.web import presenters
+from fairlance.web.forms import PriceField, to_minor
+from fairlance.web.views.common import current_user
+
+TEST_CARDS = (
+    (CARD_SUCCESS, "succeeds"),
+    (CARD_DECLINED, "is declined"),
+    (CARD_INSUFFICIENT_FUNDS, "fails with insufficient funds"),
+)
+MAX_FILES = 5
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# Attachments people send each other: documents, images, archives. No executables or HTML,
+# which a browser could run when the other side opens the link.
+ALLOWED_SUFFIXES = frozenset(
+    {
+        ".pdf",
+        ".png",
+        ".jpg",
+        ".jpeg",
+        ".gif",
+        ".webp",
+        ".svg",
+        ".txt",
+        ".md",
+        ".zip",
+        ".docx",
+        ".xlsx",
+        ".pptx",
+        ".odt",
+        ".ods",
+        ".psd",
+        ".ai",
+        ".eps",
+        ".csv",
+    }
+)
+
+
+# --- forms ------------------------------------------------------------------------------
+
+
+def _question_fields(questions: list[dict[str, Any]]) -> dict[str, forms.Field]:
+    """One form field per snapshot question, named ``q_<id>``."""
+    out: dict[str, forms.Field] = {}
+    for q in questions:
+        kind = q.get("kind", "text")
+        choices = [(c, c) for c in q.get("choices", [])]
+        common: dict[str, Any] = {"label": q["prompt"], "required": bool(q.get("required"))}
+        f: forms.Field
+        if kind == "single":
+            f = forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+        elif kind == "multiple":
+            f = forms.MultipleChoiceField(
+                choices=choices, widget=forms.CheckboxSelectMultiple, **common
+            )
+        elif kind == "file":
+            f = forms.FileField(help_text="One file, at most 10 MB.", **common)
+        else:
+            f = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), **common)
+        out[f"q_{q['id']}"] = f
+    return out
+
+
+def _check_upload(upload: UploadedFile) -> str | None:
+    """Why an upload is refused, or None."""
+    name = upload.name or ""
+    if PurePath(name).suffix.lower() not in ALLOWED_SUFFIXES:
+        return f"{name}: this file type is not accepted."
+    if (upload.size or 0) > MAX_FILE_BYTES:
+        return f"{name}: files may be at most 10 MB."
+    return None
+
+
+class QuestionsForm(forms.Form):
+    def __init__(self, *args: Any, questions: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.questions = questions
+        self.fields.update(_question_fields(questions))
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for q in self.questions:
+            value = data.get(f"q_{q['id']}")
+            if isinstance(value, UploadedFile) and (problem := _check_upload(value)):
+                self.add_error(f"q_{q['id']}", problem)
+        return data
+
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[f"q_{q['id']}"] for q in self.questions]
+
+
+class CheckoutForm(QuestionsForm):
+    tier = forms.TypedChoiceField(coerce=int, widget=forms.RadioSelect, label="Package")
+    addons = forms.TypedMultipleChoiceField(
+        coerce=int, widget=forms.CheckboxSelectMultiple, required=False, label="Add-ons"
+    )
+    card_number = forms.CharField(
+        max_length=40,
+        label="Card number",
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "cc-number"}),
+    )
+
+    def __init__(self, *args: Any, project: Project, ask_questions: bool, **kwargs: Any) -> None:
+        questions = (
+            [
+                {
+                    "id": q.pk,
+                    "prompt": q.prompt,
+                    "kind": q.kind,
+                    "choices": list(q.choices),
+                    "required": q.required,
+                }
+                for q in project.questions.all()
+            ]
+            if ask_questions
+            else []
+        )
+        super().__init__(*args, questions=questions, **kwargs)
+        self.fields["tier"].choices = [  # type: ignore[attr-defined]
+            (t.pk, t.name) for t in project.tiers.all()
+        ]
+        self.fields["addons"].choices = [  # type: ignore[attr-defined]
+            (a.pk, a.title) for a in project.addons.all()
+        ]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
+    reason = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
+    amount = PriceField(required=False)
+
+
+def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
+    """Put a domain error's field errors on the form fields (or on the form)."""
+    if isinstance(exc, InvalidInput) and exc.errors:
+        for err in exc.errors:
+            name = field_map.get(str(err.get("field", "")), "")
+            if name in form.fields:
+                form.add_error(name, str(err.get("message", "Invalid value.")))
+            else:
+                form.add_error(None, str(err.get("message", "Invalid value.")))
+    else:
+        form.add_error(None, exc.detail or exc.title)
+
+
+def _store_uploads(form: QuestionsForm, *, folder: str) -> tuple[dict[str, Any], list[str]]:
+    """Answers keyed by question id; file answers are saved and answered by their name."""
+    answers: dict[str, Any] = {}
+    saved: list[str] = []
+    for q in form.questions:
+        value = form.cleaned_data.get(f"q_{q['id']}")
+        if isinstance(value, UploadedFile):
+            name = default_storage.save(
+                f"{folder}/{uuid.uuid4().hex[:8]}-{PurePath(value.name or 'file').name}", value
+            )
+            saved.append(name)
+            answers[str(q["id"])] = name
+        elif value not in (None, "", []):
+            answers[str(q["id"])] = value
+    return answers, saved
+
+
+def _forget(saved: list[str]) -> None:
+    for name in saved:
+        default_storage.delete(name)
+
+
+# --- checkout -----------------------------------------------------------------------------
+
+
+@login_required
+def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        project = project_detail_for_viewer(viewer=user, project_id=project_id)
+    except NotFound:
+        raise Http404 from None
+    request_mode = project.purchase_mode == "request"
+    tiers = list(project.tiers.all())
+    addons = list(project.addons.all())
+    if not tiers:
+        raise Http404
+    availability = project_availability(project=project, now=timezone.now())
+    is_owner = project.freelancer_id == user.pk
+
+    status = 200
+    buying = request.method == "POST" and "buy" in request.POST
+    if request.method == "POST":
+        form = CheckoutForm(
+            request.POST, request.FILES, project=project, ask_questions=request_mode
+        )
+    else:
+        initial_tier = request.GET.get("tier", "")
+        chosen = next((t.pk for t in tiers if str(t.pk) == initial_tier), tiers[0].pk)
+        form = CheckoutForm(initial={"tier": chosen}, project=project, ask_questions=request_mode)
+
+    if buying and form.is_valid():
+        answers, saved = _store_uploads(form, folder=f"requirements/new-{user.pk}")
+        try:
+            contract = contract_purchase(
+                client=user,
+                project_id=project.pk,
+                tier_id=form.cleaned_data["tier"],
+                addon_ids=form.cleaned_data["addons"],
+                answers=answers,
+                card_number=form.cleaned_data["card_number"],
+            )
+        except FairlanceError as exc:
+            _forget(saved)
+            field_map = {"tier_id": "tier", "addon_ids": "addons", "card_number": "card_number"}
+            field_map.update({f"answers.{q['id']}": f"q_{q['id']}" for q in form.questions})
+            if exc.status == 402:
+                form.add_error("card_number", exc.detail or exc.title)
+            else:
+                _attach_errors(form, exc, field_map)
+            status = exc.status
+        else:
+            if request_mode:
+                messages.success(request, "Request sent. The freelancer will accept or decline.")
+            elif contract.state == "awaiting_requirements":
+                messages.success(request, "Paid. Send your requirements so work can start.")
+                return redirect("web:contract_requirements", contract.pk)
+            else:
+                messages.success(request, "Paid. Work has started.")
+            return redirect("web:contract_room", contract.pk)
+    elif buying:
+        status = 400
+
+    # The total follows the chosen tier and add-ons; without JavaScript "Update total"
+    # re-renders the page with the new choice (it never buys).
+    tier_id = _int(form.data.get("tier")) if form.is_bound else form.initial.get("tier")
+    tier = next((t for t in tiers if t.pk == tier_id), tiers[0])
+    wanted = (
+        {_int(v) for v in form.data.getlist("addons")} if form.is_bound else set()  # type: ignore[attr-defined]
+    )
+    chosen_addons = [a for a in addons if a.pk in wanted]
+    policy = current_policy()
+    quote = cp.checkout_quote(tier=tier, addons=chosen_addons, policy=policy)
+    return render(
+        request,
+        "contracts/checkout.html",
+        {
+            "project": project,
+            "form": form,
+            "tiers": [(t, cp.checkout_quote(tier=t, addons=[], policy=policy)) for t in tiers],
+            "addons": addons,
+            "quote": quote,
+            "policy": policy,
+            "request_mode": request_mode,
+            "availability": availability,
+            "banner": presenters.availability_banner(availability, project=project),
+            "is_owner": is_owner,
+            "test_cards": TEST_CARDS,
+            "working_days": project.delivery_in_working_days,
+        },
+        status=status,
+    )
+
+
+def _int(raw: Any) -> int | None:
+    try:
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- requirements ---------------------------------------------------------------------------
+
+
+def _contract_or_404(user: User, contract_id: int) -> Contract:
+    try:
+        return access_contract(user=user, contract_id=contract_id)
+    except NotFound:
+        raise Http404 from None
+
+
+@login_required
+def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = current_user(request)
+    contract = _contract_or_404(user, contract_id)
+    can_send = "submit_requirements" in available_transitions(contract, user)
+    if not can_send:
+        # Only the client sends requirements, and only while the contract waits for them.
+        return redirect("web:contract_room", contract.pk)
+    questions = list(contract.snapshot.get("questions", []))
+    status = 200
+    if request.method == "POST":
+        form = QuestionsForm(request.POST, request.FILES, questions=questions)
+        if form.is_valid():
+            answers, saved = _store_uploads(form, folder=f"requirements/{contract.pk}")
+            try:
+                apply_transition(
+                    contract_id=contract.pk,
+                    name="submit_requirements",
+                    actor=Actor("client", user),
+                    payload={"answers": answers},
+                )
+            except FairlanceError as exc:
+                _forget(saved)
+                _attach_errors(form, exc, {f"answers.{q['id']}": f"q_{q['id']}" for q in questions})
+                status = exc.status
+            else:
+                messages.success(request, "Requirements sent. Work has started.")
+                return redirect("web:contract_room", contract.pk)
+        else:
+            status = 400
+    else:
+        form = QuestionsForm(questions=questions)
+    return render(
+        request,
+        "contracts/requirements.html",
+        {"contract": contract, "form": form},
+        status=status,
+    )
+
+
+# --- the contract room ------------------------------------------------------------------------
+
+
+def _room_context(request: HttpRequest, user: User, contract: Contract) -> dict[str, Any]:
+    now = timezone.now()
+    tz_name = cp.zone_of(user)
+    role = cp.viewer_role(contract, user)
+    clocks = cp.clock_views(
+        open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
+    )
+    names = available_transitions(contract, user, now=now)
+    buttons = cp.action_buttons(names, role=role)
+    deliveries = list(
+        Delivery.objects.filter(contract=contract).prefetch_related("files").order_by("number")
+    )
+    questions = contract.snapshot.get("questions", [])
+    return {
+        "contract": contract,
+        "role": role,
+        "tz_name": tz_name,
+        "headline": cp.headline(contract, role=role, clocks=clocks),
+        "clocks": clocks,
+        "main_actions": [b for b in buttons if b.main],
+        "more_actions": [b for b in buttons if not b.main],
+        "can_deliver": role != "operator" and "deliver" in names,
+        "can_send_requirements": role != "operator" and "submit_requirements" in names,
+        "money": cp.money_rows(
+            contract,
+            released_minor=cp.released_to_freelancer(contract) if contract.outcome else None,
+        ),
+        "timeline": cp.timeline(
+            list(contract_events(contract=contract)), contract=contract, tz_name=tz_name
+        ),
+        "deliveries": deliveries,
+        "requirements": [
+            (q["id"], q["prompt"], contract.answers.get(str(q["id"])), q.get("kind", "text"))
+            for q in questions
+        ],
+        "client_card": cp.client_card(client=contract.client)
+        if role == "freelancer" and contract.purchase_mode == "request"
+        else None,
+        "tier": contract.snapshot.get("tier", {}),
+        "addons": contract.snapshot.get("addons", []),
+        "state_label": contract.state.replace("_", " "),
+        "note_form": NoteForm(),
+    }
+
+
+@login_required
+def contract_room(request: HttpRequest, contract_id: int) -> HttpResponse:
+    user = current_user(request)
+    contract = _contract_or_404(user, contract_id)
+    return render(request, "contracts/room.html", _room_context(request, user, contract))
+
+
+def _room_with_error(
+    request: HttpRequest, user: User, contract_id: int, action: str, message: str, status: int
+) -> HttpResponse:
+    contract = _contract_or_404(user, contract_id)
+    context = _room_context(request, user, contract)
+    context["action_error"] = {"action": action, "message": message}
+    return render(request, "contracts/room.html", context, status=status)
+
+
+@login_required
+@require_POST
+def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpResponse:
+    """Fire one person transition from the room's buttons (deliver has its own view)."""
+    user = current_user(request)
+    _contract_or_404(user, contract_id)
+    t = process.BY_NAME.get(name)
+    if t is None or not t.by_person or name in cp.OWN_FORM or name not in cp.ACTION_LOOK:
+        raise Http404
+    look = cp.ACTION_LOOK[name]
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        message = "; ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _room_with_error(request, user, contract_id, name, message, 400)
+    payload: dict[str, Any] = {}
+    if look.field in ("note", "reason"):
+        text = form.cleaned_data[look.field].strip()
+        if look.field_required and not text:
+            return _room_with_error(
+                request,
+                user,
+                contract_id,
+                name,
+                f"{look.field_label} Please write a few words.",
+                400,
+            )
+        if text:
+            payload[look.field] = text
+    elif look.field == "amount":
+        amount = to_minor(form.cleaned_data["amount"])
+        if amount is None:
+            return _room_with_error(request, user, contract_id, name, "Enter an amount.", 400)
+        payload["amount_minor"] = amount
+    try:
+        apply_transition(
+            contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
+        )
+    except FairlanceError as exc:
+        detail = exc.detail or exc.title
+        if isinstance(exc, InvalidInput) and exc.errors:
+            detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
+        return _room_with_error(request, user, contract_id, name, detail, exc.status)
+    messages.success(request, f"Done: {look.label.lower()}.")
+    return redirect("web:contract_room", contract_id)
+
+
+@login_required
+@require_POST
+def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The freelancer's delivery: a note and attachments, one transition, all or nothing."""
+    user = current_user(request)
+    _contract_or_404(user, contract_id)
+    note = request.POST.get("note", "")
+    uploads = request.FILES.getlist("files")
+    problems = [p for u in uploads if (p := _check_upload(u))]
+    if len(uploads) > MAX_FILES:
+        problems.append(f"Attach at most {MAX_FILES} files.")
+    if len(note) > 5000:
+        problems.append("The note may be at most 5000 characters.")
+    if not note.strip() and not uploads:
+        problems.append("Write a note or attach the work.")
+    if problems:
+        return _room_with_error(request, user, contract_id, "deliver", " ".join(problems), 400)
+    try:
+        # The files belong to the delivery the transition records; if storing them fails,
+        # the delivery is rolled back with them.
+        with transaction.atomic():
+            contract = apply_transition(
+                contract_id=contract_id,
+                name="deliver",
+                actor=Actor("person", user),
+                payload={"note": note},
+            )
+            delivery = contract.deliveries.order_by("-number").first()
+            assert delivery is not None
+            for upload in uploads:
+                DeliveryFile.objects.create(
+                    delivery=delivery,
+                    file=upload,
+                    name=PurePath(upload.name or "file").name[:200],
+                )
+    except FairlanceError as exc:
+        return _room_with_error(request, user, contract_id, "deliver", exc.detail, exc.status)
+    messages.success(request, "Delivered. The client has been told.")
+    return redirect(reverse("web:contract_room", args=[contract_id]))
+
+
+# --- attachments ----------------------------------------------------------------------------
+# Files are served through the contract's access check, as downloads, so a link shared by
+# mistake or a guessed path does not open another contract's files in the browser.
+
+
+@login_required
+def delivery_file(request: HttpRequest, contract_id: int, file_id: int) -> FileResponse:
+    user = current_user(request)
+    contract = _contract_or_404(user, contract_id)
+    row = DeliveryFile.objects.filter(pk=file_id, delivery__contract=contract).first()
+    if row is None:
+        raise Http404
+    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.name)
+
+
+@login_required
+def requirement_file(request: HttpRequest, contract_id: int, question_id: int) -> FileResponse:
+    user = current_user(request)
+    contract = _contract_or_404(user, contract_id)
+    question = next(
+        (q for q in contract.snapshot.get("questions", []) if q.get("id") == question_id), None
+    )
+    name = contract.answers.get(str(question_id))
+    if question is None or question.get("kind") != "file" or not isinstance(name, str):
+        raise Http404
+    # Only files this contract's form stored are served (the answer is the storage name).
+    if not name.startswith(f"requirements/{contract.pk}/") and not name.startswith(
+        f"requirements/new-{contract.client_id}/"
+    ):
+        raise Http404
+    if not default_storage.exists(name):
+        raise Http404
+    return FileResponse(
+        default_storage.open(name, "rb"), as_attachment=True, filename=PurePath(name).name
+    )
