@@ -1,0 +1,261 @@
+"""The demo marketplace: what ``demo_load()`` creates, that it is idempotent, and that the
+demo people's calendars behave as the README promises. No server is started here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from fairlance.accounts.models import User
+from fairlance.accounts.services import away_until, user_local_today
+from fairlance.catalog.models import Category, GalleryImage, Project, ProjectStatus
+from fairlance.catalog.selectors import project_availability
+from fairlance.contracts.models import Contract
+from fairlance.core.management.commands.demo import child_environment
+from fairlance.core.management.commands.serve import gunicorn_argv
+from fairlance.core.workdays import is_working_day
+from fairlance.demo.artwork import gallery_picture
+from fairlance.demo.data import DEMO_PASSWORD, PEOPLE, PROJECTS
+from fairlance.demo.load import demo_load
+from fairlance.ledger.selectors import ledger_check
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    # Six demo accounts with production-strength hashing would dominate these tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# A Wednesday in June: 10 June is Portugal Day, a public holiday in Portugal only.
+PORTUGAL_DAY = date(2026, 6, 10)
+
+
+def user(key: str) -> User:
+    return User.objects.get(email=f"{key}@demo.fairlance.dev")
+
+
+def test_load_creates_accounts_and_a_catalog_in_every_category() -> None:
+    # given an empty database
+    # when the demo is loaded, pictures included
+    summary = demo_load()
+
+    # then every demo person can log in with the documented password
+    assert summary.users_created == len(PEOPLE) >= 5
+    for person in PEOPLE:
+        account = User.objects.get(email=person.email)
+        assert account.check_password(DEMO_PASSWORD)
+        assert account.display_name == person.display_name
+    olga = user("olga")
+    assert olga.is_operator and olga.is_staff
+    chloe = user("chloe")
+    assert not chloe.is_operator and not chloe.is_staff
+
+    # and the catalog is big, mostly published, and covers every seeded category
+    projects = Project.objects.all()
+    assert summary.projects_created == projects.count() >= 24
+    published = projects.filter(status=ProjectStatus.PUBLISHED)
+    assert published.count() >= 20
+    assert projects.filter(status=ProjectStatus.DRAFT).exists()
+    assert projects.filter(status=ProjectStatus.PAUSED).exists()
+    assert set(Category.objects.values_list("slug", flat=True)) == set(
+        published.values_list("category__slug", flat=True)
+    )
+    assert {"instant", "request"} == set(published.values_list("purchase_mode", flat=True))
+    assert len(set(projects.values_list("freelancer", flat=True))) >= 3
+
+    # and projects have the parts a buyer reads: tiers, add-ons, every question kind, FAQ
+    assert all(1 <= p.tiers.count() <= 3 for p in projects)
+    assert published.filter(addons__isnull=False).exists()
+    assert published.filter(faq__isnull=False).exists()
+    kinds = set(published.values_list("questions__kind", flat=True))
+    assert {"text", "single", "file"} <= kinds
+
+    # and published projects have generated 1200×800 gallery pictures
+    assert summary.images_created == GalleryImage.objects.count() > 0
+    assert not published.filter(gallery__isnull=True).exists()
+    assert set(GalleryImage.objects.values_list("width", "height")) == {(1200, 800)}
+
+
+def test_loading_twice_creates_nothing_the_second_time() -> None:
+    # given a loaded demo
+    demo_load(images=False)
+    counts = (User.objects.count(), Project.objects.count(), GalleryImage.objects.count())
+
+    # when it is loaded again
+    again = demo_load(images=False)
+
+    # then nothing new exists
+    assert not again.created_anything
+    assert (User.objects.count(), Project.objects.count(), GalleryImage.objects.count()) == counts
+
+
+def test_demo_contracts_fill_one_project_nearly_to_capacity() -> None:
+    # given the demo
+    summary = demo_load(images=False)
+    chloe = user("chloe")
+
+    # then the client bought through the real purchase path, with money in escrow
+    contracts = Contract.objects.filter(client=chloe)
+    assert summary.contracts_created == contracts.count() == 3
+    assert sorted(contracts.values_list("state", flat=True)) == [
+        "in_progress",
+        "in_progress",
+        "requested",
+    ]
+    assert ledger_check() == []
+
+    # and the children's book project has one slot left: still on sale, nearly full
+    book = Project.objects.get(title__startswith="Children's book")
+    assert (book.active_contracts, book.capacity) == (2, 3)
+    assert project_availability(project=book, now=timezone.now()).purchasable
+
+
+def test_freelancers_calendars_are_as_described() -> None:
+    # given the demo
+    demo_load(images=False)
+    ana, hiro, lena = (user(k).calendar for k in ("ana", "hiro", "lena"))
+
+    # then Ana works in Lisbon and skips Portuguese holidays
+    assert ana.time_zone == "Europe/Lisbon"
+    assert ana.holiday_country == "PT"
+    assert not is_working_day(ana.as_spec(), PORTUGAL_DAY)
+    # and Hiroshi is in Tokyo, Monday to Friday, working on Portugal Day
+    assert hiro.time_zone == "Asia/Tokyo"
+    assert sorted(hiro.working_weekdays) == [0, 1, 2, 3, 4]
+    assert is_working_day(hiro.as_spec(), PORTUGAL_DAY)
+    assert not is_working_day(hiro.as_spec(), date(2026, 6, 13))  # a Saturday
+    # and Lena, in Berlin, works a four-day week
+    assert lena.time_zone == "Europe/Berlin"
+    assert sorted(lena.working_weekdays) == [0, 1, 2, 3]
+
+
+def test_away_freelancer_is_back_in_ten_days_and_cannot_be_booked() -> None:
+    # given the demo loaded now
+    now = timezone.now()
+    demo_load(images=False, now=now)
+    lena = user("lena")
+    today = user_local_today(user=lena, now=now)
+
+    # then Lena is away and back in ten days
+    last_day = away_until(user=lena, today=today)
+    assert last_day == today + timedelta(days=9)
+
+    # and none of her published projects can be bought, each saying when she is back
+    hers = Project.objects.filter(freelancer=lena, status=ProjectStatus.PUBLISHED)
+    assert hers.exists()
+    for project in hers:
+        availability = project_availability(project=project, now=now)
+        assert not availability.purchasable
+        assert availability.reason_code == "freelancer_away"
+        assert availability.back_on == today + timedelta(days=10)
+
+    # while the other freelancers' published projects are on sale
+    others = Project.objects.filter(status=ProjectStatus.PUBLISHED).exclude(freelancer=lena)
+    on_sale = [p for p in others if project_availability(project=p, now=now).purchasable]
+    assert len(on_sale) >= 14
+
+
+def test_an_expired_away_range_is_renewed_on_the_next_load() -> None:
+    # given a demo loaded a month ago, whose away range is over
+    month_ago = timezone.now() - timedelta(days=30)
+    demo_load(images=False, now=month_ago)
+    lena = user("lena")
+    now = timezone.now()
+    today = user_local_today(user=lena, now=now)
+    assert away_until(user=lena, today=today) is None
+
+    # when the demo is loaded again today
+    summary = demo_load(images=False, now=now)
+
+    # then only a new away range was added, and she is away again for ten days
+    assert summary.time_off_added == 1
+    assert summary.users_created == summary.projects_created == 0
+    assert away_until(user=User.objects.get(pk=lena.pk), today=today) == today + timedelta(days=9)
+
+
+def test_gallery_pictures_are_deterministic() -> None:
+    # given the same title and seed, then the same picture; another variant differs
+    title = PROJECTS[0].title
+    first = gallery_picture(title=title, caption="Ana", seed=2026)
+    assert first == gallery_picture(title=title, caption="Ana", seed=2026)
+    assert first != gallery_picture(title=title, caption="Ana", seed=2026, variant=1)
+    assert first[:3] == b"\xff\xd8\xff"  # JPEG
+
+
+def test_demo_data_titles_are_unique_per_owner() -> None:
+    # The loader finds existing projects by (owner, title); a repeat would be skipped.
+    keys = [(p.owner, p.title) for p in PROJECTS]
+    assert len(keys) == len(set(keys))
+    owners = {p.key for p in PEOPLE if p.role == "freelancer"}
+    assert {p.owner for p in PROJECTS} <= owners
+
+
+def test_serve_runs_gunicorn_with_the_wsgi_app() -> None:
+    argv = gunicorn_argv(bind="0.0.0.0:9000", workers=3)
+    assert argv[1:4] == ["-m", "gunicorn", "fairlance.wsgi:application"]
+    assert argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
+    assert argv[argv.index("--workers") + 1] == "3"
+
+
+def test_serve_refuses_zero_workers() -> None:
+    with pytest.raises(CommandError):
+        gunicorn_argv(bind="127.0.0.1:8000", workers=0)
+
+
+def test_demo_children_serve_static_files_without_collectstatic(monkeypatch: Any) -> None:
+    # given no STATIC_MANIFEST in the environment, the demo turns the manifest off
+    monkeypatch.delenv("STATIC_MANIFEST", raising=False)
+    assert child_environment()["STATIC_MANIFEST"] == "false"
+    # but an explicit choice is respected
+    monkeypatch.setenv("STATIC_MANIFEST", "true")
+    assert child_environment()["STATIC_MANIFEST"] == "true"
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("DATABASE_URL")),
+    reason="the command test drives its own SQLite file; the loader itself runs on both",
+)
+def test_demo_command_prepares_an_sqlite_demo_once(tmp_path: Path) -> None:
+    # given an empty runtime folder and the demo command without its servers
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["FAIRLANCE_VAR_DIR"] = str(tmp_path)
+
+    def demo() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fairlance.cli", "demo", "--no-serve"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+
+    # when it runs twice
+    first, second = demo(), demo()
+
+    # then the first run migrates and loads, the second finds everything in place
+    assert first.returncode == 0, first.stderr
+    assert "Demo data loaded: 6 accounts" in first.stdout
+    assert (tmp_path / "fairlance.sqlite3").is_file()
+    assert any((tmp_path / "media" / "gallery").iterdir())
+    assert second.returncode == 0, second.stderr
+    assert "Demo data already loaded." in second.stdout
+
+
+def test_demo_command_refuses_a_production_deployment(settings: Any) -> None:
+    # given a production configuration
+    settings.PRODUCTION = True
+    # when the demo command starts, then it stops before touching the database
+    with pytest.raises(CommandError, match="PRODUCTION"):
+        call_command("demo", "--no-serve")
+    assert not User.objects.exists()

@@ -1,0 +1,89 @@
+"""Production settings: ``check --deploy`` passes with the documented environment, and a
+production process refuses to start with the development key.
+
+Each case runs ``manage.py`` in a subprocess because settings are read once per process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    # Start from the current environment minus anything that would change the outcome.
+    base = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "PRODUCTION", "SECRET_KEY", "ALLOWED_HOSTS"}
+        and not k.startswith("SECURE_")
+        and not k.endswith("_COOKIE_SECURE")
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**base, "DJANGO_SETTINGS_MODULE": "fairlance.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_deploy_check_passes_with_production_environment() -> None:
+    # given the production environment the docs describe
+    env = {
+        "PRODUCTION": "true",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "example.com",
+    }
+    # when Django's deployment checklist runs, failing on warnings too
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    # then it finds nothing
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_deploy_check_fails_without_production_flag() -> None:
+    # given a strong key but none of the production switches (development defaults)
+    env = {"SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "example.com"}
+    # when the deployment checklist runs
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
+    # then it flags the HTTPS settings that only PRODUCTION turns on
+    assert result.returncode != 0
+    assert "security.W004" in result.stderr  # SECURE_HSTS_SECONDS
+    assert "security.W008" in result.stderr  # SECURE_SSL_REDIRECT
+
+
+def test_production_refuses_the_development_key() -> None:
+    # given PRODUCTION=true but no SECRET_KEY
+    # when any management command starts
+    result = run_manage("check", PRODUCTION="true", ALLOWED_HOSTS="example.com")
+    # then settings refuse to load, naming the missing key
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_key() -> None:
+    result = run_manage(
+        "check", PRODUCTION="true", SECRET_KEY="too-short", ALLOWED_HOSTS="example.com"
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_debug() -> None:
+    result = run_manage(
+        "check",
+        PRODUCTION="true",
+        DEBUG="true",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="example.com",
+    )
+    assert result.returncode != 0
+    assert "DEBUG" in result.stderr
