@@ -207,10 +207,10 @@ LOGGING = {
 
 # --- fairlance ------------------------------------------------------------------------
 FAIRLANCE_CURRENCY = os.environ.get("FAIRLANCE_CURRENCY", "USD")
-# When true, a freelancer's "publish" sends the project to the operators' review queue.
-FAIRLANCE_PUBLISH_REQUIRES_REVIEW_DEFAULT = env_bool("FAIRLANCE_PUBLISH_REQUIRES_REVIEW", False)
 # Serve uploaded media from Django itself (demo and single-machine installs). Behind a
 # real web server, set SERVE_MEDIA=false and let it serve MEDIA_ROOT.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # "sandbox" (the built-in test card processor) or the dotted path of a PaymentProvider class.
 FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")
+# The benchmark's baseline views (/bench/baseline, /bench/baseline-db); off in production.
+FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)

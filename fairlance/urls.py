@@ -20,13 +20,13 @@ if settings.FAIRLANCE_BENCH_VIEWS:
     ]
 
 if settings.DEBUG or settings.SERVE_MEDIA:
-    from django.http import HttpRequest, HttpResponse
+    from django.http import FileResponse, HttpRequest, HttpResponse
     from django.views.static import serve
 
-    def gallery_media(request: HttpRequest, path: str) -> HttpResponse:
+    def gallery_media(request: HttpRequest, path: str) -> HttpResponse | FileResponse:
         # Only the public gallery is served by URL. Delivery and requirement files live
         # under MEDIA_ROOT too but are private: access-checked views hand them out.
-        return serve(request, path, document_root=settings.MEDIA_ROOT / "gallery")
+        return serve(request, path, document_root=str(settings.MEDIA_ROOT / "gallery"))
 
     urlpatterns += [
         path(f"{settings.MEDIA_URL.strip('/')}/gallery/<path:path>", gallery_media),

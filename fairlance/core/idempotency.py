@@ -80,11 +80,15 @@ def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[Idempote
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
-    response = HttpResponse(
-        record.body,
-        status=record.status_code or 200,
-        content_type=record.content_type or "application/json",
-    )
+    status = record.status_code or 200
+    if 300 <= status < 400:
+        # A redirect (web forms) has no body worth keeping; its target is stored instead.
+        response = HttpResponse(status=status)
+        response["Location"] = record.body
+    else:
+        response = HttpResponse(
+            record.body, status=status, content_type=record.content_type or "application/json"
+        )
     response[REPLAYED_HEADER] = "true"
     return response
 
@@ -94,6 +98,8 @@ def idempotent(
     scope: str,
     params: dict[str, Any],
     handler: Callable[[], HttpResponse],
+    *,
+    key: str | None = None,
 ) -> HttpResponse:
     """Run ``handler`` at most once per (caller, ``scope``, ``Idempotency-Key``).
 
@@ -105,8 +111,9 @@ def idempotent(
     Precondition: called outside any transaction (not under ATOMIC_REQUESTS), because the
     in-progress claim must be committed before the handler runs for concurrent duplicates
     to see it. Anonymous callers get no idempotency (money-moving endpoints need a user).
+    Web forms, which cannot send headers, pass the key from a hidden field as ``key``.
     """
-    raw_key = request.headers.get(HEADER)
+    raw_key = key if key is not None else request.headers.get(HEADER)
     if raw_key is None:
         return handler()
     key = raw_key.strip()
@@ -158,7 +165,11 @@ def idempotent(
         state=IdempotencyRecord.State.COMPLETED,
         status_code=response.status_code,
         content_type=response.get("Content-Type", ""),
-        body=response.content.decode("utf-8", errors="replace"),
+        body=(
+            response["Location"]
+            if 300 <= response.status_code < 400
+            else response.content.decode("utf-8", errors="replace")
+        ),
         completed_at=timezone.now(),
     )
     return response

@@ -121,6 +121,30 @@ def test_buying_instant_project_goes_to_requirements(published, client_user):
     assert balance(escrow(contract.pk)) == 35_000
 
 
+def test_double_submitted_checkout_pays_once(published, client_user):
+    # Given the checkout form as rendered, with its one-time purchase key
+    browser = login(client_user)
+    page = browser.get(f"/projects/{published.pk}/checkout/").content.decode()
+    key = page.split('name="purchase_key" value="', 1)[1].split('"', 1)[0]
+    form = {
+        "tier": _tier(published, "Premium"),
+        "card_number": "4242 4242 4242 4242",
+        "buy": "1",
+        "purchase_key": key,
+    }
+    # When the form is submitted twice (a double click, a reload of the POST)
+    first = browser.post(f"/projects/{published.pk}/checkout/", form)
+    second = browser.post(f"/projects/{published.pk}/checkout/", form)
+    # Then one contract is paid for and both answers lead to it
+    contract = Contract.objects.get()
+    assert first.status_code == second.status_code == 302
+    assert first["Location"] == second["Location"] == f"/contracts/{contract.pk}/requirements/"
+    assert balance(escrow(contract.pk)) == contract.price_minor
+    # And the page renders a new key each time, so a deliberate second purchase still works
+    again = browser.get(f"/projects/{published.pk}/checkout/").content.decode()
+    assert key not in again
+
+
 def test_update_total_recomputes_without_buying(published, client_user):
     # When a client without JavaScript adds the add-on and presses "Update total"
     response = login(client_user).post(
@@ -355,7 +379,7 @@ def test_bad_delivery_input_writes_nothing(published, client_user, freelancer):
     url = f"/contracts/{contract.pk}/deliver/"
     bad = SimpleUploadedFile("run.exe", b"MZ", content_type="application/octet-stream")
     response = login(freelancer).post(url, {"note": "Here", "files": [bad]})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "not accepted" in response.content.decode()
     response = login(freelancer).post(url, {"note": ""})
     assert response.status_code == 400
@@ -440,3 +464,11 @@ def test_balance_page_and_payouts(published, client_user, freelancer, stranger):
     response = login(freelancer).post("/balance/", {"amount": "50"})
     assert response.status_code == 302
     assert balances_for_user(freelancer.pk) == {"pending": 0, "available": 5_800}
+    # And a double-submitted payout form (same one-time key) pays out once
+    page = login(freelancer).get("/balance/").content.decode()
+    key = page.split('name="payout_key" value="', 1)[1].split('"', 1)[0]
+    browser = login(freelancer)
+    for _ in range(2):
+        response = browser.post("/balance/", {"amount": "20", "payout_key": key})
+        assert response.status_code == 302
+    assert balances_for_user(freelancer.pk) == {"pending": 0, "available": 3_800}

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,12 +26,14 @@ from fairlance.accounts.models import User
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
 from fairlance.contracts import process
+from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_BYTES
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile
 from fairlance.contracts.selectors import access_contract, contract_events
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
+from fairlance.core.idempotency import idempotent
 from fairlance.core.policy import current_policy
 from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
 from fairlance.web import contract_presenters as cp
@@ -45,33 +46,9 @@ TEST_CARDS = (
     (CARD_DECLINED, "is declined"),
     (CARD_INSUFFICIENT_FUNDS, "fails with insufficient funds"),
 )
-MAX_FILES = 5
-MAX_FILE_BYTES = 10 * 1024 * 1024
-# Attachments people send each other: documents, images, archives. No executables or HTML,
-# which a browser could run when the other side opens the link.
-ALLOWED_SUFFIXES = frozenset(
-    {
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".webp",
-        ".svg",
-        ".txt",
-        ".md",
-        ".zip",
-        ".docx",
-        ".xlsx",
-        ".pptx",
-        ".odt",
-        ".ods",
-        ".psd",
-        ".ai",
-        ".eps",
-        ".csv",
-    }
-)
+# Requirement files follow the same rules as delivery files (contracts.actions).
+ALLOWED_SUFFIXES = DELIVERY_EXTENSIONS
+MAX_FILE_BYTES = MAX_DELIVERY_FILE_BYTES
 
 
 # --- forms ------------------------------------------------------------------------------
@@ -219,9 +196,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
     if not tiers:
         raise Http404
     availability = project_availability(project=project, now=timezone.now())
-    is_owner = project.freelancer_id == user.pk
 
-    status = 200
     buying = request.method == "POST" and "buy" in request.POST
     if request.method == "POST":
         form = CheckoutForm(
@@ -232,52 +207,18 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         chosen = next((t.pk for t in tiers if str(t.pk) == initial_tier), tiers[0].pk)
         form = CheckoutForm(initial={"tier": chosen}, project=project, ask_questions=request_mode)
 
-    if buying and form.is_valid():
-        answers, saved = _store_uploads(form, folder=f"requirements/new-{user.pk}")
-        try:
-            contract = contract_purchase(
-                client=user,
-                project_id=project.pk,
-                tier_id=form.cleaned_data["tier"],
-                addon_ids=form.cleaned_data["addons"],
-                answers=answers,
-                card_number=form.cleaned_data["card_number"],
-            )
-        except FairlanceError as exc:
-            _forget(saved)
-            field_map = {"tier_id": "tier", "addon_ids": "addons", "card_number": "card_number"}
-            field_map.update({f"answers.{q['id']}": f"q_{q['id']}" for q in form.questions})
-            if exc.status == 402:
-                form.add_error("card_number", exc.detail or exc.title)
-            else:
-                _attach_errors(form, exc, field_map)
-            status = exc.status
-        else:
-            if request_mode:
-                messages.success(request, "Request sent. The freelancer will accept or decline.")
-            elif contract.state == "awaiting_requirements":
-                messages.success(request, "Paid. Send your requirements so work can start.")
-                return redirect("web:contract_requirements", contract.pk)
-            else:
-                messages.success(request, "Paid. Work has started.")
-            return redirect("web:contract_room", contract.pk)
-    elif buying:
-        status = 400
-
-    # The total follows the chosen tier and add-ons; without JavaScript "Update total"
-    # re-renders the page with the new choice (it never buys).
-    tier_id = _int(form.data.get("tier")) if form.is_bound else form.initial.get("tier")
-    tier = next((t for t in tiers if t.pk == tier_id), tiers[0])
-    wanted = (
-        {_int(v) for v in form.data.getlist("addons")} if form.is_bound else set()  # type: ignore[attr-defined]
-    )
-    chosen_addons = [a for a in addons if a.pk in wanted]
-    policy = current_policy()
-    quote = cp.checkout_quote(tier=tier, addons=chosen_addons, policy=policy)
-    return render(
-        request,
-        "contracts/checkout.html",
-        {
+    def render_page(status: int) -> HttpResponse:
+        # The total follows the chosen tier and add-ons; without JavaScript "Update total"
+        # re-renders the page with the new choice (it never buys).
+        tier_id = _int(form.data.get("tier")) if form.is_bound else form.initial.get("tier")
+        tier = next((t for t in tiers if t.pk == tier_id), tiers[0])
+        wanted = (
+            {_int(v) for v in form.data.getlist("addons")} if form.is_bound else set()  # type: ignore[attr-defined]
+        )
+        chosen_addons = [a for a in addons if a.pk in wanted]
+        policy = current_policy()
+        quote = cp.checkout_quote(tier=tier, addons=chosen_addons, policy=policy)
+        context = {
             "project": project,
             "form": form,
             "tiers": [(t, cp.checkout_quote(tier=t, addons=[], policy=policy)) for t in tiers],
@@ -287,12 +228,67 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             "request_mode": request_mode,
             "availability": availability,
             "banner": presenters.availability_banner(availability, project=project),
-            "is_owner": is_owner,
+            "is_owner": project.freelancer_id == user.pk,
             "test_cards": TEST_CARDS,
             "working_days": project.delivery_in_working_days,
+            # A fresh key on every render: a double submit of this form replays the first
+            # answer instead of paying twice (core.idempotency).
+            "purchase_key": uuid.uuid4().hex,
+        }
+        return render(request, "contracts/checkout.html", context, status=status)
+
+    if not buying:
+        return render_page(200)
+    if not form.is_valid():
+        return render_page(400)
+    data = form.cleaned_data
+
+    def purchase() -> HttpResponse:
+        answers, saved = _store_uploads(form, folder=f"requirements/new-{user.pk}")
+        try:
+            contract = contract_purchase(
+                client=user,
+                project_id=project.pk,
+                tier_id=data["tier"],
+                addon_ids=data["addons"],
+                answers=answers,
+                card_number=data["card_number"],
+            )
+        except FairlanceError as exc:
+            _forget(saved)
+            field_map = {"tier_id": "tier", "addon_ids": "addons", "card_number": "card_number"}
+            field_map.update({f"answers.{q['id']}": f"q_{q['id']}" for q in form.questions})
+            if exc.status == 402:
+                form.add_error("card_number", exc.detail or exc.title)
+            else:
+                _attach_errors(form, exc, field_map)
+            return render_page(exc.status)
+        if request_mode:
+            messages.success(request, "Request sent. The freelancer will accept or decline.")
+        elif contract.state == "awaiting_requirements":
+            messages.success(request, "Paid. Send your requirements so work can start.")
+            return redirect("web:contract_requirements", contract.pk)
+        else:
+            messages.success(request, "Paid. Work has started.")
+        return redirect("web:contract_room", contract.pk)
+
+    response = idempotent(
+        request,
+        f"web:purchase:project:{project.pk}",
+        {
+            "tier": data["tier"],
+            "addons": sorted(data["addons"]),
+            "card": str(data["card_number"])[-4:],
         },
-        status=status,
+        purchase,
+        key=request.POST.get("purchase_key") or None,
     )
+    if response.get("Content-Type", "").startswith("application/problem+json"):
+        # The same form was submitted twice and the first submission is still running (or
+        # was changed in between): show where things stand rather than a raw problem.
+        messages.info(request, "This purchase was already submitted; here is where it stands.")
+        return redirect("web:dashboard")
+    return response
 
 
 def _int(raw: Any) -> int | None:
@@ -470,35 +466,22 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
     _contract_or_404(user, contract_id)
     note = request.POST.get("note", "")
     uploads = request.FILES.getlist("files")
-    problems = [p for u in uploads if (p := _check_upload(u))]
-    if len(uploads) > MAX_FILES:
-        problems.append(f"Attach at most {MAX_FILES} files.")
-    if len(note) > 5000:
-        problems.append("The note may be at most 5000 characters.")
     if not note.strip() and not uploads:
-        problems.append("Write a note or attach the work.")
-    if problems:
-        return _room_with_error(request, user, contract_id, "deliver", " ".join(problems), 400)
+        return _room_with_error(
+            request, user, contract_id, "deliver", "Write a note or attach the work.", 400
+        )
     try:
-        # The files belong to the delivery the transition records; if storing them fails,
-        # the delivery is rolled back with them.
-        with transaction.atomic():
-            contract = apply_transition(
-                contract_id=contract_id,
-                name="deliver",
-                actor=Actor("person", user),
-                payload={"note": note},
-            )
-            delivery = contract.deliveries.order_by("-number").first()
-            assert delivery is not None
-            for upload in uploads:
-                DeliveryFile.objects.create(
-                    delivery=delivery,
-                    file=upload,
-                    name=PurePath(upload.name or "file").name[:200],
-                )
+        # The engine records the delivery and its files in the transition's transaction.
+        apply_transition(
+            contract_id=contract_id,
+            name="deliver",
+            actor=Actor("person", user),
+            payload={"note": note, "files": uploads},
+        )
     except FairlanceError as exc:
-        return _room_with_error(request, user, contract_id, "deliver", exc.detail, exc.status)
+        # File type, size and count rules live with the delivery action; show each problem.
+        detail = " ".join(e["message"] for e in exc.errors) or exc.detail
+        return _room_with_error(request, user, contract_id, "deliver", detail, exc.status)
     messages.success(request, "Delivered. The client has been told.")
     return redirect(reverse("web:contract_room", args=[contract_id]))
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from fairlance.core.errors import FairlanceError
+from fairlance.core.idempotency import idempotent
 from fairlance.ledger.selectors import balances_for_user, upcoming_clearances
 from fairlance.ledger.services import payout_request
 from fairlance.web import contract_presenters as cp
@@ -24,45 +27,56 @@ class PayoutForm(forms.Form):
 @login_required
 def balance(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    status = 200
-    if request.method == "POST":
-        form = PayoutForm(request.POST)
-        if form.is_valid():
-            amount = to_minor(form.cleaned_data["amount"]) or 0
-            try:
-                payout_request(user=user, amount=amount)
-            except FairlanceError as exc:
-                # Range and balance rules live in payout_request (shared with the API).
-                form.add_error("amount", exc.detail or exc.title)
-                status = exc.status
-            else:
-                messages.success(request, "Payout sent. It reaches your bank in a few days.")
-                return redirect("web:balance")
-        else:
-            status = 400
-    else:
-        form = PayoutForm()
-    now = timezone.now()
-    tz_name = cp.zone_of(user)
-    balances = balances_for_user(user.pk)
-    clearances = [
-        {
-            "amount": c.amount,
-            "local": cp.local_time(c.available_at, tz_name),
-            "relative": cp.relative(c.available_at, now),
-            "contract_id": c.contract_id,
-        }
-        for c in upcoming_clearances(user_id=user.pk)
-    ]
-    return render(
-        request,
-        "money/balance.html",
-        {
+    form = PayoutForm(request.POST if request.method == "POST" else None)
+
+    def render_page(status: int) -> HttpResponse:
+        now = timezone.now()
+        tz_name = cp.zone_of(user)
+        balances = balances_for_user(user.pk)
+        clearances = [
+            {
+                "amount": c.amount,
+                "local": cp.local_time(c.available_at, tz_name),
+                "relative": cp.relative(c.available_at, now),
+                "contract_id": c.contract_id,
+            }
+            for c in upcoming_clearances(user_id=user.pk)
+        ]
+        context = {
             "pending": balances["pending"],
             "available": balances["available"],
             "clearances": clearances,
             "form": form,
             "tz_name": tz_name,
-        },
-        status=status,
+            # A fresh key per render: a double-submitted payout is paid once.
+            "payout_key": uuid.uuid4().hex,
+        }
+        return render(request, "money/balance.html", context, status=status)
+
+    if request.method != "POST":
+        return render_page(200)
+    if not form.is_valid():
+        return render_page(400)
+    amount = to_minor(form.cleaned_data["amount"]) or 0
+
+    def pay_out() -> HttpResponse:
+        try:
+            payout_request(user=user, amount=amount)
+        except FairlanceError as exc:
+            # Range and balance rules live in payout_request (shared with the API).
+            form.add_error("amount", exc.detail or exc.title)
+            return render_page(exc.status)
+        messages.success(request, "Payout sent. It reaches your bank in a few days.")
+        return redirect("web:balance")
+
+    response = idempotent(
+        request,
+        "web:payout",
+        {"amount": amount},
+        pay_out,
+        key=request.POST.get("payout_key") or None,
     )
+    if response.get("Content-Type", "").startswith("application/problem+json"):
+        messages.info(request, "This payout was already submitted.")
+        return redirect("web:balance")
+    return response
