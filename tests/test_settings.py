@@ -20,7 +20,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DEBUG", "PRODUCTION", "SECRET_KEY", "ALLOWED_HOSTS"}
+        if k
+        not in {"DEBUG", "PRODUCTION", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
         and not k.startswith("SECURE_")
         and not k.endswith("_COOKIE_SECURE")
     }
