@@ -1,0 +1,969 @@
+"""A deterministic, realistic marketplace at scale, written with bulk inserts.
+
+The domain services create one object per call with its checks and side effects; at
+hundreds of thousands of rows that would take hours. This module writes the same rows the
+services would (same fields, same ledger shape) with ``bulk_create`` in batches, and then
+proves the result consistent: ``ledger_check()`` must come back clean, and the search index
+is rebuilt with the search package's own ``reindex_all()``.
+
+What it writes, for ``--seed N`` the same content every time (dates are relative to the
+day of the run, so running contracts are always running):
+
+- freelancers with working calendars in varied time zones and working weeks, a few away;
+- clients;
+- published projects in every category, with 1-3 tiers, 0-2 add-ons and a question,
+  titles and descriptions from word lists, with a long tail of rare words for search;
+- contracts: about 85% completed (capture, release to the freelancer and platform fee) and
+  15% in progress (money held in escrow, a slot of the project's capacity taken), each
+  with its milestone, its events and balanced journal entries.
+
+Simplifications, stated so nobody mistakes them for the product's behaviour: completed
+contracts release straight to the freelancer's *available* account (as if the clearance
+period had passed) so no ``PendingClearance`` rows are needed; running contracts get no
+timers; all seeded users share one password hash (``SEED_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from fairlance.accounts.models import TimeOff, User, WorkingCalendar
+from fairlance.catalog.models import (
+    AddOn,
+    Category,
+    Project,
+    ProjectStatus,
+    RequirementQuestion,
+    Tier,
+)
+from fairlance.catalog.search import reindex_all
+from fairlance.contracts.models import Contract, ContractEvent, Milestone, Outcome
+from fairlance.core.markdown import render_markdown
+from fairlance.core.money import percent_of
+from fairlance.core.policy import policy_in_force
+from fairlance.ledger import accounts as names
+from fairlance.ledger.models import JournalEntry, LedgerAccount, Posting
+from fairlance.ledger.selectors import ledger_check
+
+SEED_EMAIL_DOMAIN = "seed.fairlance.test"
+SEED_PASSWORD = "seed-password-not-secret"
+
+
+@dataclass(frozen=True)
+class SeedConfig:
+    projects: int = 100_000
+    freelancers: int = 20_000
+    clients: int = 50_000
+    contracts: int = 300_000
+    seed: int = 42
+    batch: int = 5_000
+    # The ledger check reads every posting; at full scale that is a few seconds worth it.
+    check_ledger: bool = True
+
+
+@dataclass
+class SeedReport:
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    ledger_problems: list[str] = field(default_factory=list)
+
+
+# --- word lists -----------------------------------------------------------------------------
+
+SERVICES: dict[str, list[str]] = {
+    "design": [
+        "logo",
+        "brand identity",
+        "business card",
+        "illustration",
+        "icon set",
+        "poster",
+        "book cover",
+        "packaging design",
+        "mascot",
+        "infographic",
+        "landing page mockup",
+        "app UI design",
+        "t-shirt design",
+        "flyer",
+        "letterhead",
+        "sticker",
+        "watercolor portrait",
+    ],
+    "development": [
+        "WordPress website",
+        "Django API",
+        "Shopify store",
+        "React dashboard",
+        "landing page",
+        "Python script",
+        "browser extension",
+        "mobile app prototype",
+        "web scraper",
+        "Stripe integration",
+        "bug fix",
+        "PostgreSQL optimisation",
+        "Telegram bot",
+        "static site",
+        "REST API",
+        "Chrome extension",
+        "Laravel backend",
+    ],
+    "writing": [
+        "blog article",
+        "product description",
+        "press release",
+        "resume",
+        "cover letter",
+        "translation",
+        "proofreading",
+        "newsletter",
+        "ebook",
+        "website copy",
+        "speech",
+        "technical documentation",
+        "grant proposal",
+        "case study",
+        "ghostwritten chapter",
+    ],
+    "marketing": [
+        "SEO audit",
+        "keyword research",
+        "Google Ads campaign",
+        "social media calendar",
+        "email campaign",
+        "backlink outreach",
+        "Instagram growth plan",
+        "marketing strategy",
+        "competitor analysis",
+        "TikTok content plan",
+        "LinkedIn profile makeover",
+    ],
+    "video": [
+        "explainer video",
+        "YouTube edit",
+        "logo animation",
+        "wedding video edit",
+        "motion graphics",
+        "product video",
+        "subtitles",
+        "intro animation",
+        "reel edit",
+        "whiteboard animation",
+        "music video edit",
+    ],
+    "audio": [
+        "podcast edit",
+        "voice-over",
+        "jingle",
+        "mixing and mastering",
+        "audiobook narration",
+        "sound design",
+        "beat production",
+        "vocal tuning",
+        "radio spot",
+    ],
+    "data": [
+        "Excel dashboard",
+        "data cleaning",
+        "Power BI report",
+        "machine learning model",
+        "SQL report",
+        "survey analysis",
+        "Tableau dashboard",
+        "web data extraction",
+        "forecasting model",
+        "Google Sheets automation",
+    ],
+    "business": [
+        "business plan",
+        "bookkeeping",
+        "market research",
+        "pitch deck",
+        "financial model",
+        "virtual assistance",
+        "legal template",
+        "tax preparation",
+        "investor memo",
+    ],
+    "photography": [
+        "product photo retouch",
+        "background removal",
+        "photo restoration",
+        "headshot edit",
+        "real estate photo edit",
+        "color grading",
+        "Amazon listing photos",
+    ],
+    "lifestyle": [
+        "Spanish lesson",
+        "guitar lesson",
+        "fitness plan",
+        "career coaching",
+        "meal plan",
+        "math tutoring",
+        "English conversation",
+        "chess coaching",
+        "meditation session",
+    ],
+}
+ADJECTIVES = [
+    "modern",
+    "minimalist",
+    "professional",
+    "custom",
+    "unique",
+    "clean",
+    "creative",
+    "fast",
+    "affordable",
+    "premium",
+    "hand-drawn",
+    "responsive",
+    "vintage",
+    "playful",
+    "elegant",
+    "bold",
+    "friendly",
+    "detailed",
+    "SEO-friendly",
+    "high-converting",
+]
+AUDIENCES = [
+    "startup",
+    "small business",
+    "brand",
+    "shop",
+    "podcast",
+    "restaurant",
+    "agency",
+    "nonprofit",
+    "YouTube channel",
+    "app",
+    "bakery",
+    "law firm",
+    "dental clinic",
+    "band",
+    "school",
+    "coffee shop",
+    "real estate agency",
+    "gym",
+    "online course",
+    "family",
+]
+VERBS = ["I will create", "I will design", "I will make", "I will deliver", "I will craft", ""]
+TAG_WORDS = [
+    "fast delivery",
+    "unlimited revisions",
+    "source files",
+    "commercial use",
+    "24h",
+    "beginner friendly",
+    "expert",
+    "bilingual",
+    "eco",
+    "remote",
+]
+# A pseudo-word vocabulary for the long tail: each word ends up in a handful of projects,
+# which is what a "rare word" query looks like on a real catalog.
+_SYLLABLES = [
+    "ka", "zor", "vin", "lum", "tre", "qua", "bex", "nol", "dri", "fen", "yal", "mop",
+    "sut", "gri", "hob", "jex", "pla", "ron", "wib", "cas", "dul", "mek", "tov", "nix",
+]  # fmt: skip
+
+DESCRIPTION_TEMPLATES = [
+    "## What you get\n\nA {adjective} **{service}** made for your {audience}.\n\n"
+    "- {tier_note}\n- Delivered on time, every time\n- Clear communication\n\n"
+    "Ask me about *{rare}* work before you buy.",
+    "Hi! I have made {years} years of {service} work for clients like yours.\n\n"
+    "1. Tell me about your {audience}\n2. I send a first draft\n3. We polish it together\n\n"
+    "Keywords: {rare}, {adjective}.",
+    "Looking for a {adjective} {service}? You are in the right place.\n\n"
+    "> Quality first, no shortcuts.\n\nEvery order includes {tier_note}. Specialities: {rare}.",
+]
+TIME_ZONES = [
+    "Europe/Lisbon",
+    "Europe/Berlin",
+    "Europe/Warsaw",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Manila",
+    "Asia/Tokyo",
+    "Africa/Lagos",
+    "Australia/Sydney",
+    "UTC",
+    "Asia/Karachi",
+    "Europe/Kyiv",
+]
+COUNTRIES = [
+    "PT",
+    "DE",
+    "PL",
+    "US",
+    "US",
+    "US",
+    "BR",
+    "IN",
+    "PH",
+    "JP",
+    "NG",
+    "AU",
+    "GB",
+    "PK",
+    "UA",
+]
+WEEKS = [[0, 1, 2, 3, 4], [0, 1, 2, 3, 4], [0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [0, 1, 2, 3]]
+FIRST = ["Ana", "Ben", "Chen", "Dara", "Eli", "Femi", "Gus", "Hana", "Ivo", "Jin", "Kai", "Lea"]
+LAST = ["Silva", "Novak", "Okafor", "Tanaka", "Ramos", "Kowalski", "Patel", "Smith", "Reyes"]
+
+
+def rare_words(rng: random.Random, count: int) -> list[str]:
+    # 24 syllables, 3-4 per word: ~350,000 possible words, far more than ever asked for.
+    words: set[str] = set()
+    while len(words) < count:
+        words.add("".join(rng.choice(_SYLLABLES) for _ in range(rng.randint(3, 4))))
+    return sorted(words)
+
+
+def seed_user_email(kind: str, index: int) -> str:
+    return f"{kind}{index}@{SEED_EMAIL_DOMAIN}"
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+class BulkWriter:
+    """Multi-row inserts with primary keys allocated here, one ``executemany`` per batch.
+
+    ``bulk_create`` spends ~15 µs per field value compiling SQL and building model
+    instances: at 3.5 million rows that alone is past the five-minute budget. Rows here are
+    plain dicts keyed by attribute name (``freelancer_id``), converted once per field with
+    the database's own adapters, and ids are taken from ``MAX(id) + 1`` so children can
+    point at parents without a RETURNING round trip. ``finish()`` moves PostgreSQL's
+    sequences past the ids used (SQLite's AUTOINCREMENT follows by itself).
+    """
+
+    def __init__(self, batch: int) -> None:
+        self.batch = batch
+        self.pending: dict[type[models.Model], list[dict[str, Any]]] = defaultdict(list)
+        self.next_ids: dict[type[models.Model], int] = {}
+        self.written: dict[str, int] = defaultdict(int)
+        self.plans: dict[type[models.Model], tuple[str, list[Callable[[dict[str, Any]], Any]]]] = {}
+
+    def new_id(self, model: type[models.Model]) -> int:
+        if model not in self.next_ids:
+            top = model._default_manager.aggregate(top=models.Max("pk"))["top"]
+            self.next_ids[model] = (top or 0) + 1
+        value = self.next_ids[model]
+        self.next_ids[model] = value + 1
+        return value
+
+    def add(self, model: type[models.Model], **values: Any) -> int:
+        values.setdefault("id", self.new_id(model))
+        rows = self.pending[model]
+        rows.append(values)
+        if len(rows) >= self.batch:
+            self.flush(model)
+        return int(values["id"])
+
+    def _plan(self, model: type[models.Model]) -> tuple[str, list[Callable[[dict[str, Any]], Any]]]:
+        if model in self.plans:
+            return self.plans[model]
+        ops = connection.ops
+        columns: list[str] = []
+        getters: list[Callable[[dict[str, Any]], Any]] = []
+        for f in model._meta.concrete_fields:
+            columns.append(ops.quote_name(str(f.column)))
+            getters.append(_getter(f))
+        # Table and column names come from the model, quoted; values are bound parameters.
+        table = ops.quote_name(model._meta.db_table)
+        marks = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        self.plans[model] = (sql, getters)
+        return self.plans[model]
+
+    def flush(self, model: type[models.Model] | None = None) -> None:
+        for m in [model] if model is not None else list(self.pending):
+            rows = self.pending.pop(m, [])
+            if not rows:
+                continue
+            sql, getters = self._plan(m)
+            values = [tuple(g(r) for g in getters) for r in rows]
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    # COPY is PostgreSQL's bulk path: several times faster than INSERTs.
+                    columns = sql[sql.index("(") : sql.index(")") + 1]
+                    table = connection.ops.quote_name(m._meta.db_table)
+                    with cursor.cursor.copy(f"COPY {table} {columns} FROM STDIN") as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(sql, values)
+            self.written[m._meta.label] += len(rows)
+
+    def finish(self) -> None:
+        self.flush()
+        statements = connection.ops.sequence_reset_sql(no_style(), list(self.next_ids))
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+def _getter(f: Any) -> Callable[[dict[str, Any]], Any]:
+    """How to turn one row dict into the database value of field ``f``."""
+    ops = connection.ops
+    key = f.attname
+    if f.has_default():
+        default = f.default
+        fallback: Callable[[], Any] = default if callable(default) else (lambda: default)
+    elif f.null:
+        fallback = lambda: None  # noqa: E731
+    else:
+        fallback = lambda: ""  # noqa: E731
+
+    def raw(row: dict[str, Any]) -> Any:
+        return row[key] if key in row else fallback()
+
+    if isinstance(f, models.DateTimeField):
+        return lambda row: ops.adapt_datetimefield_value(raw(row))
+    if isinstance(f, models.DateField):
+        return lambda row: ops.adapt_datefield_value(raw(row))
+    if isinstance(f, models.TimeField):
+        return lambda row: ops.adapt_timefield_value(raw(row))
+    if isinstance(f, models.JSONField):
+        return lambda row: json.dumps(raw(row))
+    return raw
+
+
+class Progress:
+    def __init__(self, out: Callable[[str], None]) -> None:
+        self.out = out
+        self.started = time.monotonic()
+
+    def step(self, message: str) -> None:
+        self.out(f"[{time.monotonic() - self.started:6.1f}s] {message}")
+
+    def bar(self, label: str, done: int, total: int) -> None:
+        width = 30
+        filled = width * done // max(total, 1)
+        self.out(f"    {label:<10} [{'#' * filled}{'.' * (width - filled)}] {done:>8}/{total}")
+
+
+@dataclass
+class _ProjectPlan:
+    freelancer_index: int
+    category: str
+    title: str
+    description: str
+    description_html: str
+    tags: list[str]
+    capacity: int
+    tiers: list[tuple[str, int, int, int]]  # name, price, delivery days, revisions
+    addons: list[tuple[str, int, int]]
+    published_at: datetime
+    rating_x100: int
+    rating_count: int
+    running: int = 0
+
+
+def _price(rng: random.Random) -> int:
+    # Log-uniform between $10 and $2,000, rounded to $5: a long-tailed price list.
+    dollars = 10 * (200 ** rng.random())
+    return max(1000, int(round(dollars / 5) * 5) * 100)
+
+
+def _plan_projects(rng: random.Random, config: SeedConfig, now: datetime) -> list[_ProjectPlan]:
+    rare = rare_words(rng, max(50, config.projects // 4))
+    rendered: dict[int, str] = {i: render_markdown(t) for i, t in enumerate(DESCRIPTION_TEMPLATES)}
+    slugs = list(SERVICES)
+    plans: list[_ProjectPlan] = []
+    for i in range(config.projects):
+        # Freelancers own a Zipf-ish number of projects: a few prolific sellers, many with one.
+        freelancer_index = min(
+            int(config.freelancers * rng.random() ** 1.6), config.freelancers - 1
+        )
+        category = slugs[i % len(slugs)] if i < len(slugs) else rng.choice(slugs)
+        service = rng.choice(SERVICES[category])
+        adjective = rng.choice(ADJECTIVES)
+        audience = rng.choice(AUDIENCES)
+        verb = rng.choice(VERBS)
+        title = f"{verb} a {adjective} {service} for your {audience}".strip()
+        title = title[0].upper() + title[1:]
+        word = rng.choice(rare)
+        values = {
+            "adjective": adjective,
+            "service": service,
+            "audience": audience,
+            "rare": word,
+            "years": str(rng.randint(2, 15)),
+            "tier_note": rng.choice(["source files", "two revisions", "a quick call"]),
+        }
+        template = rng.randrange(len(DESCRIPTION_TEMPLATES))
+        # Markdown is rendered once per template and the (plain-word) values substituted
+        # into both forms, escaped for HTML: the same output render_markdown would give.
+        description = DESCRIPTION_TEMPLATES[template].format(**values)
+        description_html = rendered[template].format(
+            **{k: html.escape(v) for k, v in values.items()}
+        )
+        base = _price(rng)
+        tier_count = rng.choice([1, 2, 3, 3])
+        names_ = ["Basic", "Standard", "Premium"][:tier_count]
+        days = rng.randint(1, 10)
+        tiers = [
+            (n, base * (1 + 2 * k) if k else base, days + 3 * k, 1 + k)
+            for k, n in enumerate(names_)
+        ]
+        addons = [
+            (t, max(500, base // 4), rng.randint(0, 2))
+            for t in rng.sample(
+                ["Express delivery", "Source files", "Extra revision"], rng.randint(0, 2)
+            )
+        ]
+        rating_count = int(rng.random() ** 3 * 400)
+        plans.append(
+            _ProjectPlan(
+                freelancer_index=freelancer_index,
+                category=category,
+                title=title[:120],
+                description=description,
+                description_html=description_html,
+                tags=[service.lower(), rng.choice(TAG_WORDS), word],
+                capacity=rng.choice([5, 10, 20, 20, 50]),
+                tiers=tiers,
+                addons=addons,
+                published_at=now - timedelta(days=rng.random() * 720),
+                rating_x100=rng.randint(380, 500) if rating_count else 0,
+                rating_count=rating_count,
+            )
+        )
+    return plans
+
+
+# --- the seed -------------------------------------------------------------------------------
+
+
+def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) -> SeedReport:
+    """Write the dataset described in the module docstring into the default database.
+
+    Refuses (ValueError) when seeded users already exist, so a second run cannot mix two
+    datasets; start from an empty, migrated database.
+    """
+    if User.objects.filter(email__endswith=f"@{SEED_EMAIL_DOMAIN}").exists():
+        raise ValueError("This database already holds seeded data; seed into an empty database.")
+    if config.projects and not config.freelancers:
+        raise ValueError("Projects need at least one freelancer.")
+    if config.contracts and not (config.clients and config.projects):
+        raise ValueError("Contracts need clients and projects.")
+    categories = dict(Category.objects.values_list("slug", "id"))
+    missing = set(SERVICES) - set(categories)
+    if missing:
+        raise ValueError(f"Categories missing (run migrate first): {sorted(missing)}")
+    rng = random.Random(config.seed)
+    report = SeedReport()
+    progress = Progress(out)
+    now = timezone.now().replace(microsecond=0)
+    today = timezone.localdate()
+    w = BulkWriter(config.batch)
+    if connection.vendor == "sqlite":
+        # SQLite's default 2 MB page cache makes every batch re-read the unique indexes
+        # (journal references, account names) from disk. A bulk load can afford 256 MB, and
+        # skipping fsync is fine for a dataset that is simply re-seeded after a crash.
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size = -262144")
+            # SQLite refuses to change the safety level inside a transaction (a caller's,
+            # or a test's); there the default stays.
+            if not connection.in_atomic_block:
+                cursor.execute("PRAGMA synchronous = OFF")
+
+    with transaction.atomic():
+        progress.step(f"users: {config.freelancers} freelancers, {config.clients} clients")
+        password = make_password(SEED_PASSWORD)
+        user_defaults = {
+            "password": password,
+            "is_superuser": False,
+            "is_staff": False,
+            "is_active": True,
+            "bio": "",
+            "is_operator": False,
+            "last_login": None,
+        }
+        freelancers: list[int] = []
+        for i in range(config.freelancers):
+            uid = w.add(
+                User,
+                **user_defaults,
+                email=seed_user_email("freelancer", i),
+                display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                headline=rng.choice(["Designer", "Developer", "Writer", "Editor", "Coach"]),
+                country=rng.choice(COUNTRIES),
+                date_joined=now - timedelta(days=rng.randint(30, 2000)),
+                # A few sellers are suspended: search and pages must keep hiding them.
+                is_suspended=rng.random() < 0.005,
+            )
+            freelancers.append(uid)
+            tz_index = rng.randrange(len(TIME_ZONES))
+            start = rng.choice([7, 8, 9, 9, 10])
+            w.add(
+                WorkingCalendar,
+                user_id=uid,
+                time_zone=TIME_ZONES[tz_index],
+                working_weekdays=rng.choice(WEEKS),
+                work_start=dtime(start, 0),
+                work_end=dtime(start + rng.choice([6, 8, 8, 9]), 0),
+                holiday_country=COUNTRIES[tz_index] if i % 3 == 0 else "",
+                holiday_subdivision="",
+            )
+            if rng.random() < 0.03:  # away today: their projects say "back on ..."
+                start_day = today - timedelta(days=rng.randint(0, 5))
+                w.add(
+                    TimeOff,
+                    user_id=uid,
+                    start_date=start_day,
+                    end_date=start_day + timedelta(days=rng.randint(6, 20)),
+                    away=True,
+                    note="Holiday",
+                )
+        clients: list[int] = []
+        for i in range(config.clients):
+            clients.append(
+                w.add(
+                    User,
+                    **user_defaults,
+                    email=seed_user_email("client", i),
+                    display_name=f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    headline="",
+                    country=rng.choice(COUNTRIES),
+                    date_joined=now - timedelta(days=rng.randint(1, 2000)),
+                    is_suspended=False,
+                )
+            )
+        w.flush()
+
+    progress.step(f"projects: {config.projects}")
+    plans = _plan_projects(rng, config, now)
+    # Contracts are planned before projects are written so each project's active_contracts
+    # (the capacity counter purchases check) is stored right the first time.
+    contract_plans: list[tuple[int, int, int, bool, datetime]] = []
+    for _ in range(config.contracts):
+        # Popular projects sell more: square the uniform draw to skew towards low indices.
+        p_index = int(config.projects * rng.random() ** 2)
+        plan = plans[p_index]
+        tier_index = rng.randrange(len(plan.tiers))
+        client_index = rng.randrange(config.clients)
+        # Leave room in every project so purchases in the benchmark can still succeed.
+        running = rng.random() < 0.15 and plan.running < plan.capacity - 2
+        if running:
+            plan.running += 1
+            started = now - timedelta(days=rng.random() * 5)
+        else:
+            # Finished work: started after the project was listed and ended before now.
+            span = max((now - plan.published_at).days - 25, 0)
+            started = min(
+                plan.published_at + timedelta(days=rng.random() * span),
+                now - timedelta(days=plan.tiers[tier_index][2] + 4),
+            )
+        contract_plans.append((p_index, tier_index, client_index, running, started))
+
+    project_ids: list[int] = []
+    # Per project: (tier id, name, price, delivery days, revisions) for each tier.
+    tiers_of: list[list[tuple[int, str, int, int, int]]] = []
+    with transaction.atomic():
+        for n, plan in enumerate(plans, start=1):
+            pid = w.add(
+                Project,
+                freelancer_id=freelancers[plan.freelancer_index],
+                title=plan.title,
+                category_id=categories[plan.category],
+                description=plan.description,
+                description_html=plan.description_html,
+                tags=plan.tags,
+                purchase_mode="instant",
+                delivery_in_working_days=False,
+                capacity=plan.capacity,
+                active_contracts=plan.running,
+                status=ProjectStatus.PUBLISHED.value,
+                review_note="",
+                from_price_minor=min(t[1] for t in plan.tiers),
+                min_delivery_days=min(t[2] for t in plan.tiers),
+                rating_x100=plan.rating_x100,
+                rating_count=plan.rating_count,
+                created_at=plan.published_at - timedelta(hours=2),
+                updated_at=plan.published_at,
+                published_at=plan.published_at,
+            )
+            project_ids.append(pid)
+            own = []
+            for k, (name, price, days, revisions) in enumerate(plan.tiers):
+                tid = w.add(
+                    Tier,
+                    project_id=pid,
+                    position=k,
+                    name=name,
+                    description="",
+                    price_minor=price,
+                    delivery_days=days,
+                    revisions=revisions,
+                    deliverables=[f"{revisions} revision(s)", "final files"],
+                )
+                own.append((tid, name, price, days, revisions))
+            tiers_of.append(own)
+            for k, (title, price, days) in enumerate(plan.addons):
+                w.add(
+                    AddOn,
+                    project_id=pid,
+                    position=k,
+                    title=title,
+                    price_minor=price,
+                    extra_delivery_days=days,
+                )
+            w.add(
+                RequirementQuestion,
+                project_id=pid,
+                position=0,
+                prompt="Tell me about your project.",
+                kind="text",
+                choices=[],
+                required=False,
+            )
+            if n % (config.batch * 4) == 0 or n == len(plans):
+                progress.bar("projects", n, len(plans))
+        w.flush()
+
+    progress.step(f"contracts and ledger: {config.contracts}")
+    policy = policy_in_force()
+    world = LedgerAccount.objects.get_or_create(
+        name=names.WORLD, defaults={"kind": LedgerAccount.Kind.WORLD}
+    )[0]
+    fees = LedgerAccount.objects.get_or_create(
+        name=names.PLATFORM_FEES, defaults={"kind": LedgerAccount.Kind.PLATFORM}
+    )[0]
+    deltas: dict[int, int] = defaultdict(int)
+    available: dict[int, int] = {}
+    contract_batch = max(1, config.batch // 2)
+    # PostgreSQL's ledger triggers check every posting's entry at commit: a per-row cost
+    # that dominates a bulk load. Like pg_restore --disable-triggers, a superuser load
+    # skips them for these transactions only; ledger_check() below verifies the same
+    # invariants (and more) over the whole ledger once at the end.
+    skip_triggers = _is_pg_superuser()
+    for start in range(0, len(contract_plans), contract_batch):
+        # One transaction per batch keeps PostgreSQL's deferred balance triggers (checked
+        # at commit) and SQLite's WAL from growing without bound.
+        with transaction.atomic():
+            if skip_triggers:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL session_replication_role = replica")
+            for p_index, tier_index, client_index, running, started in contract_plans[
+                start : start + contract_batch
+            ]:
+                tier_id, tier_name, price, days, revisions = tiers_of[p_index][tier_index]
+                freelancer_id = freelancers[plans[p_index].freelancer_index]
+                client_id = clients[client_index]
+                fee = percent_of(price, policy.freelancer_fee_bp)
+                client_fee = percent_of(price, policy.client_fee_bp)
+                total = price + client_fee
+                ended = started + timedelta(days=days + rng.random() * 3)
+                done = not running
+                cid = w.new_id(Contract)
+                w.add(
+                    Contract,
+                    id=cid,
+                    client_id=client_id,
+                    freelancer_id=freelancer_id,
+                    project_id=project_ids[p_index],
+                    snapshot={
+                        "project_id": project_ids[p_index],
+                        "project_title": plans[p_index].title,
+                        "category": plans[p_index].category,
+                        "purchase_mode": "instant",
+                        "delivery_in_working_days": False,
+                        "tier": {
+                            "id": tier_id,
+                            "name": tier_name,
+                            "description": "",
+                            "price_minor": price,
+                            "delivery_days": days,
+                            "revisions": revisions,
+                            "deliverables": [f"{revisions} revision(s)", "final files"],
+                        },
+                        "addons": [],
+                        "questions": [],
+                        "price_minor": price,
+                        "fee_minor": fee,
+                    },
+                    answers={},
+                    purchase_mode="instant",
+                    price_minor=price,
+                    fee_minor=fee,
+                    client_fee_minor=client_fee,
+                    refunded_minor=0,
+                    charge_ref=f"seed_ch_{cid}",
+                    policy_version=policy.version,
+                    state="completed" if done else "in_progress",
+                    state_entry_seq=3 if done else 1,
+                    last_event_seq=3 if done else 1,
+                    late=False,
+                    revisions_left=revisions,
+                    delivery_days=days,
+                    work_started_at=started,
+                    delivery_due_at=started + timedelta(days=days),
+                    grace_ends_at=None,
+                    clock_notes={},
+                    previous_state="",
+                    dispute_opened_by="",
+                    outcome=Outcome.COMPLETED.value if done else None,
+                    ending="approve" if done else None,
+                    fault="none" if done else None,
+                    feedback_allowed=True,
+                    ended_at=ended if done else None,
+                    created_at=started,
+                    updated_at=ended if done else started,
+                )
+                w.add(
+                    Milestone,
+                    contract_id=cid,
+                    position=0,
+                    title=tier_name,
+                    amount_minor=price,
+                    created_at=started,
+                )
+                w.add(
+                    ContractEvent,
+                    contract_id=cid,
+                    seq=1,
+                    name="purchase",
+                    actor_role="client",
+                    actor_id=client_id,
+                    from_state="new",
+                    to_state="in_progress",
+                    data={},
+                    created_at=started,
+                )
+                escrow_id = w.add(
+                    LedgerAccount,
+                    name=names.escrow(cid),
+                    kind=LedgerAccount.Kind.ESCROW.value,
+                    user_id=None,
+                    balance=0 if done else total,
+                    created_at=started,
+                )
+                entry = w.add(
+                    JournalEntry,
+                    reference=f"contract:{cid}:capture",
+                    memo=f"Payment for contract {cid} held in escrow",
+                    contract_id=cid,
+                    reversal_of_id=None,
+                    created_at=started,
+                )
+                w.add(Posting, entry_id=entry, account_id=world.pk, amount=-total)
+                w.add(Posting, entry_id=entry, account_id=escrow_id, amount=total)
+                deltas[world.pk] -= total
+                if not done:
+                    continue
+                w.add(
+                    ContractEvent,
+                    contract_id=cid,
+                    seq=2,
+                    name="deliver",
+                    actor_role="freelancer",
+                    actor_id=freelancer_id,
+                    from_state="in_progress",
+                    to_state="delivered",
+                    data={},
+                    created_at=ended - timedelta(hours=6),
+                )
+                w.add(
+                    ContractEvent,
+                    contract_id=cid,
+                    seq=3,
+                    name="approve",
+                    actor_role="client",
+                    actor_id=client_id,
+                    from_state="delivered",
+                    to_state="completed",
+                    data={},
+                    created_at=ended,
+                )
+                if freelancer_id not in available:
+                    available[freelancer_id] = w.add(
+                        LedgerAccount,
+                        name=names.freelancer_available(freelancer_id),
+                        kind=LedgerAccount.Kind.FREELANCER_AVAILABLE.value,
+                        user_id=freelancer_id,
+                        balance=0,
+                        created_at=ended,
+                    )
+                earned = price - fee
+                to_fees = fee + client_fee
+                entry = w.add(
+                    JournalEntry,
+                    reference=f"contract:{cid}:release:3",
+                    memo=f"Release of contract {cid} (approve)",
+                    contract_id=cid,
+                    reversal_of_id=None,
+                    created_at=ended,
+                )
+                w.add(Posting, entry_id=entry, account_id=escrow_id, amount=-total)
+                w.add(Posting, entry_id=entry, account_id=available[freelancer_id], amount=earned)
+                deltas[available[freelancer_id]] += earned
+                if to_fees:
+                    w.add(Posting, entry_id=entry, account_id=fees.pk, amount=to_fees)
+                    deltas[fees.pk] += to_fees
+            # Parents before children: flush in foreign-key order.
+            for model in (Contract, Milestone, ContractEvent, LedgerAccount, JournalEntry, Posting):
+                w.flush(model)
+        done_count = min(start + contract_batch, len(contract_plans))
+        if done_count % (contract_batch * 10) == 0 or done_count == len(contract_plans):
+            progress.bar("contracts", done_count, len(contract_plans))
+
+    with transaction.atomic():
+        # Stored balances: escrow accounts were written with theirs; the shared and
+        # freelancer accounts get the sums of exactly the postings written above.
+        for pk, delta in deltas.items():
+            LedgerAccount.objects.filter(pk=pk).update(balance=models.F("balance") + delta)
+        w.finish()
+    report.rows.update({label.split(".")[1]: n for label, n in w.written.items()})
+
+    progress.step("search index: reindex_all()")
+    report.rows["indexed"] = reindex_all()
+
+    progress.step("ANALYZE: planner statistics for the new rows")
+    # Bulk-loaded tables have no statistics until autovacuum gets to them (PostgreSQL) or
+    # ever (SQLite); without them the planner guesses join orders on a 100k catalog.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    if config.check_ledger:
+        progress.step("ledger check")
+        report.ledger_problems = ledger_check()
+    progress.step("done: " + ", ".join(f"{k}={v}" for k, v in report.rows.items()))
+    report.seconds["total"] = time.monotonic() - progress.started
+    return report
+
+
+def _is_pg_superuser() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+__all__ = ["SEED_EMAIL_DOMAIN", "SEED_PASSWORD", "SeedConfig", "SeedReport", "seed_marketplace"]

@@ -1,0 +1,2 @@
+dofile(os.getenv("FL_BENCH_LUA_DIR") .. "/common.lua")
+request = function() return wrk.format("GET", "/api/v1/projects/" .. pick(data.project_ids)) end
