@@ -22,7 +22,7 @@ from fairlance.catalog.selectors import project_availability
 from fairlance.contracts.models import Contract
 from fairlance.core.management.commands.demo import child_environment
 from fairlance.core.management.commands.serve import gunicorn_argv
-from fairlance.core.workdays import is_working_day
+from fairlance.core.workdays import is_working_day, next_working_day
 from fairlance.demo.artwork import gallery_picture
 from fairlance.demo.data import DEMO_PASSWORD, PEOPLE, PROJECTS
 from fairlance.demo.load import demo_load
@@ -158,7 +158,9 @@ def test_away_freelancer_is_back_in_ten_days_and_cannot_be_booked() -> None:
         availability = project_availability(project=project, now=now)
         assert not availability.purchasable
         assert availability.reason_code == "freelancer_away"
-        assert availability.back_on == today + timedelta(days=10)
+        # back on her first working day after the time off (she works Monday to Thursday)
+        assert availability.back_on == next_working_day(lena.calendar.as_spec(), last_day)
+        assert availability.back_on.weekday() in lena.calendar.working_weekdays
 
     # while the other freelancers' published projects are on sale
     others = Project.objects.filter(status=ProjectStatus.PUBLISHED).exclude(freelancer=lena)

@@ -12,6 +12,7 @@ from fairlance.accounts.models import TimeOff, User
 from fairlance.accounts.services import away_until, user_local_today
 from fairlance.catalog.models import Category, Project, ProjectStatus
 from fairlance.core.errors import NotFound
+from fairlance.core.workdays import next_working_day
 
 
 def access_project_for_owner(*, user: Any, project_id: int, for_update: bool = False) -> Project:
@@ -112,7 +113,14 @@ def project_availability(*, project: Project, now: datetime) -> Availability:
     # Away ranges are dates in the freelancer's own time zone.
     last_away = away_until(user=freelancer, today=user_local_today(user=freelancer, now=now))
     if last_away is not None:
-        back_on = last_away + timedelta(days=1)
+        # Back on the first *working* day after the time off (Friday off for a Mon-Thu
+        # freelancer means back on Monday, not Saturday).
+        calendar = getattr(freelancer, "calendar", None)
+        back_on = (
+            next_working_day(calendar.as_spec(), last_away)
+            if calendar is not None
+            else last_away + timedelta(days=1)
+        )
         return Availability(
             False,
             "freelancer_away",

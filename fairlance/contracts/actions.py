@@ -117,6 +117,15 @@ def start_grace_window(contract: Contract, ctx: Context) -> None:
     if contract.purchase_mode != "instant":
         return
     grace = deadlines.grace_deadline(contract, ctx.policy, ctx.now)
+    if contract.delivery_due_at is not None and contract.delivery_due_at < grace.at:
+        # A short delivery (a 1-day job bought on a Friday) would otherwise leave the
+        # freelancer free to decline "without fault" after the work was already due.
+        grace = deadlines.Deadline(
+            contract.delivery_due_at,
+            "The freelancer may decline without fault until the delivery is due: the grace "
+            f"window ({ctx.policy.grace_window_working_days} working day after requirements) "
+            "never outlasts the delivery time",
+        )
     contract.grace_ends_at = grace.at
     contract.clock_notes = {**contract.clock_notes, "grace": grace.explanation}
 

@@ -126,6 +126,11 @@ def local_date(time_zone: str, instant: datetime) -> date:
     return _require_aware(instant).astimezone(zoneinfo.ZoneInfo(time_zone)).date()
 
 
+def next_working_day(spec: WorkdaySpec, day: date) -> date:
+    """The first working day strictly after ``day`` (when someone away is back)."""
+    return _next_working_day(spec, day)
+
+
 def _next_working_day(spec: WorkdaySpec, day: date) -> date:
     """The first working day strictly after ``day``."""
     for offset in range(1, MAX_SEARCH_DAYS + 1):

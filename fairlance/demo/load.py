@@ -8,6 +8,7 @@ still shows on a demo database loaded weeks ago.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -187,6 +188,18 @@ def _ensure_project(
         project_pause(project=project, actor=owner)
 
 
+def _demo_file(name: str, *, buyer: User) -> str:
+    """Store a small stand-in file for a file answer, the way checkout stores uploads, so the
+    contract room's download link works instead of answering 404."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    body = f"Demo attachment: {name}. The real file would be here.\n".encode()
+    return default_storage.save(
+        f"requirements/new-{buyer.pk}/{uuid.uuid4().hex[:8]}-{name}.txt", ContentFile(body)
+    )
+
+
 def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: int) -> None:
     # Imported here: contracts pull in the ledger and payments, which the rest of the
     # loader does not need.
@@ -197,7 +210,7 @@ def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: 
     addons = list(project.addons.order_by("position", "id"))
     questions = list(project.questions.order_by("position", "id"))
     answers = {
-        str(question.pk): answer
+        str(question.pk): _demo_file(answer, buyer=buyer) if question.kind == "file" else answer
         for question, answer in zip(questions, purchase.answers, strict=False)
         if answer
     }

@@ -43,18 +43,23 @@ def _plural(n: int, word: str) -> str:
 
 
 def relative(at: datetime, now: datetime) -> str:
-    """``in 2 days``, ``in 5 hours``, ``3 hours ago``: the coarsest unit that is not zero."""
+    """``in 2 days 5 hours``, ``in 3 hours 10 minutes``, ``4 minutes ago``.
+
+    Two units, the same words the room's live countdown uses, so the page does not say
+    "in 12 days" in the header and "in 13 days 0 hours" a few lines below.
+    """
     seconds = int((at - now).total_seconds())
     future = seconds >= 0
     seconds = abs(seconds)
     if seconds < 60:
         return "now"
-    if seconds < 3600:
-        amount = _plural(seconds // 60, "minute")
-    elif seconds < 86400:
-        amount = _plural(seconds // 3600, "hour")
+    days, hours, minutes = seconds // 86400, seconds % 86400 // 3600, seconds % 3600 // 60
+    if days:
+        amount = _plural(days, "day") + (f" {_plural(hours, 'hour')}" if hours else "")
+    elif hours:
+        amount = _plural(hours, "hour") + (f" {_plural(minutes, 'minute')}" if minutes else "")
     else:
-        amount = _plural(seconds // 86400, "day")
+        amount = _plural(minutes, "minute")
     return f"in {amount}" if future else f"{amount} ago"
 
 
@@ -147,14 +152,46 @@ def headline(contract: Contract, *, role: str, clocks: list[ClockView]) -> str:
             return f"Delivered — approve it or ask for a revision{auto}"
         return f"Delivered — waiting for the client's review{auto}"
     if state == "disputed":
-        return "In dispute — an operator will decide; the clocks are paused"
+        opener = contract.dispute_opened_by
+        who = (
+            "you opened it"
+            if opener == role
+            else f"{client if opener == 'client' else freelancer} opened it"
+            if opener in ("client", "freelancer")
+            else "it is open"
+        )
+        return f"In dispute — {who}; an operator will decide and the clocks are paused"
     if state == "completed":
         return "Completed — the payment was released to the freelancer"
     if state == "cancelled":
-        if contract.refunded_minor:
-            return "Cancelled — the client was refunded in full"
-        return "Cancelled"
+        return "Cancelled — " + _cancel_words(contract, role=role)
     return state.replace("_", " ").capitalize()
+
+
+def _cancel_words(contract: Contract, *, role: str) -> str:
+    """Why it ended and where the money went, from the viewer's side."""
+    fl = "you" if role == "freelancer" else contract.freelancer.public_name
+    cl = "you" if role == "client" else contract.client.public_name
+    why = {
+        "decline": f"{fl} declined the request",
+        "withdraw": f"{cl} withdrew the request",
+        "expire_request": "the request expired unanswered",
+        "cancel_before_start": f"{cl} cancelled before work started",
+        "expire_requirements": "the requirements never arrived",
+        "decline_in_grace": f"{fl} declined without fault",
+        "cancel_late": f"{cl} cancelled the late contract",
+        "refund": f"{fl} refunded in full",
+        "resolve_dispute": "an operator resolved the dispute",
+    }.get(contract.ending or "", "")
+    original = int(contract.snapshot.get("price_minor", contract.price_minor))
+    who = "you were" if role == "client" else "the client was"
+    if not contract.refunded_minor:
+        money = ""
+    elif contract.refunded_minor >= original:
+        money = f"{who} refunded in full"
+    else:
+        money = f"{who} refunded part of the price"
+    return "; ".join(w for w in (why, money) if w) or "nothing more happens here"
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -252,6 +289,28 @@ ACTION_LOOK: dict[str, ActionButton] = {
     "withdraw_dispute": ActionButton("withdraw_dispute", "Withdraw the dispute", "secondary"),
 }
 
+# What the flash message says after a button worked: the outcome, not the button's name.
+DONE_MESSAGES: dict[str, str] = {
+    "accept": "Accepted. The delivery clock has started.",
+    "decline": "Declined. The client is refunded in full; this never counts against you.",
+    "withdraw": "Request withdrawn. You are refunded in full.",
+    "cancel_before_start": "Order cancelled. You are refunded in full.",
+    "decline_in_grace": "Declined without fault. The client is refunded in full.",
+    "approve": "Delivery approved. The payment was released to the freelancer.",
+    "request_revision": "Revision requested. The freelancer can see what should change.",
+    "cancel_late": "Contract cancelled. You are refunded in full.",
+    "refund": "Refunded in full. The contract is cancelled.",
+    "partial_refund": "Partial refund sent. The contract carries on at the lower price.",
+    "open_dispute": "Dispute opened. The clocks are paused until an operator decides.",
+    "withdraw_dispute": "Dispute withdrawn. The clocks run again.",
+}
+
+
+def done_message(name: str) -> str:
+    look = ACTION_LOOK.get(name)
+    return DONE_MESSAGES.get(name) or (f"Done: {look.label.lower()}." if look else "Done.")
+
+
 # Transitions with a page or form of their own, not a plain button.
 OWN_FORM = {"deliver", "submit_requirements"}
 
@@ -305,7 +364,9 @@ def money_rows(contract: Contract, *, released_minor: int | None = None) -> list
     if contract.refunded_minor:
         rows.append(MoneyRow("Refunded to the client", contract.refunded_minor))
     rows.append(MoneyRow("Price of the work", contract.price_minor))
-    rows.append(MoneyRow("Freelancer service fee", contract.fee_minor))
+    # Nothing released on a cancelled contract means no fee was taken either.
+    if not (contract.state == "cancelled" and not released_minor):
+        rows.append(MoneyRow("Freelancer service fee", contract.fee_minor))
     if released_minor is None:
         rows.append(
             MoneyRow(

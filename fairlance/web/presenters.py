@@ -84,10 +84,9 @@ def availability_banner(availability: Any, *, project: Project) -> Banner | None
     back_on: date | None = availability.back_on
     if reason == "freelancer_away":
         if back_on is not None:
-            last_day = date.fromordinal(back_on.toordinal() - 1)
             return Banner(
                 "warning",
-                f"Away until {format_day(last_day)} — back on {format_day(back_on)}",
+                f"Away — back on {format_day(back_on)}",
                 "The freelancer is taking time off. You can buy again when they are back.",
             )
         return Banner("warning", "The freelancer is away", availability.message or "")

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 from PIL import Image
 
@@ -95,14 +96,14 @@ def test_unknown_ids_are_404(api, db, path):
 
 def test_away_freelancer_page_says_when_back(api, freelancer):
     project = make_published(freelancer)
-    today = timezone.now().date()
-    time_off_add(
-        user=freelancer, start_date=today - timedelta(days=1), end_date=today + timedelta(days=2)
-    )
-    availability = api().get(f"projects/{project.pk}").json()["availability"]
+    # Given the freelancer is away from Tuesday to Friday and it is Wednesday
+    with time_machine.travel(datetime(2026, 3, 4, 10, 0, tzinfo=UTC), tick=False):
+        time_off_add(user=freelancer, start_date=date(2026, 3, 3), end_date=date(2026, 3, 6))
+        availability = api().get(f"projects/{project.pk}").json()["availability"]
     assert availability["purchasable"] is False
     assert availability["reason_code"] == "freelancer_away"
-    assert availability["back_on"] == (today + timedelta(days=3)).isoformat()
+    # Then they are back on their next working day: Monday, not Saturday
+    assert availability["back_on"] == "2026-03-09"
 
 
 # --- create ---------------------------------------------------------------------------------

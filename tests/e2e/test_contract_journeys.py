@@ -79,7 +79,7 @@ def test_instant_purchase_to_approval(page: Any, second_page: Any, live_server: 
     shot(client, "contract_room_client_delivered")
     client.get_by_label("What should change?").fill("Bigger letters, please.")
     client.get_by_role("button", name="Ask for a revision").click()
-    client.get_by_text("Done: ask for a revision.").wait_for()
+    client.get_by_text("Revision requested. The freelancer can see what should change.").wait_for()
 
     # And the freelancer delivers again
     freelancer.reload()
@@ -91,7 +91,7 @@ def test_instant_purchase_to_approval(page: Any, second_page: Any, live_server: 
     client.reload()
     assert client.get_by_role("button", name="Ask for a revision").count() == 0  # none left
     client.get_by_role("button", name="Approve delivery").click()
-    client.get_by_text("Done: approve delivery.").wait_for()
+    client.get_by_text("Delivery approved. The payment was released to the freelancer.").wait_for()
     assert "Completed" in client.locator("h1").inner_text()
     assert "Approved the delivery; payment released" in client.locator(".timeline").inner_text()
     shot(client, "contract_room_completed")
@@ -149,11 +149,15 @@ def test_request_declined_after_reading_client_card(
     shot(freelancer, "request_room_freelancer")
     freelancer.get_by_label("Message to the client").fill("Sorry, fully booked this month.")
     freelancer.get_by_role("button", name="Decline").click()
-    freelancer.get_by_text("Done: decline.").wait_for()
+    freelancer.get_by_text(
+        "Declined. The client is refunded in full; this never counts against you."
+    ).wait_for()
 
     # Then the client sees the contract cancelled and refunded
     client.reload()
-    assert "Cancelled — the client was refunded in full" in client.locator("h1").inner_text()
+    assert (
+        "Fran declined the request; you were refunded in full" in client.locator("h1").inner_text()
+    )
     timeline = client.locator(".timeline").inner_text()
     assert "Declined the request; full refund" in timeline
     assert "Sorry, fully booked this month." in timeline

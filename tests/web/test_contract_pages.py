@@ -420,7 +420,7 @@ def test_request_mode_room_shows_client_card_and_decline(freelancer, client_user
     contract.refresh_from_db()
     assert contract.state == "cancelled" and contract.refunded_minor == 12_000
     html = login(client_user).get(room).content.decode()
-    assert "Cancelled — the client was refunded in full" in html
+    assert "Cancelled — Fran declined the request; you were refunded in full" in html
     assert 'Client paid</dt><dd class="total">$120<' in html
     assert "Refunded to the client</dt><dd>$120<" in html
     assert 'Freelancer received</dt><dd class="total">$0<' in html

@@ -78,7 +78,7 @@ def test_dashboard_lists_projects_needing_attention(freelancer, stranger):
     make_project(freelancer, title="Live and well on sale")
     make_project(stranger, title="Someone else's draft", publish=False)
     html = login(freelancer).get("/dashboard/").content.decode()
-    assert "Needs your action" in html
+    assert "These need your action" in html
     assert "Still only a draft" in html
     assert "Live and well on sale" not in html
     assert "Someone else" not in html

@@ -153,8 +153,8 @@ def test_away_freelancer_project_says_when_they_are_back(freelancer):
         # When a client opens the project
         html = login(None).get(f"/projects/{project.pk}/").content.decode()
     # Then the banner says until when and when they are back
-    assert "Away until Fri 16 Jan" in html
-    assert "back on Sat 17 Jan" in html
+    assert "Away — back on" in html
+    assert "back on Mon 19 Jan" in html  # the next working day after the time off
     assert "/checkout/" not in html
 
 

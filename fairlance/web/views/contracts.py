@@ -340,10 +340,23 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
             status = 400
     else:
         form = QuestionsForm(questions=questions)
+    # The client should see by when the answers are due and what happens if they are not.
+    now = timezone.now()
+    tz_name = cp.zone_of(user)
+    due = next(
+        (
+            c
+            for c in cp.clock_views(
+                open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
+            )
+            if c.name == "requirements_window"
+        ),
+        None,
+    )
     return render(
         request,
         "contracts/requirements.html",
-        {"contract": contract, "form": form},
+        {"contract": contract, "form": form, "due": due, "tz_name": tz_name},
         status=status,
     )
 
@@ -454,7 +467,7 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         if isinstance(exc, InvalidInput) and exc.errors:
             detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
         return _room_with_error(request, user, contract_id, name, detail, exc.status)
-    messages.success(request, f"Done: {look.label.lower()}.")
+    messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
 
 

@@ -12,6 +12,7 @@ from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import projects_pending_review
 from fairlance.catalog.services import project_review_decide
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
+from fairlance.core.policy import current_policy
 from fairlance.web.forms import ReviewDecisionForm, attach_errors
 from fairlance.web.views.common import require_operator
 
@@ -23,7 +24,11 @@ def _render_queue(
     for project in projects_pending_review().prefetch_related("tiers"):
         form = failed[1] if failed and failed[0] == project.pk else ReviewDecisionForm()
         items.append({"project": project, "form": form})
-    return render(request, "web/operator_review.html", {"items": items}, status=status)
+    # An empty queue means something else when review is switched off: say which.
+    review_on = current_policy().publish_requires_review
+    return render(
+        request, "web/operator_review.html", {"items": items, "review_on": review_on}, status=status
+    )
 
 
 @login_required

@@ -46,6 +46,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results: list[Project] = []
     next_cursor: str | None = None
     total: int | None = None
+    total_capped = False
     error: str | None = None
     params: SearchParams | None = None
     if not request.GET:
@@ -81,6 +82,7 @@ def search(request: HttpRequest) -> HttpResponse:
             results = _with_card_data(list(page.results))
             next_cursor = page.next_cursor
             total = page.total_estimate
+            total_capped = page.total_is_capped
     category = None
     if form.is_bound and form.is_valid() and form.cleaned_data.get("category"):
         category = Category.objects.filter(slug=form.cleaned_data["category"]).first()
@@ -94,6 +96,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "next_query": next_query,
         "total": total,
+        "total_capped": total_capped,
         "error": error,
         "category": category,
         "q": request.GET.get("q", ""),
