@@ -26,6 +26,11 @@ def pytest_configure(config: Any) -> None:
 
     # Real password hashing costs ~0.1 s per user; tests make many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production serves hashed static files after collectstatic; tests never run it.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 def is_postgres() -> bool:
@@ -37,6 +42,9 @@ def is_postgres() -> bool:
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # A cached search ranking would outlive the test's rolled-back data; the cache's own
+    # tests turn it back on.
+    settings.FAIRLANCE_SEARCH_CACHE_SECONDS = 0
 
 
 def make_user(email: str, **extra: Any) -> User:

@@ -14,6 +14,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from fairlance.accounts import selectors, services
 from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
+from fairlance.api.errors import problems
 from fairlance.core.errors import InvalidInput, NotAuthenticated, NotFound, field_error
 
 router = Router(tags=["accounts"])
@@ -30,7 +31,7 @@ class TokenOut(Schema):
     token_type: str = "Bearer"
 
 
-@router.post("/auth/token", response={201: TokenOut}, auth=None)
+@router.post("/auth/token", response={201: TokenOut}, auth=None, openapi_extra=problems(401))
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
     user = authenticate(
         request, email=payload.email[:254].lower(), password=payload.password[:1000]

@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
 from fairlance.accounts.models import ApiToken, User
+from fairlance.core.errors import PermissionDenied
 
 
 def user_from_bearer(token: str) -> User | None:
@@ -35,8 +37,38 @@ class BearerTokenAuth(HttpBearer):
         return user
 
 
+class _ApiCsrfCheck(CsrfViewMiddleware):
+    # Django's failure view renders the web's HTML 403 page; the API only needs the reason.
+    def _reject(self, request: HttpRequest, reason: str) -> HttpResponse:
+        return HttpResponseForbidden(reason)
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+    return HttpResponse()
+
+
 class ActiveSessionAuth(SessionAuth):
-    """Django's session, with CSRF protection for unsafe methods (ninja checks it)."""
+    """Django's session, with CSRF protection for unsafe methods.
+
+    The CSRF check only runs when a session actually signs the caller in: a program with
+    no cookie (or a wrong bearer token) must hear 401 "authenticate", not 403 "CSRF".
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False):
+            check = _ApiCsrfCheck(lambda r: HttpResponseForbidden())
+            request.csrf_processing_done = False  # type: ignore[attr-defined]
+            check.process_request(request)
+            refused = check.process_view(request, _no_view, (), {})
+            if refused is not None:
+                raise PermissionDenied(
+                    f"CSRF check failed: {refused.content.decode()[:200]} "
+                    "Send the X-CSRFToken header with session authentication."
+                )
+        return request.COOKIES.get(self.param_name)
 
 
 #: Endpoints that need a signed-in caller.

@@ -19,6 +19,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
+from fairlance.api.errors import problems
 from fairlance.catalog import selectors, services
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import GalleryImage, Project
@@ -433,7 +434,8 @@ def search_projects(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
     from fairlance.catalog.search import SearchParams
     from fairlance.catalog.search import search_projects as run_search
 
-    page = run_search(SearchParams(**filters.model_dump()))
+    # The API returns no total, so the search skips its count query.
+    page = run_search(SearchParams(**filters.model_dump(), with_total=False))
     results = list(page.results)
     # The search backend returns projects; make sure what the summary reads is loaded in
     # a fixed number of queries whatever the page size.
@@ -457,7 +459,12 @@ def create_project(request: HttpRequest, payload: ProjectIn) -> Any:
     return Status(201, _detail_for(request, user, project.pk))
 
 
-@router.patch("/projects/{project_id}", response=ProjectOut, auth=REQUIRED_AUTH)
+@router.patch(
+    "/projects/{project_id}",
+    response=ProjectOut,
+    auth=REQUIRED_AUTH,
+    openapi_extra=problems(409),
+)
 def update_project(request: HttpRequest, project_id: int, payload: ProjectPatch) -> Any:
     user = _caller(request)
     project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
@@ -472,6 +479,7 @@ def _status_endpoint(action: str, service: Any) -> None:
         auth=REQUIRED_AUTH,
         operation_id=f"project_{action}",
         summary=f"{action.capitalize()} a project (owner)",
+        openapi_extra=problems(403, 409),
     )
     def endpoint(request: HttpRequest, project_id: int) -> Any:
         user = _caller(request)
@@ -486,7 +494,12 @@ _status_endpoint("resume", services.project_resume)
 _status_endpoint("archive", services.project_archive)
 
 
-@router.post("/projects/{project_id}/gallery", response={201: ImageOut}, auth=REQUIRED_AUTH)
+@router.post(
+    "/projects/{project_id}/gallery",
+    response={201: ImageOut},
+    auth=REQUIRED_AUTH,
+    openapi_extra=problems(409),
+)
 def add_gallery_image(
     request: HttpRequest,
     project_id: int,
@@ -521,7 +534,12 @@ def _operator(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/operator/review-queue", response=ReviewQueueOut, auth=REQUIRED_AUTH)
+@router.get(
+    "/operator/review-queue",
+    response=ReviewQueueOut,
+    auth=REQUIRED_AUTH,
+    openapi_extra=problems(403),
+)
 def review_queue(request: HttpRequest) -> Any:
     _operator(request)
     projects = list(selectors.projects_pending_review()[:100])
@@ -536,6 +554,7 @@ def _decision_endpoint(action: str, approve: bool) -> None:
         auth=REQUIRED_AUTH,
         operation_id=f"operator_project_{action}",
         summary=f"{action.capitalize()} a project waiting for review (operator)",
+        openapi_extra=problems(403, 409),
     )
     def endpoint(request: HttpRequest, project_id: int, payload: ReviewDecisionIn) -> Any:
         operator = _operator(request)

@@ -17,6 +17,7 @@ from pydantic import Field, StrictInt
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
+from fairlance.api.errors import problems
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions, roles_of
@@ -169,6 +170,7 @@ def _event(e: ContractEvent) -> dict[str, Any]:
     response={201: dict},
     auth=REQUIRED_AUTH,
     summary="Buy a project tier (accepts an Idempotency-Key header)",
+    openapi_extra=problems(402, 409),
 )
 def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> HttpResponse:
     user = _caller(request)
@@ -198,7 +200,8 @@ def list_contracts(request: HttpRequest, query: Query[ListQuery]) -> dict[str, A
     user = _caller(request)
     qs = contracts_of_user(user=user, role=query.role, state=query.state)
     if query.cursor:
-        if not query.cursor.isdigit():
+        # isdigit() alone accepts superscript and fullwidth digits, which int() refuses or misreads.
+        if not (query.cursor.isascii() and query.cursor.isdigit()):
             raise InvalidInput(errors=[field_error("cursor", "Malformed cursor.")])
         qs = qs.filter(pk__lt=min(int(query.cursor), MAX_ID))
     rows = list(qs[: PAGE_SIZE + 1])
@@ -249,6 +252,7 @@ def _fire(
     response=dict,
     auth=REQUIRED_AUTH,
     summary="Freelancer gives part of the price back (accepts an Idempotency-Key header)",
+    openapi_extra=problems(403, 409),
 )
 def partial_refund(
     request: HttpRequest, contract_id: int, payload: PartialRefundIn
@@ -261,6 +265,7 @@ def partial_refund(
     response=dict,
     auth=REQUIRED_AUTH,
     summary="Deliver with attachments (multipart: note, files); fires `deliver`",
+    openapi_extra=problems(403, 409),
 )
 def deliver_with_files(
     request: HttpRequest,
@@ -276,6 +281,7 @@ def deliver_with_files(
     response=dict,
     auth=REQUIRED_AUTH,
     summary="Fire a person transition (accept, decline, deliver, approve, ...)",
+    openapi_extra=problems(400, 402, 403, 409, 413, 415),
 )
 def fire_transition(
     request: HttpRequest, contract_id: int, transition: str, payload: TransitionIn | None = None

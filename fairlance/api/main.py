@@ -2,11 +2,67 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.urls import URLPattern, URLResolver, re_path
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
-from fairlance.api.errors import install_error_handlers
+from fairlance.api.errors import document_problems, install_error_handlers, problem_response
+from fairlance.api.parser import FairlanceParser
 
-api = NinjaAPI(
+
+def _problem_routing_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    # django-ninja answers a method a path does not serve with a plain-text 405, and its
+    # root view raises Http404, both before any exception handler of ours runs; turn them
+    # into the problem documents the API promises.
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            response = view(request, *args, **kwargs)
+        except Http404:
+            return _unknown_path(request)
+        if isinstance(response, HttpResponseNotAllowed):
+            problem = problem_response(
+                status=405,
+                code="method_not_allowed",
+                title="Method not allowed",
+                detail=f"This path serves {response['Allow']}.",
+            )
+            problem["Allow"] = response["Allow"]
+            return problem
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def _unknown_path(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return problem_response(
+        status=404, code="not_found", title="Not found", detail="No such API endpoint."
+    )
+
+
+class FairlanceAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        for pattern in patterns:
+            if isinstance(pattern, URLPattern):
+                pattern.callback = _problem_routing_errors(pattern.callback)
+        # Last, so that it only sees what no endpoint matched; without it Django's HTML
+        # 404 page would answer API clients.
+        patterns = [*patterns, re_path(r"^(?P<rest>.*)$", _unknown_path)]
+        return patterns, app_name, namespace
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        return document_problems(super().get_openapi_schema(**kwargs))
+
+
+api = FairlanceAPI(
     title="fairlance API",
     version="1",
     description=(
@@ -17,6 +73,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
+    parser=FairlanceParser(),
 )
 install_error_handlers(api)
 

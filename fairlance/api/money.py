@@ -10,6 +10,7 @@ from pydantic import Field
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
+from fairlance.api.errors import problems
 from fairlance.core.errors import PermissionDenied
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -111,6 +112,7 @@ def my_balance(request: HttpRequest) -> BalanceOut:
     response={201: PayoutOut},
     auth=REQUIRED_AUTH,
     summary="Pay out from the available balance (accepts an Idempotency-Key header)",
+    openapi_extra=problems(409),
 )
 def create_payout(request: HttpRequest, payload: PayoutIn) -> HttpResponse:
     user = _caller(request)
@@ -130,7 +132,12 @@ def create_payout(request: HttpRequest, payload: PayoutIn) -> HttpResponse:
     return idempotent(request, "payout", {"amount": payload.amount}, run)
 
 
-@router.get("/operator/ledger/balances", response=BalancesPage, auth=REQUIRED_AUTH)
+@router.get(
+    "/operator/ledger/balances",
+    response=BalancesPage,
+    auth=REQUIRED_AUTH,
+    openapi_extra=problems(403),
+)
 def operator_balances(request: HttpRequest, query: Query[BalancesQuery]) -> BalancesPage:
     _require_operator(request)
     rows = accounts_with_balances(after=query.cursor, limit=query.limit + 1, prefix=query.prefix)
@@ -143,7 +150,12 @@ def operator_balances(request: HttpRequest, query: Query[BalancesQuery]) -> Bala
     )
 
 
-@router.get("/operator/ledger/check", response=CheckOut, auth=REQUIRED_AUTH)
+@router.get(
+    "/operator/ledger/check",
+    response=CheckOut,
+    auth=REQUIRED_AUTH,
+    openapi_extra=problems(403),
+)
 def operator_check(request: HttpRequest) -> CheckOut:
     _require_operator(request)
     problems = ledger_check()
