@@ -214,3 +214,6 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")
 # The benchmark's baseline views (/bench/baseline, /bench/baseline-db); off in production.
 FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)
+# Seconds a search's ranking (ids in order) is reused for the same normalised query; the
+# projects themselves are always read fresh. 0 turns the cache off (tests do).
+FAIRLANCE_SEARCH_CACHE_SECONDS = int(os.environ.get("FAIRLANCE_SEARCH_CACHE_SECONDS", "30"))

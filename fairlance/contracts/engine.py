@@ -158,8 +158,13 @@ def apply_locked(
     actor: Actor,
     payload: dict[str, Any],
     now: datetime | None = None,
+    policy: Policy | None = None,
 ) -> Contract:
-    """``apply_transition`` for a contract the caller has locked inside its transaction."""
+    """``apply_transition`` for a contract the caller has locked inside its transaction.
+
+    ``policy``, when the caller already holds it, must be the contract's policy version
+    (versions never change once stored); it saves looking it up again.
+    """
     t = process.BY_NAME.get(name)
     if t is None:
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
@@ -172,7 +177,9 @@ def apply_locked(
             code="transition_not_available",
             state=contract.state,
         )
-    ctx = _context(t, contract, actor, payload, now)
+    if policy is not None and policy.version != contract.policy_version:
+        policy = None
+    ctx = _context(t, contract, actor, payload, now, policy)
     if not _guards_hold(t, contract, ctx):
         raise Conflict(
             f"{name.replace('_', ' ').capitalize()} is not possible now: "
@@ -210,7 +217,7 @@ def apply_locked(
         Timer.objects.filter(contract=contract, status=TimerStatus.PENDING).update(
             status=TimerStatus.SKIPPED, last_error="state left"
         )
-        _arm_timers(contract, now)
+        _arm_timers(contract, now, ctx.policy)
     if t.notify:
         _notify(contract, t, actor)
     return contract
@@ -253,8 +260,8 @@ def _anchor(contract: Contract, state: str, which: str, now: datetime) -> dateti
     return start + frozen
 
 
-def _arm_timers(contract: Contract, now: datetime) -> None:
-    policy = policy_for_version(contract.policy_version)
+def _arm_timers(contract: Contract, now: datetime, policy: Policy) -> None:
+    # ``policy`` is the contract's version (the transition's context already loaded it).
     for t in process.timed_transitions_from(contract.state):
         assert t.timer is not None
         anchor = _anchor(contract, contract.state, t.timer.anchor, now)
@@ -357,7 +364,14 @@ def _fire_one(timer_id: int, contract_id: int, now: datetime) -> str:
                 if not _guards_hold(t, contract, ctx):  # type: ignore[arg-type]
                     _finish(timer, TimerStatus.SKIPPED, now, "guard does not hold")
                     return "skipped"
-                apply_locked(contract, name=timer.transition, actor=SYSTEM, payload={}, now=now)
+                apply_locked(
+                    contract,
+                    name=timer.transition,
+                    actor=SYSTEM,
+                    payload={},
+                    now=now,
+                    policy=ctx.policy,
+                )
         except Exception as exc:
             logger.exception("timer %s failed", timer.pk)
             timer.attempts += 1

@@ -158,7 +158,12 @@ def contract_purchase(
     from fairlance.payments.provider import get_provider, luhn_valid, normalize_card_number
 
     number = normalize_card_number(card_number or "")
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+    # isascii(): str.isdigit() also accepts superscript digits, which Luhn cannot read.
+    if (
+        not (number.isascii() and number.isdigit())
+        or not 12 <= len(number) <= 19
+        or not luhn_valid(number)
+    ):
         raise InvalidInput(errors=[field_error("card_number", "Enter a valid card number.")])
 
     policy = policy_in_force()
@@ -209,15 +214,18 @@ def contract_purchase(
                 updated_at=now,
             )
             Milestone.objects.create(contract=contract, title=tier.name, amount_minor=price)
-            # The row was created in this transaction, so it is ours; lock it anyway so the
-            # engine's precondition ("caller holds the row lock") is literally true.
-            contract = Contract.objects.select_for_update().get(pk=contract.pk)
+            # The engine wants the caller to hold the contract's row lock. A row inserted
+            # by this transaction is already locked for it (no other transaction can see,
+            # let alone lock, it before the commit), so the instance is used as created:
+            # re-reading it with SELECT ... FOR UPDATE cost a query and dropped the
+            # client and freelancer already loaded on it (three more queries downstream).
             engine.apply_locked(
                 contract,
                 name="request" if request_mode else "purchase",
                 actor=engine.Actor("client", client),
                 payload={},
                 now=now,
+                policy=policy,
             )
     except BaseException:
         provider.refund(

@@ -28,7 +28,7 @@ CARD = "4242424242424242"
 
 # The budgets: what each page needs today. Raise one only with a reason in the diff.
 BUDGET = {
-    "search_api": 5,
+    "search_api": 4,  # no count query: the API shows no total
     "search_page": 5,
     "project_api": 7,
     "project_page": 8,

@@ -6,6 +6,7 @@ The end-to-end ``fairlance bench --quick`` smoke run (gunicorn + wrk) is a step 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -151,6 +152,7 @@ def test_expected_conflicts_are_counted_apart_from_errors() -> None:
 
 @pytest.mark.django_db
 def test_bench_fixtures_log_buyers_and_viewers_in(tmp_path: Any) -> None:
+    from fairlance.bench import runner
     from fairlance.bench.runner import BenchOptions, prepare_fixtures
 
     # Given a seeded marketplace
@@ -176,3 +178,12 @@ def test_bench_fixtures_log_buyers_and_viewers_in(tmp_path: Any) -> None:
     offers = text.split("offers = {", 1)[1]
     first_project, first_tier = offers.strip("{ ").split("}", 1)[0].split(", ")
     assert Project.objects.get(pk=int(first_project)).tiers.filter(pk=int(first_tier)).exists()
+    # and a second run gets another run id for its Idempotency-Keys, so replaying the same
+    # seed against the same database does not reuse the first run's charge references
+    (tmp_path / "again").mkdir()
+    again, _counts = prepare_fixtures(BenchOptions(buyers=3, viewers=2), tmp_path / "again")
+    run_id = text.split('run_id = "', 1)[1].split('"', 1)[0]
+    assert run_id
+    assert again.read_text().split('run_id = "', 1)[1].split('"', 1)[0] != run_id
+    purchase_lua = Path(runner.__file__).parent / "wrk" / "purchase.lua"
+    assert "data.run_id" in purchase_lua.read_text()

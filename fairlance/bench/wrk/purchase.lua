@@ -18,7 +18,7 @@ request = function()
   local headers = {
     ["Authorization"] = "Bearer " .. pick(data.buyer_tokens),
     ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = string.format("bench-%d-%d-%d-%d", data.seed, thread_id, counter, math.random(1e9)),
+    ["Idempotency-Key"] = string.format("bench-%s-%d-%d-%d", data.run_id, thread_id, counter, math.random(1e9)),
   }
   local req = {path = path, headers = headers, body = body}
   if #sent < 500 then table.insert(sent, req) else sent[math.random(500)] = req end

@@ -8,8 +8,8 @@ tokens are the same ones SQLite indexes.
 
 Matching uses ``websearch_to_tsquery('english', …)`` over the query's terms (never the raw
 user text: see ``search.text``). The score counts which weight class each term was found
-in, via ``ts_filter``; ``ts_rank_cd`` is not used for ordering because its floats would
-order ties differently from SQLite (see ``search.base``).
+in, via weight-restricted tsqueries (``'term':A``); ``ts_rank_cd`` is not used for ordering
+because its floats would order ties differently from SQLite (see ``search.base``).
 """
 
 from __future__ import annotations
@@ -38,10 +38,15 @@ _UPSERT = (
 )
 _DELETE_ONE = "DELETE FROM catalog_project_search WHERE project_id = %s"
 _DELETE_ALL = "DELETE FROM catalog_project_search"
-_TERM_IN_WEIGHT = (
-    "(CASE WHEN ts_filter(s.document, '{{{weight}}}')"
-    " @@ websearch_to_tsquery('english', %s) THEN {points} ELSE 0 END)"
-)
+# "The term is in this field": the term as a tsquery restricted to one weight class
+# ('design':A matches only lexemes weighted A). This is what ts_filter(document, '{a}')
+# @@ term answers, without copying the document once per term and weight for every match
+# (that copy made scoring a common word cost as much as the search itself). The term is a
+# run of letters and digits (search.text), so quoting it for to_tsquery needs no escaping;
+# to_tsquery normalises a quoted term exactly as websearch_to_tsquery does a plain word
+# (stemmed, split into a phrase should the parser split it), and the weight applies to
+# every lexeme of it.
+_TERM_IN_WEIGHT = "(CASE WHEN s.document @@ to_tsquery('english', %s) THEN {points} ELSE 0 END)"
 
 
 class PostgresBackend:
@@ -87,8 +92,8 @@ class PostgresBackend:
         score_params: list[Any] = []
         for term in terms:
             for weight, points in WEIGHT_POINTS:
-                parts.append(_TERM_IN_WEIGHT.format(weight=weight, points=points))
-                score_params.append(term)
+                parts.append(_TERM_IN_WEIGHT.format(points=points))
+                score_params.append(f"'{term}':{weight.upper()}")
         return TextMatch(
             from_sql=from_sql,
             from_params=[],

@@ -40,6 +40,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--label", default="", help="Suffix for the result file names.")
         parser.add_argument(
+            "--timers",
+            type=int,
+            default=0,
+            help="After the scenarios, arm this many due timers and time two `fairlance worker"
+            " --once` draining them [0: skip]. Flags those contracts late for good.",
+        )
+        parser.add_argument(
             "--scenario",
             action="append",
             default=[],
@@ -70,6 +77,7 @@ class Command(BaseCommand):
             results_dir=Path(options["results_dir"]),
             label=options["label"] or ("quick" if quick else ""),
             scenarios=tuple(options["scenario"]),
+            timers=max(0, options["timers"]),
         )
         try:
             report = run_benchmark(bench, out=self._say)
@@ -78,6 +86,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(markdown_table(report.results))
         self.stdout.write(f"\nweb worker RSS (MB): {report.worker_rss_mb}")
+        if report.timers:
+            self.stdout.write(f"timers: {report.timers}")
         if report.checks:
             self.stdout.write(f"purchase checks: {report.checks}")
         json_path, md_path = write_results(report, bench.results_dir, bench.label)
