@@ -158,6 +158,12 @@ def opened_the_dispute(contract: Contract, ctx: Context) -> bool:
     return ctx.role == contract.dispute_opened_by
 
 
+def not_a_party(contract: Contract, ctx: Context) -> bool:
+    """the operator is neither the client nor the freelancer"""
+    user_id = getattr(ctx.user, "pk", None)
+    return user_id not in (contract.client_id, contract.freelancer_id)
+
+
 def route_after_purchase(contract: Contract, ctx: Context) -> str:
     return IN_PROGRESS if actions.requirements_complete(contract) else AWAITING_REQUIREMENTS
 
@@ -374,6 +380,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("operator",),
         (DISPUTED,),
         (COMPLETED, CANCELLED),
+        guards=(not_a_party,),
         actions=(actions.split_escrow,),
         route=route_dispute_decision,
         summary="operator splits the escrow: completed when the freelancer gets a share, else cancelled",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -54,3 +56,55 @@ def contracts_of_user(
 
 def contract_events(*, contract: Contract) -> QuerySet[ContractEvent]:
     return contract.events.select_related("actor").order_by("seq")
+
+
+@dataclass(frozen=True)
+class OpenDispute:
+    """One row of the operators' dispute queue."""
+
+    contract: Contract
+    opened_by: str  # "client" | "freelancer"
+    opened_at: datetime | None
+    reason: str
+    escrow_minor: int
+
+
+def disputes_open() -> list[OpenDispute]:
+    """Contracts in dispute, the longest-waiting first, with the opener's reason.
+
+    Three queries whatever the queue's length: contracts, their latest ``open_dispute``
+    events and the escrow balances (read from the ledger, which is the truth about money).
+    """
+    from fairlance.ledger.accounts import escrow
+    from fairlance.ledger.models import LedgerAccount
+
+    contracts = list(
+        Contract.objects.filter(state="disputed")
+        .select_related("client", "freelancer")
+        .order_by("dispute_opened_at", "id")
+    )
+    ids = [c.pk for c in contracts]
+    reasons: dict[int, str] = {}
+    # Ascending seq: the latest opening of each contract wins (a dispute may be withdrawn
+    # and opened again).
+    for contract_id, data in (
+        ContractEvent.objects.filter(contract_id__in=ids, name="open_dispute")
+        .order_by("contract_id", "seq")
+        .values_list("contract_id", "data")
+    ):
+        reasons[contract_id] = str((data or {}).get("reason", ""))
+    held = dict(
+        LedgerAccount.objects.filter(name__in=[escrow(i) for i in ids]).values_list(
+            "name", "balance"
+        )
+    )
+    return [
+        OpenDispute(
+            contract=c,
+            opened_by=c.dispute_opened_by,
+            opened_at=c.dispute_opened_at,
+            reason=reasons.get(c.pk, ""),
+            escrow_minor=int(held.get(escrow(c.pk), 0)),
+        )
+        for c in contracts
+    ]

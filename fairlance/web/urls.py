@@ -53,4 +53,10 @@ urlpatterns = [
     path("settings/calendar/time-off/remove/", settings.time_off_remove, name="time_off_remove"),
     path("operator/review/", operator.review_queue, name="operator_review"),
     path("operator/review/<int:project_id>/", operator.review_decide, name="operator_decide"),
+    path("operator/disputes/", operator.dispute_queue, name="operator_disputes"),
+    path(
+        "contracts/<int:contract_id>/resolve/",
+        contracts.contract_resolve,
+        name="contract_resolve",
+    ),
 ]

@@ -13,7 +13,7 @@ from fairlance.contracts.models import Contract, Delivery, Milestone, Timer
 from fairlance.ledger.accounts import PLATFORM_FEES, escrow
 from fairlance.ledger.selectors import balance
 from fairlance.payments.models import PaymentAttempt
-from tests.conftest import assert_problem
+from tests.conftest import assert_problem, make_user
 from tests.contracts.conftest import (
     BAD_CARD,
     FEE,
@@ -464,6 +464,19 @@ def test_operator_zero_split_cancels(clock, api, client_user, freelancer, operat
     assert resp.status_code == 200, resp.content
     assert (resp.json()["outcome"], resp.json()["fault"]) == ("cancelled", "none")
     assert_money_settled(cid, freelancer_gets=0)
+
+
+def test_an_operator_cannot_resolve_their_own_dispute(clock, api, freelancer) -> None:
+    # Given an operator who bought a project and disputes it
+    buyer_operator = make_user("oscar@example.com", is_operator=True)
+    c, _, cid = started(api, buyer_operator, freelancer)
+    c.post(f"contracts/{cid}/open_dispute", {"reason": "Not what I asked for"})
+    # Then resolving is not offered to them and is refused when tried
+    assert "resolve_dispute" not in c.get(f"contracts/{cid}").json()["available_transitions"]
+    body = {"freelancer_percent": 0, "note": "Refund me."}
+    assert_problem(c.post(f"contracts/{cid}/resolve_dispute", body), 409)
+    assert Contract.objects.get(pk=cid).state == "disputed"
+    assert balance(escrow(cid)) == PRICE
 
 
 @pytest.mark.parametrize(

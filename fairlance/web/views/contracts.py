@@ -29,17 +29,20 @@ from fairlance.contracts import process
 from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_BYTES
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
-from fairlance.contracts.models import Contract, Delivery, DeliveryFile
+from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
 from fairlance.contracts.selectors import access_contract, contract_events
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.idempotency import idempotent
-from fairlance.core.policy import current_policy
+from fairlance.core.money import format_minor
+from fairlance.core.policy import current_policy, policy_for_version
+from fairlance.ledger.accounts import escrow
+from fairlance.ledger.selectors import balance
 from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
 from fairlance.web.forms import PriceField, to_minor
-from fairlance.web.views.common import current_user
+from fairlance.web.views.common import current_user, require_operator
 
 TEST_CARDS = (
     (CARD_SUCCESS, "succeeds"),
@@ -137,6 +140,32 @@ class CheckoutForm(QuestionsForm):
         self.fields["addons"].choices = [  # type: ignore[attr-defined]
             (a.pk, a.title) for a in project.addons.all()
         ]
+
+
+class ResolveDisputeForm(forms.Form):
+    """The operator's decision on a dispute; the engine checks the same rules again."""
+
+    freelancer_percent = forms.IntegerField(
+        min_value=0,
+        max_value=100,
+        label="Share of the price to the freelancer (%)",
+        error_messages={"required": "Enter a whole number from 0 to 100."},
+    )
+    fault = forms.ChoiceField(
+        choices=[(f.value, f.label) for f in Fault], initial=Fault.NONE, label="At fault"
+    )
+    note = forms.CharField(
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Decision, explained to both sides",
+        error_messages={"required": "Explain the decision to both sides."},
+    )
+
+    def clean_note(self) -> str:
+        note = str(self.cleaned_data.get("note", "")).strip()
+        if not note:
+            raise forms.ValidationError("Explain the decision to both sides.")
+        return note
 
 
 class NoteForm(forms.Form):
@@ -364,7 +393,39 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
 # --- the contract room ------------------------------------------------------------------------
 
 
-def _room_context(request: HttpRequest, user: User, contract: Contract) -> dict[str, Any]:
+def _resolve_context(contract: Contract, form: ResolveDisputeForm | None) -> dict[str, Any]:
+    """The operator's resolve form with what each percentage would pay both sides."""
+    policy = policy_for_version(contract.policy_version)
+    held = balance(escrow(contract.pk))
+    form = form or ResolveDisputeForm(initial={"freelancer_percent": 50, "fault": Fault.NONE})
+    raw = form["freelancer_percent"].value()
+    chosen = _int(raw)
+    splits = [
+        cp.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
+        for p in range(101)
+    ]
+    return {
+        "resolve_form": form,
+        "resolve_held_minor": held,
+        "resolve_split": splits[chosen] if chosen is not None and 0 <= chosen <= 100 else None,
+        # Every percentage's amounts, formatted, for the live preview next to the input.
+        "resolve_table": {
+            str(x.percent): [
+                format_minor(x.freelancer_receives_minor),
+                format_minor(x.client_back_minor),
+            ]
+            for x in splits
+        },
+    }
+
+
+def _room_context(
+    request: HttpRequest,
+    user: User,
+    contract: Contract,
+    *,
+    resolve_form: ResolveDisputeForm | None = None,
+) -> dict[str, Any]:
     now = timezone.now()
     tz_name = cp.zone_of(user)
     role = cp.viewer_role(contract, user)
@@ -377,7 +438,11 @@ def _room_context(request: HttpRequest, user: User, contract: Contract) -> dict[
         Delivery.objects.filter(contract=contract).prefetch_related("files").order_by("number")
     )
     questions = contract.snapshot.get("questions", [])
+    # Operators act on disputes only, here; every other action stays with the parties.
+    can_resolve = role == "operator" and "resolve_dispute" in names
     return {
+        **(_resolve_context(contract, resolve_form) if can_resolve else {}),
+        "can_resolve": can_resolve,
         "contract": contract,
         "role": role,
         "tz_name": tz_name,
@@ -469,6 +534,50 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         return _room_with_error(request, user, contract_id, name, detail, exc.status)
     messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
+
+
+@login_required
+@require_POST
+def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """An operator decides a dispute: a share of the price to the freelancer and a note."""
+    operator = require_operator(request)
+    contract = _contract_or_404(operator, contract_id)
+    form = ResolveDisputeForm(request.POST)
+
+    def again(status: int, message: str = "") -> HttpResponse:
+        fresh = _contract_or_404(operator, contract_id)
+        context = _room_context(request, operator, fresh, resolve_form=form)
+        if message or not context["can_resolve"]:
+            context["action_error"] = {
+                "action": "resolve_dispute",
+                "message": message or "This contract is no longer in dispute.",
+            }
+        return render(request, "contracts/room.html", context, status=status)
+
+    if not form.is_valid():
+        return again(400)
+    try:
+        apply_transition(
+            contract_id=contract.pk,
+            name="resolve_dispute",
+            actor=Actor("operator", operator),
+            payload={
+                "freelancer_percent": form.cleaned_data["freelancer_percent"],
+                "note": form.cleaned_data["note"],
+                "fault": form.cleaned_data["fault"],
+            },
+        )
+    except FairlanceError as exc:
+        if isinstance(exc, InvalidInput) and exc.errors:
+            _attach_errors(form, exc, {k: k for k in ("freelancer_percent", "note", "fault")})
+            return again(exc.status)
+        return again(exc.status, exc.detail or exc.title)
+    percent = form.cleaned_data["freelancer_percent"]
+    messages.success(
+        request,
+        f"Dispute resolved: {percent}% of the price to the freelancer. Both sides see your note.",
+    )
+    return redirect("web:operator_disputes")
 
 
 @login_required

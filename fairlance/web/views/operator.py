@@ -1,4 +1,4 @@
-"""Operator pages: the project review queue."""
+"""Operator pages: the project review queue and the dispute queue."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import projects_pending_review
 from fairlance.catalog.services import project_review_decide
+from fairlance.contracts.selectors import disputes_open
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.policy import current_policy
+from fairlance.web.contract_presenters import local_time, relative, zone_of
 from fairlance.web.forms import ReviewDecisionForm, attach_errors
 from fairlance.web.views.common import require_operator
 
@@ -63,3 +66,25 @@ def review_decide(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, f"“{project.title}” {verb}.")
             return redirect("web:operator_review")
     return _render_queue(request, failed=(project.pk, form), status=422)
+
+
+@login_required
+def dispute_queue(request: HttpRequest) -> HttpResponse:
+    """Open disputes, the longest-waiting first; each links to its room to decide."""
+    operator = require_operator(request)
+    now = timezone.now()
+    tz_name = zone_of(operator)
+    rows = []
+    for d in disputes_open():
+        c = d.contract
+        opener = c.client if d.opened_by == "client" else c.freelancer
+        rows.append(
+            {
+                "dispute": d,
+                "opener": f"{opener.public_name} ({d.opened_by})" if d.opened_by else "—",
+                "since": local_time(d.opened_at, tz_name) if d.opened_at else "",
+                "since_iso": d.opened_at.isoformat() if d.opened_at else "",
+                "waiting": relative(d.opened_at, now) if d.opened_at else "",
+            }
+        )
+    return render(request, "operator/disputes.html", {"rows": rows, "tz_name": tz_name})
