@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import io
-import threading
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from PIL import Image
 
 from fairlance.catalog.models import GalleryImage, Tier
 from fairlance.catalog.services import gallery_image_add, project_update
 from fairlance.core.errors import Conflict
 from tests.catalog.factories import make_project, tier
+from tests.concurrency import run_in_threads
 from tests.conftest import is_postgres
 
 pytestmark = [
@@ -24,28 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL (set DATABASE_URL)"),
 ]
-
-
-def run_in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
-    """Run ``target(i)`` in ``count`` threads released together; return results or errors."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def jpeg() -> SimpleUploadedFile:

@@ -7,7 +7,6 @@ to show the test would catch the race if the guard were removed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from fairlance.ledger.accounts import escrow
 from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, ledger_check
 from fairlance.payments.models import PaymentAttempt
+from tests.concurrency import run_in_threads
 from tests.conftest import ApiClient, is_postgres, make_user
 from tests.contracts.conftest import GOOD_CARD, PRICE, make_project
 
@@ -33,28 +33,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL (set DATABASE_URL)"),
 ]
-
-
-def run_in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
-    """Run ``target(i)`` in ``count`` threads released together; results (or errors) in order."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 # --- capacity ---------------------------------------------------------------------------------

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fairlance.ledger import accounts as names
 from fairlance.ledger.models import JournalEntry, LedgerAccount, PendingClearance, Posting
 from fairlance.ledger.selectors import balances_for_user, ledger_check
 from fairlance.ledger.services import clearance_release_due, clearance_schedule
+from tests.concurrency import run_in_threads
 from tests.conftest import ApiClient, is_postgres
 from tests.ledger.conftest import complete_contract, fund_escrow, give_available
 
@@ -23,28 +21,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL (set DATABASE_URL)"),
 ]
-
-
-def run_in_threads(count: int, target: Callable[[int], Any]) -> list[Any]:
-    """Run ``target(i)`` in ``count`` threads started together; return results in order."""
-    barrier = threading.Barrier(count)
-    results: list[Any] = [None] * count
-
-    def worker(i: int) -> None:
-        try:
-            barrier.wait()
-            results[i] = target(i)
-        except Exception as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
 
 
 def test_unbalanced_entry_is_rejected_at_commit() -> None:
