@@ -19,14 +19,11 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from fairlance.catalog.models import Project
-
 from .base import DESCRIPTION_POINTS, TAGS_POINTS, TITLE_POINTS, TextMatch, tables
-from .text import index_fields as _fields
+from .text import project_index_batches, project_index_row
 
 SIDE_TABLE = "catalog_project_search"
 WEIGHT_POINTS = (("a", TITLE_POINTS), ("b", TAGS_POINTS), ("c", DESCRIPTION_POINTS))
-_BATCH = 500
 
 # Literal SQL: the table name is a constant, every value is a bound parameter.
 _UPSERT = (
@@ -51,32 +48,20 @@ _TERM_IN_WEIGHT = "(CASE WHEN s.document @@ to_tsquery('english', %s) THEN {poin
 
 class PostgresBackend:
     def index_project(self, project_id: int) -> None:
-        row = (
-            Project.objects.filter(id=project_id)
-            .values_list("title", "tags", "description")
-            .first()
-        )
+        row = project_index_row(project_id)
         with connection.cursor() as cursor:
             if row is None:
                 cursor.execute(_DELETE_ONE, [project_id])
             else:
-                cursor.execute(_UPSERT, [project_id, *_fields(*row)])
+                cursor.execute(_UPSERT, row)
 
     def reindex_all(self) -> int:
-        rows = Project.objects.order_by("id").values_list("id", "title", "tags", "description")
         count = 0
         with transaction.atomic(), connection.cursor() as cursor:
             # Starting empty also removes rows of projects deleted since (there is no
             # foreign key to cascade them: see the migration).
             cursor.execute(_DELETE_ALL)
-            batch: list[list[Any]] = []
-            for pid, title, tags, description in rows.iterator(chunk_size=_BATCH):
-                batch.append([pid, *_fields(title, tags, description)])
-                if len(batch) == _BATCH:
-                    cursor.executemany(_UPSERT, batch)
-                    count += len(batch)
-                    batch = []
-            if batch:
+            for batch in project_index_batches():
                 cursor.executemany(_UPSERT, batch)
                 count += len(batch)
         return count

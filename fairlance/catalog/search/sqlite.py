@@ -16,10 +16,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from fairlance.catalog.models import Project
-
 from .base import DESCRIPTION_POINTS, TAGS_POINTS, TITLE_POINTS, TextMatch, tables
-from .text import index_fields as _fields
+from .text import project_index_batches, project_index_row
 
 FTS_TABLE = "catalog_project_fts"
 COLUMN_POINTS = (
@@ -27,7 +25,6 @@ COLUMN_POINTS = (
     ("tags", TAGS_POINTS),
     ("description", DESCRIPTION_POINTS),
 )
-_BATCH = 500
 _TERM_IN_COLUMN = (
     "(CASE WHEN p.id IN (SELECT rowid FROM catalog_project_fts"
     " WHERE catalog_project_fts MATCH %s) THEN {points} ELSE 0 END)"
@@ -48,36 +45,21 @@ def _phrase(term: str) -> str:
 
 class SqliteBackend:
     def index_project(self, project_id: int) -> None:
-        row = (
-            Project.objects.filter(id=project_id)
-            .values_list("title", "tags", "description")
-            .first()
-        )
+        row = project_index_row(project_id)
         with transaction.atomic(), connection.cursor() as cursor:
             # FTS5 has no upsert: replace the row by deleting it first.
             cursor.execute(_DELETE_ONE, [project_id])
             if row is not None:
-                cursor.execute(_INSERT, [project_id, *_fields(*row)])
+                cursor.execute(_INSERT, row)
 
     def reindex_all(self) -> int:
-        rows = Project.objects.order_by("id").values_list("id", "title", "tags", "description")
         count = 0
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_DELETE_ALL)
-            batch: list[list[Any]] = []
-            for pid, title, tags, description in rows.iterator(chunk_size=_BATCH):
-                batch.append([pid, *_fields(title, tags, description)])
-                if len(batch) == _BATCH:
-                    count += self._insert(cursor, batch)
-                    batch = []
-            count += self._insert(cursor, batch)
+            for batch in project_index_batches():
+                cursor.executemany(_INSERT, batch)
+                count += len(batch)
         return count
-
-    @staticmethod
-    def _insert(cursor: Any, batch: list[list[Any]]) -> int:
-        if batch:
-            cursor.executemany(_INSERT, batch)
-        return len(batch)
 
     def text_match(self, terms: Sequence[str]) -> TextMatch:
         t = tables()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 # A token is a run of letters and digits. Underscore is a word character for Python's
@@ -81,3 +81,26 @@ def query_terms(q: str) -> list[str]:
             if len(seen) == MAX_QUERY_TERMS:
                 break
     return seen
+
+
+def project_index_row(project_id: int) -> list[Any] | None:
+    """``[id, title, tags, description]`` folded for the index, or None if the project is gone."""
+    from fairlance.catalog.models import Project
+
+    row = Project.objects.filter(id=project_id).values_list("title", "tags", "description").first()
+    return None if row is None else [project_id, *index_fields(*row)]
+
+
+def project_index_batches(size: int = 500) -> Iterator[list[list[Any]]]:
+    """Every project as index rows (see ``project_index_row``), ``size`` rows at a time."""
+    from fairlance.catalog.models import Project
+
+    rows = Project.objects.order_by("id").values_list("id", "title", "tags", "description")
+    batch: list[list[Any]] = []
+    for pid, title, tags, description in rows.iterator(chunk_size=size):
+        batch.append([pid, *index_fields(title, tags, description)])
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
