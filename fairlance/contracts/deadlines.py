@@ -2,9 +2,9 @@
 
 Clocks that wait on the freelancer (request window, grace window, delivery when the project
 counts working days) use the freelancer's working calendar; clocks that wait on the client
-(requirements, review, late grace) count calendar days. Explanations read in the freelancer's
-time zone, which is the zone the working-day rules are about; the API adds the viewer's local
-time next to every instant.
+(requirements, review, late grace) count calendar days. Each explanation reads in the time
+zone of the side its clock waits on; the API adds the viewer's local time next to every
+instant.
 """
 
 from __future__ import annotations
@@ -33,8 +33,18 @@ def freelancer_spec(contract: Contract) -> WorkdaySpec:
     return calendar.as_spec()
 
 
+def _zone_of(user: object) -> str:
+    calendar = getattr(user, "calendar", None)
+    return str(calendar.time_zone) if calendar is not None else "UTC"
+
+
 def freelancer_zone(contract: Contract) -> str:
-    return freelancer_spec(contract).time_zone
+    return _zone_of(contract.freelancer)
+
+
+def client_zone(contract: Contract) -> str:
+    """Clocks that wait on the client are explained in the client's own time zone."""
+    return _zone_of(contract.client)
 
 
 def request_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
@@ -51,7 +61,7 @@ def requirements_deadline(contract: Contract, policy: Policy, anchor: datetime) 
     d = explained_calendar_days_after(
         anchor,
         policy.requirements_window_days,
-        viewer_tz=freelancer_zone(contract),
+        viewer_tz=client_zone(contract),
         anchor_label="purchase",
     )
     return Deadline(d.at, f"The client sends requirements within {d.explanation}")
@@ -91,7 +101,7 @@ def review_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Dea
     d = explained_calendar_days_after(
         anchor,
         policy.review_window_days,
-        viewer_tz=freelancer_zone(contract),
+        viewer_tz=client_zone(contract),
         anchor_label="the latest delivery",
     )
     return Deadline(d.at, f"Approved automatically {d.explanation}")
@@ -103,7 +113,7 @@ def late_grace_deadline(contract: Contract, policy: Policy) -> Deadline:
     d = explained_calendar_days_after(
         due,
         policy.late_grace_days,
-        viewer_tz=freelancer_zone(contract),
+        viewer_tz=client_zone(contract),
         anchor_label="the delivery due",
     )
     return Deadline(d.at, f"The client may cancel a late contract {d.explanation}")

@@ -272,3 +272,31 @@ def test_grace_window_never_outlasts_a_short_delivery(api, client_user, freelanc
     with time_machine.travel(datetime(2026, 3, 7, 10, 0, 1, tzinfo=UTC), tick=False):
         names = api(freelancer).get(f"contracts/{body['id']}").json()["available_transitions"]
     assert "decline_in_grace" not in names
+
+
+def test_each_clock_is_explained_in_the_zone_of_the_side_it_waits_on(
+    api, client_user, freelancer
+) -> None:
+    # Given a freelancer in Berlin and a client in New York
+    _berlin(freelancer)
+    calendar_update(
+        user=client_user,
+        time_zone="America/New_York",
+        working_weekdays=[0, 1, 2, 3, 4],
+        work_start=time(9),
+        work_end=time(17),
+        holiday_country=None,
+        holiday_subdivision=None,
+    )
+    project = make_project(freelancer)
+    with time_machine.travel(datetime(2026, 3, 4, 15, 0, tzinfo=UTC), tick=False):
+        body = buy(api(client_user), project).json()
+        c = api(client_user)
+        requirements = next(d for d in body["deadlines"] if d["name"] == "requirements_window")
+        started = c.post(
+            f"contracts/{body['id']}/submit_requirements", {"answers": answers_for(project)}
+        ).json()
+    # Then the client's clock reads in New York time and the freelancer's in Berlin time
+    assert "America/New_York" in requirements["explanation"]
+    delivery = next(d for d in started["deadlines"] if d["name"] == "delivery_due")
+    assert "Europe/Berlin" in delivery["explanation"]
