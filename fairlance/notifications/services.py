@@ -89,10 +89,9 @@ def notifications_send_due(*, now: datetime, limit: int = 200) -> int:
             .filter(emailed_at__isnull=True, send_after__isnull=False, send_after__lte=now)
             .order_by("send_after", "id")[:limit]
         )
-        for note in due:
-            # Marked first, inside the lock: a crash after this point loses an email
-            # rather than sending it twice.
-            Notification.objects.filter(pk=note.pk).update(emailed_at=now)
+        # Marked first, inside the lock: a crash after this point loses an email rather
+        # than sending it twice.
+        Notification.objects.filter(pk__in=[note.pk for note in due]).update(emailed_at=now)
     for note in due:
         try:
             send_mail(note.title, note.body or note.title, None, [note.user.email])
