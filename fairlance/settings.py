@@ -214,6 +214,25 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")
 # The benchmark's baseline views (/bench/baseline, /bench/baseline-db); off in production.
 FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)
-# Seconds a search's ranking (ids in order) is reused for the same normalised query; the
-# projects themselves are always read fresh. 0 turns the cache off (tests do).
-FAIRLANCE_SEARCH_CACHE_SECONDS = int(os.environ.get("FAIRLANCE_SEARCH_CACHE_SECONDS", "30"))
+# Seconds search remembers how many projects contain a word, which only decides the join
+# order of a several-word query (results never depend on it). 0 turns it off (tests do).
+FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = int(
+    os.environ.get("FAIRLANCE_SEARCH_TERM_COUNT_SECONDS", "600")
+)
+# Seconds a project's cached parts (tiers, add-ons, questions, FAQ, gallery) and rendered
+# page fragment may live. They are keyed by the project's version (updated_at), so edits
+# show at once; this only bounds memory and writes that bypass the catalog services.
+# 0 turns the cache off (tests do).
+FAIRLANCE_PROJECT_CACHE_SECONDS = int(os.environ.get("FAIRLANCE_PROJECT_CACHE_SECONDS", "3600"))
+# The project page and API prepare their two statements once per PostgreSQL connection
+# (planning cost more than running them). Turn off behind a transaction-pooling PgBouncer.
+FAIRLANCE_PREPARED_READS = env_bool("FAIRLANCE_PREPARED_READS", True)
+# Django's cache: per process (LocMemCache) unless configured otherwise; a shared backend
+# (Redis, memcached) would serve every worker from one copy. LocMemCache's default of 300
+# entries keeps almost nothing at catalog scale (two entries per viewed project, ~4 KB).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FAIRLANCE_CACHE_MAX_ENTRIES", "20000"))},
+    }
+}

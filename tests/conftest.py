@@ -42,9 +42,12 @@ def is_postgres() -> bool:
 @pytest.fixture(autouse=True)
 def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"
-    # A cached search ranking would outlive the test's rolled-back data; the cache's own
-    # tests turn it back on.
-    settings.FAIRLANCE_SEARCH_CACHE_SECONDS = 0
+    # Cached word counts would outlive the test's rolled-back data (they only pick a join
+    # order, but query counts would then depend on test order); their test turns them on.
+    settings.FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = 0
+    # Cached project parts are keyed by (id, updated_at); rolled-back data reuses ids on
+    # SQLite and frozen clocks repeat timestamps, so only the cache's own tests turn it on.
+    settings.FAIRLANCE_PROJECT_CACHE_SECONDS = 0
 
 
 def make_user(email: str, **extra: Any) -> User:

@@ -67,12 +67,28 @@ class User(AbstractUser):
 
     objects = UserManager()  # type: ignore[misc,assignment]
 
+    class Meta(AbstractUser.Meta):
+        indexes = [
+            # The few people who may not sell: search excludes their projects at query
+            # time with one look-up of this small index (catalog.search.query).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(is_active=False) | models.Q(is_suspended=True),
+                name="accounts_user_cannot_sell",
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.public_name
 
     @property
     def public_name(self) -> str:
-        return self.display_name or self.email.split("@", 1)[0]
+        return public_name(self.display_name, self.email)
+
+
+def public_name(display_name: str, email: str) -> str:
+    """The name shown to others: the display name, else the e-mail's local part."""
+    return display_name or email.split("@", 1)[0]
 
 
 class Weekday(models.IntegerChoices):

@@ -6,10 +6,12 @@ dumb and lets tests check wording without rendering HTML.
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from fairlance.catalog.models import Project, ProjectStatus
 from fairlance.core.money import percent_of
@@ -41,10 +43,28 @@ class TierTable:
     working_days: bool = False
 
 
-def tier_table(*, project: Project, policy: Policy) -> TierTable:
+class TierLike(Protocol):
+    """A ``Tier`` row or a cached ``catalog.selectors.TierPart``."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def price_minor(self) -> int: ...
+    @property
+    def delivery_days(self) -> int: ...
+    @property
+    def revisions(self) -> int: ...
+    @property
+    def deliverables(self) -> Sequence[str]: ...
+
+
+def tier_table(*, tiers: Iterable[TierLike], policy: Policy, working_days: bool) -> TierTable:
+    """The package comparison: one column per tier, one "✓" row per deliverable."""
     columns: list[TierColumn] = []
     names: list[str] = []
-    for tier in project.tiers.all():
+    for tier in tiers:
         deliverables = [str(d) for d in (tier.deliverables or [])]
         for d in deliverables:
             if d not in names:
@@ -64,9 +84,7 @@ def tier_table(*, project: Project, policy: Policy) -> TierTable:
             )
         )
     rows = [(name, [name in c.deliverables for c in columns]) for name in names]
-    return TierTable(
-        columns=columns, deliverable_rows=rows, working_days=project.delivery_in_working_days
-    )
+    return TierTable(columns=columns, deliverable_rows=rows, working_days=working_days)
 
 
 @dataclass(frozen=True)
@@ -119,11 +137,18 @@ class FreelancerCard:
     member_since: str
 
 
+@functools.lru_cache(maxsize=1024)
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    # ZoneInfo keeps only its 8 most recent zones strongly; a catalog page cycles through
+    # many more, and each miss re-reads the tz database file (~0.1 ms per project page).
+    return zoneinfo.ZoneInfo(name)
+
+
 def freelancer_card(*, user: Any, now: datetime) -> FreelancerCard:
     calendar = getattr(user, "calendar", None)
     tz_name = calendar.time_zone if calendar is not None else "UTC"
     try:
-        local = now.astimezone(zoneinfo.ZoneInfo(tz_name))
+        local = now.astimezone(_zone(tz_name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         tz_name = "UTC"
         local = now.astimezone(zoneinfo.ZoneInfo("UTC"))

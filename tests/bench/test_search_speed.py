@@ -1,7 +1,6 @@
-"""What makes search cheap at scale: the ranking cache, the capped count, no count for the API.
+"""What makes search cheap at scale: one statement per page, the capped count, no count
+for the API, word counts cached to pick the join order of several-word queries.
 
-The ranking (ids in order) may be reused for FAIRLANCE_SEARCH_CACHE_SECONDS; the projects
-themselves are read fresh, so a cached page never shows a paused project or old text.
 Ordering and matching are covered on both databases by tests/catalog/test_search.py.
 """
 
@@ -38,8 +37,8 @@ def _fast_passwords(settings: Any) -> None:
 
 
 @pytest.fixture
-def ranking_cache(settings: Any) -> Iterator[None]:
-    settings.FAIRLANCE_SEARCH_CACHE_SECONDS = 30
+def term_counts_cached(settings: Any) -> Iterator[None]:
+    settings.FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = 600
     cache.clear()
     yield
     cache.clear()
@@ -63,58 +62,74 @@ def _queries(fn: Any) -> tuple[Any, list[str]]:
     return result, [q["sql"] for q in ctx.captured_queries]
 
 
-def _ranking_queries(sqls: list[str]) -> list[str]:
-    # The ranking and count queries are the only raw statements; both select from "r"/"c".
-    return [s for s in sqls if ") r" in s or ") c" in s]
+def _count_queries(sqls: list[str]) -> list[str]:
+    # The term-frequency look-up that picks the join order of a several-word query.
+    return [s for s in sqls if "GROUP BY term" in s]
 
 
-def test_cached_ranking_skips_the_ranking_queries(ranking_cache: None) -> None:
-    # Given a catalog and a first search that ranks it
+def test_a_page_is_one_statement_and_the_api_skips_the_count() -> None:
+    # Given a catalog
+    _catalog(3)
+    # When the search page asks (first page: with its total), then the ranking joined to
+    # the cards is one statement and the capped count a second
+    page, sqls = _queries(lambda: search_projects(SearchParams(q="logo")))
+    assert len(sqls) == 2 and "LIMIT" in sqls[1]
+    assert page.total_estimate == 3
+    # And the API, which shows no total, runs the one statement only
+    _page, sqls = _queries(lambda: search_projects(SearchParams(q="logo", with_total=False)))
+    assert len(sqls) == 1
+
+
+def test_word_counts_are_cached_and_change_no_result(term_counts_cached: None) -> None:
+    # Given a catalog where "number" is rarer than "logo"
     _seller, projects = _catalog(3)
-    first, first_sql = _queries(lambda: search_projects(SearchParams(q="logo")))
-    assert len(_ranking_queries(first_sql)) == 2  # page and count
-    # When the same search is asked again, spelled differently
-    again, again_sql = _queries(lambda: search_projects(SearchParams(q="  LOGO!! ")))
-    # Then the ranking comes from the cache and the page is the same
-    assert _ranking_queries(again_sql) == []
-    assert _ids(again) == _ids(first) == [p.id for p in reversed(projects)]
-    assert again.total_estimate == 3
+    make_published(make_user("other@example.com"), title="Logo number 99", tags=["logo"])
+    first, first_sql = _queries(lambda: search_projects(SearchParams(q="logo number")))
+    assert len(_count_queries(first_sql)) == 1
+    # When the same words are searched again, then their counts come from the cache
+    again, again_sql = _queries(lambda: search_projects(SearchParams(q="number logo")))
+    assert _count_queries(again_sql) == []
+    assert [r.id for r in again.results] == [r.id for r in first.results]
+    assert len(first.results) == 4
 
 
-def test_cached_page_reads_projects_fresh(ranking_cache: None) -> None:
-    # Given a cached ranking of three projects
+def test_word_counts_are_not_cached_when_the_setting_is_zero(settings: Any) -> None:
+    settings.FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = 0
+    _catalog(2)
+    search_projects(SearchParams(q="logo number"))
+    _page, sqls = _queries(lambda: search_projects(SearchParams(q="logo number")))
+    assert len(_count_queries(sqls)) == 1
+
+
+def test_a_single_word_needs_no_count() -> None:
+    _catalog(2)
+    _page, sqls = _queries(lambda: search_projects(SearchParams(q="logo", with_total=False)))
+    assert _count_queries(sqls) == []
+
+
+def test_changes_show_on_the_next_search() -> None:
+    # Given three projects found by a search
     seller, projects = _catalog(3)
     newest, middle, _oldest = reversed(projects)
     search_projects(SearchParams(q="logo"))
-    # When one is paused and another retitled after the ranking was cached
+    # When one is paused and another retitled
     project_pause(project=middle, actor=seller)
     project_update(project=newest, actor=seller, title="Logo design, now with colour")
-    page, sqls = _queries(lambda: search_projects(SearchParams(q="logo")))
-    # Then the cached ranking was used, the paused project is left out and the new title shows
-    assert _ranking_queries(sqls) == []
+    page = search_projects(SearchParams(q="logo"))
+    # Then the paused project is gone and the new title shows
     assert [p.title for p in page.results] == [
         "Logo design, now with colour",
         "Logo design number 0",
     ]
 
 
-def test_the_cache_is_off_when_the_setting_is_zero(settings: Any) -> None:
-    # Given caching turned off (as every other test runs)
-    settings.FAIRLANCE_SEARCH_CACHE_SECONDS = 0
-    _catalog(2)
-    search_projects(SearchParams(q="logo"))
-    # When the same search runs again, then it ranks again
-    _page, sqls = _queries(lambda: search_projects(SearchParams(q="logo")))
-    assert len(_ranking_queries(sqls)) == 2
-
-
-def test_a_cursor_of_another_sort_is_refused_with_the_cache_on(ranking_cache: None) -> None:
-    # Given a valid cursor of the relevance sort, its next page cached
+def test_a_cursor_of_another_sort_is_refused() -> None:
+    # Given a valid cursor of the relevance sort
     _catalog(3)
     first = search_projects(SearchParams(q="logo", limit=1))
     assert first.next_cursor is not None
     search_projects(SearchParams(q="logo", limit=1, cursor=first.next_cursor))
-    # When it is replayed with another sort, then it is refused, cache or not
+    # When it is replayed with another sort, then it is refused
     with pytest.raises(InvalidInput) as caught:
         search_projects(SearchParams(q="logo", limit=1, sort="price", cursor=first.next_cursor))
     assert caught.value.code == "invalid_cursor"

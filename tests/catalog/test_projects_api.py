@@ -467,6 +467,25 @@ def test_browse_lists_published_projects_only(api, freelancer):
     assert body["next_cursor"] is None
 
 
+def test_a_search_item_is_the_summary_of_the_project_page(api, freelancer):
+    # Given a published project with two images (the first is the cover)
+    project = make_published(freelancer, title="Watercolour pet portraits", tags=["pets"])
+    owner = api(freelancer)
+    first = post_image(owner, project.pk, jpeg_bytes(), alt_text="Cover").json()
+    post_image(owner, project.pk, jpeg_bytes(), alt_text="Second")
+    # When it is found by search and read on its own
+    (item,) = api().get("projects", {"q": "watercolour"}).json()["items"]
+    page = api().get(f"projects/{project.pk}").json()
+    # Then the search item holds exactly the summary fields of the page, with the same values
+    assert item == {key: page[key] for key in item}
+    assert item["cover_image"]["id"] == first["id"]
+    assert set(item) == {
+        "id", "title", "category", "tags", "status", "purchase_mode", "currency",
+        "from_price_minor", "min_delivery_days", "rating_x100", "rating_count", "freelancer",
+        "cover_image", "published_at", "updated_at",
+    }  # fmt: skip
+
+
 def test_browse_paginates_with_a_cursor(api, freelancer):
     ids = {make_published(freelancer, title=f"Logo design package {i}").pk for i in range(3)}
     first = api().get("projects", {"limit": 2}).json()

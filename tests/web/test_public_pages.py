@@ -57,6 +57,22 @@ def test_search_finds_by_words_and_filters_in_major_units(freelancer):
     assert "Hand-drawn logo" in html and "Company website" not in html
 
 
+def test_result_cards_escape_what_people_wrote(freelancer):
+    # Given a seller whose name and project title carry markup
+    freelancer.display_name = 'Eve <img src=x onerror="alert(1)">'
+    freelancer.save()
+    make_project(freelancer, title='Logo <script>alert("x")</script> & more')
+    # When the card shows on the search and home pages
+    for html in (
+        login(None).get("/search/", {"q": "logo"}).content.decode(),
+        login(None).get("/").content.decode(),
+    ):
+        # Then the markup is text, not HTML
+        assert "<script>" not in html and "<img src=x" not in html
+        assert "Logo &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
+        assert "Eve &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
 def test_search_htmx_request_gets_only_the_results(freelancer):
     make_project(freelancer, title="Hand-drawn logo")
     response = login(None).get("/search/", {"q": "logo"}, headers={"HX-Request": "true"})

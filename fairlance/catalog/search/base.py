@@ -1,15 +1,15 @@
-"""What every search backend shares: parameters, validation, sorting, cursors and the SQL.
+"""Project search: parameters, validation, sorting, cursors and the SQL (docs/search.md).
 
-A backend (``sqlite.py``, ``postgres.py``) only knows how to keep its text index up to date
-and how to express "projects matching these words, with this score" in its own SQL; the
-filters, sorts and keyset pagination around it are written once here.
+Words are matched against ``SearchPosting``, one row per (published project, stemmed
+term) carrying the project's filter and sort columns. One query word is one range of the
+``catalog_posting_rank`` index, already in relevance order; several words join their
+postings on the project id, starting from the rarest word. The same SQL runs on SQLite
+and PostgreSQL, so both return the same pages.
 
 Relevance is an integer, not bm25() or ts_rank_cd(): for every query word a project gets
 3 points if the word is in its title, 2 if it is in its tags and 1 if it is in its
-description. Both databases compute exactly the same number from "which field matched
-which word", so the same data comes back in the same order on SQLite and PostgreSQL, and a
-cursor can carry the score without float rounding. Ties go to the newer project, then to
-the higher id.
+description (precomputed as ``SearchPosting.points``). Ties go to the newer project, then
+to the higher id, and a cursor can carry the score without float rounding.
 
 The SQL below is assembled from fixed fragments (table names from the models, column
 names from SORT_SPECS); every value, user text included, is a bound parameter. That is
@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import dataclasses
-import hashlib
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -35,18 +33,18 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from fairlance.accounts.models import TimeOff, User
-from fairlance.catalog.models import Category, Project, ProjectStatus
+from fairlance.accounts.models import TimeOff, User, WorkingCalendar, public_name
+from fairlance.catalog.models import (
+    Category,
+    GalleryImage,
+    Project,
+    SearchPosting,
+)
 from fairlance.core.errors import InvalidInput, field_error
 
-from .text import query_terms
+from .text import EVERY_PROJECT, query_terms
 
 SORTS: tuple[str, ...] = ("relevance", "price", "-price", "rating", "newest")
-
-# Points a project earns per query word found in each field (see the module docstring).
-TITLE_POINTS = 3
-TAGS_POINTS = 2
-DESCRIPTION_POINTS = 1
 
 MAX_LIMIT = 100
 # Counting every match of a broad query is as slow as the search itself (a common word
@@ -78,7 +76,7 @@ class SearchParams:
 
 @dataclass(frozen=True)
 class SearchPage:
-    results: list[Project]
+    results: list[SearchResult]
     next_cursor: str | None
     # Exact below COUNT_CAP, computed on the first page only (None on later pages, and
     # when the search was asked for no total).
@@ -90,31 +88,6 @@ class SearchPage:
         return self.total_estimate is not None and self.total_estimate >= COUNT_CAP
 
 
-@dataclass(frozen=True)
-class TextMatch:
-    """A backend's answer to "which projects match these words, and how well".
-
-    ``from_sql`` must bind ``p`` (catalog_project) and ``u`` (the freelancer, accounts_user);
-    ``where_sql`` restricts to projects containing every term; ``score_sql`` is an integer
-    expression over the matched row. Each carries its own bound parameters.
-    """
-
-    from_sql: str
-    from_params: list[Any]
-    where_sql: str
-    where_params: list[Any]
-    score_sql: str
-    score_params: list[Any]
-
-
-class SearchBackend(Protocol):
-    def index_project(self, project_id: int) -> None: ...
-
-    def reindex_all(self) -> int: ...
-
-    def text_match(self, terms: Sequence[str]) -> TextMatch: ...
-
-
 def tables() -> dict[str, str]:
     """Quoted table names, so raw SQL follows the models if a table is ever renamed."""
     quote = connection.ops.quote_name
@@ -123,6 +96,9 @@ def tables() -> dict[str, str]:
         "user": quote(User._meta.db_table),
         "category": quote(Category._meta.db_table),
         "time_off": quote(TimeOff._meta.db_table),
+        "posting": quote(SearchPosting._meta.db_table),
+        "calendar": quote(WorkingCalendar._meta.db_table),
+        "gallery": quote(GalleryImage._meta.db_table),
     }
 
 
@@ -262,80 +238,130 @@ def validate(params: SearchParams) -> None:
 # --- the query -----------------------------------------------------------------------------
 
 
-def _filters(params: SearchParams) -> tuple[list[str], list[Any]]:
+def _today() -> Any:
+    # Away mode is a date range on the freelancer's calendar; "today" is the UTC date, the
+    # same for every viewer, so a page of results does not depend on who asks.
+    return connection.ops.adapt_datefield_value(timezone.now().date())
+
+
+def _listing_filters(params: SearchParams, alias: str) -> tuple[list[str], list[Any]]:
+    """The filters on columns a project and its postings both carry."""
     t = tables()
-    # Always: published, and the freelancer may sell (active, not suspended).
-    where = ["p.status = %s", "u.is_active = %s", "u.is_suspended = %s"]
-    args: list[Any] = [ProjectStatus.PUBLISHED.value, True, False]
+    where: list[str] = []
+    args: list[Any] = []
     if params.category is not None:
-        where.append(f"p.category_id IN (SELECT c.id FROM {t['category']} c WHERE c.slug = %s)")  # noqa: S608
+        category = f"SELECT c.id FROM {t['category']} c WHERE c.slug = %s"  # noqa: S608
+        where.append(f"{alias}.category_id IN ({category})")
         args.append(params.category)
     if params.min_price is not None:
-        where.append("p.from_price_minor >= %s")
+        where.append(f"{alias}.from_price_minor >= %s")
         args.append(params.min_price)
     if params.max_price is not None:
-        where.append("p.from_price_minor <= %s")
+        where.append(f"{alias}.from_price_minor <= %s")
         args.append(params.max_price)
     if params.max_delivery_days is not None:
-        where.append("p.min_delivery_days <= %s")
+        where.append(f"{alias}.min_delivery_days <= %s")
         args.append(params.max_delivery_days)
     if params.min_rating is not None:
-        where.append("p.rating_x100 >= %s")
+        where.append(f"{alias}.rating_x100 >= %s")
         args.append(params.min_rating)
-    if params.available:
-        # Away mode is a date range on the freelancer's calendar; "today" is the UTC date,
-        # the same for every viewer, so a page of results does not depend on who asks.
-        today = connection.ops.adapt_datefield_value(timezone.now().date())
-        where.append("p.active_contracts < p.capacity")
-        where.append(
-            f"NOT EXISTS (SELECT 1 FROM {t['time_off']} o WHERE o.user_id = p.freelancer_id"  # noqa: S608
-            " AND o.away = %s AND o.start_date <= %s AND o.end_date >= %s)"
-        )
-        args.extend([True, today, today])
     return where, args
 
 
-def plain_from() -> str:
+def _term_filters(params: SearchParams) -> tuple[list[str], list[Any]]:
+    """Conditions on ``s0``, the postings of the first (rarest) term."""
     t = tables()
-    return f"{t['project']} p JOIN {t['user']} u ON u.id = p.freelancer_id"
+    # Postings exist only for published projects. Whether the freelancer may sell is
+    # checked live: the few who may not are one look-up of a small partial index
+    # (accounts_user_cannot_sell; the condition is spelled as in that index so both
+    # planners use it), so a suspension hides their projects at once.
+    where = [
+        f"s0.freelancer_id NOT IN (SELECT u.id FROM {t['user']} u"  # noqa: S608
+        " WHERE (NOT u.is_active OR u.is_suspended))"
+    ]
+    args: list[Any] = []
+    listing = _listing_filters(params, "s0")
+    where.extend(listing[0])
+    args.extend(listing[1])
+    if params.available:
+        # Capacity and away mode change with every purchase and calendar edit, so they
+        # are read from their own tables for the rows the walk reaches.
+        where.append(
+            f"EXISTS (SELECT 1 FROM {t['project']} p WHERE p.id = s0.project_id"  # noqa: S608
+            " AND p.active_contracts < p.capacity)"
+        )
+        where.append(
+            f"NOT EXISTS (SELECT 1 FROM {t['time_off']} o WHERE o.user_id = s0.freelancer_id"  # noqa: S608
+            " AND o.away = %s AND o.start_date <= %s AND o.end_date >= %s)"
+        )
+        args.extend([True, _today(), _today()])
+    return where, args
 
 
-def build_query(
-    backend: SearchBackend, params: SearchParams
-) -> tuple[str, list[Any], str, list[Any], str]:
+def _term_counts(terms: Sequence[str]) -> dict[str, int]:
+    """How many projects each term is in (cached: only the join order depends on it)."""
+    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_TERM_COUNT_SECONDS", 0))
+    db = connection.settings_dict["NAME"]
+    keys = {term: f"fairlance:search:df:v1:{db}:{term}" for term in terms}
+    cached = cache.get_many(list(keys.values())) if ttl > 0 else {}
+    counts = {term: cached[key] for term, key in keys.items() if key in cached}
+    missing = [term for term in terms if term not in counts]
+    if missing:
+        marks = ", ".join("%s" for _ in missing)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT term, COUNT(*) FROM {tables()['posting']}"  # noqa: S608
+                f" WHERE term IN ({marks}) GROUP BY term",
+                missing,
+            )
+            found = dict(cursor.fetchall())
+        for term in missing:
+            counts[term] = int(found.get(term, 0))
+        if ttl > 0:
+            # Term frequencies drift slowly; a stale count only picks a slower join order.
+            cache.set_many({keys[term]: counts[term] for term in missing}, ttl)
+    return counts
+
+
+def rarest_first(terms: Sequence[str]) -> list[str]:
+    """The terms ordered so that the join starts from the fewest postings."""
+    if len(terms) < 2:
+        return list(terms)
+    counts = _term_counts(terms)
+    return sorted(terms, key=lambda term: (counts[term], term))
+
+
+def build_query(params: SearchParams) -> tuple[str, list[Any], str, list[Any], str]:
     """The page query, the count query and the effective sort, with parameters bound."""
-    terms = query_terms(params.q)
+    t = tables()
+    terms = rarest_first(query_terms(params.q))
     sort = effective_sort(params.sort, terms)
     spec = SORT_SPECS[sort]
-    where, where_args = _filters(params)
-    if terms:
-        match = backend.text_match(terms)
-        from_sql, from_args = match.from_sql, match.from_params
-        score_sql, score_args = match.score_sql, match.score_params
-        where = [match.where_sql, *where]
-        where_args = [*match.where_params, *where_args]
-    else:
-        from_sql, from_args = plain_from(), []
-        score_sql, score_args = "0", []
-    where_sql = " AND ".join(f"({w})" for w in where)
-    # Published projects always have published_at (set on first publication, never
-    # cleared) and only published ones are searched, so both expressions give the same
-    # value; they differ in the plan they allow. Browsing sorts on the column, which the
-    # (status, published_at) index serves: the newest page reads ~25 index entries. With
-    # words, the COALESCE hides that index on purpose, so the text match drives the query:
-    # walking the index and testing every project for the words is fast for a common word
-    # alone, but with a category or price filter that rarely co-occurs with it the walk
-    # crossed most of the catalog (0.3 s on 100k projects, against < 0.1 s match-first).
-    listed_at = "COALESCE(p.published_at, p.created_at)" if terms else "p.published_at"
-
-    inner = (
-        f"SELECT p.id AS id, {score_sql} AS score,"  # noqa: S608
-        f" {listed_at} AS listed_at,"
-        " p.from_price_minor AS from_price_minor, p.rating_x100 AS rating_x100,"
-        " p.rating_count AS rating_count"
-        f" FROM {from_sql} WHERE {where_sql}"
+    # Browsing (no words) walks the postings of EVERY_PROJECT, which every published
+    # project has: the same indexes then serve every sort and filter.
+    walked = terms or [EVERY_PROJECT]
+    # The rarest term's postings drive; each other term is a primary-key probe
+    # (project_id, term) that both keeps only projects having it and adds its points.
+    # CROSS JOIN fixes that order on SQLite (it is an ordinary join to PostgreSQL, whose
+    # statistics pick the same order); test_plan_starts_from_the_rarest_term.
+    from_sql = f"{t['posting']} s0"
+    where: list[str] = ["s0.term = %s"]
+    where_args: list[Any] = [walked[0]]
+    for n, term in enumerate(walked[1:], start=1):
+        from_sql += f" CROSS JOIN {t['posting']} s{n}"
+        where.append(f"s{n}.project_id = s0.project_id AND s{n}.term = %s")
+        where_args.append(term)
+    filters, filter_args = _term_filters(params)
+    where.extend(filters)
+    where_args.extend(filter_args)
+    score_sql = " + ".join(f"s{n}.points" for n in range(len(walked)))
+    columns = (
+        f"s0.project_id AS id, {score_sql} AS score, s0.listed_at AS listed_at,"
+        " s0.from_price_minor AS from_price_minor, s0.rating_x100 AS rating_x100,"
+        " s0.rating_count AS rating_count"
     )
-    inner_args = [*score_args, *from_args, *where_args]
+    where_sql = " AND ".join(f"({w})" for w in where)
+    inner = f"SELECT {columns} FROM {from_sql} WHERE {where_sql}"  # noqa: S608
 
     direction = "DESC" if spec.descending else "ASC"
     keyset_sql, keyset_args = "", []
@@ -348,82 +374,147 @@ def build_query(
     keys = ", ".join(f"r.{c}" for c in KEY_COLUMNS)
     page_sql = f"SELECT {keys} FROM ({inner}) r{keyset_sql} ORDER BY {order} LIMIT %s"  # noqa: S608
     # One extra row tells whether there is a next page without a second query.
-    page_args = [*inner_args, *keyset_args, params.limit + 1]
+    page_args = [*where_args, *keyset_args, params.limit + 1]
 
     count_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {from_sql} WHERE {where_sql} LIMIT %s) c"  # noqa: S608
-    count_args = [*from_args, *where_args, COUNT_CAP]
+    count_args = [*where_args, COUNT_CAP]
     return page_sql, page_args, count_sql, count_args, sort
 
 
-def _cache_key(params: SearchParams) -> str:
-    """The cache key of a search: its parameters after normalisation.
+# --- the page ------------------------------------------------------------------------------
 
-    The words are the query's terms ("Logo  design!" and "logo design" rank alike); the
-    date is part of the key when ``available`` depends on it.
+
+@dataclass(frozen=True, slots=True)
+class CategoryCard:
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class FreelancerCard:
+    id: int
+    public_name: str
+    headline: str
+    country: str
+    time_zone: str | None  # None when the freelancer has no working calendar
+
+
+@dataclass(frozen=True, slots=True)
+class CoverImage:
+    """The first gallery image of a result."""
+
+    id: int
+    name: str  # the stored file's name
+    width: int
+    height: int
+    alt_text: str
+
+    @property
+    def url(self) -> str:
+        return str(GalleryImage._meta.get_field("image").storage.url(self.name))  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """What a list of projects shows of each: a result card or an API summary."""
+
+    id: int
+    title: str
+    tags: list[str]
+    status: str
+    purchase_mode: str
+    from_price_minor: int
+    min_delivery_days: int
+    rating_x100: int
+    rating_count: int
+    published_at: datetime | None
+    updated_at: datetime
+    category: CategoryCard
+    freelancer: FreelancerCard
+    cover: CoverImage | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+def _page_with_cards_sql(page_sql: str, sort: str) -> str:
+    """The ranked page joined to what its cards show: one statement per page.
+
+    The ranking is the derived table ``r`` (its LIMIT keeps it to one page); each of its
+    rows is then completed by primary-key look-ups. Ranking and content come from the same
+    statement, so they are one consistent snapshot.
     """
-    terms = query_terms(params.q)
-    normalised = {
-        **dataclasses.asdict(params),
-        "q": terms,
-        "sort": effective_sort(params.sort, terms),
-        "db": connection.settings_dict["NAME"],
-        "today": timezone.now().date().isoformat() if params.available else None,
-    }
-    digest = hashlib.sha256(json.dumps(normalised, sort_keys=True).encode()).hexdigest()
-    return f"fairlance:search:v1:{digest}"
+    t = tables()
+    spec = SORT_SPECS[sort]
+    direction = "DESC" if spec.descending else "ASC"
+    order = ", ".join(f"r.{c} {direction}" for c in spec.columns)
+    keys = ", ".join(f"r.{c}" for c in KEY_COLUMNS)
+    return (
+        f"SELECT {keys}, p.title, p.tags, p.status, p.purchase_mode, p.min_delivery_days,"  # noqa: S608
+        " p.published_at, p.updated_at,"
+        " u.id, u.display_name, u.email, u.headline, u.country, w.time_zone,"
+        " c.slug, c.name, c.description,"
+        " g.id, g.image, g.width, g.height, g.alt_text"
+        f" FROM ({page_sql}) r"
+        f" JOIN {t['project']} p ON p.id = r.id"
+        f" JOIN {t['user']} u ON u.id = p.freelancer_id"
+        f" JOIN {t['category']} c ON c.id = p.category_id"
+        f" LEFT JOIN {t['calendar']} w ON w.user_id = u.id"
+        f" LEFT JOIN {t['gallery']} g ON g.id = (SELECT g1.id FROM {t['gallery']} g1"
+        " WHERE g1.project_id = r.id ORDER BY g1.position, g1.id LIMIT 1)"
+        f" ORDER BY {order}"
+    )
 
 
-def _ranked_rows(
-    backend: SearchBackend, params: SearchParams
-) -> tuple[list[dict[str, Any]], int | None, str]:
-    """The page's key rows (one extra when there is a next page), the total and the sort.
+def _json_list(value: Any) -> list[str]:
+    if isinstance(value, str):  # SQLite returns the JSON text
+        value = json.loads(value)
+    return [str(v) for v in value] if isinstance(value, list) else []
 
-    Cached for FAIRLANCE_SEARCH_CACHE_SECONDS (0 turns it off): ranking a common word
-    means scoring thousands of matches, and a few dozen words make most of the traffic.
-    Only the ranking (ids and sort keys) is cached; ``run_search`` loads the projects
-    themselves fresh, so a cached page may be up to that many seconds behind on order and
-    membership, never on a project's content or visibility.
-    """
-    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_CACHE_SECONDS", 0))
-    key = _cache_key(params) if ttl > 0 else ""
-    if ttl > 0:
-        cached = cache.get(key)
-        if cached is not None:
-            return cached  # type: ignore[no-any-return]
-    page_sql, page_args, count_sql, count_args, sort = build_query(backend, params)
+
+def _result(row: Sequence[Any]) -> SearchResult:
+    (pid, _score, _listed, price, rating, rating_count, title, tags, status, mode, days,
+     published_at, updated_at, uid, display_name, email, headline, country, time_zone,
+     c_slug, c_name, c_description, g_id, g_name, g_width, g_height, g_alt) = row  # fmt: skip
+    return SearchResult(
+        id=pid,
+        title=title,
+        tags=_json_list(tags),
+        status=status,
+        purchase_mode=mode,
+        from_price_minor=price,
+        min_delivery_days=days,
+        rating_x100=rating,
+        rating_count=rating_count,
+        published_at=None if published_at is None else _as_aware(published_at),
+        updated_at=_as_aware(updated_at),
+        category=CategoryCard(c_slug, c_name, c_description),
+        freelancer=FreelancerCard(
+            uid, public_name(display_name, email), headline, country, time_zone
+        ),
+        cover=None if g_id is None else CoverImage(g_id, g_name, g_width, g_height, g_alt),
+    )
+
+
+def search_projects(params: SearchParams) -> SearchPage:
+    """A page of published projects matching ``params`` (InvalidInput when out of range)."""
+    validate(params)
+    page_sql, page_args, count_sql, count_args, sort = build_query(params)
     with connection.cursor() as cursor:
-        cursor.execute(page_sql, page_args)
-        rows = [dict(zip(KEY_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+        cursor.execute(_page_with_cards_sql(page_sql, sort), page_args)
+        rows = cursor.fetchall()
         total: int | None = None
         if params.cursor is None and params.with_total:
             cursor.execute(count_sql, count_args)
             total = int(cursor.fetchone()[0])
-    if ttl > 0:
-        cache.set(key, (rows, total, sort), ttl)
-    return rows, total, sort
-
-
-def run_search(backend: SearchBackend, params: SearchParams) -> SearchPage:
-    validate(params)
-    if params.cursor is not None:
-        # Refuse a malformed cursor before looking in the cache, whatever is cached.
-        cursor_decode(params.cursor, effective_sort(params.sort, query_terms(params.q)))
-    rows, total, sort = _ranked_rows(backend, params)
     has_more = len(rows) > params.limit
     rows = rows[: params.limit]
-    # The same visibility rules as the ranking query, applied to the rows as they are now:
-    # a project paused, deleted or whose freelancer was suspended since the ranking (or
-    # since it was cached) is left out of this page. The cursor is built from the ranking
-    # row, so the next page still starts in the right place.
-    by_id = (
-        Project.objects.select_related("freelancer", "category")
-        .filter(
-            status=ProjectStatus.PUBLISHED,
-            freelancer__is_active=True,
-            freelancer__is_suspended=False,
-        )
-        .in_bulk([row["id"] for row in rows])
+    next_cursor = None
+    if has_more:
+        last = dict(zip(KEY_COLUMNS, rows[-1][: len(KEY_COLUMNS)], strict=True))
+        next_cursor = cursor_encode(sort, last)
+    return SearchPage(
+        results=[_result(row) for row in rows], next_cursor=next_cursor, total_estimate=total
     )
-    results = [by_id[row["id"]] for row in rows if row["id"] in by_id]
-    next_cursor = cursor_encode(sort, rows[-1]) if has_more else None
-    return SearchPage(results=results, next_cursor=next_cursor, total_estimate=total)

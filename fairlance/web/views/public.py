@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import prefetch_related_objects
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
-from fairlance.catalog.models import Category, Project
+from fairlance.catalog.models import Category
 from fairlance.catalog.search import SearchParams, search_projects
-from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
+from fairlance.catalog.search.base import SearchResult
+from fairlance.catalog.selectors import (
+    ProjectRead,
+    project_cache_seconds,
+    project_parts,
+    project_read_availability,
+    project_read_for_viewer,
+    project_version,
+)
 from fairlance.core.errors import InvalidInput, NotFound
+from fairlance.core.money import currency
 from fairlance.core.policy import current_policy
 from fairlance.web import presenters
 from fairlance.web.forms import SearchForm, to_minor
@@ -23,12 +35,6 @@ FEATURED_COUNT = 8
 PAGE_SIZE = 24
 
 
-def _with_card_data(projects: list[Project]) -> list[Project]:
-    """Cards show the freelancer's name and the first gallery image: fetch both in bulk."""
-    prefetch_related_objects(projects, "freelancer", "gallery")
-    return projects
-
-
 def home(request: HttpRequest) -> HttpResponse:
     page = search_projects(SearchParams(sort="newest", limit=FEATURED_COUNT))
     return render(
@@ -36,14 +42,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "web/home.html",
         {
             "categories": Category.objects.all(),
-            "featured": _with_card_data(list(page.results)),
+            "featured": page.results,
         },
     )
 
 
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results: list[Project] = []
+    results: list[SearchResult] = []
     next_cursor: str | None = None
     total: int | None = None
     total_capped = False
@@ -79,7 +85,7 @@ def search(request: HttpRequest) -> HttpResponse:
             else:
                 error = " ".join(str(e.get("message")) for e in exc.errors) or exc.detail
         else:
-            results = _with_card_data(list(page.results))
+            results = page.results
             next_cursor = page.next_cursor
             total = page.total_estimate
             total_capped = page.total_is_capped
@@ -108,32 +114,82 @@ def search(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+# Bump when project_public.html or what it is given changes, so a cache shared between
+# deployments (Redis in CACHES) never serves the old markup.
+PUBLIC_FRAGMENT_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class PublicFragment:
+    """The rendered public part of a project page and the two numbers the buy box needs."""
+
+    html: str
+    packages: int
+    cheapest: int
+
+
+def _public_fragment(read: ProjectRead) -> PublicFragment:
+    """``web/includes/project_public.html`` for ``read.project``, rendered once per version.
+
+    The fragment depends on the project row and its parts (both versioned by
+    ``project_version``: every catalog write stamps ``updated_at``), on the two fees of the
+    policy in force and on the deployment's currency; the key holds all of them, so a new
+    policy or an edit is a new key, never a stale page. Rendering it is most of the page's
+    template time, hence the cache (see catalog.selectors for the parts' cache).
+    """
+    project = read.project
+    policy = read.policy or current_policy()
+    seconds = project_cache_seconds()
+    key = (
+        f"fairlance:project-html:{PUBLIC_FRAGMENT_FORMAT}:{project_version(project)}:"
+        f"{currency()}:{policy.client_fee_bp}:{policy.freelancer_fee_bp}"
+    )
+    if seconds > 0:
+        cached = cache.get(key)
+        if cached is not None:
+            return PublicFragment(*cached)
+    parts = project_parts(project=project)
+    table = presenters.tier_table(
+        tiers=parts.tiers, policy=policy, working_days=project.delivery_in_working_days
+    )
+    html = render_to_string(
+        "web/includes/project_public.html",
+        {"project": project, "parts": parts, "table": table, "policy": policy},
+    )
+    fragment = PublicFragment(
+        html=html,
+        packages=len(table.columns),
+        cheapest=min((c.price_minor for c in table.columns), default=0),
+    )
+    if seconds > 0:
+        # A plain tuple: the cheapest thing to pickle for LocMemCache (and Redis).
+        cache.set(key, (fragment.html, fragment.packages, fragment.cheapest), seconds)
+    return fragment
+
+
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     viewer = viewer_or_none(request)
+    now = timezone.now()
     try:
-        project = project_detail_for_viewer(viewer=viewer, project_id=project_id)
+        read = project_read_for_viewer(
+            viewer=viewer, project_id=project_id, now=now, with_policy=True
+        )
     except NotFound:
         raise Http404 from None
-    now = timezone.now()
-    availability = project_availability(project=project, now=now)
-    policy = current_policy()
-    table = presenters.tier_table(project=project, policy=policy)
+    project = read.project
+    availability = project_read_availability(read=read, now=now)
+    public = _public_fragment(read)
     is_owner = viewer is not None and viewer.pk == project.freelancer_id
     return render(
         request,
         "web/project_detail.html",
         {
             "project": project,
-            "table": table,
+            # The fragment was rendered by our own template with autoescaping on.
+            "public": dataclasses.replace(public, html=mark_safe(public.html)),  # noqa: S308
             "availability": availability,
             "banner": presenters.availability_banner(availability, project=project),
             "freelancer": presenters.freelancer_card(user=project.freelancer, now=now),
             "is_owner": is_owner,
-            "policy": policy,
-            "gallery": list(project.gallery.all()),
-            "addons": list(project.addons.all()),
-            "questions": list(project.questions.all()),
-            "faq": list(project.faq.all()),
-            "cheapest": min((c.price_minor for c in table.columns), default=0),
         },
     )
