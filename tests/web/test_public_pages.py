@@ -73,6 +73,15 @@ def test_result_cards_escape_what_people_wrote(freelancer):
         assert "Eve &lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
 
 
+def test_anonymous_listing_pages_set_no_cookie(freelancer):
+    # Nothing on them needs a session or a CSRF token for a visitor who is not signed in.
+    project = make_project(freelancer, title="Hand-drawn logo")
+    for path in ("/", "/search/?q=logo", f"/projects/{project.pk}/"):
+        response = login(None).get(path)
+        assert response.status_code == 200
+        assert not response.cookies, (path, list(response.cookies))
+
+
 def test_search_htmx_request_gets_only_the_results(freelancer):
     make_project(freelancer, title="Hand-drawn logo")
     response = login(None).get("/search/", {"q": "logo"}, headers={"HX-Request": "true"})
