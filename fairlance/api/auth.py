@@ -15,8 +15,10 @@ from fairlance.core.errors import PermissionDenied
 
 
 def user_from_bearer(token: str) -> User | None:
+    # The caller's calendar comes in the same query: most endpoints show times in the
+    # caller's time zone and would otherwise read it separately.
     row = (
-        ApiToken.objects.select_related("user")
+        ApiToken.objects.select_related("user", "user__calendar")
         .filter(digest=ApiToken.digest_of(token), user__is_active=True)
         .first()
     )

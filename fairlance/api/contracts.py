@@ -21,7 +21,7 @@ from fairlance.api.errors import problems
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions, roles_of
-from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
@@ -96,8 +96,17 @@ def contract_summary(contract: Contract, user: User) -> dict[str, Any]:
     }
 
 
-def contract_detail(contract: Contract, user: User) -> dict[str, Any]:
+def contract_detail(
+    contract: Contract, user: User, *, deliveries: list[Delivery] | None = None
+) -> dict[str, Any]:
+    """The contract as its client, freelancer or an operator reads it.
+
+    ``deliveries`` (with their files prefetched) is read from the database unless the
+    caller already knows it (a contract just bought has none).
+    """
     now = timezone.now()
+    if deliveries is None:
+        deliveries = list(contract.deliveries.prefetch_related("files"))
     tz = _viewer_tz(user)
     price = contract.price_minor
     fee = contract.fee_minor
@@ -145,7 +154,7 @@ def contract_detail(contract: Contract, user: User) -> dict[str, Any]:
                     "created_at": d.created_at.isoformat(),
                     "files": [{"name": f.name, "url": f.file.url} for f in d.files.all()],
                 }
-                for d in contract.deliveries.prefetch_related("files")
+                for d in deliveries
             ],
         }
     )
@@ -186,8 +195,11 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
             card_number=payload.card_number,
             idempotency_key=key.strip() if key else None,
         )
-        contract = access_contract(user=user, contract_id=contract.pk)
-        return JsonResponse(contract_detail(contract, user), status=201)
+        # The instance the purchase returns is the contract as committed (the engine saved
+        # every field on it) with its client and freelancer loaded, and the buyer is its
+        # client: re-reading it through access_contract would only cost a query. A new
+        # contract has no deliveries, so that list is known without asking either.
+        return JsonResponse(contract_detail(contract, user, deliveries=[]), status=201)
 
     # The card number is part of the fingerprint (a different card is a different
     # request) but only its hash is stored by ``idempotent``.

@@ -22,7 +22,12 @@ from fairlance.core.errors import Conflict, InvalidInput, field_error
 from fairlance.core.money import percent_of
 from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
 from fairlance.ledger.selectors import balance
-from fairlance.ledger.services import Move, clearance_schedule, ledger_post
+from fairlance.ledger.services import (
+    Move,
+    clearance_schedule,
+    ledger_accounts_open,
+    ledger_post,
+)
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -253,13 +258,42 @@ def resume_clocks(contract: Contract, ctx: Context) -> None:
 # --- money ---------------------------------------------------------------------------------
 
 
+# Payload flag of the ``purchase``/``request`` transitions: the purchase service books the
+# capture itself, last in the same transaction (``capture_book``), instead of this action.
+# People cannot send it: the API and web forms build payloads from fixed fields, and the
+# underscore keeps it out of the event log (``engine._event_data`` keeps named keys only).
+CAPTURE_AT_END = "_capture_at_end"
+
+
 def capture_payment(contract: Contract, ctx: Context) -> None:
-    """The card was charged by the purchase service; book the money into escrow."""
-    amount = contract.escrow_total_minor
+    """The card was charged by the purchase service; book the money into escrow.
+
+    Booking locks the ``world`` account, which every purchase and refund updates, until
+    the transaction commits. The purchase service therefore asks (``CAPTURE_AT_END``) to
+    book it after the rest of the transition has been written, so purchases queue on
+    ``world`` for a few statements instead of the whole transition; the booking is in
+    the same transaction either way, so the contract never exists without its escrow.
+    """
+    if ctx.payload.get(CAPTURE_AT_END):
+        return
+    capture_book(contract)
+
+
+def escrow_open(contract: Contract) -> None:
+    """Create the new contract's escrow account now, before ``capture_book`` locks ``world``."""
+    ledger_accounts_open(account_names=[escrow(contract.pk)])
+
+
+def capture_book(contract: Contract) -> None:
+    """Book the client's payment into the contract's escrow (world -> escrow).
+
+    Precondition: inside the transaction that creates the contract. The reference is
+    unique per contract, so a contract is captured at most once.
+    """
     ledger_post(
         reference=f"contract:{contract.pk}:capture",
         memo=f"Payment for contract {contract.pk} held in escrow",
-        postings=[Move(WORLD, escrow(contract.pk), amount)],
+        postings=[Move(WORLD, escrow(contract.pk), contract.escrow_total_minor)],
         contract_id=contract.pk,
     )
 

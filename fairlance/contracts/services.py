@@ -7,10 +7,19 @@ The order of steps matters for money:
    costs nothing.
 2. The card is charged *outside* the database transaction, so the payment attempts log
    keeps declined attempts and a slow processor never holds row locks.
-3. One transaction then takes a capacity slot with a conditional UPDATE, creates the
-   contract with its snapshot and fires its first transition (which books the money into
-   escrow). If that fails — the last slot went to someone else a moment ago — the charge is
-   refunded to the card before the error is reported.
+3. One transaction then creates the contract with its snapshot, fires its first
+   transition, books the money into escrow and, last, takes a capacity slot with a
+   conditional UPDATE. If that fails — the last slot went to someone else a moment ago —
+   the whole transaction rolls back and the charge is refunded to the card before the
+   error is reported.
+
+Why the escrow entry and the slot come last: each takes a row lock held until the
+commit, and other purchases queue on it — the ``world`` account's row (every purchase
+and refund updates it) and the project's row (every buyer of that project). Taken at the
+end, they are held for a few statements instead of the whole transition. The order
+(ledger accounts, then the project) is also the order of every ending, which refunds or
+releases escrow and then gives the slot back; a purchase that locked the project first
+and ``world`` second could deadlock with a cancellation on the same project.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fairlance.catalog.models import Project, ProjectStatus
+from fairlance.catalog.models import Project, ProjectStatus, Tier
 from fairlance.contracts import actions, engine
 from fairlance.contracts.models import Contract, Milestone
 from fairlance.contracts.process import INITIAL
@@ -122,11 +131,29 @@ def contract_purchase(
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
     if not all(valid_id(a) for a in addon_ids):
         raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
-    project = (
-        Project.objects.select_related("freelancer", "freelancer__calendar", "category")
-        .prefetch_related("questions")
-        .filter(pk=project_id)
+    # One query for the tier with its project, freelancer, calendar and category, plus the
+    # questions and the freelancer's time off: every read the purchase needs before the
+    # lock. Time off serves the availability check here and, later inside the
+    # transaction, the delivery clock and the freelancer's quiet hours (the contract gets
+    # this same freelancer instance), so the transaction does not read it again. A tier that does not match the project falls back to loading the project
+    # alone, so the answer (404, 409 or 422) is the same as without this shortcut.
+    tier = (
+        Tier.objects.select_related(
+            "project", "project__freelancer", "project__freelancer__calendar", "project__category"
+        )
+        .prefetch_related("project__questions", "project__freelancer__time_off")
+        .filter(pk=tier_id, project_id=project_id)
         .first()
+    )
+    project = (
+        tier.project
+        if tier is not None
+        else (
+            Project.objects.select_related("freelancer", "freelancer__calendar", "category")
+            .prefetch_related("questions", "freelancer__time_off")
+            .filter(pk=project_id)
+            .first()
+        )
     )
     # Drafts and projects waiting for review are invisible to buyers; paused, archived and
     # suspended-freelancer projects exist publicly and are refused below with the reason.
@@ -138,7 +165,6 @@ def contract_purchase(
         raise Conflict("Your account is suspended.", code="account_suspended")
     _check_available(project)
 
-    tier = project.tiers.filter(pk=tier_id).first()
     if tier is None:
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
     wanted = list(dict.fromkeys(addon_ids))
@@ -187,13 +213,6 @@ def contract_purchase(
 
     try:
         with transaction.atomic():
-            taken = Project.objects.filter(
-                pk=project.pk, active_contracts__lt=F("capacity")
-            ).update(active_contracts=F("active_contracts") + 1)
-            if taken != 1:
-                raise Conflict(
-                    "This project is at full capacity; check back soon.", code="capacity_full"
-                )
             now = timezone.now()
             contract = Contract.objects.create(
                 client=client,
@@ -214,6 +233,7 @@ def contract_purchase(
                 updated_at=now,
             )
             Milestone.objects.create(contract=contract, title=tier.name, amount_minor=price)
+            actions.escrow_open(contract)
             # The engine wants the caller to hold the contract's row lock. A row inserted
             # by this transaction is already locked for it (no other transaction can see,
             # let alone lock, it before the commit), so the instance is used as created:
@@ -223,10 +243,23 @@ def contract_purchase(
                 contract,
                 name="request" if request_mode else "purchase",
                 actor=engine.Actor("client", client),
-                payload={},
+                payload={actions.CAPTURE_AT_END: True},
                 now=now,
                 policy=policy,
             )
+            # Last, see the module docstring: the escrow entry (locks ``world``), then the
+            # capacity slot (locks the project), then the commit. Capacity is never
+            # oversold: the conditional UPDATE re-checks the count under the row lock, and
+            # a purchase that finds the project full rolls back the contract and the
+            # escrow entry with it.
+            actions.capture_book(contract)
+            taken = Project.objects.filter(
+                pk=project.pk, active_contracts__lt=F("capacity")
+            ).update(active_contracts=F("active_contracts") + 1)
+            if taken != 1:
+                raise Conflict(
+                    "This project is at full capacity; check back soon.", code="capacity_full"
+                )
     except BaseException:
         provider.refund(
             charge_ref=charge.provider_ref or "",

@@ -8,8 +8,9 @@ Records are keyed by (user, scope, key) and hold a hash of the request parameter
 
 - no header: the handler just runs;
 - a key longer than 255 characters (or empty): 400 ``idempotency_key_invalid``;
-- first use: an ``in_progress`` row is inserted and COMMITTED before the handler runs, so
-  a concurrent duplicate sees it and gets 409 ``idempotency_in_progress``;
+- first use: an ``in_progress`` row is inserted and COMMITTED before the handler runs (one
+  autocommitted statement), so a concurrent duplicate sees it and gets 409
+  ``idempotency_in_progress``;
 - the handler's response (2xx and 4xx alike — a declined card replays as declined) is
   stored and later replayed with the header ``Idempotent-Replayed: true``;
 - the same key with different parameters: 422 ``idempotency_key_reused``;
@@ -25,12 +26,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from fairlance.core.errors import FairlanceError
 from fairlance.core.models import IdempotencyRecord
+from fairlance.core.sql import insert_or_skip
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -66,17 +67,38 @@ def _error_response(exc: FairlanceError) -> HttpResponse:
 
 
 def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:
-    """Insert the in-progress row (committed on return) or fetch the existing one."""
-    try:
-        with transaction.atomic():
-            record = IdempotencyRecord.objects.create(
-                user_id=user_id, scope=scope, key=key, request_hash=digest
-            )
-        return record, True
-    except IntegrityError:
-        # On PostgreSQL the insert waited for a concurrent claimant to commit; the row is
-        # visible now.
-        return IdempotencyRecord.objects.get(user_id=user_id, scope=scope, key=key), False
+    """Insert the in-progress row (committed on return) or fetch the existing one.
+
+    One autocommitted ``INSERT ... ON CONFLICT DO NOTHING`` (no transaction, no savepoint:
+    a lone statement commits by itself): a row back means ours. On PostgreSQL the insert
+    waits for a concurrent claimant of the same key to commit, so the row is visible to the
+    read that follows.
+    """
+    for _attempt in range(5):
+        now = timezone.now()
+        values = {
+            "user_id": user_id,
+            "scope": scope,
+            "key": key,
+            "request_hash": digest,
+            "state": IdempotencyRecord.State.IN_PROGRESS,
+            "status_code": None,
+            "content_type": "",
+            "body": "",
+            "created_at": now,
+            "completed_at": None,
+        }
+        inserted = insert_or_skip(IdempotencyRecord, [values])
+        if inserted:
+            record = IdempotencyRecord(pk=inserted[0][0], **values)
+            record._state.adding = False
+            return record, True
+        existing = IdempotencyRecord.objects.filter(user_id=user_id, scope=scope, key=key).first()
+        if existing is not None:
+            return existing, False
+        # The other claimant failed and deleted its row between our insert and our read:
+        # the key is free again, so claim it.
+    raise RuntimeError(f"could not claim Idempotency-Key {key!r} for {scope}")
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:

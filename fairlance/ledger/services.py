@@ -12,13 +12,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import BigIntegerField, Case, F, Value, When
+from django.utils import timezone
 
 from fairlance.accounts.models import User
 from fairlance.core.errors import Conflict, InvalidInput, NotFound, field_error
 from fairlance.core.money import MAX_PRICE_MINOR, format_minor
+from fairlance.core.sql import insert_or_skip
 from fairlance.ledger import accounts as names
 from fairlance.ledger.models import JournalEntry, LedgerAccount, PendingClearance, Posting
 
@@ -55,29 +58,54 @@ def _validate_moves(reference: str, postings: Sequence[Move]) -> None:
         names.parse_account(move.destination)
 
 
-def _account_for_name(name: str) -> LedgerAccount:
-    parsed = names.parse_account(name)
-    account, _ = LedgerAccount.objects.get_or_create(
-        name=name, defaults={"kind": parsed.kind, "user_id": parsed.user_id}
-    )
-    return account
+def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], list[int]]:
+    """Lock the named accounts in name order, creating the missing ones.
 
-
-def _lock_accounts(account_names: set[str]) -> dict[str, LedgerAccount]:
-    """Create missing accounts, then lock all of them in name order.
-
-    Two entries touching the same accounts always take the row locks in the same order
-    (Saleor's lock_objects), so they queue instead of deadlocking.
+    Returns the accounts by name and the ids of the ones this call created. Two entries
+    touching the same accounts take the row locks in the same order (Saleor's
+    lock_objects), so they queue instead of deadlocking. The common case is one statement
+    (every account exists); a new account (each contract's escrow) costs one INSERT, whose
+    new row is already ours: no other transaction can see it before we commit.
     """
-    existing = set(
-        LedgerAccount.objects.filter(name__in=account_names).values_list("name", flat=True)
-    )
-    for name in sorted(account_names - existing):
-        # get_or_create runs in a savepoint and re-reads on IntegrityError, so two
-        # transactions creating the same account at once both end up with the one row.
-        _account_for_name(name)
-    locked = LedgerAccount.objects.select_for_update().filter(name__in=account_names)
-    return {a.name: a for a in locked.order_by("name")}
+    ordered = sorted(account_names)
+    accounts = {
+        a.name: a
+        for a in LedgerAccount.objects.select_for_update().filter(name__in=ordered).order_by("name")
+    }
+    missing = [name for name in ordered if name not in accounts]
+    if not missing:
+        return accounts, []
+    now = timezone.now()
+    rows = []
+    for name in missing:
+        parsed = names.parse_account(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": parsed.kind,
+                "user_id": parsed.user_id,
+                "balance": 0,
+                "created_at": now,
+            }
+        )
+    created: list[int] = []
+    # ON CONFLICT DO NOTHING instead of get_or_create: no savepoint per account, and an
+    # account created by a concurrent transaction is waited for and skipped, not an error.
+    for pk, name in insert_or_skip(LedgerAccount, rows, returning=("id", "name")):
+        row = next(r for r in rows if r["name"] == name)
+        account = LedgerAccount(pk=pk, **row)
+        account._state.adding = False
+        account._state.db = connection.alias
+        accounts[name] = account
+        created.append(pk)
+    raced = [name for name in missing if name not in accounts]
+    if raced:
+        # Created and committed by another transaction since our SELECT: lock those now.
+        for account in (
+            LedgerAccount.objects.select_for_update().filter(name__in=raced).order_by("name")
+        ):
+            accounts[account.name] = account
+    return accounts, created
 
 
 def _post_legs(
@@ -89,58 +117,186 @@ def _post_legs(
     reversal_of: JournalEntry | None = None,
     leg_order: Sequence[tuple[str, int]] | None = None,
 ) -> JournalEntry:
-    """Write one entry whose per-account deltas are ``legs``; see ``ledger_post``."""
+    """Write one entry whose per-account deltas are ``legs``; see ``ledger_post``.
+
+    Every check comes before the first write that matters, so a refused entry leaves
+    nothing behind and the caller's transaction stays usable without a savepoint (a
+    savepoint costs two round trips, and this runs in every purchase):
+
+    1. lock the accounts (creating missing ones);
+    2. refuse a negative balance, computed from the balances read under the locks;
+    3. insert the entry with ON CONFLICT DO NOTHING: no row back means the reference (or
+       the reversal) exists already, and the accounts this call created are removed again;
+    4. insert the postings, then update all balances in one statement (on PostgreSQL
+       steps 3 and 4 are a single statement, ``_write_entry_postgres``).
+    """
     if sum(legs.values()) != 0:
         raise ValueError("journal entry does not balance")
-    # The savepoint makes a refused entry leave nothing behind even when the caller
-    # catches the error and carries on in its own transaction.
-    with transaction.atomic():
-        if JournalEntry.objects.filter(reference=reference).exists():
+    if not connection.in_atomic_block:
+        # Called on its own (a script, a test): the locks need a transaction to live in.
+        with transaction.atomic():
+            return _write_legs(reference, memo, legs, contract_id, reversal_of, leg_order)
+    return _write_legs(reference, memo, legs, contract_id, reversal_of, leg_order)
+
+
+def _write_legs(
+    reference: str,
+    memo: str,
+    legs: dict[str, int],
+    contract_id: int | None,
+    reversal_of: JournalEntry | None,
+    leg_order: Sequence[tuple[str, int]] | None,
+) -> JournalEntry:
+    accounts, created = _lock_accounts(set(legs))
+    for name in sorted(legs):
+        account = accounts[name]
+        after = account.balance + legs[name]
+        if legs[name] and after < 0 and account.kind != LedgerAccount.Kind.WORLD:
+            _drop_created(created)
             raise Conflict(
-                f"A journal entry with reference {reference!r} already exists.",
-                code="duplicate_reference",
-            )
-        accounts = _lock_accounts(set(legs))
-        for name, delta in legs.items():
-            if delta:
-                LedgerAccount.objects.filter(pk=accounts[name].pk).update(
-                    balance=F("balance") + delta
-                )
-        # Check after applying, under the locks: only world may be negative.
-        negative = list(
-            LedgerAccount.objects.filter(pk__in=[a.pk for a in accounts.values()], balance__lt=0)
-            .exclude(kind=LedgerAccount.Kind.WORLD)
-            .values_list("name", "balance")
-        )
-        if negative:
-            name, bal = negative[0]
-            raise Conflict(
-                f"Account {name} would go negative ({format_minor(bal)}).",
+                f"Account {name} would go negative ({format_minor(after)}).",
                 code="insufficient_funds",
                 account=name,
             )
-        try:
-            with transaction.atomic():
-                entry = JournalEntry.objects.create(
-                    reference=reference,
-                    memo=memo[:300],
-                    contract_id=contract_id,
-                    reversal_of=reversal_of,
-                )
-        except IntegrityError as exc:
-            # Lost a race with a concurrent entry of the same reference (or reversal).
-            raise Conflict(
-                f"A journal entry with reference {reference!r} already exists.",
-                code="duplicate_reference",
-            ) from exc
-        Posting.objects.bulk_create(
-            [
-                Posting(entry=entry, account=accounts[name], amount=amount)
-                for name, amount in (leg_order or list(legs.items()))
-                if amount
-            ]
+    now = timezone.now()
+    row = {
+        "reference": reference,
+        "memo": memo[:300],
+        "contract_id": contract_id,
+        "reversal_of_id": reversal_of.pk if reversal_of is not None else None,
+        "created_at": now,
+    }
+    postings = [
+        (accounts[name].pk, amount) for name, amount in (leg_order or list(legs.items())) if amount
+    ]
+    changed = {accounts[name].pk: delta for name, delta in legs.items() if delta}
+    if connection.vendor == "postgresql" and changed:
+        entry_id = _write_entry_postgres(row, postings, changed)
+    else:
+        entry_id = _write_entry(row, postings, changed)
+    if entry_id is None:
+        # Lost to an earlier (or concurrent, now committed) entry with this reference.
+        _drop_created(created)
+        raise Conflict(
+            f"A journal entry with reference {reference!r} already exists.",
+            code="duplicate_reference",
         )
+    entry = JournalEntry(pk=entry_id, reversal_of=reversal_of, **row)
+    entry._state.adding = False
+    entry._state.db = connection.alias
+    for name, delta in legs.items():
+        accounts[name].balance += delta
     return entry
+
+
+def _write_entry(
+    row: dict[str, Any], postings: list[tuple[int, int]], changed: dict[int, int]
+) -> int | None:
+    """Insert the entry (None if its reference exists), its postings, update balances."""
+    inserted = insert_or_skip(JournalEntry, [row])
+    if not inserted:
+        return None
+    entry_id = int(inserted[0][0])
+    Posting.objects.bulk_create(
+        [Posting(entry_id=entry_id, account_id=pk, amount=amount) for pk, amount in postings]
+    )
+    if not changed:  # moves that cancel out: postings, but no balance changes
+        return entry_id
+    # One UPDATE for all accounts, relative (balance + delta) under the row locks taken.
+    LedgerAccount.objects.filter(pk__in=list(changed)).update(
+        balance=F("balance")
+        + Case(
+            *[When(pk=pk, then=Value(delta)) for pk, delta in changed.items()],
+            default=Value(0),
+            output_field=BigIntegerField(),
+        )
+    )
+    return entry_id
+
+
+def _write_entry_postgres(
+    row: dict[str, Any], postings: list[tuple[int, int]], changed: dict[int, int]
+) -> int | None:
+    """``_write_entry`` as one PostgreSQL statement (data-modifying CTEs).
+
+    Three round trips become one, and they are made while the accounts' row locks are
+    held (``world``'s by every purchase), so other transactions wait less. The postings
+    and the balance updates only happen when the entry row was inserted (they read its
+    id from ``entry``); the ledger's triggers and the deferred foreign keys check the
+    result exactly as for separate statements.
+    """
+    qn = connection.ops.quote_name
+    legs = ", ".join(["(%s::integer, %s::bigint, %s::bigint)"] * len(postings))
+    deltas = ", ".join(["(%s::bigint, %s::bigint)"] * len(changed))
+    # Only table and column names (from the models) are formatted in; values are parameters.
+    sql = f"""
+        WITH entry AS (
+            INSERT INTO {qn(JournalEntry._meta.db_table)}
+                (reference, memo, contract_id, reversal_of_id, created_at)
+            VALUES (%s, %s, %s, %s, %s)
+            ON CONFLICT DO NOTHING
+            RETURNING id
+        ), legs (ord, account_id, amount) AS (
+            VALUES {legs}
+        ), posted AS (
+            INSERT INTO {qn(Posting._meta.db_table)} (entry_id, account_id, amount)
+            SELECT entry.id, legs.account_id, legs.amount
+            FROM entry CROSS JOIN legs
+            ORDER BY legs.ord
+        ), moved AS (
+            UPDATE {qn(LedgerAccount._meta.db_table)} AS account
+            SET balance = account.balance + delta.amount
+            FROM (VALUES {deltas}) AS delta (id, amount)
+            WHERE account.id = delta.id AND EXISTS (SELECT 1 FROM entry)
+        )
+        SELECT id FROM entry
+    """  # noqa: S608
+    params: list[Any] = [
+        row["reference"],
+        row["memo"],
+        row["contract_id"],
+        row["reversal_of_id"],
+        row["created_at"],
+    ]
+    for ord_, (account_id, amount) in enumerate(postings):
+        params.extend((ord_, account_id, amount))
+    for account_id, delta in changed.items():
+        params.extend((account_id, delta))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+    return int(found[0]) if found else None
+
+
+def _drop_created(created: list[int]) -> None:
+    # Accounts made for an entry that was then refused: remove them so a refusal writes
+    # nothing (they have no postings yet, and no other transaction can see them).
+    if created:
+        LedgerAccount.objects.filter(pk__in=created).delete()
+
+
+def ledger_accounts_open(*, account_names: Sequence[str]) -> None:
+    """Create the named accounts that do not exist yet; existing ones are not touched.
+
+    Optional: ``ledger_post`` creates missing accounts itself, but after it has locked the
+    existing ones. A caller that knows an account is new (a new contract's escrow) opens it
+    earlier in its transaction, before the shared accounts are locked, so those locks are
+    held one statement less. Raises ``ValueError`` for a name outside the scheme.
+    """
+    now = timezone.now()
+    rows = []
+    for name in sorted(set(account_names)):
+        parsed = names.parse_account(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": parsed.kind,
+                "user_id": parsed.user_id,
+                "balance": 0,
+                "created_at": now,
+            }
+        )
+    insert_or_skip(LedgerAccount, rows)
 
 
 def ledger_post(

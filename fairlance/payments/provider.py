@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from fairlance.core.money import currency
+from fairlance.core.sql import insert_or_skip
 from fairlance.payments.models import PaymentAttempt
 
 # Sandbox test cards (the Stripe numbers people already know).
@@ -165,47 +167,53 @@ class LoggedProvider:
             reference=reference,
             payer_id=payer_id,
         )
-        replay = (
-            result.ok and PaymentAttempt.objects.filter(provider_ref=result.provider_ref).exists()
+        number = normalize_card_number(card_number)
+        _log(
+            kind=PaymentAttempt.Kind.CHARGE,
+            provider=self.name,
+            reference=reference[:200],
+            amount_minor=amount_minor,
+            payer_id=payer_id,
+            card_last4=number[-4:] if number.isdigit() else "",
+            charge_ref="",
+            ok=result.ok,
+            provider_ref=result.provider_ref,
+            error_code=result.error_code or "",
+            message=result.message[:300],
         )
-        if not replay:
-            number = normalize_card_number(card_number)
-            PaymentAttempt.objects.create(
-                kind=PaymentAttempt.Kind.CHARGE,
-                provider=self.name,
-                reference=reference[:200],
-                amount_minor=amount_minor,
-                currency=currency(),
-                payer_id=payer_id,
-                card_last4=number[-4:] if number.isdigit() else "",
-                ok=result.ok,
-                provider_ref=result.provider_ref,
-                error_code=result.error_code or "",
-                message=result.message[:300],
-            )
         return result
 
     def refund(self, *, charge_ref: str, amount_minor: int, reference: str) -> RefundResult:
         result = self.inner.refund(
             charge_ref=charge_ref, amount_minor=amount_minor, reference=reference
         )
-        replay = (
-            result.ok and PaymentAttempt.objects.filter(provider_ref=result.provider_ref).exists()
+        _log(
+            kind=PaymentAttempt.Kind.REFUND,
+            provider=self.name,
+            reference=reference[:200],
+            amount_minor=amount_minor,
+            payer_id=None,
+            card_last4="",
+            charge_ref=charge_ref[:100],
+            ok=result.ok,
+            provider_ref=result.provider_ref,
+            error_code=result.error_code or "",
+            message=result.message[:300],
         )
-        if not replay:
-            PaymentAttempt.objects.create(
-                kind=PaymentAttempt.Kind.REFUND,
-                provider=self.name,
-                reference=reference[:200],
-                amount_minor=amount_minor,
-                currency=currency(),
-                charge_ref=charge_ref[:100],
-                ok=result.ok,
-                provider_ref=result.provider_ref,
-                error_code=result.error_code or "",
-                message=result.message[:300],
-            )
         return result
+
+
+def _log(**values: Any) -> None:
+    """Write one ``PaymentAttempt``; a replayed result (same provider reference) is not.
+
+    ``provider_ref`` is unique, so INSERT ... ON CONFLICT DO NOTHING skips a replay in one
+    statement (no SELECT first, and no error that would need a savepoint). Failed
+    attempts carry no provider reference and are always written.
+    """
+    insert_or_skip(
+        PaymentAttempt,
+        [{**values, "currency": currency(), "created_at": timezone.now()}],
+    )
 
 
 def get_provider() -> LoggedProvider:

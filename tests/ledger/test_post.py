@@ -108,6 +108,82 @@ def test_refused_entry_does_not_spoil_the_callers_transaction(freelancer) -> Non
     assert ledger_check() == []
 
 
+def test_refused_entries_leave_no_new_account_behind(freelancer) -> None:
+    # given an escrow holding 100 and an entry already posted under "taken"
+    fund_escrow(5, 100)
+    ledger_post(reference="taken", memo="", postings=[Move(names.escrow(5), names.WORLD, 1)])
+    accounts_before = set(LedgerAccount.objects.values_list("name", flat=True))
+
+    # when a repeated reference and an overdraft each name an account never used before
+    with transaction.atomic():
+        with pytest.raises(Conflict) as repeated:
+            ledger_post(
+                reference="taken",
+                memo="",
+                postings=[Move(names.escrow(5), names.freelancer_pending(freelancer.pk), 1)],
+            )
+        with pytest.raises(Conflict) as overdraft:
+            ledger_post(
+                reference="too-much",
+                memo="",
+                postings=[Move(names.escrow(5), names.freelancer_available(freelancer.pk), 500)],
+            )
+
+    # then both are refused and neither left an account (or anything else) behind
+    assert (repeated.value.code, overdraft.value.code) == (
+        "duplicate_reference",
+        "insufficient_funds",
+    )
+    assert set(LedgerAccount.objects.values_list("name", flat=True)) == accounts_before
+    assert balance(names.escrow(5)) == 99
+    assert ledger_check() == []
+
+
+def test_an_entry_costs_few_statements(django_assert_num_queries) -> None:
+    # On PostgreSQL the entry, its postings and the balance updates are one statement;
+    # elsewhere they are three.
+    write = 1 if connection.vendor == "postgresql" else 3
+    # given the world account exists (every purchase after the first finds it)
+    fund_escrow(6, 100)
+
+    # when a purchase books money into a new contract's escrow, inside the caller's
+    # transaction: lock the accounts, create the escrow, then write; no savepoints and no
+    # read-before-write
+    with transaction.atomic(), django_assert_num_queries(2 + write):
+        fund_escrow(7, 100)
+
+    # and an entry whose accounts all exist needs no INSERT for them
+    fund_escrow(8, 100)
+    ledger_post(reference="warm", memo="", postings=[Move(names.escrow(8), names.PLATFORM_FEES, 1)])
+    with transaction.atomic(), django_assert_num_queries(1 + write):
+        ledger_post(
+            reference="again", memo="", postings=[Move(names.escrow(8), names.PLATFORM_FEES, 1)]
+        )
+    assert balance(names.PLATFORM_FEES) == 2
+    assert sorted(
+        Posting.objects.filter(entry__reference="again").values_list("amount", flat=True)
+    ) == [-1, 1]
+    assert ledger_check() == []
+
+
+def test_moves_that_cancel_out_are_posted_without_changing_balances() -> None:
+    # given an escrow holding 100
+    fund_escrow(9, 100)
+
+    # when one entry moves 40 out of it and back
+    entry = ledger_post(
+        reference="there-and-back",
+        memo="",
+        postings=[Move(names.escrow(9), names.WORLD, 40), Move(names.WORLD, names.escrow(9), 40)],
+    )
+
+    # then its four postings are recorded and no balance moved
+    assert sorted(entry.postings.values_list("amount", flat=True)) == [-40, -40, 40, 40]
+    assert balance(names.escrow(9)) == 100
+    assert balance(names.WORLD) == -100
+    assert ledger_check() == []
+
+
 def test_world_may_go_negative_but_nothing_else() -> None:
     # given nothing; when money comes from outside, then world is negative and that is fine
     fund_escrow(4, 1)
