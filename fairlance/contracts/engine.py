@@ -15,17 +15,26 @@ writers never interleave either.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
 from fairlance.contracts import process
-from fairlance.contracts.models import Contract, ContractEvent, Timer, TimerStatus
+from fairlance.contracts.models import Contract, Timer, TimerStatus
 from fairlance.contracts.process import Context, Role, Transition
+from fairlance.contracts.unit_of_work import (
+    IMMEDIATE,
+    TimerBatch,
+    Writes,
+    savepoint_on_first_write,
+)
 from fairlance.core.errors import Conflict, NotFound, PermissionDenied
 from fairlance.core.policy import Policy, policy_for_version
 
@@ -159,12 +168,16 @@ def apply_locked(
     payload: dict[str, Any],
     now: datetime | None = None,
     policy: Policy | None = None,
+    writes: Writes | None = None,
 ) -> Contract:
     """``apply_transition`` for a contract the caller has locked inside its transaction.
 
     ``policy``, when the caller already holds it, must be the contract's policy version
-    (versions never change once stored); it saves looking it up again.
+    (versions never change once stored); it saves looking it up again. ``writes`` is how
+    the rows reach the database (``unit_of_work``): statement by statement unless the
+    timer worker passes its batch.
     """
+    writes = writes or IMMEDIATE
     t = process.BY_NAME.get(name)
     if t is None:
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
@@ -201,8 +214,8 @@ def apply_locked(
         # previous_state is only meaningful while a dispute is open.
         contract.previous_state = ""
     contract.updated_at = now
-    contract.save()
-    ContractEvent.objects.create(
+    writes.save_contract(contract)
+    writes.add_event(
         contract=contract,
         seq=ctx.seq,
         name=name,
@@ -214,12 +227,10 @@ def apply_locked(
         created_at=now,
     )
     if entered:
-        Timer.objects.filter(contract=contract, status=TimerStatus.PENDING).update(
-            status=TimerStatus.SKIPPED, last_error="state left"
-        )
-        _arm_timers(contract, now, ctx.policy)
+        writes.skip_pending_timers(contract)
+        _arm_timers(contract, now, ctx.policy, writes)
     if t.notify:
-        _notify(contract, t, actor)
+        _notify(contract, t, actor, writes)
     return contract
 
 
@@ -232,13 +243,13 @@ def _event_data(payload: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _anchor(contract: Contract, state: str, which: str, now: datetime) -> datetime:
+def _anchor(contract: Contract, state: str, which: str, now: datetime, writes: Writes) -> datetime:
     """When ``state`` was first/last *entered*, plus the time spent in disputes since.
 
     Coming back from a dispute is a resumption, not an entry: a withdrawn dispute neither
     restarts nor eats into a clock.
     """
-    events = list(contract.events.order_by("seq").values("name", "to_state", "created_at"))
+    events = writes.events_of(contract)
     entries = [
         e["created_at"]
         for e in events
@@ -260,13 +271,13 @@ def _anchor(contract: Contract, state: str, which: str, now: datetime) -> dateti
     return start + frozen
 
 
-def _arm_timers(contract: Contract, now: datetime, policy: Policy) -> None:
+def _arm_timers(contract: Contract, now: datetime, policy: Policy, writes: Writes) -> None:
     # ``policy`` is the contract's version (the transition's context already loaded it).
     for t in process.timed_transitions_from(contract.state):
         assert t.timer is not None
-        anchor = _anchor(contract, contract.state, t.timer.anchor, now)
+        anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes)
         due = t.timer.due(contract, policy, anchor)
-        Timer.objects.create(
+        writes.add_timer(
             contract=contract,
             transition=t.name,
             clock=t.timer.clock,
@@ -279,7 +290,7 @@ def _arm_timers(contract: Contract, now: datetime, policy: Policy) -> None:
         if reminder is not None and due.at - reminder.before > now:
             # A reminder is a timer that notifies instead of transitioning; it is skipped
             # like any other when the state is left before it fires.
-            Timer.objects.create(
+            writes.add_timer(
                 contract=contract,
                 transition=REMINDER_PREFIX + t.name,
                 clock=f"{t.timer.clock}_reminder",
@@ -290,26 +301,19 @@ def _arm_timers(contract: Contract, now: datetime, policy: Policy) -> None:
             )
 
 
-def _notify(contract: Contract, t: Transition, actor: Actor) -> None:
-    from fairlance.notifications.services import notify
-
+def _notify(contract: Contract, t: Transition, actor: Actor, writes: Writes) -> None:
     words = t.name.replace("_", " ")
     title = f"{contract.title}: {words}"
     # The freelancer's email may wait for their working hours, but never past the next
     # clock of the contract.
-    next_clock = (
-        Timer.objects.filter(contract=contract, status=TimerStatus.PENDING)
-        .order_by("fire_at")
-        .values_list("fire_at", flat=True)
-        .first()
-    )
+    next_clock = writes.next_clock(contract)
     for user_id, user in (
         (contract.client_id, contract.client),
         (contract.freelancer_id, contract.freelancer),
     ):
         if actor.user is not None and user_id == actor.user.pk:
             continue
-        notify(
+        writes.notify(
             user=user,
             kind=f"contract.{t.name}",
             title=title,
@@ -322,47 +326,220 @@ def _notify(contract: Contract, t: Transition, actor: Actor) -> None:
 
 # --- timers -----------------------------------------------------------------------------------
 
+# Due timers fired per transaction. One transaction per timer cost a commit (a WAL flush) and
+# ~18 statements each, ~107 timers/s with two workers; a batch shares the claim, the loads,
+# the writes and the commit (see docs/performance.md, "Timers"). A killed worker loses at
+# most the batch in flight: its transaction rolls back and the timers stay pending.
+TIMER_BATCH = 500
 
-def _fire_one(timer_id: int, contract_id: int, now: datetime) -> str:
-    """Fire one due timer in its own transaction; returns what happened.
 
-    Lock order is contract, then timer: the same order person transitions use (they lock
-    the contract, then update its timers), so the two never deadlock. On PostgreSQL a
-    contract locked by someone else is skipped for now (``SKIP LOCKED``) and retried on the
-    next pass; that is how several workers share the queue without waiting on each other.
+class _BatchFailed(Exception):
+    """A whole batch could not be written; its timers are retried one per transaction."""
+
+    def __init__(self, timer_ids: list[int]) -> None:
+        super().__init__(f"batch of {len(timer_ids)} timers failed")
+        self.timer_ids = timer_ids
+
+
+def fire_due_timers(
+    *, now: datetime | None = None, limit: int = 100, batch_size: int = TIMER_BATCH
+) -> int:
+    """Fire up to ``limit`` due timers; returns how many fired (skipped ones not counted).
+
+    Timers are taken in batches of ``batch_size``, one transaction each (``_fire_batch``),
+    every timer in its own savepoint, so one failing timer rolls back alone and is retried
+    later, then given up after ``MAX_TIMER_ATTEMPTS``. Re-checked at fire time: a timer armed
+    by an earlier entry into a state, or whose state has moved on, is marked skipped. If a
+    batch fails as a whole (its writes at the end cannot be flushed), nothing of it is kept
+    and its timers are retried one per transaction, so a poisoned timer fails alone.
+    """
+    now = now or timezone.now()
+    fired = 0
+    taken = 0
+    singly = 0  # timers still to take one per transaction after a failed batch
+    # Where the next claim starts in the queue (see ``_claim``): every due timer before it
+    # has been dealt with by this call, or is locked by someone else and fires on a later
+    # call. A failed timer is due again only later, so it is never passed over for good.
+    after: datetime | None = None
+    while taken < limit:
+        size = min(1 if singly else batch_size, limit - taken)
+        try:
+            done, n, more, after = _fire_batch(now, size, after)
+        except _BatchFailed as failed:
+            logger.exception("a batch of %s timers failed", len(failed.timer_ids))
+            if len(failed.timer_ids) > 1:
+                singly = len(failed.timer_ids)
+                continue
+            _record_failure(failed.timer_ids[0], failed.__cause__, now)
+            done, n, more = 1, 0, True
+        taken += done
+        fired += n
+        singly = max(0, singly - done)
+        if not more:
+            break
+    return fired
+
+
+# The parties are loaded with the claim for their notifications, which need only their id
+# and email address; the rest of a user row (and a timer's bookkeeping) is not read by the
+# worker. Building the full rows was a third of a batch's time.
+@functools.cache
+def _claim_deferred() -> tuple[str, ...]:
+    # A function, not a constant: the user model is known once the apps are loaded.
+    return (
+        "created_at",
+        "fired_at",
+        "last_error",
+        *(
+            f"contract__{party}__{f.name}"
+            for party in ("client", "freelancer")
+            for f in get_user_model()._meta.concrete_fields
+            if f.name not in ("id", "email")
+        ),
+    )
+
+
+def _claim(now: datetime, size: int, after: datetime | None) -> list[Timer]:
+    """Lock and load up to ``size`` due timers with their contracts, in one statement.
+
+    Lock order is contract, then timer (``FOR UPDATE OF contract, timer``: PostgreSQL locks
+    each row's relations in that order), the order person transitions use (they lock the
+    contract, then update its timers), so the two never deadlock. ``SKIP LOCKED`` passes
+    over rows another worker or a person holds: two workers take disjoint batches without
+    waiting on each other, and a contract busy with a person is retried on a later pass.
+    On SQLite ``select_for_update`` does nothing; it has one writer at a time anyway.
+
+    ``after`` starts the walk at that ``fire_at`` instead of the head of the queue. The
+    index keeps an entry for every timer fired until vacuum removes it, and PostgreSQL can
+    only skip such entries cheaply once no transaction anywhere on the server is older
+    than the firing (one long transaction in another database is enough to prevent it):
+    from the head, each batch re-read every timer fired before it, 100,000 timers took
+    minutes, slower with every batch.
     """
     skip_locked = connection.features.has_select_for_update_skip_locked
+    return list(
+        Timer.objects.select_for_update(skip_locked=skip_locked, of=("contract", "self"))
+        .select_related("contract", "contract__client", "contract__freelancer")
+        .defer(*_claim_deferred())
+        .filter(status=TimerStatus.PENDING, fire_at__lte=now)
+        .filter(**({"fire_at__gte": after} if after is not None else {}))
+        # Oldest first, in the order of the (status, fire_at) index: adding ``id`` as a
+        # tie-break would make PostgreSQL sort every due timer before the LIMIT, which is
+        # slower the longer the backlog (100,000 due timers: the whole set per batch).
+        .order_by("fire_at")[:size]
+    )
+
+
+def _calendars(users: list[Any]) -> dict[int, Any]:
+    """Working calendars (``WorkdaySpec``) of ``users`` by user id, in two queries."""
+    from django.db.models import prefetch_related_objects
+
+    from fairlance.accounts.models import WorkingCalendar
+
+    by_id = {user.pk: user for user in users}
+    prefetch_related_objects(list(by_id.values()), "time_off")
+    specs = {}
+    for calendar in WorkingCalendar.objects.filter(user_id__in=list(by_id)):
+        calendar.user = by_id[calendar.user_id]  # as_spec() reads its (prefetched) time off
+        specs[calendar.user_id] = calendar.as_spec()
+    return specs
+
+
+def _fire_batch(
+    now: datetime, size: int, after: datetime | None = None
+) -> tuple[int, int, bool, datetime | None]:
+    """Claim up to ``size`` due timers and fire them in one transaction.
+
+    Returns (timers dealt with, timers fired, whether more may be due: the claim was full,
+    or a contract's later timers were left for the next batch; where the next claim may
+    start). Only the first timer of each contract is dealt with: a contract goes through
+    at most one transition per batch, so what the batch staged for it is exactly that
+    transition's (see ``unit_of_work``); its other due timers stay pending for the next
+    batch, which sees the state this one leaves.
+    """
+    postgres = connection.vendor == "postgresql"
     with transaction.atomic():
-        contract = (
-            Contract.objects.select_for_update(skip_locked=skip_locked)
-            .filter(pk=contract_id)
-            .first()
+        if postgres:
+            with connection.cursor() as cursor:
+                # The commit of a batch does not wait for its WAL flush. A crash of the
+                # database server (not of a worker) can lose the last few batches committed
+                # in the ~0.6 s before it (3 x wal_writer_delay): their timers are then still
+                # pending and fire again, once, on restart. Nothing else is at risk: the
+                # setting is local to this transaction, and each batch is all or nothing.
+                # The claim must walk the (status, fire_at) index in order and stop at the
+                # batch size. With the statistics of a quiet queue (a few due timers) the
+                # planner instead collects every due timer and sorts them: 130 ms per
+                # batch at 5,000 due, seconds at 100,000. No sort is the index's order.
+                cursor.execute("SET LOCAL synchronous_commit = off; SET LOCAL enable_sort = off")
+        claimed = _claim(now, size, after)
+        if not claimed:
+            return 0, 0, False, after
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_sort = on")
+        first: list[Timer] = []
+        left: list[Timer] = []
+        contracts: set[int] = set()
+        for timer in claimed:
+            if timer.contract_id not in contracts:
+                contracts.add(timer.contract_id)
+                first.append(timer)
+            else:
+                left.append(timer)
+        # Claimed in fire_at order: everything before the last one claimed (or the first
+        # one left for later) is done. Ties are kept: the next claim starts *at* it.
+        resume = left[0].fire_at if left else claimed[-1].fire_at
+        policies: dict[int, Policy] = {}
+        for version in {t.contract.policy_version for t in first}:
+            # A missing version is looked up again in each timer's savepoint, where it
+            # fails that timer alone (as it always did), not the batch.
+            with contextlib.suppress(LookupError):
+                policies[version] = policy_for_version(version)
+        batch = TimerBatch(
+            now=now,
+            wall_now=timezone.now(),
+            calendars=lambda: _calendars([t.contract.freelancer for t in first]),
         )
-        if contract is None:
-            return "busy"
-        timer = (
-            Timer.objects.select_for_update(skip_locked=skip_locked)
-            .filter(pk=timer_id, status=TimerStatus.PENDING)
-            .first()
-        )
-        if timer is None:
-            return "gone"
-        if timer.transition.startswith(REMINDER_PREFIX):
-            return _remind(contract, timer, now)
-        t = process.BY_NAME.get(timer.transition)
-        stale = (
-            t is None
-            or contract.state not in t.from_states
-            or contract.state_entry_seq != timer.armed_at_event_seq
-        )
-        if stale:
-            _finish(timer, TimerStatus.SKIPPED, now, "state moved on")
-            return "skipped"
+        fired = 0
+        for timer in first:
+            batch.track(timer.contract, timer.fire_at)
+            policy = policies.get(timer.contract.policy_version)
+            if _fire_in_batch(batch, timer, policy) == "fired":
+                fired += 1
         try:
-            with transaction.atomic():
-                ctx = _context(t, contract, SYSTEM, {}, now)  # type: ignore[arg-type]
-                if not _guards_hold(t, contract, ctx):  # type: ignore[arg-type]
-                    _finish(timer, TimerStatus.SKIPPED, now, "guard does not hold")
+            batch.flush()
+        except Exception as exc:
+            raise _BatchFailed([t.pk for t in first]) from exc
+        return len(first), fired, len(claimed) == size or bool(left), resume
+
+
+def _fire_in_batch(batch: TimerBatch, timer: Timer, policy: Policy | None) -> str:
+    """Fire one claimed timer through the engine, writing through ``batch``.
+
+    The transition runs in a savepoint: if it raises, its direct writes roll back, what it
+    staged in the batch is dropped, and the timer is retried later (or marked failed).
+    """
+    contract = timer.contract
+    now = batch.now
+    reminder = timer.transition.startswith(REMINDER_PREFIX)
+    t = process.BY_NAME.get(timer.transition.removeprefix(REMINDER_PREFIX))
+    if (
+        t is None
+        or contract.state not in t.from_states
+        or contract.state_entry_seq != timer.armed_at_event_seq
+        or (reminder and (t.timer is None or t.timer.reminder is None))
+    ):
+        batch.finish(timer.pk, TimerStatus.SKIPPED, "state moved on")
+        return "skipped"
+    mark = batch.mark()
+    try:
+        with savepoint_on_first_write():
+            if reminder:
+                _remind(contract, timer, t, batch)
+            else:
+                ctx = _context(t, contract, SYSTEM, {}, now, policy)
+                if not _guards_hold(t, contract, ctx):
+                    batch.finish(timer.pk, TimerStatus.SKIPPED, "guard does not hold")
                     return "skipped"
                 apply_locked(
                     contract,
@@ -370,78 +547,53 @@ def _fire_one(timer_id: int, contract_id: int, now: datetime) -> str:
                     actor=SYSTEM,
                     payload={},
                     now=now,
-                    policy=ctx.policy,
+                    policy=policy,
+                    writes=batch,
                 )
-        except Exception as exc:
-            logger.exception("timer %s failed", timer.pk)
-            timer.attempts += 1
-            timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if timer.attempts >= MAX_TIMER_ATTEMPTS:
-                timer.status = TimerStatus.FAILED
-            else:
-                timer.fire_at = now + TIMER_RETRY_DELAY * timer.attempts
-            timer.save(update_fields=["attempts", "last_error", "status", "fire_at"])
-            return "failed"
-        _finish(timer, TimerStatus.FIRED, now, "")
-        return "fired"
+    except Exception as exc:
+        batch.rollback_to(mark)
+        logger.exception("timer %s failed", timer.pk)
+        _record_failure(timer.pk, exc, now, timer=timer)
+        return "failed"
+    batch.finish(timer.pk, TimerStatus.FIRED)
+    return "fired"
 
 
-def _remind(contract: Contract, timer: Timer, now: datetime) -> str:
+def _remind(contract: Contract, timer: Timer, t: Transition, writes: Writes) -> None:
     """Send the reminder of a timer still armed for the current state entry (lock held)."""
-    from fairlance.notifications.services import notify
-
-    t = process.BY_NAME.get(timer.transition.removeprefix(REMINDER_PREFIX))
-    reminder = t.timer.reminder if t is not None and t.timer is not None else None
-    if (
-        reminder is None
-        or t is None
-        or contract.state not in t.from_states
-        or contract.state_entry_seq != timer.armed_at_event_seq
-    ):
-        _finish(timer, TimerStatus.SKIPPED, now, "state moved on")
-        return "skipped"
+    assert t.timer is not None and t.timer.reminder is not None
+    reminder = t.timer.reminder
     user = contract.client if reminder.to == "client" else contract.freelancer
-    notify(
+    writes.notify(
         user=user,
         kind=f"contract.reminder.{t.name}",
         title=f"{contract.title}: {reminder.text}",
         body=timer.explanation,
         data={"contract_id": contract.pk},
     )
-    _finish(timer, TimerStatus.FIRED, now, "")
-    return "fired"
 
 
-def _finish(timer: Timer, status: str, now: datetime, note: str) -> None:
-    timer.status = status
-    timer.fired_at = now
-    timer.last_error = note
-    timer.attempts += 1
-    timer.save(update_fields=["status", "fired_at", "last_error", "attempts"])
+def _record_failure(
+    timer_id: int, exc: BaseException | None, now: datetime, *, timer: Timer | None = None
+) -> None:
+    """Count a failed attempt: retry later, or give up after ``MAX_TIMER_ATTEMPTS``.
 
-
-def fire_due_timers(*, now: datetime | None = None, limit: int = 100) -> int:
-    """Fire up to ``limit`` due timers; returns how many fired (skipped ones not counted).
-
-    Each timer runs in its own short transaction so one failure never blocks the rest
-    and a killed worker loses at most the timer it was on (its transaction rolls back and
-    the row stays pending). Re-checked at fire time: a timer armed by an earlier entry
-    into a state, or whose state has moved on, is marked skipped.
+    Inside a batch the caller holds the timer (locked, its savepoint rolled back); after a
+    failed batch it is locked again here, in a transaction of its own.
     """
-    now = now or timezone.now()
-    fired = 0
-    seen: set[int] = set()
-    while len(seen) < limit:
-        batch = list(
-            Timer.objects.filter(status=TimerStatus.PENDING, fire_at__lte=now)
-            .exclude(pk__in=seen)
-            .order_by("fire_at", "id")
-            .values_list("pk", "contract_id")[: min(50, limit - len(seen))]
-        )
-        if not batch:
-            break
-        for timer_id, contract_id in batch:
-            seen.add(timer_id)
-            if _fire_one(timer_id, contract_id, now) == "fired":
-                fired += 1
-    return fired
+    with transaction.atomic():
+        if timer is None:
+            timer = (
+                Timer.objects.select_for_update()
+                .filter(pk=timer_id, status=TimerStatus.PENDING)
+                .first()
+            )
+            if timer is None:
+                return
+        timer.attempts += 1
+        timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        if timer.attempts >= MAX_TIMER_ATTEMPTS:
+            timer.status = TimerStatus.FAILED
+        else:
+            timer.fire_at = now + TIMER_RETRY_DELAY * timer.attempts
+        timer.save(update_fields=["attempts", "last_error", "status", "fire_at"])

@@ -293,7 +293,9 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing() -> None:
         "DJANGO_SETTINGS_MODULE": "fairlance.settings",
     }
     manage = str(Path(__file__).resolve().parents[2] / "manage.py")
-    worker = subprocess.Popen([sys.executable, manage, "worker"], env=env)  # noqa: S603
+    # Batches of 50 (the default is larger than this whole queue): the kill lands mid-run.
+    argv = [sys.executable, manage, "worker", "--batch", "50"]
+    worker = subprocess.Popen(argv, env=env)  # noqa: S603
     try:
         # When it has fired some (but not all) of them, it is killed without warning
         for _ in range(600):
@@ -308,6 +310,9 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing() -> None:
             worker.kill()
     fired_before_restart = Timer.objects.filter(status="fired").count()
     assert 0 < fired_before_restart < 600
+    # A batch commits whole or not at all: the batch in flight was lost, none half-done
+    assert fired_before_restart % 50 == 0
+    assert ContractEvent.objects.filter(name="mark_late").count() == fired_before_restart
     # Then a restarted worker finishes the job: every timer fired once, none twice
     subprocess.run([sys.executable, manage, "worker", "--once"], env=env, check=True, timeout=600)  # noqa: S603
     assert Timer.objects.filter(status="fired").count() == 600

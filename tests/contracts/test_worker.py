@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from fairlance.contracts.engine import MAX_TIMER_ATTEMPTS, fire_due_timers
 from fairlance.contracts.models import Contract, ContractEvent, Timer
@@ -99,3 +100,105 @@ def test_reminders_go_to_the_right_person_once_and_not_after_the_state_is_left(
         == "skipped"
     )
     assert Contract.objects.get(pk=cid).ending == "expire_requirements"
+
+
+def test_one_failing_timer_in_a_batch_rolls_back_alone(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    from fairlance.notifications.models import Notification
+
+    # Given two orders waiting for requirements, and a processor that refuses the refund
+    # of the first one only
+    c = api(client_user)
+    broken_id = buy(c, make_project(freelancer)).json()["id"]
+    fine_id = buy(c, make_project(freelancer)).json()["id"]
+    broken_charge = Contract.objects.get(pk=broken_id).charge_ref
+    refund = SandboxProvider.refund
+
+    def refund_unless_broken(self, *, charge_ref, amount_minor, reference):
+        if charge_ref == broken_charge:
+            return RefundResult(False, None, "processor_down", "The processor is down.")
+        return refund(self, charge_ref=charge_ref, amount_minor=amount_minor, reference=reference)
+
+    monkeypatch.setattr(SandboxProvider, "refund", refund_unless_broken)
+    # When both requirements windows expire and the worker fires them in one batch
+    clock.shift(timedelta(days=3))
+    fire_due_timers(batch_size=10)
+    # Then the other order is cancelled and refunded, with its event and notifications
+    fine = Contract.objects.get(pk=fine_id)
+    assert (fine.state, fine.ending) == ("cancelled", "expire_requirements")
+    assert balance(escrow(fine_id)) == 0
+    assert Notification.objects.filter(kind="contract.expire_requirements").count() == 2
+    # and nothing of the failed one was kept: not its refund posting (written before the
+    # processor said no), not its event, not its notifications; its timer waits to retry
+    broken = Contract.objects.get(pk=broken_id)
+    assert broken.state == "awaiting_requirements"
+    assert balance(escrow(broken_id)) == PRICE
+    assert not ContractEvent.objects.filter(contract_id=broken_id, name="expire_requirements")
+    assert not Notification.objects.filter(
+        data__contract_id=broken_id, kind="contract.expire_requirements"
+    ).exists()
+    timer = Timer.objects.get(contract_id=broken_id, transition="expire_requirements")
+    assert (timer.status, timer.attempts) == ("pending", 1)
+    assert timer.fire_at > timezone.now()
+    assert ledger_check() == []
+
+
+def test_a_batch_of_timers_costs_the_same_statements_whatever_its_size(
+    clock, api, client_user, freelancer
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # Given running orders whose delivery is overdue (each with its mark_late timer)
+    c = api(client_user)
+    project = make_project(freelancer, questions=False, delivery_days=1)
+
+    def statements_to_fire(n: int) -> int:
+        for _ in range(n):
+            buy(c, project)
+        clock.shift(timedelta(days=2))
+        with CaptureQueriesContext(connection) as queries:
+            assert fire_due_timers(limit=1000) == n
+        return len(queries.captured_queries)
+
+    # When 2 and then 12 are fired, each set in one batch
+    few = statements_to_fire(2)
+    many = statements_to_fire(12)
+    # Then both batches took the same number of statements (a claim, the loads, one
+    # write per table, the commit), not a number per timer
+    assert few == many
+    assert many <= 10
+    assert Contract.objects.filter(late=True).count() == 14
+
+
+def test_a_batch_that_cannot_be_written_is_retried_one_timer_at_a_time(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    from fairlance.contracts import unit_of_work
+
+    # Given three running orders whose delivery is overdue, one of which cannot be written
+    # (a database constraint, a bug: anything that fails the batch's writes at the end)
+    c = api(client_user)
+    project = make_project(freelancer, questions=False, delivery_days=1)
+    ids = [buy(c, project).json()["id"] for _ in range(3)]
+    poisoned = ids[1]
+    insert_rows = unit_of_work.insert_rows
+
+    def fail_for_poisoned(model, rows):
+        if any(row.get("contract_id") == poisoned for row in rows):
+            raise RuntimeError("cannot write this one")
+        insert_rows(model, rows)
+
+    monkeypatch.setattr(unit_of_work, "insert_rows", fail_for_poisoned)
+    clock.shift(timedelta(days=2))
+    # When the worker fires them in one batch
+    assert fire_due_timers(batch_size=10) == 2
+    # Then the batch was given up whole and its timers retried one per transaction: the
+    # others fired, the poisoned one counts a failed attempt and waits to retry
+    late = set(Contract.objects.filter(late=True).values_list("id", flat=True))
+    assert late == {ids[0], ids[2]}
+    timer = Timer.objects.get(contract_id=poisoned, transition="mark_late")
+    assert (timer.status, timer.attempts) == ("pending", 1)
+    assert "cannot write this one" in timer.last_error
+    assert not ContractEvent.objects.filter(contract_id=poisoned, name="mark_late").exists()

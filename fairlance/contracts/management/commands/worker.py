@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from fairlance.contracts.engine import fire_due_timers
+from fairlance.contracts.engine import TIMER_BATCH, fire_due_timers
 from fairlance.contracts.models import Timer, TimerStatus
 from fairlance.core.idempotency import idempotency_purge
 from fairlance.ledger.services import clearance_release_due
@@ -18,7 +19,12 @@ from fairlance.notifications.services import notifications_send_due
 IDLE_SECONDS = 2.0
 # --once stops after this many passes even if timers keep becoming due (they cannot
 # normally: each pass fires what is due *now*, and new timers are due in the future).
-MAX_PASSES = 1000
+MAX_PASSES = 10_000
+# A pass fires batch after batch of due timers for up to this long before the other jobs
+# get their turn. Timers change contracts and move money, so a backlog of them goes first
+# (the emails they queue wait a little: the in-app notifications exist already); the jobs
+# still run at least this often.
+TIMER_SECONDS = 10.0
 
 
 def _background_jobs(now: Any) -> int:
@@ -33,6 +39,20 @@ def _any_due(now: Any) -> bool:
     return Timer.objects.filter(status=TimerStatus.PENDING, fire_at__lte=now).exists()
 
 
+# Batches per ``fire_due_timers`` call: one call walks the queue once, front to back.
+BATCHES_PER_CALL = 20
+
+
+def _fire_timers(now: datetime, batch: int) -> int:
+    """Fire the timers due at ``now``, ``batch`` per transaction, for ``TIMER_SECONDS``."""
+    started = time.monotonic()
+    fired = 0
+    while True:
+        fired += fire_due_timers(now=now, limit=batch * BATCHES_PER_CALL, batch_size=batch)
+        if time.monotonic() - started > TIMER_SECONDS or not _any_due(now):
+            return fired
+
+
 class Command(BaseCommand):
     help = "Fire due contract timers and background jobs (--once: until nothing is due, then exit)."
 
@@ -40,7 +60,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--once", action="store_true", help="Run until nothing is due, then exit."
         )
-        parser.add_argument("--batch", type=int, default=100, help="Timers per pass.")
+        parser.add_argument(
+            "--batch",
+            type=int,
+            default=TIMER_BATCH,
+            help=f"Timers fired per transaction [{TIMER_BATCH}].",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         once: bool = options["once"]
@@ -49,7 +74,7 @@ class Command(BaseCommand):
         passes = 0
         while True:
             now = timezone.now()
-            fired = fire_due_timers(now=now, limit=batch)
+            fired = _fire_timers(now, batch)
             jobs = _background_jobs(now)
             total += fired
             passes += 1

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fairlance.accounts.models import User
-from fairlance.bench.runner import BenchOptions, run_benchmark, write_results
+from fairlance.bench.runner import SERVERS, BenchOptions, run_benchmark, write_results
 from fairlance.bench.scenarios import SCENARIOS, markdown_table
 from fairlance.bench.seed import SEED_EMAIL_DOMAIN, SeedConfig, seed_marketplace
 
@@ -31,7 +31,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--connections", type=int, default=16, help="Concurrent connections [16]."
         )
-        parser.add_argument("--workers", type=int, default=2, help="Gunicorn workers [2].")
+        parser.add_argument("--workers", type=int, default=2, help="Server workers [2].")
+        parser.add_argument(
+            "--server",
+            choices=SERVERS,
+            default="gunicorn",
+            help="WSGI server to measure [gunicorn]; granian runs with --interface wsgi.",
+        )
         parser.add_argument("--results-dir", default="bench/results", help="[bench/results]")
         parser.add_argument(
             "--fail-on-errors",
@@ -74,6 +80,7 @@ class Command(BaseCommand):
             duration=duration,
             connections=options["connections"],
             workers=options["workers"],
+            server=options["server"],
             results_dir=Path(options["results_dir"]),
             label=options["label"] or ("quick" if quick else ""),
             scenarios=tuple(options["scenario"]),
