@@ -109,6 +109,21 @@ def categories_list() -> QuerySet[Category]:
     return Category.objects.order_by("position", "name")
 
 
+# Categories are reference data written by a migration (and at most edited in the admin):
+# every search and home page shows them, so they are read once a minute, not per request.
+CATEGORIES_CACHE_SECONDS = 60
+
+
+def categories_cached() -> list[Category]:
+    """``categories_list()``, at most CATEGORIES_CACHE_SECONDS old."""
+    key = "fairlance:categories:v1"
+    cached: list[Category] | None = cache.get(key)
+    if cached is None:
+        cached = list(categories_list())
+        cache.set(key, cached, CATEGORIES_CACHE_SECONDS)
+    return cached
+
+
 # --- availability --------------------------------------------------------------------------
 
 

@@ -14,7 +14,8 @@ from django import forms
 
 from fairlance.accounts.models import ALL_TIME_ZONES, Weekday
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
-from fairlance.catalog.models import Category, PurchaseMode, QuestionKind
+from fairlance.catalog.models import PurchaseMode, QuestionKind
+from fairlance.catalog.selectors import categories_cached
 from fairlance.catalog.services import TITLE_MAX, TITLE_MIN
 from fairlance.core.errors import FairlanceError
 from fairlance.core.money import MAX_PRICE_MINOR, MINOR_PER_MAJOR
@@ -104,7 +105,7 @@ class SearchForm(ChoicesForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choice_field("category").choices = [("", "All categories")] + [
-            (c.slug, c.name) for c in Category.objects.all()
+            (c.slug, c.name) for c in categories_cached()
         ]
         self.fields["q"].widget.input_type = "search"
 
@@ -159,7 +160,7 @@ class ProjectForm(ChoicesForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.choice_field("category_slug").choices = [("", "Choose a category")] + [
-            (c.slug, c.name) for c in Category.objects.all()
+            (c.slug, c.name) for c in categories_cached()
         ]
 
     def tag_list(self) -> tuple[str, ...]:

@@ -13,11 +13,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from fairlance.catalog.models import Category
 from fairlance.catalog.search import SearchParams, search_projects
 from fairlance.catalog.search.base import SearchResult
 from fairlance.catalog.selectors import (
     ProjectRead,
+    categories_cached,
     project_cache_seconds,
     project_parts,
     project_read_availability,
@@ -41,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "web/home.html",
         {
-            "categories": Category.objects.all(),
+            "categories": categories_cached(),
             "featured": page.results,
         },
     )
@@ -91,7 +91,8 @@ def search(request: HttpRequest) -> HttpResponse:
             total_capped = page.total_is_capped
     category = None
     if form.is_bound and form.is_valid() and form.cleaned_data.get("category"):
-        category = Category.objects.filter(slug=form.cleaned_data["category"]).first()
+        slug = form.cleaned_data["category"]
+        category = next((c for c in categories_cached() if c.slug == slug), None)
     next_query = None
     if next_cursor:
         query = request.GET.copy()
