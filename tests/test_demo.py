@@ -21,7 +21,7 @@ from fairlance.catalog.models import Category, GalleryImage, Project, ProjectSta
 from fairlance.catalog.selectors import project_availability
 from fairlance.contracts.models import Contract
 from fairlance.core.management.commands.demo import child_environment
-from fairlance.core.management.commands.serve import gunicorn_argv
+from fairlance.core.management.commands.serve import gunicorn_argv, server_argv
 from fairlance.core.workdays import is_working_day, next_working_day
 from fairlance.demo.artwork import gallery_picture
 from fairlance.demo.data import DEMO_PASSWORD, PEOPLE, PROJECTS
@@ -208,6 +208,28 @@ def test_serve_runs_gunicorn_with_the_wsgi_app() -> None:
     assert argv[1:4] == ["-m", "gunicorn", "fairlance.wsgi:application"]
     assert argv[argv.index("--bind") + 1] == "0.0.0.0:9000"
     assert argv[argv.index("--workers") + 1] == "3"
+
+
+def test_serve_runs_granian_by_default_one_request_per_process() -> None:
+    argv = server_argv(server="granian", bind="0.0.0.0:9000", workers=3)
+    assert argv[1:5] == ["-m", "granian", "--interface", "wsgi"]
+    assert argv[-1] == "fairlance.wsgi:application"
+    assert argv[argv.index("--host") + 1] == "0.0.0.0"
+    assert argv[argv.index("--port") + 1] == "9000"
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--blocking-threads") + 1] == "1"
+    assert server_argv(server="granian", bind="[::1]:8000", workers=1)[6] == "::1"
+
+
+@pytest.mark.parametrize("bind", ["", "8000", "localhost:", "localhost:http"])
+def test_serve_refuses_a_bind_without_host_and_port(bind: str) -> None:
+    with pytest.raises(CommandError):
+        server_argv(server="granian", bind=bind, workers=1)
+
+
+def test_serve_refuses_an_unknown_server() -> None:
+    with pytest.raises(CommandError):
+        server_argv(server="uwsgi", bind="127.0.0.1:8000", workers=1)
 
 
 def test_serve_refuses_zero_workers() -> None:

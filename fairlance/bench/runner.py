@@ -1,7 +1,7 @@
 """``fairlance bench``: start the production server, load it with wrk, report.
 
 One run: prepare fixtures in the database (API tokens for buyers, sessions for contract
-viewers, a Lua data file of ids and words), start gunicorn on a free loopback port with
+viewers, a Lua data file of ids and words), start the server (as `fairlance serve` runs it) on a free loopback port with
 production settings, run every scenario for ``duration`` seconds at ``connections``
 concurrent connections, then check what the purchases did (no oversold capacity, no
 duplicate contract per Idempotency-Key, a clean ledger) and measure the workers' memory.
@@ -18,7 +18,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.error
@@ -40,6 +39,7 @@ from fairlance.bench.scenarios import SCENARIOS, Result, add_ratios, markdown_ta
 from fairlance.bench.seed import SEED_EMAIL_DOMAIN
 from fairlance.catalog.models import Category, Project, ProjectStatus, Tier
 from fairlance.contracts.models import FINAL_STATES, Contract
+from fairlance.core.management.commands.serve import server_argv
 from fairlance.ledger.selectors import ledger_check
 from fairlance.payments.models import PaymentAttempt
 
@@ -71,9 +71,9 @@ class BenchOptions:
     connections: int = 16
     threads: int = 2
     workers: int = 2
-    # The WSGI server under test: "gunicorn" (sync workers) or "granian" (--interface wsgi,
-    # one blocking thread per worker, so both serve one request per process at a time).
-    server: str = "gunicorn"
+    # The WSGI server under test, as ``fairlance serve`` runs it: "granian" (the default
+    # there too) or "gunicorn"; both serve one request per process at a time.
+    server: str = "granian"
     seed: int = 42
     buyers: int = 200
     viewers: int = 50
@@ -252,27 +252,15 @@ def server_env(port: int) -> dict[str, str]:
     return env
 
 
-SERVERS = ("gunicorn", "granian")
-
-
 def start_server(
-    port: int, workers: int, log: Path, server: str = "gunicorn"
+    port: int, workers: int, log: Path, server: str = "granian"
 ) -> subprocess.Popen[bytes]:
-    if server == "gunicorn":
-        argv = [
-            sys.executable, "-m", "gunicorn", "fairlance.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--backlog", "256", "--timeout", "60", "--error-logfile", str(log),
-        ]  # fmt: skip
-    elif server == "granian":
-        argv = [
-            sys.executable, "-m", "granian", "--interface", "wsgi",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-            "--blocking-threads", "1", "--backlog", "256", "--no-ws",
-            "fairlance.wsgi:application",
-        ]  # fmt: skip
-    else:
-        raise ValueError(f"unknown server {server!r} (choose from {', '.join(SERVERS)})")
+    # The same command line as ``fairlance serve``, with a deeper accept queue for wrk.
+    extra = {
+        "gunicorn": ["--backlog", "256", "--timeout", "60", "--error-logfile", str(log)],
+        "granian": ["--backlog", "256"],
+    }.get(server, [])
+    argv = server_argv(server=server, bind=f"127.0.0.1:{port}", workers=workers, extra=extra)
     # A fixed argv of this interpreter and the server; no shell, no user input.
     with log.open("ab") as log_file:
         return subprocess.Popen(  # noqa: S603

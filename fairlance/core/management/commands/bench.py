@@ -13,9 +13,10 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from fairlance.accounts.models import User
-from fairlance.bench.runner import SERVERS, BenchOptions, run_benchmark, write_results
+from fairlance.bench.runner import BenchOptions, run_benchmark, write_results
 from fairlance.bench.scenarios import SCENARIOS, markdown_table
 from fairlance.bench.seed import SEED_EMAIL_DOMAIN, SeedConfig, seed_marketplace
+from fairlance.core.management.commands.serve import SERVERS
 
 QUICK_SEED = SeedConfig(projects=2_000, freelancers=400, clients=1_000, contracts=6_000)
 
@@ -35,8 +36,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--server",
             choices=SERVERS,
-            default="gunicorn",
-            help="WSGI server to measure [gunicorn]; granian runs with --interface wsgi.",
+            default="granian",
+            help="WSGI server to measure, as `fairlance serve` runs it [granian].",
         )
         parser.add_argument("--results-dir", default="bench/results", help="[bench/results]")
         parser.add_argument(
