@@ -559,6 +559,41 @@ def _plan_projects(rng: random.Random, config: SeedConfig, now: datetime) -> lis
 # --- the seed -------------------------------------------------------------------------------
 
 
+def contract_snapshot(
+    *,
+    project_id: int,
+    title: str,
+    category: str,
+    tier_id: int,
+    tier_name: str,
+    price: int,
+    days: int,
+    revisions: int,
+    fee: int,
+) -> dict[str, Any]:
+    """What a purchase freezes on its contract, for a seeded instant-mode purchase."""
+    return {
+        "project_id": project_id,
+        "project_title": title,
+        "category": category,
+        "purchase_mode": "instant",
+        "delivery_in_working_days": False,
+        "tier": {
+            "id": tier_id,
+            "name": tier_name,
+            "description": "",
+            "price_minor": price,
+            "delivery_days": days,
+            "revisions": revisions,
+            "deliverables": [f"{revisions} revision(s)", "final files"],
+        },
+        "addons": [],
+        "questions": [],
+        "price_minor": price,
+        "fee_minor": fee,
+    }
+
+
 def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) -> SeedReport:
     """Write the dataset described in the module docstring into the default database.
 
@@ -787,26 +822,17 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                     client_id=client_id,
                     freelancer_id=freelancer_id,
                     project_id=project_ids[p_index],
-                    snapshot={
-                        "project_id": project_ids[p_index],
-                        "project_title": plans[p_index].title,
-                        "category": plans[p_index].category,
-                        "purchase_mode": "instant",
-                        "delivery_in_working_days": False,
-                        "tier": {
-                            "id": tier_id,
-                            "name": tier_name,
-                            "description": "",
-                            "price_minor": price,
-                            "delivery_days": days,
-                            "revisions": revisions,
-                            "deliverables": [f"{revisions} revision(s)", "final files"],
-                        },
-                        "addons": [],
-                        "questions": [],
-                        "price_minor": price,
-                        "fee_minor": fee,
-                    },
+                    snapshot=contract_snapshot(
+                        project_id=project_ids[p_index],
+                        title=plans[p_index].title,
+                        category=plans[p_index].category,
+                        tier_id=tier_id,
+                        tier_name=tier_name,
+                        price=price,
+                        days=days,
+                        revisions=revisions,
+                        fee=fee,
+                    ),
                     answers={},
                     purchase_mode="instant",
                     price_minor=price,

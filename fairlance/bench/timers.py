@@ -40,7 +40,7 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from fairlance.accounts.models import User
-from fairlance.bench.seed import SEED_EMAIL_DOMAIN, BulkWriter
+from fairlance.bench.seed import SEED_EMAIL_DOMAIN, BulkWriter, contract_snapshot
 from fairlance.catalog.models import Project, Tier
 from fairlance.contracts import process
 from fairlance.contracts.models import Contract, ContractEvent, Milestone, Timer, TimerStatus
@@ -198,26 +198,17 @@ def _write_overdue_contract(
         client_id=client_id,
         freelancer_id=project["freelancer_id"],
         project_id=project["id"],
-        snapshot={
-            "project_id": project["id"],
-            "project_title": project["title"],
-            "category": project["category__slug"],
-            "purchase_mode": "instant",
-            "delivery_in_working_days": False,
-            "tier": {
-                "id": tier["id"],
-                "name": tier["name"],
-                "description": "",
-                "price_minor": price,
-                "delivery_days": days,
-                "revisions": tier["revisions"],
-                "deliverables": [],
-            },
-            "addons": [],
-            "questions": [],
-            "price_minor": price,
-            "fee_minor": fee,
-        },
+        snapshot=contract_snapshot(
+            project_id=project["id"],
+            title=project["title"],
+            category=project["category__slug"],
+            tier_id=tier["id"],
+            tier_name=tier["name"],
+            price=price,
+            days=days,
+            revisions=tier["revisions"],
+            fee=fee,
+        ),
         answers={},
         purchase_mode="instant",
         price_minor=price,

@@ -40,6 +40,7 @@ from fairlance.catalog.models import (
     Project,
     SearchPosting,
 )
+from fairlance.catalog.selectors import ImagePart
 from fairlance.core.errors import InvalidInput, field_error
 
 from .text import EVERY_PROJECT, query_terms
@@ -401,21 +402,6 @@ class FreelancerCard:
 
 
 @dataclass(frozen=True, slots=True)
-class CoverImage:
-    """The first gallery image of a result."""
-
-    id: int
-    name: str  # the stored file's name
-    width: int
-    height: int
-    alt_text: str
-
-    @property
-    def url(self) -> str:
-        return str(GalleryImage._meta.get_field("image").storage.url(self.name))  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
 class SearchResult:
     """What a list of projects shows of each: a result card or an API summary."""
 
@@ -432,7 +418,7 @@ class SearchResult:
     updated_at: datetime
     category: CategoryCard
     freelancer: FreelancerCard
-    cover: CoverImage | None
+    cover: ImagePart | None  # the first gallery image
 
     @property
     def pk(self) -> int:
@@ -494,7 +480,7 @@ def _result(row: Sequence[Any]) -> SearchResult:
         freelancer=FreelancerCard(
             uid, public_name(display_name, email), headline, country, time_zone
         ),
-        cover=None if g_id is None else CoverImage(g_id, g_name, g_width, g_height, g_alt),
+        cover=None if g_id is None else ImagePart(g_id, g_name, g_width, g_height, g_alt),
     )
 
 
