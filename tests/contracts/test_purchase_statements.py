@@ -22,12 +22,13 @@ pytestmark = pytest.mark.django_db
 
 # Token, idempotency claim, project (tier + 2 prefetches), policy, the sandbox's replay
 # check and the payment log; in the transaction (2 savepoint statements here, BEGIN and
-# COMMIT in production): contract, milestone, escrow account, the engine's 8 (save,
-# event, timers and notification), the escrow entry (lock the accounts, then entry,
-# postings and balances: one statement on PostgreSQL, three elsewhere) and the capacity
+# COMMIT in production): contract, milestone, escrow account, the engine's save, event,
+# clock timer, next-clock read and notification (a new contract has no timers to skip and
+# no earlier events to read), the escrow entry (lock the accounts, then entry, postings
+# and balances: one statement on PostgreSQL, three elsewhere) and the capacity
 # UPDATE; then the response (timers, policy) and the stored idempotent result. A project
 # with questions arms one more timer (the requirements reminder).
-BUDGET = {False: 28, True: 29}
+BUDGET = {False: 26, True: 27}
 LEDGER_WRITE = {"postgresql": 1}  # statements for entry, postings and balances
 LOCK_ACCOUNTS = 'SELECT "ledger_ledgeraccount"."id"'
 
