@@ -594,6 +594,120 @@ def contract_snapshot(
     }
 
 
+def write_purchase(
+    w: BulkWriter,
+    *,
+    client_id: int,
+    freelancer_id: int,
+    project_id: int,
+    title: str,
+    category: str,
+    tier: tuple[int, str, int, int, int],
+    policy: Any,
+    started: datetime,
+    world_id: int,
+    charge_ref_prefix: str,
+    completed_at: datetime | None = None,
+) -> tuple[int, int, int]:
+    """An instant purchase as ``contract_purchase`` leaves it, for bulk loads.
+
+    Writes the contract (in progress, or completed at ``completed_at``), its milestone,
+    the purchase event, its escrow account and the capture entry from ``world``; returns
+    (contract id, escrow account id, amount captured). A completed contract's delivery,
+    approval and release are the caller's to write; its escrow balance is already 0.
+    """
+    tier_id, tier_name, price, days, revisions = tier
+    fee = percent_of(price, policy.freelancer_fee_bp)
+    total = price + percent_of(price, policy.client_fee_bp)
+    done = completed_at is not None
+    due = started + timedelta(days=days)
+    cid = w.new_id(Contract)
+    w.add(
+        Contract,
+        id=cid,
+        client_id=client_id,
+        freelancer_id=freelancer_id,
+        project_id=project_id,
+        snapshot=contract_snapshot(
+            project_id=project_id,
+            title=title,
+            category=category,
+            tier_id=tier_id,
+            tier_name=tier_name,
+            price=price,
+            days=days,
+            revisions=revisions,
+            fee=fee,
+        ),
+        answers={},
+        purchase_mode="instant",
+        price_minor=price,
+        fee_minor=fee,
+        client_fee_minor=total - price,
+        refunded_minor=0,
+        charge_ref=f"{charge_ref_prefix}_{cid}",
+        policy_version=policy.version,
+        state="completed" if done else "in_progress",
+        state_entry_seq=3 if done else 1,
+        last_event_seq=3 if done else 1,
+        late=False,
+        revisions_left=revisions,
+        delivery_days=days,
+        work_started_at=started,
+        delivery_due_at=due,
+        grace_ends_at=None,
+        clock_notes={} if done else {"delivery_due": f"{days} calendar days after the purchase"},
+        previous_state="",
+        dispute_opened_by="",
+        outcome=Outcome.COMPLETED.value if done else None,
+        ending="approve" if done else None,
+        fault="none" if done else None,
+        feedback_allowed=True,
+        ended_at=completed_at,
+        created_at=started,
+        updated_at=completed_at or started,
+    )
+    w.add(
+        Milestone,
+        contract_id=cid,
+        position=0,
+        title=tier_name,
+        amount_minor=price,
+        created_at=started,
+    )
+    w.add(
+        ContractEvent,
+        contract_id=cid,
+        seq=1,
+        name="purchase",
+        actor_role="client",
+        actor_id=client_id,
+        from_state="new",
+        to_state="in_progress",
+        data={},
+        created_at=started,
+    )
+    escrow_id = w.add(
+        LedgerAccount,
+        name=names.escrow(cid),
+        kind=LedgerAccount.Kind.ESCROW.value,
+        user_id=None,
+        balance=0 if done else total,
+        created_at=started,
+    )
+    entry = w.add(
+        JournalEntry,
+        reference=f"contract:{cid}:capture",
+        memo=f"Payment for contract {cid} held in escrow",
+        contract_id=cid,
+        reversal_of_id=None,
+        created_at=started,
+    )
+    w.add(Posting, entry_id=entry, account_id=world_id, amount=-total)
+    w.add(Posting, entry_id=entry, account_id=escrow_id, amount=total)
+    return cid, escrow_id, total
+
+
 def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) -> SeedReport:
     """Write the dataset described in the module docstring into the default database.
 
@@ -810,95 +924,22 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                 tier_id, tier_name, price, days, revisions = tiers_of[p_index][tier_index]
                 freelancer_id = freelancers[plans[p_index].freelancer_index]
                 client_id = clients[client_index]
-                fee = percent_of(price, policy.freelancer_fee_bp)
-                client_fee = percent_of(price, policy.client_fee_bp)
-                total = price + client_fee
                 ended = started + timedelta(days=days + rng.random() * 3)
                 done = not running
-                cid = w.new_id(Contract)
-                w.add(
-                    Contract,
-                    id=cid,
+                cid, escrow_id, total = write_purchase(
+                    w,
                     client_id=client_id,
                     freelancer_id=freelancer_id,
                     project_id=project_ids[p_index],
-                    snapshot=contract_snapshot(
-                        project_id=project_ids[p_index],
-                        title=plans[p_index].title,
-                        category=plans[p_index].category,
-                        tier_id=tier_id,
-                        tier_name=tier_name,
-                        price=price,
-                        days=days,
-                        revisions=revisions,
-                        fee=fee,
-                    ),
-                    answers={},
-                    purchase_mode="instant",
-                    price_minor=price,
-                    fee_minor=fee,
-                    client_fee_minor=client_fee,
-                    refunded_minor=0,
-                    charge_ref=f"seed_ch_{cid}",
-                    policy_version=policy.version,
-                    state="completed" if done else "in_progress",
-                    state_entry_seq=3 if done else 1,
-                    last_event_seq=3 if done else 1,
-                    late=False,
-                    revisions_left=revisions,
-                    delivery_days=days,
-                    work_started_at=started,
-                    delivery_due_at=started + timedelta(days=days),
-                    grace_ends_at=None,
-                    clock_notes={},
-                    previous_state="",
-                    dispute_opened_by="",
-                    outcome=Outcome.COMPLETED.value if done else None,
-                    ending="approve" if done else None,
-                    fault="none" if done else None,
-                    feedback_allowed=True,
-                    ended_at=ended if done else None,
-                    created_at=started,
-                    updated_at=ended if done else started,
+                    title=plans[p_index].title,
+                    category=plans[p_index].category,
+                    tier=(tier_id, tier_name, price, days, revisions),
+                    policy=policy,
+                    started=started,
+                    world_id=world.pk,
+                    charge_ref_prefix="seed_ch",
+                    completed_at=ended if done else None,
                 )
-                w.add(
-                    Milestone,
-                    contract_id=cid,
-                    position=0,
-                    title=tier_name,
-                    amount_minor=price,
-                    created_at=started,
-                )
-                w.add(
-                    ContractEvent,
-                    contract_id=cid,
-                    seq=1,
-                    name="purchase",
-                    actor_role="client",
-                    actor_id=client_id,
-                    from_state="new",
-                    to_state="in_progress",
-                    data={},
-                    created_at=started,
-                )
-                escrow_id = w.add(
-                    LedgerAccount,
-                    name=names.escrow(cid),
-                    kind=LedgerAccount.Kind.ESCROW.value,
-                    user_id=None,
-                    balance=0 if done else total,
-                    created_at=started,
-                )
-                entry = w.add(
-                    JournalEntry,
-                    reference=f"contract:{cid}:capture",
-                    memo=f"Payment for contract {cid} held in escrow",
-                    contract_id=cid,
-                    reversal_of_id=None,
-                    created_at=started,
-                )
-                w.add(Posting, entry_id=entry, account_id=world.pk, amount=-total)
-                w.add(Posting, entry_id=entry, account_id=escrow_id, amount=total)
                 deltas[world.pk] -= total
                 if not done:
                     continue
@@ -935,8 +976,9 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                         balance=0,
                         created_at=ended,
                     )
+                fee = percent_of(price, policy.freelancer_fee_bp)
                 earned = price - fee
-                to_fees = fee + client_fee
+                to_fees = total - earned
                 entry = w.add(
                     JournalEntry,
                     reference=f"contract:{cid}:release:3",

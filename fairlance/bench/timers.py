@@ -40,12 +40,11 @@ from django.db.models import Count, F
 from django.utils import timezone
 
 from fairlance.accounts.models import User
-from fairlance.bench.seed import SEED_EMAIL_DOMAIN, BulkWriter, contract_snapshot
+from fairlance.bench.seed import SEED_EMAIL_DOMAIN, BulkWriter, write_purchase
 from fairlance.catalog.models import Project, Tier
 from fairlance.contracts import process
 from fairlance.contracts.models import Contract, ContractEvent, Milestone, Timer, TimerStatus
 from fairlance.contracts.unit_of_work import update_rows
-from fairlance.core.money import percent_of
 from fairlance.core.policy import policy_in_force
 from fairlance.ledger import accounts as names
 from fairlance.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -182,99 +181,21 @@ def _write_overdue_contract(
     world_id: int,
     now: datetime,
 ) -> int:
-    """One running contract with its escrow (the seed's running contracts, overdue)."""
-    price = tier["price_minor"]
+    """One running contract with its escrow, bought long enough ago to be overdue."""
     days = tier["delivery_days"]
-    fee = percent_of(price, policy.freelancer_fee_bp)
-    client_fee = percent_of(price, policy.client_fee_bp)
-    total = price + client_fee
-    started = now - timedelta(days=days + 1 + rng.random() * 2)
-    due = started + timedelta(days=days)
-    client_id = rng.choice(clients)
-    cid = w.new_id(Contract)
-    w.add(
-        Contract,
-        id=cid,
-        client_id=client_id,
+    _cid, _escrow_id, total = write_purchase(
+        w,
+        client_id=rng.choice(clients),
         freelancer_id=project["freelancer_id"],
         project_id=project["id"],
-        snapshot=contract_snapshot(
-            project_id=project["id"],
-            title=project["title"],
-            category=project["category__slug"],
-            tier_id=tier["id"],
-            tier_name=tier["name"],
-            price=price,
-            days=days,
-            revisions=tier["revisions"],
-            fee=fee,
-        ),
-        answers={},
-        purchase_mode="instant",
-        price_minor=price,
-        fee_minor=fee,
-        client_fee_minor=client_fee,
-        refunded_minor=0,
-        charge_ref=f"bench_ch_{cid}",
-        policy_version=policy.version,
-        state=process.IN_PROGRESS,
-        state_entry_seq=1,
-        last_event_seq=1,
-        late=False,
-        revisions_left=tier["revisions"],
-        delivery_days=days,
-        work_started_at=started,
-        delivery_due_at=due,
-        grace_ends_at=None,
-        clock_notes={"delivery_due": f"{days} calendar days after the purchase"},
-        previous_state="",
-        dispute_opened_by="",
-        outcome=None,
-        ending=None,
-        fault=None,
-        feedback_allowed=True,
-        ended_at=None,
-        created_at=started,
-        updated_at=started,
+        title=project["title"],
+        category=project["category__slug"],
+        tier=(tier["id"], tier["name"], tier["price_minor"], days, tier["revisions"]),
+        policy=policy,
+        started=now - timedelta(days=days + 1 + rng.random() * 2),
+        world_id=world_id,
+        charge_ref_prefix="bench_ch",
     )
-    w.add(
-        Milestone,
-        contract_id=cid,
-        position=0,
-        title=tier["name"],
-        amount_minor=price,
-        created_at=started,
-    )
-    w.add(
-        ContractEvent,
-        contract_id=cid,
-        seq=1,
-        name="purchase",
-        actor_role="client",
-        actor_id=client_id,
-        from_state=process.INITIAL,
-        to_state=process.IN_PROGRESS,
-        data={},
-        created_at=started,
-    )
-    escrow_id = w.add(
-        LedgerAccount,
-        name=names.escrow(cid),
-        kind=LedgerAccount.Kind.ESCROW.value,
-        user_id=None,
-        balance=total,
-        created_at=started,
-    )
-    entry = w.add(
-        JournalEntry,
-        reference=f"contract:{cid}:capture",
-        memo=f"Payment for contract {cid} held in escrow",
-        contract_id=cid,
-        reversal_of_id=None,
-        created_at=started,
-    )
-    w.add(Posting, entry_id=entry, account_id=world_id, amount=-total)
-    w.add(Posting, entry_id=entry, account_id=escrow_id, amount=total)
     return total
 
 
