@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import re
-import weakref
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +30,7 @@ from fairlance.catalog.models import (
 from fairlance.core.errors import NotFound
 from fairlance.core.models import PolicyVersion
 from fairlance.core.policy import DEFAULT_POLICY, Policy
+from fairlance.core.sql import execute_prepared
 from fairlance.core.workdays import next_working_day
 
 
@@ -200,7 +198,7 @@ def _availability(*, project: Project, now: datetime, away_possible: bool) -> Av
 #   catalog services (suspension, name, capacity, away mode, ratings, a new policy) is in
 #   it, so it is never stale. The SQL is built once per connection from the models' own
 #   table and column names, values go through the fields' own converters, and PostgreSQL
-#   plans it once per connection (``_Statement``).
+#   plans it once per connection (``core.sql.execute_prepared``).
 # * The *parts* (tiers, add-ons, questions, FAQ, gallery) change only through
 #   ``catalog.services``, and every one of those writes stamps ``project.updated_at`` in the
 #   same transaction. They are cached in Django's cache under a key holding that
@@ -343,61 +341,14 @@ def _model_columns(
     return _ModelColumns(model, tuple(f.attname for f in fields), tuple(converters))
 
 
-_PARAM = re.compile(r"%\((\w+)\)s")
-
-#: The statements each PostgreSQL connection has prepared (see ``_Statement.execute``).
-_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-@dataclass(frozen=True)
-class _Statement:
-    """A read this module runs on every project request, with ``%(name)s`` parameters.
-
-    On PostgreSQL it is prepared once per connection (``PREPARE``, then ``EXECUTE``):
-    planning these statements cost more than running them (~0.4-0.7 ms against ~0.1 ms
-    on the seeded database), and Django prepares nothing by default. A prepared statement
-    belongs to the session, survives rollbacks, and goes away with the connection, which
-    ``_PREPARED`` tracks by the driver's connection object. ``FAIRLANCE_PREPARED_READS``
-    turns this off, e.g. behind a transaction-pooling PgBouncer, where the next statement
-    may run on another server session.
-    """
-
-    name: str
-    sql: str
-
-    @functools.cached_property
-    def _prepare_sql(self) -> str:
-        names = self._param_names
-        numbered = _PARAM.sub(lambda m: f"${names.index(m.group(1)) + 1}", self.sql)
-        return f"PREPARE {self.name} AS {numbered}"
-
-    @functools.cached_property
-    def _execute_sql(self) -> str:
-        return f"EXECUTE {self.name}({', '.join(f'%({n})s' for n in self._param_names)})"
-
-    @functools.cached_property
-    def _param_names(self) -> list[str]:
-        return list(dict.fromkeys(_PARAM.findall(self.sql)))
-
-    def execute(self, cursor: Any, conn: BaseDatabaseWrapper, params: dict[str, Any]) -> None:
-        if conn.vendor != "postgresql" or not getattr(settings, "FAIRLANCE_PREPARED_READS", True):
-            cursor.execute(self.sql, params)
-            return
-        prepared = _PREPARED.setdefault(conn.connection, set())
-        if self.name not in prepared:
-            # Straight to the driver: a once-per-connection set-up, not a read of data, so it
-            # stays out of Django's query log (query counts do not depend on test order).
-            cursor.cursor.execute(self._prepare_sql)
-            prepared.add(self.name)
-        cursor.execute(self._execute_sql, params)
-
-
 @dataclass(frozen=True)
 class _LiveSql:
-    live: _Statement
-    live_with_policy: _Statement
+    """The project read's statements (``%(name)s`` parameters, run by ``execute_prepared``)."""
+
+    live: str
+    live_with_policy: str
     columns: tuple[_ModelColumns, ...]  # project, freelancer, calendar, category
-    parts: _Statement
+    parts: str
 
 
 _LIVE_SQL: dict[str, _LiveSql] = {}
@@ -458,14 +409,12 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         f" WHERE p.{q('id')} = %(project)s"
     )
     built = _LiveSql(
-        live=_Statement("fairlance_project_live", f"SELECT {select}, {away}{tables}"),
-        live_with_policy=_Statement(
-            "fairlance_project_live_policy", f"SELECT {select}, {away}, {policy}{tables}"
-        ),
+        live=f"SELECT {select}, {away}{tables}",
+        live_with_policy=f"SELECT {select}, {away}, {policy}{tables}",
         columns=tuple(
             _model_columns(model, [f for _, f in columns], conn) for model, columns in groups
         ),
-        parts=_Statement("fairlance_project_parts", _parts_sql(conn)),
+        parts=_parts_sql(conn),
     )
     _LIVE_SQL[conn.alias] = built
     return built
@@ -513,7 +462,7 @@ def _json(value: Any) -> Any:
 def _load_parts(project_id: int) -> ProjectParts:
     statement = _live_sql(connection).parts
     with connection.cursor() as cursor:
-        statement.execute(cursor, connection, {"project": project_id})
+        execute_prepared(cursor, statement, {"project": project_id})
         rows = cursor.fetchall()
     tiers: list[TierPart] = []
     addons: list[AddOnPart] = []
@@ -580,7 +529,7 @@ def project_read_for_viewer(
     }
     statement = live.live_with_policy if with_policy else live.live
     with conn.cursor() as cursor:
-        statement.execute(cursor, conn, params)
+        execute_prepared(cursor, statement, params)
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
