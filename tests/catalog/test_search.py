@@ -487,17 +487,19 @@ def test_index_project_of_a_deleted_project_removes_it(catalog: Catalog) -> None
 def test_results_carry_their_cards_in_a_fixed_number_of_queries(
     catalog: Catalog, django_assert_num_queries: Any
 ) -> None:
-    # A page is one statement (ranking joined to what a card shows) plus the count on the
-    # first page, whatever its size.
+    # A page is the ranking, the count on the first page and one statement for what the
+    # cards show, whatever its size; a page without results needs no cards.
     for limit in (1, 7):
-        with django_assert_num_queries(2):
+        with django_assert_num_queries(3):
             page = search_projects(SearchParams(q="design", limit=limit))
         names = [(p.freelancer.public_name, p.category.slug) for p in page.results]
         assert len(names) == min(limit, 4)
     first = search_projects(SearchParams(limit=2))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         second = search_projects(SearchParams(limit=2, cursor=first.next_cursor))
     assert len(second.results) == 2
+    with django_assert_num_queries(2):
+        assert search_projects(SearchParams(q="zzzunknownword")).results == []
 
 
 def test_a_result_shows_what_the_project_says(catalog: Catalog) -> None:
