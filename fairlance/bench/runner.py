@@ -35,6 +35,7 @@ from django.db import connection
 from django.db.models import Count, F, Max
 
 from fairlance.accounts.models import ApiToken, TimeOff, User
+from fairlance.bench import cpu
 from fairlance.bench.scenarios import SCENARIOS, Result, add_ratios, markdown_table, result_from_wrk
 from fairlance.bench.seed import SEED_EMAIL_DOMAIN
 from fairlance.catalog.models import Category, Project, ProjectStatus, Tier
@@ -412,12 +413,21 @@ def run_benchmark(options: BenchOptions, out: Callable[[str], None] = print) -> 
                 out(
                     f"  {scenario.name:<14} {options.duration}s x {options.connections} connections"
                 )
+                before = cpu.sample(proc.pid)
                 summary = run_wrk(scenario.script, port, options, env)
                 result = result_from_wrk(scenario, summary)
+                result.cpu = cpu.per_request(before, cpu.sample(proc.pid), result.requests)
                 results.append(result)
+                spent = result.cpu
                 out(
                     f"  {'':<14} {result.rps:8.1f} req/s  p95 {result.p95_ms:7.1f} ms"
                     f"  errors {result.errors}  expected {result.expected}"
+                    + (
+                        f"  CPU ms/req web {spent['web_ms']} database {spent['database_ms']}"
+                        f" wrk {spent['load_ms']}, machine {spent['machine_busy_pct']}% busy"
+                        if spent
+                        else ""
+                    )
                 )
             rss = worker_rss_mb(proc.pid)
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,9 @@ class Result:
     ratio_baseline: float | None = None
     ratio_db: float | None = None
     targets_missed: list[str] | None = None
+    # CPU ms per request of the web server, the database server and wrk, and how busy the
+    # machine was (bench/cpu.py); empty where /proc is not available.
+    cpu: dict[str, float] = field(default_factory=dict)
 
 
 def result_from_wrk(scenario: Scenario, summary: dict[str, object]) -> Result:
@@ -112,8 +115,8 @@ def add_ratios(results: list[Result]) -> None:
 def markdown_table(results: list[Result]) -> str:
     lines = [
         "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | expected 409 "
-        "| ÷ baseline | ÷ baseline_db | targets |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| ÷ baseline | ÷ baseline_db | targets | CPU ms/req: web | database | wrk | busy |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
     ]
     for r in results:
         if r.targets_missed is None:
@@ -123,9 +126,17 @@ def markdown_table(results: list[Result]) -> str:
         lines.append(
             f"| {r.scenario} | {r.rps:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} | {r.p99_ms:.1f} "
             f"| {r.errors} | {r.expected} | {_ratio(r.ratio_baseline)} | {_ratio(r.ratio_db)} "
-            f"| {verdict} |"
+            f"| {verdict} | {_cpu(r, 'web_ms')} | {_cpu(r, 'database_ms')} "
+            f"| {_cpu(r, 'load_ms')} | {_cpu(r, 'machine_busy_pct', '%')} |"
         )
     return "\n".join(lines)
+
+
+def _cpu(r: Result, key: str, unit: str = "") -> str:
+    value = r.cpu.get(key)
+    if value is None:
+        return ""
+    return f"{value:.0f}{unit}" if unit else f"{value:.2f}"
 
 
 def _ratio(value: float | None) -> str:

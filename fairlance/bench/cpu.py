@@ -1,0 +1,92 @@
+"""Where a scenario's CPU went: the web server, the database server, the load generator.
+
+On a two-core machine that runs all three, throughput is bounded by the CPU each request
+costs in total, so the report gives, per scenario, CPU milliseconds per request for each
+part and how busy the machine was. Read from Linux's ``/proc`` (elsewhere the numbers are
+left out): the web server is the server process and its workers, the database server every
+process named ``postgres`` (SQLite runs inside the web workers), the load generator the
+``wrk`` child that ran the scenario (``RUSAGE_CHILDREN``, counted once it has exited).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+from dataclasses import dataclass
+from pathlib import Path
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    web: float  # seconds of CPU so far
+    database: float
+    load: float
+    busy: float  # the whole machine: seconds of CPU used, and of CPU available
+    available: float
+
+
+def _process_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    # After the ")" closing the name: state is field 3, utime and stime fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _postgres_pids() -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
+
+
+def _machine_seconds() -> tuple[float, float]:
+    """CPU seconds used and available on every core since boot (``/proc/stat``)."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)  # idle + iowait
+    total = sum(values[:8])  # without guest time, already counted in user
+    return (total - idle) / _TICKS, total / _TICKS
+
+
+def sample(server_pid: int) -> CpuSample:
+    web = _process_seconds(server_pid) + sum(_process_seconds(p) for p in _children(server_pid))
+    database = sum(_process_seconds(p) for p in _postgres_pids())
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy, available = _machine_seconds()
+    return CpuSample(web, database, children.ru_utime + children.ru_stime, busy, available)
+
+
+def per_request(before: CpuSample, after: CpuSample, requests: int) -> dict[str, float]:
+    """CPU ms per request of each part, and how busy the machine was (percent)."""
+    if not requests or after.available <= before.available:
+        return {}
+
+    def ms(seconds: float) -> float:
+        return round(1000 * seconds / requests, 2)
+
+    return {
+        "web_ms": ms(after.web - before.web),
+        "database_ms": ms(after.database - before.database),
+        "load_ms": ms(after.load - before.load),
+        "machine_busy_pct": round(
+            100 * (after.busy - before.busy) / (after.available - before.available), 1
+        ),
+    }

@@ -1,0 +1,44 @@
+"""The benchmark's CPU accounting per scenario (fairlance/bench/cpu.py)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+from fairlance.bench.cpu import CpuSample, per_request, sample
+from fairlance.bench.scenarios import Result, markdown_table
+
+
+def test_per_request_divides_each_part_by_the_requests() -> None:
+    before = CpuSample(web=10.0, database=4.0, load=1.0, busy=100.0, available=200.0)
+    after = CpuSample(web=12.0, database=5.0, load=1.1, busy=118.0, available=220.0)
+    assert per_request(before, after, 1000) == {
+        "web_ms": 2.0,
+        "database_ms": 1.0,
+        "load_ms": 0.1,
+        "machine_busy_pct": 90.0,
+    }
+    # Nothing measured (no requests, or no /proc): nothing reported rather than a guess.
+    assert per_request(before, after, 0) == {}
+    assert per_request(before, before, 1000) == {}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads Linux's /proc")
+def test_a_sample_counts_the_server_process_and_its_children() -> None:
+    first = sample(os.getpid())
+    sum(i * i for i in range(300_000))  # spend some CPU in this process
+    second = sample(os.getpid())
+    assert second.web > first.web >= 0
+    assert second.available > first.available and second.busy >= first.busy
+
+
+def test_the_table_shows_the_cpu_columns_when_measured() -> None:
+    measured = Result("search_api", 100, 1.0, 100.0, 1, 2, 3, 0, 0, {}, {})
+    measured.cpu = {"web_ms": 1.5, "database_ms": 0.75, "load_ms": 0.1, "machine_busy_pct": 99.6}
+    unmeasured = Result("baseline", 100, 1.0, 100.0, 1, 2, 3, 0, 0, {}, {})
+    lines = markdown_table([measured, unmeasured]).splitlines()
+    assert lines[2].endswith("| 1.50 | 0.75 | 0.10 | 100% |")
+    assert lines[3].endswith("|  |  |  |  |")
+    assert all(line.count("|") == lines[0].count("|") for line in lines)
