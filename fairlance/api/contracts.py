@@ -28,7 +28,7 @@ from fairlance.contracts.selectors import (
     contract_events,
     contracts_of_user,
 )
-from fairlance.contracts.services import contract_purchase
+from fairlance.contracts.services import Purchase, contract_purchase
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -97,12 +97,17 @@ def contract_summary(contract: Contract, user: User) -> dict[str, Any]:
 
 
 def contract_detail(
-    contract: Contract, user: User, *, deliveries: list[Delivery] | None = None
+    contract: Contract,
+    user: User,
+    *,
+    deliveries: list[Delivery] | None = None,
+    purchase: Purchase | None = None,
 ) -> dict[str, Any]:
     """The contract as its client, freelancer or an operator reads it.
 
     ``deliveries`` (with their files prefetched) is read from the database unless the
-    caller already knows it (a contract just bought has none).
+    caller already knows it (a contract just bought has none). For a contract just
+    bought, ``purchase`` holds its timers and policy, which are then not read either.
     """
     now = timezone.now()
     if deliveries is None:
@@ -144,9 +149,16 @@ def contract_detail(
                     "local": c.local,
                     "explanation": c.explanation,
                 }
-                for c in open_clocks(contract, viewer_tz=tz, now=now)
+                for c in open_clocks(
+                    contract,
+                    viewer_tz=tz,
+                    now=now,
+                    pending=purchase.timers if purchase is not None else None,
+                )
             ],
-            "available_transitions": available_transitions(contract, user, now=now),
+            "available_transitions": available_transitions(
+                contract, user, now=now, policy=purchase.policy if purchase is not None else None
+            ),
             "deliveries": [
                 {
                     "number": d.number,
@@ -186,7 +198,7 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
     key = request.headers.get("Idempotency-Key")
 
     def run() -> HttpResponse:
-        contract = contract_purchase(
+        bought = contract_purchase(
             client=user,
             project_id=project_id,
             tier_id=payload.tier_id,
@@ -198,8 +210,11 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
         # The instance the purchase returns is the contract as committed (the engine saved
         # every field on it) with its client and freelancer loaded, and the buyer is its
         # client: re-reading it through access_contract would only cost a query. A new
-        # contract has no deliveries, so that list is known without asking either.
-        return JsonResponse(contract_detail(contract, user, deliveries=[]), status=201)
+        # contract has no deliveries, and its timers and policy are the purchase's, so
+        # none of those is read either.
+        return JsonResponse(
+            contract_detail(bought.contract, user, deliveries=[], purchase=bought), status=201
+        )
 
     # The card number is part of the fingerprint (a different card is a different
     # request) but only its hash is stored by ``idempotent``.

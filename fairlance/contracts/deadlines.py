@@ -22,7 +22,7 @@ from fairlance.core.workdays import (
 )
 
 if TYPE_CHECKING:
-    from fairlance.contracts.models import Contract
+    from fairlance.contracts.models import Contract, Timer
     from fairlance.core.policy import Policy
 
 
@@ -137,13 +137,24 @@ class Clock:
     local: str  # the instant in the viewer's zone, e.g. "Mon 18:00 Europe/Lisbon"
 
 
-def open_clocks(contract: Contract, *, viewer_tz: str, now: datetime) -> list[Clock]:
-    """The clocks running for ``contract`` right now, soonest first."""
+def open_clocks(
+    contract: Contract, *, viewer_tz: str, now: datetime, pending: list[Timer] | None = None
+) -> list[Clock]:
+    """The clocks running for ``contract`` right now, soonest first.
+
+    ``pending`` is the contract's pending timers when the caller has them (a purchase
+    just armed them); otherwise they are read.
+    """
     from fairlance.contracts.models import TimerStatus
     from fairlance.core.policy import policy_for_version
 
     found: dict[str, tuple[datetime, str]] = {}
-    for timer in contract.timers.filter(status=TimerStatus.PENDING).order_by("fire_at"):
+    timers = (
+        sorted(pending, key=lambda t: t.fire_at)
+        if pending is not None
+        else contract.timers.filter(status=TimerStatus.PENDING).order_by("fire_at")
+    )
+    for timer in timers:
         if timer.clock.endswith("_reminder"):
             continue
         found.setdefault(timer.clock, (timer.fire_at, timer.explanation))

@@ -95,12 +95,17 @@ def _context(
 
 
 def available_transitions(
-    contract: Contract, user: Any, *, now: datetime | None = None
+    contract: Contract, user: Any, *, now: datetime | None = None, policy: Policy | None = None
 ) -> list[str]:
-    """Names of the transitions ``user`` could fire on ``contract`` right now."""
+    """Names of the transitions ``user`` could fire on ``contract`` right now.
+
+    ``policy``, when the caller already holds it, saves looking up the contract's version
+    (used only if it is that version).
+    """
     now = now or timezone.now()
     roles = roles_of(contract, user)
-    policy = policy_for_version(contract.policy_version)
+    if policy is None or policy.version != contract.policy_version:
+        policy = policy_for_version(contract.policy_version)
     names: list[str] = []
     for t in process.transitions_from(contract.state):
         for role in roles:
@@ -175,7 +180,8 @@ def apply_locked(
     ``policy``, when the caller already holds it, must be the contract's policy version
     (versions never change once stored); it saves looking it up again. ``writes`` is how
     the rows reach the database (``unit_of_work``): statement by statement unless the
-    timer worker passes its batch.
+    timer worker passes its batch. A contract not stored yet (a purchase's first
+    transition, from ``INITIAL``) is inserted by the engine's save.
     """
     writes = writes or IMMEDIATE
     t = process.BY_NAME.get(name)
@@ -226,15 +232,20 @@ def apply_locked(
         data=_event_data(payload),
         created_at=now,
     )
+    # A contract being created (a purchase) has no timers to skip, no earlier events to
+    # anchor its clocks on, and no pending timers but the ones armed here: three reads
+    # saved on the busiest transition.
+    created = from_state == process.INITIAL
+    armed: list[datetime] = []
     if entered:
-        # A contract being created (a purchase) has no timers to skip and no earlier
-        # events to anchor its clocks on: two reads saved on the busiest transition.
-        created = from_state == process.INITIAL
         if not created:
             writes.skip_pending_timers(contract)
-        _arm_timers(contract, now, ctx.policy, writes, created=created)
+        armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
     if t.notify:
-        _notify(contract, t, actor, writes)
+        # The freelancer's email may wait for their working hours, but never past the
+        # next clock of the contract.
+        next_clock = min(armed, default=None) if created else writes.next_clock(contract)
+        _notify(contract, t, actor, writes, next_clock)
     return contract
 
 
@@ -281,8 +292,12 @@ def _anchor(
 
 def _arm_timers(
     contract: Contract, now: datetime, policy: Policy, writes: Writes, *, created: bool = False
-) -> None:
-    # ``policy`` is the contract's version (the transition's context already loaded it).
+) -> list[datetime]:
+    """Arm the timers of the state just entered; returns when they fire (reminders too).
+
+    ``policy`` is the contract's version (the transition's context already loaded it).
+    """
+    armed: list[datetime] = []
     for t in process.timed_transitions_from(contract.state):
         assert t.timer is not None
         anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes, created=created)
@@ -296,6 +311,7 @@ def _arm_timers(
             armed_at_event_seq=contract.state_entry_seq,
             created_at=now,
         )
+        armed.append(due.at)
         reminder = t.timer.reminder
         if reminder is not None and due.at - reminder.before > now:
             # A reminder is a timer that notifies instead of transitioning; it is skipped
@@ -309,14 +325,15 @@ def _arm_timers(
                 armed_at_event_seq=contract.state_entry_seq,
                 created_at=now,
             )
+            armed.append(due.at - reminder.before)
+    return armed
 
 
-def _notify(contract: Contract, t: Transition, actor: Actor, writes: Writes) -> None:
+def _notify(
+    contract: Contract, t: Transition, actor: Actor, writes: Writes, next_clock: datetime | None
+) -> None:
     words = t.name.replace("_", " ")
     title = f"{contract.title}: {words}"
-    # The freelancer's email may wait for their working hours, but never past the next
-    # clock of the contract.
-    next_clock = writes.next_clock(contract)
     for user_id, user in (
         (contract.client_id, contract.client),
         (contract.freelancer_id, contract.freelancer),

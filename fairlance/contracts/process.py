@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 Role = Literal["client", "freelancer", "operator", "system", "person"]
 PERSON_ROLES: tuple[Role, ...] = ("client", "freelancer", "operator")
 
-# A contract row exists for a moment in this pseudo-state, inside the purchase transaction,
-# before the first transition moves it into the lifecycle.
+# A contract being bought is in this pseudo-state until its first transition moves it into
+# the lifecycle (it is stored only then, inside the purchase transaction).
 INITIAL = "new"
 # ``to_state`` markers: stay in the same state, or go back to the state before the dispute.
 SAME = "(same)"

@@ -24,21 +24,24 @@ and ``world`` second could deadlock with a cancellation on the same project.
 
 from __future__ import annotations
 
+import functools
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.utils import timezone
 
-from fairlance.catalog.models import Project, ProjectStatus, Tier
+from fairlance.catalog.models import Project, ProjectStatus, RequirementQuestion, Tier
 from fairlance.contracts import actions, engine
-from fairlance.contracts.models import Contract, Milestone
+from fairlance.contracts.models import Contract, Milestone, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
+from fairlance.contracts.unit_of_work import CreationWrites
 from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound, field_error
 from fairlance.core.money import percent_of
-from fairlance.core.policy import policy_in_force
+from fairlance.core.policy import Policy, policy_in_force
+from fairlance.core.sql import insert_new
 
 
 class PaymentFailed(FairlanceError):
@@ -53,7 +56,12 @@ MAX_ADDONS = 20
 
 
 def _snapshot(
-    project: Project, tier: Any, addons: list[Any], price: int, fee: int
+    project: Project,
+    tier: Any,
+    addons: list[Any],
+    questions: list[RequirementQuestion],
+    price: int,
+    fee: int,
 ) -> dict[str, Any]:
     return {
         "project_id": project.pk,
@@ -87,11 +95,57 @@ def _snapshot(
                 "choices": list(q.choices),
                 "required": q.required,
             }
-            for q in project.questions.all()
+            for q in questions
         ],
         "price_minor": price,
         "fee_minor": fee,
     }
+
+
+@functools.cache
+def _questions_sql() -> str:
+    meta = RequirementQuestion._meta
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(str(f.column)) for f in meta.concrete_fields)
+    order = f"{qn('position')}, {qn('id')}"  # the model's ``ordering``
+    # Only quoted names from the model are formatted in; the project id is a parameter.
+    return (
+        f"SELECT {columns} FROM {qn(meta.db_table)} "  # noqa: S608
+        f"WHERE {qn('project_id')} = %s ORDER BY {order}"
+    )
+
+
+def _questions(project_id: int) -> list[RequirementQuestion]:
+    """The project's requirement questions in their order (the model's ``ordering``).
+
+    The statement is written once: the ORM's prefetch of the same rows cost three times
+    the query itself in CPU, on every purchase. ``raw`` still converts the values (the
+    JSON choices) and builds the instances.
+    """
+    return list(RequirementQuestion.objects.raw(_questions_sql(), [project_id]))
+
+
+@functools.cache
+def _take_slot_sql() -> str:
+    qn = connection.ops.quote_name
+    count, capacity = qn("active_contracts"), qn("capacity")
+    # Only quoted names from the model are formatted in; the project id is a parameter.
+    return (
+        f"UPDATE {qn(Project._meta.db_table)} SET {count} = {count} + 1 "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {count} < {capacity}"
+    )
+
+
+def _take_slot(project_id: int) -> bool:
+    """Take one of the project's capacity slots; False if all are taken.
+
+    One conditional UPDATE: the count is re-checked under the project's row lock, which
+    it takes and keeps until the commit. Written once rather than compiled by the ORM on
+    every purchase.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_take_slot_sql(), [project_id])
+        return cursor.rowcount == 1
 
 
 def _check_available(project: Project) -> None:
@@ -105,6 +159,19 @@ def _check_available(project: Project) -> None:
         raise Conflict(availability.message, code=availability.reason_code or "unavailable", **data)
 
 
+@dataclass(frozen=True)
+class Purchase:
+    """A new contract with what its purchase already holds for answering about it.
+
+    ``policy`` is the contract's policy version and ``timers`` all its timers (the ones
+    its first transition armed), so the response needs to read neither.
+    """
+
+    contract: Contract
+    policy: Policy
+    timers: list[Timer]
+
+
 def contract_purchase(
     *,
     client: Any,
@@ -114,10 +181,11 @@ def contract_purchase(
     answers: dict[str, Any] | None = None,
     card_number: str,
     idempotency_key: str | None = None,
-) -> Contract:
+) -> Purchase:
     """Buy ``tier_id`` of project ``project_id`` (plus add-ons) and start the contract.
 
-    Instant-mode projects start in ``awaiting_requirements`` (or ``in_progress`` when there
+    Returns the ``Purchase``: the new contract, and its policy and timers for answering
+    about it without reading them back. Instant-mode projects start in ``awaiting_requirements`` (or ``in_progress`` when there
     is nothing to ask, or all answers came with the purchase); request-mode projects need
     every required answer up front and start in ``requested``. Raises ``NotFound`` for a
     project the client cannot see, ``Conflict`` with the availability reason
@@ -132,16 +200,18 @@ def contract_purchase(
     if not all(valid_id(a) for a in addon_ids):
         raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
     # One query for the tier with its project, freelancer, calendar and category, plus the
-    # questions and the freelancer's time off: every read the purchase needs before the
-    # lock. Time off serves the availability check here and, later inside the
-    # transaction, the delivery clock and the freelancer's quiet hours (the contract gets
-    # this same freelancer instance), so the transaction does not read it again. A tier that does not match the project falls back to loading the project
-    # alone, so the answer (404, 409 or 422) is the same as without this shortcut.
+    # freelancer's time off, then (once the project is known to be purchasable) its
+    # questions: every read the purchase needs before the lock. Time off serves the
+    # availability check here and, later inside the transaction, the delivery clock and
+    # the freelancer's quiet hours (the contract gets this same freelancer instance), so
+    # the transaction does not read it again. A tier that does not match the project
+    # falls back to loading the project alone, so the answer (404, 409 or 422) is the
+    # same as without this shortcut.
     tier = (
         Tier.objects.select_related(
             "project", "project__freelancer", "project__freelancer__calendar", "project__category"
         )
-        .prefetch_related("project__questions", "project__freelancer__time_off")
+        .prefetch_related("project__freelancer__time_off")
         .filter(pk=tier_id, project_id=project_id)
         .first()
     )
@@ -150,7 +220,7 @@ def contract_purchase(
         if tier is not None
         else (
             Project.objects.select_related("freelancer", "freelancer__calendar", "category")
-            .prefetch_related("questions", "freelancer__time_off")
+            .prefetch_related("freelancer__time_off")
             .filter(pk=project_id)
             .first()
         )
@@ -170,14 +240,17 @@ def contract_purchase(
     wanted = list(dict.fromkeys(addon_ids))
     if len(wanted) > MAX_ADDONS:
         raise InvalidInput(errors=[field_error("addon_ids", "Too many add-ons.")])
-    addons = list(project.addons.filter(pk__in=wanted))
+    # No add-ons (most purchases): nothing to look up, and building the query for an empty
+    # list (which Django then does not send) cost as much as a small query.
+    addons = list(project.addons.filter(pk__in=wanted)) if wanted else []
     if len(addons) != len(wanted):
         raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
 
     request_mode = project.purchase_mode == "request"
+    project_questions = _questions(project.pk)
     questions = [
         {"id": q.pk, "kind": q.kind, "choices": list(q.choices), "required": q.required}
-        for q in project.questions.all()
+        for q in project_questions
     ]
     clean = actions.clean_answers(questions, answers, require_all=request_mode or bool(answers))
 
@@ -214,11 +287,11 @@ def contract_purchase(
     try:
         with transaction.atomic():
             now = timezone.now()
-            contract = Contract.objects.create(
+            contract = Contract(
                 client=client,
                 freelancer=project.freelancer,
                 project=project,
-                snapshot=_snapshot(project, tier, addons, price, fee),
+                snapshot=_snapshot(project, tier, addons, project_questions, price, fee),
                 answers=clean,
                 purchase_mode=project.purchase_mode,
                 price_minor=price,
@@ -232,13 +305,13 @@ def contract_purchase(
                 created_at=now,
                 updated_at=now,
             )
-            Milestone.objects.create(contract=contract, title=tier.name, amount_minor=price)
-            actions.escrow_open(contract)
-            # The engine wants the caller to hold the contract's row lock. A row inserted
-            # by this transaction is already locked for it (no other transaction can see,
-            # let alone lock, it before the commit), so the instance is used as created:
-            # re-reading it with SELECT ... FOR UPDATE cost a query and dropped the
-            # client and freelancer already loaded on it (three more queries downstream).
+            # The first transition runs on the contract before it is stored: its actions
+            # (routing, the delivery clock; the capture is booked below) only set fields,
+            # and the engine's save is then the row's INSERT, in the state the transition
+            # chose, instead of an INSERT in ``new`` followed by an UPDATE of every column.
+            # The engine wants the caller to hold the contract's row lock: a row no other
+            # transaction can see yet needs none.
+            writes = CreationWrites()
             engine.apply_locked(
                 contract,
                 name="request" if request_mode else "purchase",
@@ -246,17 +319,17 @@ def contract_purchase(
                 payload={actions.CAPTURE_AT_END: True},
                 now=now,
                 policy=policy,
+                writes=writes,
             )
+            insert_new(Milestone(contract=contract, title=tier.name, amount_minor=price))
+            actions.escrow_open(contract)
             # Last, see the module docstring: the escrow entry (locks ``world``), then the
             # capacity slot (locks the project), then the commit. Capacity is never
             # oversold: the conditional UPDATE re-checks the count under the row lock, and
             # a purchase that finds the project full rolls back the contract and the
             # escrow entry with it.
             actions.capture_book(contract)
-            taken = Project.objects.filter(
-                pk=project.pk, active_contracts__lt=F("capacity")
-            ).update(active_contracts=F("active_contracts") + 1)
-            if taken != 1:
+            if not _take_slot(project.pk):
                 raise Conflict(
                     "This project is at full capacity; check back soon.", code="capacity_full"
                 )
@@ -267,4 +340,4 @@ def contract_purchase(
             reference=f"{reference}:undo",
         )
         raise
-    return contract
+    return Purchase(contract, policy, writes.timers)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import connection, models
 
 from fairlance.contracts.models import Contract, ContractEvent, Timer, TimerStatus
+from fairlance.core.sql import insert_new
 
 if TYPE_CHECKING:
     from fairlance.core.workdays import WorkdaySpec
@@ -73,11 +74,14 @@ class Writes:
     """Statement by statement, in the caller's transaction (a person's transition)."""
 
     def save_contract(self, contract: Contract) -> None:
-        contract.save()
+        if contract._state.adding and contract.pk is None:
+            insert_new(contract)  # a purchase's first transition stores the new contract
+        else:
+            contract.save()
 
     def add_event(self, **values: Any) -> None:
         """Append a ``ContractEvent`` (``values``: its fields by name)."""
-        ContractEvent.objects.create(**values)
+        insert_new(ContractEvent(**values))
 
     def skip_pending_timers(self, contract: Contract) -> None:
         Timer.objects.filter(contract=contract, status=TimerStatus.PENDING).update(
@@ -86,7 +90,7 @@ class Writes:
 
     def add_timer(self, **values: Any) -> None:
         """Arm a ``Timer`` (``values``: its fields by name)."""
-        Timer.objects.create(**values)
+        insert_new(Timer(**values))
 
     def events_of(self, contract: Contract) -> list[dict[str, Any]]:
         """The contract's events in order, as dicts of name, to_state and created_at."""
@@ -127,6 +131,20 @@ class Writes:
 
 
 IMMEDIATE = Writes()
+
+
+class CreationWrites(Writes):
+    """``IMMEDIATE`` for the transition that creates a contract (a purchase), keeping the
+    timers it arms in ``timers``: a new contract has no others, so the purchase answers
+    with its clocks without reading them back."""
+
+    def __init__(self) -> None:
+        self.timers: list[Timer] = []
+
+    def add_timer(self, **values: Any) -> None:
+        timer = Timer(**values)
+        insert_new(timer)
+        self.timers.append(timer)
 
 
 @dataclass(frozen=True)

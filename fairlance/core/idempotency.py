@@ -20,12 +20,14 @@ Records are keyed by (user, scope, key) and hold a hash of the request parameter
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
@@ -183,8 +185,8 @@ def idempotent(
     if response.status_code >= 500 or getattr(response, "streaming", False):
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
         return response
-    IdempotencyRecord.objects.filter(pk=record.pk).update(
-        state=IdempotencyRecord.State.COMPLETED,
+    _complete(
+        record.pk,
         status_code=response.status_code,
         content_type=response.get("Content-Type", ""),
         body=(
@@ -192,9 +194,33 @@ def idempotent(
             if 300 <= response.status_code < 400
             else response.content.decode("utf-8", errors="replace")
         ),
-        completed_at=timezone.now(),
     )
     return response
+
+
+_COMPLETED_FIELDS = ("state", "status_code", "content_type", "body", "completed_at")
+
+
+@functools.cache
+def _complete_statement(alias: str) -> tuple[str, tuple[Any, ...]]:
+    meta = IdempotencyRecord._meta
+    by_name = {f.name: f for f in meta.concrete_fields}
+    fields = tuple(by_name[name] for name in _COMPLETED_FIELDS)
+    qn = connections[alias].ops.quote_name
+    sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
+    # Only quoted names from the model are formatted in; values are parameters.
+    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn('id')} = %s"  # noqa: S608
+    return sql, fields
+
+
+def _complete(record_id: int, *, status_code: int, content_type: str, body: str) -> None:
+    """Store the response to replay. The UPDATE is written once: every idempotent request
+    runs it, and the ORM compiled it each time for more CPU than the statement took."""
+    sql, fields = _complete_statement(connection.alias)
+    values = (IdempotencyRecord.State.COMPLETED, status_code, content_type, body, timezone.now())
+    params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, record_id])
 
 
 def idempotency_purge(*, now: datetime) -> int:

@@ -223,7 +223,7 @@ def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: 
         card_number=DEMO_CARD,
         # A stable key: the sandbox charges one reference once, like real processors.
         idempotency_key=f"demo-{project.pk}-{number}",
-    )
+    ).contract
     if purchase.accepted:
         apply_transition(
             contract_id=contract.pk,

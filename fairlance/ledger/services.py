@@ -7,6 +7,7 @@ source and ``+amount`` on the destination, so an entry sums to zero by construct
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import BigIntegerField, Case, F, Value, When
 from django.utils import timezone
 
@@ -58,6 +59,35 @@ def _validate_moves(reference: str, postings: Sequence[Move]) -> None:
         names.parse_account(move.destination)
 
 
+# What an entry reads of the accounts it locks: the checks and the writes use no more.
+_LOCKED_FIELDS = ("id", "name", "kind", "balance")
+
+
+@functools.cache
+def _select_for_update_sql(count: int, alias: str) -> str:
+    conn = connections[alias]
+    qn = conn.ops.quote_name
+    columns = ", ".join(qn(name) for name in _LOCKED_FIELDS)
+    marks = ", ".join(["%s"] * count)
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    # Only quoted names from the model are formatted in; the names are parameters.
+    return (
+        f"SELECT {columns} FROM {qn(LedgerAccount._meta.db_table)} "  # noqa: S608
+        f"WHERE {qn('name')} IN ({marks}) ORDER BY {qn('name')}{lock}"
+    )
+
+
+def _select_for_update(account_names: list[str]) -> list[LedgerAccount]:
+    """``select_for_update().filter(name__in=...).order_by("name")``, with the statement
+    written once per number of accounts: every money movement runs it, and compiling the
+    query cost the ORM three times the query's own time. Only ``_LOCKED_FIELDS`` are
+    loaded (plain values on every database: no conversions needed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_select_for_update_sql(len(account_names), connection.alias), account_names)
+        rows = cursor.fetchall()
+    return [LedgerAccount.from_db(connection.alias, _LOCKED_FIELDS, row) for row in rows]
+
+
 def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], list[int]]:
     """Lock the named accounts in name order, creating the missing ones.
 
@@ -68,10 +98,7 @@ def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], l
     new row is already ours: no other transaction can see it before we commit.
     """
     ordered = sorted(account_names)
-    accounts = {
-        a.name: a
-        for a in LedgerAccount.objects.select_for_update().filter(name__in=ordered).order_by("name")
-    }
+    accounts = {a.name: a for a in _select_for_update(ordered)}
     missing = [name for name in ordered if name not in accounts]
     if not missing:
         return accounts, []
@@ -101,9 +128,7 @@ def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], l
     raced = [name for name in missing if name not in accounts]
     if raced:
         # Created and committed by another transaction since our SELECT: lock those now.
-        for account in (
-            LedgerAccount.objects.select_for_update().filter(name__in=raced).order_by("name")
-        ):
+        for account in _select_for_update(raced):
             accounts[account.name] = account
     return accounts, created
 

@@ -21,6 +21,7 @@ from django.core.mail import EmailMessage, get_connection, send_mail
 from django.db import connection, transaction
 from django.utils import timezone
 
+from fairlance.core.sql import insert_new
 from fairlance.notifications.models import Notification
 
 if TYPE_CHECKING:
@@ -79,7 +80,7 @@ def notify(
     """
     now = timezone.now()
     send_after = _quiet_until(user, now, deadline) if quiet_hours else None
-    note = Notification.objects.create(
+    note = Notification(
         user=user,
         kind=kind,
         title=title[:200],
@@ -88,8 +89,9 @@ def notify(
         created_at=now,
         send_after=send_after,
     )
+    insert_new(note)
     if user.email and send_after is None:
-        transaction.on_commit(lambda: _send_email(note.pk))
+        transaction.on_commit(lambda: _send_email(note))
     return note
 
 
@@ -132,14 +134,15 @@ def notification_row(
     }
 
 
-def _send_email(notification_id: int) -> bool:
-    note = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if note is None or note.emailed_at is not None or not note.user.email:
-        return False
+def _send_email(note: Notification) -> bool:
+    """Mail ``note``, just committed by ``notify``, and record that it went.
+
+    The row and its user are the objects ``notify`` wrote: nothing to read back.
+    """
     try:
         send_mail(note.title, note.body or note.title, None, [note.user.email])
     except Exception:  # the in-app notification stands; email is best effort
-        logger.exception("email for notification %s failed", notification_id)
+        logger.exception("email for notification %s failed", note.pk)
         return False
     Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
     return True

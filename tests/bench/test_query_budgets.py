@@ -93,7 +93,7 @@ def buy_many(client: User, projects: list[Project], count: int) -> list[Contract
                 project_id=project.pk,
                 tier_id=project.tiers.first().pk,  # type: ignore[union-attr]
                 card_number=CARD,
-            )
+            ).contract
         )
     return contracts
 

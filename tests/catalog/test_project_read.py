@@ -220,7 +220,7 @@ def test_capacity_and_ratings_show_on_the_next_request(freelancer: User, client_
         project_id=project.pk,
         tier_id=project.tiers.first().pk,  # type: ignore[union-attr]
         card_number=CARD,
-    )
+    ).contract
     # Then the page and the API say it is fully booked
     status, html = page(project)
     assert "Fully booked" in html and "/checkout/" not in html

@@ -83,3 +83,31 @@ def test_quiet_hours_never_hold_an_email_past_the_deadline(freelancer, mailoutbo
         )
     assert urgent.send_after is None
     assert calm.send_after == datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("mode", "questions"), [("instant", True), ("request", True)])
+def test_a_purchase_email_waits_no_later_than_the_new_contracts_first_clock(
+    clock, api, client_user, freelancer, monkeypatch, mode: str, questions: bool
+) -> None:
+    from fairlance.contracts.models import Timer
+    from fairlance.contracts.unit_of_work import Writes
+
+    # Given the deadlines the engine hands to the freelancer's email (quiet hours never
+    # hold it past the contract's next clock) ...
+    deadlines: list[datetime | None] = []
+    notify = Writes.notify
+
+    def spy(self: Writes, **kwargs: object) -> None:
+        deadlines.append(kwargs.get("deadline"))  # type: ignore[arg-type]
+        notify(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Writes, "notify", spy)
+    project = make_project(freelancer, mode=mode, questions=questions)
+    answers = answers_for(project) if mode == "request" else None
+    cid = buy(api(client_user), project, answers=answers).json()["id"]
+
+    # ... then for a new contract it is the earliest of the timers just armed (which the
+    # engine knows without reading them back), reminders included
+    first = Timer.objects.filter(contract_id=cid, status="pending").order_by("fire_at").first()
+    assert first is not None
+    assert deadlines == [first.fire_at]

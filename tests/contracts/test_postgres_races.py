@@ -51,7 +51,7 @@ def test_thirty_buyers_for_the_last_slot_make_one_contract() -> None:
             project_id=project.pk,
             tier_id=project.tiers.first().pk,
             card_number=GOOD_CARD,
-        )
+        ).contract
 
     results = run_in_threads(30, attempt)
 
@@ -102,7 +102,7 @@ def delivered_contract(review_passed: bool = True) -> Contract:
         project_id=project.pk,
         tier_id=project.tiers.first().pk,
         card_number=GOOD_CARD,
-    )
+    ).contract
     apply_transition(
         contract_id=contract.pk, name="deliver", actor=Actor("freelancer", freelancer), payload={}
     )

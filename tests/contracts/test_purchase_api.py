@@ -8,8 +8,9 @@ import pytest
 import time_machine
 
 from fairlance.accounts.services import calendar_update, time_off_add
+from fairlance.catalog.inputs import QuestionInput, TierInput
 from fairlance.catalog.models import Project
-from fairlance.catalog.services import project_pause
+from fairlance.catalog.services import project_create, project_pause, project_publish
 from fairlance.contracts.models import Contract
 from fairlance.core.models import PolicyVersion
 from fairlance.ledger.accounts import escrow
@@ -300,3 +301,57 @@ def test_each_clock_is_explained_in_the_zone_of_the_side_it_waits_on(
     assert "America/New_York" in requirements["explanation"]
     delivery = next(d for d in started["deadlines"] if d["name"] == "delivery_due")
     assert "Europe/Berlin" in delivery["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("mode", "questions"), [("instant", False), ("instant", True), ("request", True)]
+)
+def test_the_purchase_answers_with_the_contract_as_it_reads_afterwards(
+    clock, api, client_user, freelancer, mode: str, questions: bool
+) -> None:
+    # Given a purchase (its response is built from what the purchase wrote, not re-read)
+    project = make_project(freelancer, mode=mode, questions=questions)
+    answers = answers_for(project) if mode == "request" else None
+    bought = buy(api(client_user), project, answers=answers)
+    assert bought.status_code == 201, bought.content
+
+    # Then it says what reading the contract says: same clocks, same transitions, all fields
+    read = api(client_user).get(f"contracts/{bought.json()['id']}")
+    assert bought.json() == read.json()
+    assert bought.json()["deadlines"]  # every first state runs a clock
+
+
+def test_the_snapshot_keeps_every_question_in_order(clock, api, client_user, freelancer) -> None:
+    # Given a project asking three questions, one of them a choice, one optional
+    project = project_create(
+        freelancer=freelancer,
+        title="A hand-drawn logo",
+        category_slug="design",
+        description="I draw logos by hand, with care.",
+        purchase_mode="instant",
+        tiers=[TierInput(name="Basic", price_minor=PRICE, delivery_days=5)],
+        questions=[
+            QuestionInput(prompt="Brand name?"),
+            QuestionInput(prompt="Style?", kind="single", choices=("flat", "retro")),
+            QuestionInput(prompt="Anything else?", required=False),
+        ],
+    )
+    project = project_publish(project=project, actor=freelancer)
+    brand = project.questions.get(prompt="Brand name?")
+    style = project.questions.get(prompt="Style?")
+
+    # When it is bought with the required answers
+    answers = {str(brand.pk): "Acme", str(style.pk): "retro"}
+    resp = buy(api(client_user), project, answers=answers)
+    assert resp.status_code == 201, resp.content
+    body = resp.json()
+
+    # Then the contract keeps the questions as asked, in order, and the answers
+    asked = body["snapshot"]["questions"]
+    assert [(q["prompt"], q["kind"], q["choices"], q["required"]) for q in asked] == [
+        ("Brand name?", "text", [], True),
+        ("Style?", "single", ["flat", "retro"], True),
+        ("Anything else?", "text", [], False),
+    ]
+    assert body["answers"] == answers
+    assert body["state"] == "in_progress"

@@ -22,15 +22,17 @@ pytestmark = pytest.mark.django_db
 
 # Token, idempotency claim, project (tier + 2 prefetches), policy, the sandbox's replay
 # check and the payment log; in the transaction (2 savepoint statements here, BEGIN and
-# COMMIT in production): contract, milestone, escrow account, the engine's save, event,
-# clock timer, next-clock read and notification (a new contract has no timers to skip and
-# no earlier events to read), the escrow entry (lock the accounts, then entry, postings
-# and balances: one statement on PostgreSQL, three elsewhere) and the capacity
-# UPDATE; then the response (timers, policy) and the stored idempotent result. A project
-# with questions arms one more timer (the requirements reminder).
-BUDGET = {False: 26, True: 27}
+# COMMIT in production): the contract (inserted by the engine's save, already in the
+# state its first transition chose), event, clock timer and notification (a new contract
+# has no timers to skip, no earlier events to read, and its next clock is the timer just
+# armed), milestone, escrow account, the escrow entry (lock the accounts, then entry,
+# postings and balances: one statement on PostgreSQL, three elsewhere) and the capacity
+# UPDATE; then the stored idempotent result (the response reads nothing: the purchase
+# holds the contract's timers and policy). A project with questions arms one more timer
+# (the requirements reminder).
+BUDGET = {False: 22, True: 23}
 LEDGER_WRITE = {"postgresql": 1}  # statements for entry, postings and balances
-LOCK_ACCOUNTS = 'SELECT "ledger_ledgeraccount"."id"'
+LOCK_ACCOUNTS = 'SELECT "id", "name", "kind", "balance" FROM "ledger_ledgeraccount"'
 
 
 def _purchase_statements(api: Any, client_user: Any, freelancer: Any, questions: bool) -> Any:

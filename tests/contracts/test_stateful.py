@@ -82,7 +82,7 @@ class ContractMachine(RuleBasedStateMachine):
             tier_id=project.tiers.first().pk,
             answers=answers,
             card_number=GOOD_CARD,
-        )
+        ).contract
         self.contract_ids.append(contract.pk)
 
     @rule(

@@ -61,6 +61,22 @@ def test_replay_returns_the_stored_response(freelancer) -> None:
     assert (record.state, record.status_code) == ("completed", 201)
 
 
+def test_the_stored_result_holds_the_whole_response(freelancer) -> None:
+    # When a request with a key completes at a known time
+    with time_machine.travel(datetime(2026, 3, 4, 10, 0, tzinfo=UTC), tick=False):
+        idempotent(_request(freelancer, "key-2"), "payout", {"amount": 5}, Counter())
+
+    # Then its record keeps status, content type, body and the completion time
+    record = IdempotencyRecord.objects.get()
+    assert (record.state, record.status_code, record.content_type) == (
+        "completed",
+        201,
+        "application/json",
+    )
+    assert record.body == '{"call": 1}'
+    assert record.completed_at == datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
+
+
 def test_params_order_does_not_matter(freelancer) -> None:
     handler = Counter()
     idempotent(_request(freelancer, "k"), "s", {"a": 1, "b": [1, 2]}, handler)

@@ -136,3 +136,34 @@ def test_provider_is_chosen_by_setting(settings) -> None:
     assert isinstance(provider, LoggedProvider) and provider.name == "declines"
     assert result.error_code == "card_declined"
     assert PaymentAttempt.objects.get().provider == "declines"
+
+
+def test_a_declined_charge_is_not_replayed() -> None:
+    # Given a declined attempt with a reference
+    provider = get_provider()
+    declined = provider.charge(
+        amount_minor=100, card_number="4000000000000002", reference="retry", payer_id=None
+    )
+    # When the same reference is charged again with a good card, it is charged (only a
+    # successful charge is replayed), and a third call replays that one
+    charged = provider.charge(
+        amount_minor=100, card_number="4242424242424242", reference="retry", payer_id=None
+    )
+    again = provider.charge(
+        amount_minor=100, card_number="4242424242424242", reference="retry", payer_id=None
+    )
+    assert not declined.ok and charged.ok
+    assert again.ok and again.provider_ref == charged.provider_ref
+    assert again.message == "Already charged (replay)."
+
+
+def test_repeated_refund_reference_refunds_once() -> None:
+    provider = get_provider()
+    charge = provider.charge(
+        amount_minor=1_000, card_number="4242424242424242", reference="c", payer_id=None
+    )
+    assert charge.provider_ref is not None
+    first = provider.refund(charge_ref=charge.provider_ref, amount_minor=600, reference="r")
+    second = provider.refund(charge_ref=charge.provider_ref, amount_minor=600, reference="r")
+    assert first.ok and second.ok and second.provider_ref == first.provider_ref
+    assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1

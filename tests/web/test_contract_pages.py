@@ -42,7 +42,7 @@ def buy(client: User, project: Project, *, answers: dict[str, Any] | None = None
         tier_id=_tier(project),
         answers=answers,
         card_number=CARD_SUCCESS,
-    )
+    ).contract
 
 
 def fire(contract: Contract, name: str, user: User, **payload: Any) -> Contract:

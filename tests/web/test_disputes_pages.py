@@ -39,7 +39,7 @@ def disputed(client: User, project: Project, *, reason: str = REASON) -> Contrac
         tier_id=project.tiers.get(name="Basic").pk,
         answers=None,
         card_number=CARD_SUCCESS,
-    )
+    ).contract
     steps: list[tuple[str, dict[str, Any]]] = [("open_dispute", {"reason": reason})]
     if contract.state == "awaiting_requirements":
         answers = {str(q.pk): "Acme" for q in project.questions.all()}
@@ -141,7 +141,7 @@ def test_room_offers_resolve_form_to_operators_only(published, client_user, free
         tier_id=published.tiers.get(name="Basic").pk,
         answers=None,
         card_number=CARD_SUCCESS,
-    )
+    ).contract
     html = login(operator).get(f"/contracts/{other.pk}/").content.decode()
     assert "read-only" in html and "/resolve/" not in html
 

@@ -282,7 +282,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
                 addon_ids=data["addons"],
                 answers=answers,
                 card_number=data["card_number"],
-            )
+            ).contract
         except FairlanceError as exc:
             _forget(saved)
             field_map = {"tier_id": "tier", "addon_ids": "addons", "card_number": "card_number"}
