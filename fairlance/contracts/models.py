@@ -83,6 +83,8 @@ class Contract(models.Model):
         indexes = [
             models.Index(fields=["client", "-id"]),
             models.Index(fields=["freelancer", "-id"]),
+            # Which contract kept a charge (purchase_charges_reconcile).
+            models.Index(fields=["charge_ref"], name="contract_charge_ref_idx"),
         ]
 
     def __str__(self) -> str:

@@ -13,6 +13,11 @@ The order of steps matters for money:
    the whole transaction rolls back and the charge is refunded to the card before the
    error is reported.
 
+If the process dies between the charge and the end of the transaction (a crash, a kill),
+neither the contract nor the refund exists: ``purchase_charges_reconcile``, run by the
+worker, refunds such charges once they are old enough that no purchase can still be
+running.
+
 Why the escrow entry and the slot come last: each takes a row lock held until the
 commit, and other purchases queue on it — the ``world`` account's row (every purchase
 and refund updates it) and the project's row (every buyer of that project). Taken at the
@@ -25,11 +30,14 @@ and ``world`` second could deadlock with a cancellation on the same project.
 from __future__ import annotations
 
 import functools
+import logging
 import uuid
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from fairlance.catalog.models import Project, ProjectStatus, RequirementQuestion, Tier
@@ -341,3 +349,59 @@ def contract_purchase(
         )
         raise
     return Purchase(contract, policy, writes.timers)
+
+
+# A purchase request times out long before this; a charge this old whose purchase neither
+# kept it nor refunded it belongs to a process that died in between.
+ORPHAN_CHARGE_AFTER = timedelta(minutes=10)
+# How far back the worker looks; older orphans are left to an operator (logged each run).
+ORPHAN_CHARGE_LOOKBACK = timedelta(days=2)
+
+logger = logging.getLogger(__name__)
+
+
+def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
+    """Refund purchase charges that no contract kept and that were never refunded.
+
+    ``contract_purchase`` charges the card, then commits the contract or refunds the card.
+    Only a process that dies in between leaves a charge with neither; this finds those
+    (``ORPHAN_CHARGE_AFTER`` old at least, so no purchase can still be running) and refunds
+    them with the reference the purchase's own undo would have used, so a refund that did
+    happen is replayed by the provider, never repeated. Returns how many were refunded.
+    """
+    from fairlance.payments.models import PaymentAttempt
+    from fairlance.payments.provider import get_provider
+
+    provider = get_provider()
+    kept = Contract.objects.filter(charge_ref=OuterRef("provider_ref"))
+    refunded = PaymentAttempt.objects.filter(
+        kind=PaymentAttempt.Kind.REFUND, ok=True, charge_ref=OuterRef("provider_ref")
+    )
+    orphans = (
+        PaymentAttempt.objects.filter(
+            kind=PaymentAttempt.Kind.CHARGE,
+            ok=True,
+            provider=provider.name,
+            reference__startswith="purchase:",
+            created_at__lt=now - ORPHAN_CHARGE_AFTER,
+            created_at__gte=now - ORPHAN_CHARGE_LOOKBACK,
+        )
+        .exclude(Exists(kept))
+        .exclude(Exists(refunded))
+        .order_by("created_at")[:limit]
+    )
+    done = 0
+    for charge in orphans:
+        result = provider.refund(
+            charge_ref=charge.provider_ref or "",
+            amount_minor=charge.amount_minor,
+            reference=f"{charge.reference}:undo",
+        )
+        if result.ok:
+            done += 1
+            logger.warning("refunded charge %s: its purchase never finished", charge.provider_ref)
+        else:
+            logger.error(
+                "could not refund orphan charge %s: %s", charge.provider_ref, result.message
+            )
+    return done

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from fairlance.contracts.engine import TIMER_BATCH, fire_due_timers
 from fairlance.contracts.models import Timer, TimerStatus
+from fairlance.contracts.services import purchase_charges_reconcile
 from fairlance.core.idempotency import idempotency_purge
 from fairlance.ledger.services import clearance_release_due
 from fairlance.notifications.services import notifications_send_due
@@ -25,13 +26,21 @@ MAX_PASSES = 10_000
 # (the emails they queue wait a little: the in-app notifications exist already); the jobs
 # still run at least this often.
 TIMER_SECONDS = 10.0
+# Orphan charges are rare and minutes old before they count: looking every few minutes is
+# soon enough, and spares the query on every pass.
+RECONCILE_SECONDS = 300.0
+_last_reconcile: float | None = None
 
 
 def _background_jobs(now: Any) -> int:
     """Other apps' periodic jobs; each runs in its own transactions."""
+    global _last_reconcile
     done = clearance_release_due(now=now)
     done += notifications_send_due(now=now)
     idempotency_purge(now=now)
+    if _last_reconcile is None or time.monotonic() - _last_reconcile >= RECONCILE_SECONDS:
+        _last_reconcile = time.monotonic()
+        purchase_charges_reconcile(now=now)
     return done
 
 

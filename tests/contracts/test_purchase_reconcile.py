@@ -1,0 +1,94 @@
+"""A charge whose purchase died before it finished is refunded by the worker, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from fairlance.contracts import services
+from fairlance.contracts.models import Contract
+from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+from fairlance.payments.models import PaymentAttempt
+from fairlance.payments.provider import get_provider
+from tests.conftest import assert_problem
+from tests.contracts.conftest import GOOD_CARD, PRICE, buy, make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def _charge_of_a_purchase_that_died(client_id: int, key: str = "k1") -> str:
+    # What contract_purchase does before its transaction; the process then dies, so
+    # neither the contract nor the refund is ever written.
+    charge = get_provider().charge(
+        amount_minor=PRICE, card_number=GOOD_CARD, reference=f"purchase:{client_id}:{key}",
+        payer_id=client_id,
+    )  # fmt: skip
+    assert charge.ok and charge.provider_ref
+    return charge.provider_ref
+
+
+def _refunds(charge_ref: str) -> list[PaymentAttempt]:
+    return list(PaymentAttempt.objects.filter(kind="refund", ok=True, charge_ref=charge_ref))
+
+
+def test_an_orphan_charge_is_refunded_once_when_it_is_old_enough(clock, client_user) -> None:
+    # Given a charge whose purchase died between the charge and the commit
+    ref = _charge_of_a_purchase_that_died(client_user.pk)
+    # When the worker looks before a purchase could have finished, then it waits
+    assert purchase_charges_reconcile(now=timezone.now() + ORPHAN_CHARGE_AFTER / 2) == 0
+    assert _refunds(ref) == []
+    # When it looks later, then the whole charge goes back to the card, with the reference
+    # the purchase's own undo would have used
+    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(seconds=1)
+    assert purchase_charges_reconcile(now=later) == 1
+    (refund,) = _refunds(ref)
+    assert refund.amount_minor == PRICE and refund.reference == f"purchase:{client_user.pk}:k1:undo"
+    # And looking again refunds nothing more
+    assert purchase_charges_reconcile(now=later + timedelta(minutes=5)) == 0
+    assert len(_refunds(ref)) == 1
+
+
+def test_charges_kept_by_a_contract_or_refunded_by_their_purchase_are_left_alone(
+    clock, api, client_user, freelancer, monkeypatch: Any
+) -> None:
+    # Given a purchase that went through ...
+    project = make_project(freelancer, questions=False)
+    assert buy(api(client_user), project).status_code == 201
+    kept = Contract.objects.get().charge_ref
+    # ... and one that lost the last slot after the charge, and refunded it itself
+    monkeypatch.setattr(services, "_take_slot", lambda project_id: False)
+    assert_problem(buy(api(client_user), project), 409, "capacity_full")
+    (undone,) = PaymentAttempt.objects.filter(kind="refund").values_list("charge_ref", flat=True)
+    # When the worker looks, then it refunds nothing
+    later = timezone.now() + ORPHAN_CHARGE_AFTER * 2
+    assert purchase_charges_reconcile(now=later) == 0
+    assert len(_refunds(kept)) == 0 and len(_refunds(undone)) == 1
+
+
+def test_only_purchase_charges_of_the_lookback_window_count(clock, client_user) -> None:
+    # A charge that is not a purchase's is not this job's to refund
+    other = get_provider().charge(
+        amount_minor=PRICE, card_number=GOOD_CARD, reference="topup:1", payer_id=client_user.pk
+    )
+    # Nor one older than the window (an operator's case; the worker does not guess)
+    old = _charge_of_a_purchase_that_died(client_user.pk, "old")
+    PaymentAttempt.objects.filter(provider_ref=old).update(
+        created_at=timezone.now() - services.ORPHAN_CHARGE_LOOKBACK - timedelta(hours=1)
+    )
+    later = timezone.now() + ORPHAN_CHARGE_AFTER * 2
+    assert purchase_charges_reconcile(now=later) == 0
+    assert _refunds(other.provider_ref or "") == [] and _refunds(old) == []
+
+
+def test_the_worker_runs_the_reconciliation(clock, client_user, monkeypatch: Any) -> None:
+    from fairlance.contracts.management.commands import worker
+
+    ref = _charge_of_a_purchase_that_died(client_user.pk)
+    clock.shift(ORPHAN_CHARGE_AFTER + timedelta(minutes=1))
+    monkeypatch.setattr(worker, "_last_reconcile", None)
+    call_command("worker", "--once", verbosity=0)
+    assert len(_refunds(ref)) == 1
