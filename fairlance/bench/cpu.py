@@ -6,6 +6,8 @@ part and how busy the machine was. Read from Linux's ``/proc`` (elsewhere the nu
 left out): the web server is the server process and its workers, the database server every
 process named ``postgres`` (SQLite runs inside the web workers), the load generator the
 ``wrk`` child that ran the scenario (``RUSAGE_CHILDREN``, counted once it has exited).
+Processes are compared by pid: one that exits during the scenario (a database connection
+closed) takes its CPU with it, so the numbers can only be low, never negative.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 @dataclass(frozen=True)
 class CpuSample:
-    web: float  # seconds of CPU so far
-    database: float
+    web: dict[int, float]  # pid -> seconds of CPU so far
+    database: dict[int, float]
     load: float
     busy: float  # the whole machine: seconds of CPU used, and of CPU available
     available: float
@@ -67,8 +69,8 @@ def _machine_seconds() -> tuple[float, float]:
 
 
 def sample(server_pid: int) -> CpuSample:
-    web = _process_seconds(server_pid) + sum(_process_seconds(p) for p in _children(server_pid))
-    database = sum(_process_seconds(p) for p in _postgres_pids())
+    web = {pid: _process_seconds(pid) for pid in [server_pid, *_children(server_pid)]}
+    database = {pid: _process_seconds(pid) for pid in _postgres_pids()}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy, available = _machine_seconds()
     return CpuSample(web, database, children.ru_utime + children.ru_stime, busy, available)
@@ -82,9 +84,12 @@ def per_request(before: CpuSample, after: CpuSample, requests: int) -> dict[str,
     def ms(seconds: float) -> float:
         return round(1000 * seconds / requests, 2)
 
+    def spent(first: dict[int, float], last: dict[int, float]) -> float:
+        return sum(max(0.0, seconds - first.get(pid, 0.0)) for pid, seconds in last.items())
+
     return {
-        "web_ms": ms(after.web - before.web),
-        "database_ms": ms(after.database - before.database),
+        "web_ms": ms(spent(before.web, after.web)),
+        "database_ms": ms(spent(before.database, after.database)),
         "load_ms": ms(after.load - before.load),
         "machine_busy_pct": round(
             100 * (after.busy - before.busy) / (after.available - before.available), 1
