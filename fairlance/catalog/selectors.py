@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -30,7 +30,7 @@ from fairlance.catalog.models import (
 from fairlance.core.errors import NotFound
 from fairlance.core.models import PolicyVersion
 from fairlance.core.policy import DEFAULT_POLICY, Policy
-from fairlance.core.sql import execute_prepared
+from fairlance.core.sql import ModelColumns, execute_prepared, model_columns
 from fairlance.core.workdays import next_working_day
 
 
@@ -307,39 +307,6 @@ _FREELANCER_FIELDS = (
     "date_joined",
 )
 
-Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
-
-
-@dataclass(frozen=True)
-class _ModelColumns:
-    """How to turn a slice of a raw row into a model instance, with Django's converters."""
-
-    model: type[Model]
-    attnames: tuple[str, ...]
-    converters: tuple[tuple[tuple[Converter, ...], Any], ...]
-
-    def build(self, values: Iterator[Any], conn: BaseDatabaseWrapper) -> Model | None:
-        converted = []
-        for funcs, expression in self.converters:
-            value = next(values)
-            for func in funcs:
-                value = func(value, expression, conn)
-            converted.append(value)
-        if converted[0] is None:  # no primary key: there is no such row (no calendar)
-            return None
-        return self.model.from_db(conn.alias, self.attnames, converted)
-
-
-def _model_columns(
-    model: type[Model], fields: Sequence[Field[Any, Any]], conn: BaseDatabaseWrapper
-) -> _ModelColumns:
-    converters = []
-    for field in fields:
-        expression = field.get_col(model._meta.db_table)
-        funcs = conn.ops.get_db_converters(expression) + field.get_db_converters(conn)
-        converters.append((tuple(funcs), expression))
-    return _ModelColumns(model, tuple(f.attname for f in fields), tuple(converters))
-
 
 @dataclass(frozen=True)
 class _LiveSql:
@@ -347,7 +314,7 @@ class _LiveSql:
 
     live: str
     live_with_policy: str
-    columns: tuple[_ModelColumns, ...]  # project, freelancer, calendar, category
+    columns: tuple[ModelColumns, ...]  # project, freelancer, calendar, category
     parts: str
 
 
@@ -412,7 +379,7 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         live=f"SELECT {select}, {away}{tables}",
         live_with_policy=f"SELECT {select}, {away}, {policy}{tables}",
         columns=tuple(
-            _model_columns(model, [f for _, f in columns], conn) for model, columns in groups
+            model_columns(model, [f for _, f in columns], conn) for model, columns in groups
         ),
         parts=_parts_sql(conn),
     )

@@ -15,6 +15,9 @@ the caller's next statement), if it rolls back, the row is inserted.
 ``insert_new``: ``save()`` of a new instance with its INSERT written once per model (see
 its docstring).
 
+``ModelColumns``: model instances from the columns of a hand-written read, converted as the
+ORM converts them.
+
 ``execute_prepared``: run a hot read as a statement PostgreSQL plans once per connection
 (see its docstring).
 """
@@ -25,12 +28,13 @@ import functools
 import hashlib
 import re
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def insert_or_skip(
@@ -131,6 +135,50 @@ def insert_new(obj: models.Model, *, using: str = "default") -> None:
     obj.pk = row[0]
     obj._state.adding = False
     obj._state.db = using
+
+
+# --- model instances from raw rows ----------------------------------------------------------
+
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+
+@dataclass(frozen=True)
+class ModelColumns:
+    """How to turn a slice of a raw row into a model instance, with Django's converters.
+
+    For reads written by hand (``execute_prepared``) that still hand out model instances:
+    the values go through the same converters as the ORM's (JSON, dates on SQLite,
+    decimals), and ``Model.from_db`` builds the instance as a queryset would.
+    """
+
+    model: type[models.Model]
+    attnames: tuple[str, ...]
+    converters: tuple[tuple[tuple[Converter, ...], Any], ...]
+
+    def build(self, values: Iterator[Any], conn: BaseDatabaseWrapper) -> models.Model | None:
+        """The instance from the next ``len(attnames)`` values; None if its key is NULL
+        (an outer join found no row)."""
+        converted = []
+        for funcs, expression in self.converters:
+            value = next(values)
+            for func in funcs:
+                value = func(value, expression, conn)
+            converted.append(value)
+        if converted[0] is None:
+            return None
+        return self.model.from_db(conn.alias, self.attnames, converted)
+
+
+def model_columns(
+    model: type[models.Model], fields: Sequence[models.Field[Any, Any]], conn: BaseDatabaseWrapper
+) -> ModelColumns:
+    """``ModelColumns`` for ``fields`` of ``model`` (the primary key first), in that order."""
+    converters = []
+    for field in fields:
+        expression = field.get_col(model._meta.db_table)
+        funcs = conn.ops.get_db_converters(expression) + field.get_db_converters(conn)
+        converters.append((tuple(funcs), expression))
+    return ModelColumns(model, tuple(f.attname for f in fields), tuple(converters))
 
 
 # --- prepared statements ---------------------------------------------------------------------
