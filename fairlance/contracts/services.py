@@ -36,11 +36,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db import connection, connections, transaction
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
-from fairlance.catalog.models import Project, ProjectStatus, RequirementQuestion, Tier
+from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
 from fairlance.contracts import actions, engine
 from fairlance.contracts.models import Contract, Milestone, Timer
 from fairlance.contracts.process import INITIAL
@@ -49,7 +50,7 @@ from fairlance.contracts.unit_of_work import CreationWrites
 from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound, field_error
 from fairlance.core.money import percent_of
 from fairlance.core.policy import Policy, policy_in_force
-from fairlance.core.sql import insert_new
+from fairlance.core.sql import ModelColumns, execute_prepared, insert_new, model_columns
 
 
 class PaymentFailed(FairlanceError):
@@ -156,6 +157,70 @@ def _take_slot(project_id: int) -> bool:
         return cursor.rowcount == 1
 
 
+@functools.cache
+def _project_and_tier_sql(alias: str) -> tuple[str, tuple[ModelColumns, ...]]:
+    conn = connections[alias]
+    q = conn.ops.quote_name
+    groups = [
+        ("p", Project),
+        ("u", User),
+        ("w", WorkingCalendar),
+        ("c", Category),
+        ("t", Tier),
+    ]
+    select = ", ".join(
+        f"{prefix}.{q(str(f.column))}"
+        for prefix, model in groups
+        for f in model._meta.concrete_fields
+    )
+    # Only quoted names from the models are formatted in; the ids are parameters.
+    sql = (
+        f"SELECT {select} FROM {q(Project._meta.db_table)} p"  # noqa: S608
+        f" INNER JOIN {q(User._meta.db_table)} u ON u.{q('id')} = p.{q('freelancer_id')}"
+        f" LEFT JOIN {q(WorkingCalendar._meta.db_table)} w ON w.{q('user_id')} = u.{q('id')}"
+        f" LEFT JOIN {q(Category._meta.db_table)} c ON c.{q('id')} = p.{q('category_id')}"
+        f" LEFT JOIN {q(Tier._meta.db_table)} t"
+        f" ON t.{q('id')} = %s AND t.{q('project_id')} = p.{q('id')}"
+        f" WHERE p.{q('id')} = %s"
+    )
+    columns = tuple(
+        model_columns(model, list(model._meta.concrete_fields), conn) for _, model in groups
+    )
+    return sql, columns
+
+
+def _project_and_tier(project_id: int, tier_id: int) -> tuple[Project | None, Tier | None]:
+    """The project with its freelancer (calendar and time off loaded) and category, and
+    the tier ``tier_id`` if it is one of the project's (else None).
+
+    Written once and prepared on PostgreSQL: through the ORM, the same five-table read
+    (``select_related``) and the time-off prefetch cost 2 ms of CPU on every purchase,
+    most of it compiling the query and building the instances.
+    """
+    sql, columns = _project_and_tier_sql(connection.alias)
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, sql, [tier_id, project_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None, None
+    values = iter(row)
+    project, freelancer, calendar, category, tier = (c.build(values, connection) for c in columns)
+    assert isinstance(project, Project) and isinstance(freelancer, User)
+    project.freelancer = freelancer
+    if calendar is None:
+        # Remember "no calendar" as select_related would, so reading it costs no query.
+        User.calendar.related.set_cached_value(freelancer, None)  # type: ignore[attr-defined]
+    else:
+        freelancer.calendar = calendar  # type: ignore[assignment]
+    if category is not None:
+        project.category = category  # type: ignore[assignment]
+    if tier is not None:
+        assert isinstance(tier, Tier)
+        tier.project = project
+    prefetch_related_objects([freelancer], "time_off")
+    return project, tier if isinstance(tier, Tier) else None
+
+
 def _check_available(project: Project) -> None:
     from fairlance.catalog.selectors import project_availability
 
@@ -207,32 +272,13 @@ def contract_purchase(
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
     if not all(valid_id(a) for a in addon_ids):
         raise InvalidInput(errors=[field_error("addon_ids", "Choose add-ons of this project.")])
-    # One query for the tier with its project, freelancer, calendar and category, plus the
-    # freelancer's time off, then (once the project is known to be purchasable) its
-    # questions: every read the purchase needs before the lock. Time off serves the
-    # availability check here and, later inside the transaction, the delivery clock and
-    # the freelancer's quiet hours (the contract gets this same freelancer instance), so
-    # the transaction does not read it again. A tier that does not match the project
-    # falls back to loading the project alone, so the answer (404, 409 or 422) is the
-    # same as without this shortcut.
-    tier = (
-        Tier.objects.select_related(
-            "project", "project__freelancer", "project__freelancer__calendar", "project__category"
-        )
-        .prefetch_related("project__freelancer__time_off")
-        .filter(pk=tier_id, project_id=project_id)
-        .first()
-    )
-    project = (
-        tier.project
-        if tier is not None
-        else (
-            Project.objects.select_related("freelancer", "freelancer__calendar", "category")
-            .prefetch_related("freelancer__time_off")
-            .filter(pk=project_id)
-            .first()
-        )
-    )
+    # One statement for the project with its freelancer, calendar, category and the tier
+    # (if it belongs to the project), one for the freelancer's time off, then (once the
+    # project is known to be purchasable) its questions: every read the purchase needs
+    # before the lock. Time off serves the availability check here and, later inside the
+    # transaction, the delivery clock and the freelancer's quiet hours (the contract gets
+    # this same freelancer instance), so the transaction does not read it again.
+    project, tier = _project_and_tier(project_id, tier_id)
     # Drafts and projects waiting for review are invisible to buyers; paused, archived and
     # suspended-freelancer projects exist publicly and are refused below with the reason.
     if project is None or project.status in (ProjectStatus.DRAFT, ProjectStatus.PENDING_REVIEW):

@@ -355,3 +355,22 @@ def test_the_snapshot_keeps_every_question_in_order(clock, api, client_user, fre
     ]
     assert body["answers"] == answers
     assert body["state"] == "in_progress"
+
+
+def test_a_tier_of_another_project_is_refused_after_the_projects_own_answer(
+    clock, api, client_user, freelancer
+) -> None:
+    # Given two projects, and a purchase of the first naming the second's tier
+    first, second = make_project(freelancer), make_project(freelancer)
+    body = {"tier_id": second.tiers.first().pk, "card_number": "4242424242424242"}
+    # Then the tier is refused (422) and nothing is charged ...
+    resp = api(client_user).post(f"projects/{first.pk}/purchase", body)
+    problem = assert_problem(resp, 422)
+    assert [e["field"] for e in problem["errors"]] == ["tier_id"]
+    assert PaymentAttempt.objects.count() == 0
+    # ... unless the project itself cannot be bought, which is said first
+    project_pause(project=first, actor=freelancer)
+    assert_problem(
+        api(client_user).post(f"projects/{first.pk}/purchase", body), 409, "not_published"
+    )
+    assert Contract.objects.count() == 0
