@@ -85,6 +85,17 @@ class User(AbstractUser):
     def public_name(self) -> str:
         return public_name(self.display_name, self.email)
 
+    def remember_calendar(self, calendar: WorkingCalendar | None) -> None:
+        """Attach the working calendar a hand-written read loaded with this user.
+
+        As ``select_related`` would: a missing calendar is remembered too, so reading
+        ``user.calendar`` afterwards costs no query (it raises ``DoesNotExist``).
+        """
+        if calendar is None:
+            User.calendar.related.set_cached_value(self, None)  # type: ignore[attr-defined]
+        else:
+            self.calendar = calendar
+
 
 def public_name(display_name: str, email: str) -> str:
     """The name shown to others: the display name, else the e-mail's local part."""

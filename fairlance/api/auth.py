@@ -14,7 +14,7 @@ from ninja.security import HttpBearer, SessionAuth
 
 from fairlance.accounts.models import ApiToken, User, WorkingCalendar
 from fairlance.core.errors import PermissionDenied
-from fairlance.core.sql import ModelColumns, execute_prepared, model_columns
+from fairlance.core.sql import ModelColumns, execute_prepared, select_models
 
 
 def user_from_bearer(token: str) -> User | None:
@@ -37,12 +37,7 @@ def user_from_bearer(token: str) -> User | None:
         cols.build(values, connection) for cols in (token_cols, user_cols, calendar_cols)
     )
     assert isinstance(found, ApiToken) and isinstance(user, User)
-    if calendar is None:
-        # Remember "no calendar" as select_related would, so reading it costs no query.
-        User.calendar.related.set_cached_value(user, None)  # type: ignore[attr-defined]
-    else:
-        assert isinstance(calendar, WorkingCalendar)
-        user.calendar = calendar
+    user.remember_calendar(calendar)  # type: ignore[arg-type]
     now = timezone.now()
     # Avoid a write per request: refresh last_used_at at most once a minute.
     if found.last_used_at is None or (now - found.last_used_at).total_seconds() > 60:
@@ -56,13 +51,8 @@ def _bearer_read(alias: str) -> tuple[str, ModelColumns, ModelColumns, ModelColu
     conn = connections[alias]
     q = conn.ops.quote_name
     token_fields = [ApiToken._meta.get_field("id"), ApiToken._meta.get_field("last_used_at")]
-    groups = [
-        ("t", ApiToken, token_fields),
-        ("u", User, list(User._meta.concrete_fields)),
-        ("w", WorkingCalendar, list(WorkingCalendar._meta.concrete_fields)),
-    ]
-    select = ", ".join(
-        f"{prefix}.{q(str(f.column))}" for prefix, _, fields in groups for f in fields
+    select, columns = select_models(
+        [("t", ApiToken, token_fields), ("u", User, None), ("w", WorkingCalendar, None)], conn
     )
     # Only quoted names from the models are formatted in; the digest is a parameter.
     sql = (
@@ -71,7 +61,6 @@ def _bearer_read(alias: str) -> tuple[str, ModelColumns, ModelColumns, ModelColu
         f" LEFT JOIN {q(WorkingCalendar._meta.db_table)} w ON w.{q('user_id')} = u.{q('id')}"
         f" WHERE t.{q('digest')} = %s AND u.{q('is_active')}"
     )
-    columns = [model_columns(model, fields, conn) for _, model, fields in groups]
     return sql, columns[0], columns[1], columns[2]
 
 

@@ -510,12 +510,7 @@ def project_read_for_viewer(
     assert isinstance(category, Category)
     project.category = category
     project.freelancer = freelancer
-    if calendar is None:
-        # Remember "no calendar" as select_related would, so reading it costs no query.
-        User.calendar.related.set_cached_value(freelancer, None)  # type: ignore[attr-defined]
-    else:
-        assert isinstance(calendar, WorkingCalendar)
-        freelancer.calendar = calendar
+    freelancer.remember_calendar(calendar)  # type: ignore[arg-type]
     away_possible = bool(next(values))
     policy: Policy | None = None
     if with_policy:

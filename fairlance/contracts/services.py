@@ -50,7 +50,7 @@ from fairlance.contracts.unit_of_work import CreationWrites
 from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound, field_error
 from fairlance.core.money import percent_of
 from fairlance.core.policy import Policy, policy_in_force
-from fairlance.core.sql import ModelColumns, execute_prepared, insert_new, model_columns
+from fairlance.core.sql import ModelColumns, execute_prepared, insert_new, select_models
 
 
 class PaymentFailed(FairlanceError):
@@ -161,17 +161,15 @@ def _take_slot(project_id: int) -> bool:
 def _project_and_tier_sql(alias: str) -> tuple[str, tuple[ModelColumns, ...]]:
     conn = connections[alias]
     q = conn.ops.quote_name
-    groups = [
-        ("p", Project),
-        ("u", User),
-        ("w", WorkingCalendar),
-        ("c", Category),
-        ("t", Tier),
-    ]
-    select = ", ".join(
-        f"{prefix}.{q(str(f.column))}"
-        for prefix, model in groups
-        for f in model._meta.concrete_fields
+    select, columns = select_models(
+        [
+            ("p", Project, None),
+            ("u", User, None),
+            ("w", WorkingCalendar, None),
+            ("c", Category, None),
+            ("t", Tier, None),
+        ],
+        conn,
     )
     # Only quoted names from the models are formatted in; the ids are parameters.
     sql = (
@@ -182,9 +180,6 @@ def _project_and_tier_sql(alias: str) -> tuple[str, tuple[ModelColumns, ...]]:
         f" LEFT JOIN {q(Tier._meta.db_table)} t"
         f" ON t.{q('id')} = %s AND t.{q('project_id')} = p.{q('id')}"
         f" WHERE p.{q('id')} = %s"
-    )
-    columns = tuple(
-        model_columns(model, list(model._meta.concrete_fields), conn) for _, model in groups
     )
     return sql, columns
 
@@ -207,11 +202,7 @@ def _project_and_tier(project_id: int, tier_id: int) -> tuple[Project | None, Ti
     project, freelancer, calendar, category, tier = (c.build(values, connection) for c in columns)
     assert isinstance(project, Project) and isinstance(freelancer, User)
     project.freelancer = freelancer
-    if calendar is None:
-        # Remember "no calendar" as select_related would, so reading it costs no query.
-        User.calendar.related.set_cached_value(freelancer, None)  # type: ignore[attr-defined]
-    else:
-        freelancer.calendar = calendar  # type: ignore[assignment]
+    freelancer.remember_calendar(calendar)  # type: ignore[arg-type]
     if category is not None:
         project.category = category  # type: ignore[assignment]
     if tier is not None:

@@ -181,6 +181,26 @@ def model_columns(
     return ModelColumns(model, tuple(f.attname for f in fields), tuple(converters))
 
 
+def select_models(
+    groups: Sequence[tuple[str, type[models.Model], Sequence[models.Field[Any, Any]] | None]],
+    conn: BaseDatabaseWrapper,
+) -> tuple[str, tuple[ModelColumns, ...]]:
+    """The select list of joined models and how to build each one's instance from a row.
+
+    ``groups`` are (table alias, model, fields: None for every concrete field, the primary
+    key first); the columns come out in that order, quoted, as ``alias.column``.
+    """
+    q = conn.ops.quote_name
+    picked = [
+        (prefix, model, list(model._meta.concrete_fields) if fields is None else list(fields))
+        for prefix, model, fields in groups
+    ]
+    select = ", ".join(
+        f"{prefix}.{q(str(f.column))}" for prefix, _, fields in picked for f in fields
+    )
+    return select, tuple(model_columns(model, fields, conn) for _, model, fields in picked)
+
+
 # --- prepared statements ---------------------------------------------------------------------
 
 #: The statements each PostgreSQL connection has prepared, by the driver's connection object
