@@ -88,6 +88,24 @@ def _select_for_update(account_names: list[str]) -> list[LedgerAccount]:
     return [LedgerAccount.from_db(connection.alias, _LOCKED_FIELDS, row) for row in rows]
 
 
+def _new_account_rows(account_names: list[str]) -> list[dict[str, Any]]:
+    """Column values of new, empty accounts (``insert_or_skip`` rows), kind from the name."""
+    now = timezone.now()
+    rows = []
+    for name in account_names:
+        parsed = names.parse_account(name)
+        rows.append(
+            {
+                "name": name,
+                "kind": parsed.kind,
+                "user_id": parsed.user_id,
+                "balance": 0,
+                "created_at": now,
+            }
+        )
+    return rows
+
+
 def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], list[int]]:
     """Lock the named accounts in name order, creating the missing ones.
 
@@ -102,19 +120,7 @@ def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], l
     missing = [name for name in ordered if name not in accounts]
     if not missing:
         return accounts, []
-    now = timezone.now()
-    rows = []
-    for name in missing:
-        parsed = names.parse_account(name)
-        rows.append(
-            {
-                "name": name,
-                "kind": parsed.kind,
-                "user_id": parsed.user_id,
-                "balance": 0,
-                "created_at": now,
-            }
-        )
+    rows = _new_account_rows(missing)
     created: list[int] = []
     # ON CONFLICT DO NOTHING instead of get_or_create: no savepoint per account, and an
     # account created by a concurrent transaction is waited for and skipped, not an error.
@@ -308,19 +314,7 @@ def ledger_accounts_open(*, account_names: Sequence[str]) -> None:
     earlier in its transaction, before the shared accounts are locked, so those locks are
     held one statement less. Raises ``ValueError`` for a name outside the scheme.
     """
-    now = timezone.now()
-    rows = []
-    for name in sorted(set(account_names)):
-        parsed = names.parse_account(name)
-        rows.append(
-            {
-                "name": name,
-                "kind": parsed.kind,
-                "user_id": parsed.user_id,
-                "balance": 0,
-                "created_at": now,
-            }
-        )
+    rows = _new_account_rows(sorted(set(account_names)))
     insert_or_skip(LedgerAccount, rows)
 
 
