@@ -219,6 +219,12 @@ FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)
 FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = int(
     os.environ.get("FAIRLANCE_SEARCH_TERM_COUNT_SECONDS", "600")
 )
+# Seconds search may answer a repeated search from the ranking it computed before (Django's
+# cache, keyed by the words, filters, sort and cursor). New and edited projects reach
+# search results within this time; a paused or unpublished project, or a suspended
+# freelancer's, is hidden at once (the cards are always read live), and searches for
+# available freelancers are never cached. 0 turns it off (tests do). See docs/search.md.
+FAIRLANCE_SEARCH_RESULTS_SECONDS = int(os.environ.get("FAIRLANCE_SEARCH_RESULTS_SECONDS", "10"))
 # Seconds a project's cached parts (tiers, add-ons, questions, FAQ, gallery) and rendered
 # page fragment may live. They are keyed by the project's version (updated_at), so edits
 # show at once; this only bounds memory and writes that bypass the catalog services.

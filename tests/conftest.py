@@ -45,6 +45,9 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     # Cached word counts would outlive the test's rolled-back data (they only pick a join
     # order, but query counts would then depend on test order); their test turns them on.
     settings.FAIRLANCE_SEARCH_TERM_COUNT_SECONDS = 0
+    # Remembered rankings would let a test see the results of an earlier test's data;
+    # their tests turn them on.
+    settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 0
     # Cached project parts are keyed by (id, updated_at); rolled-back data reuses ids on
     # SQLite and frozen clocks repeat timestamps, so only the cache's own tests turn it on.
     settings.FAIRLANCE_PROJECT_CACHE_SECONDS = 0

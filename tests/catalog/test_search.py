@@ -619,3 +619,108 @@ def test_reindex_all_builds_the_term_indexes_again(catalog: Catalog) -> None:
         constraints = connection.introspection.get_constraints(cursor, SearchPosting._meta.db_table)
     names = {name for name, info in constraints.items() if info["index"]}
     assert {index.name for index in SearchPosting._meta.indexes} <= names
+
+
+# --- remembered rankings (FAIRLANCE_SEARCH_RESULTS_SECONDS) ---------------------------------
+
+
+@pytest.fixture
+def remembered(settings: Any) -> Iterator[None]:
+    from django.core.cache import cache
+
+    settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+REMEMBERED_SEARCHES: list[dict[str, Any]] = [
+    {},
+    {"q": "logo"},
+    {"q": "logo design"},
+    {"q": "design logo"},  # the same words in the other order: the same ranking
+    {"q": "logo", "sort": "price"},
+    {"q": "logo", "sort": "-price", "limit": 2},
+    {"q": "design", "category": "design", "max_price": 10000},
+    {"min_rating": 470, "sort": "rating"},
+    {"max_delivery_days": 4, "min_price": 5000},
+]
+
+
+def test_remembered_rankings_give_the_same_pages_as_fresh_ones(
+    catalog: Catalog, settings: Any, remembered: None
+) -> None:
+    # Given each search answered fresh
+    settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 0
+    fresh = [search_projects(SearchParams(**s)) for s in REMEMBERED_SEARCHES]
+    # When remembering is on, asked twice (the second answer comes from the cache)
+    settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 60
+    for _ in range(2):
+        pages = [search_projects(SearchParams(**s)) for s in REMEMBERED_SEARCHES]
+        # Then every page, cursor and total is what the fresh search gave: no two
+        # searches share an entry
+        assert [catalog.keys(p) for p in pages] == [catalog.keys(p) for p in fresh]
+        assert [p.next_cursor for p in pages] == [p.next_cursor for p in fresh]
+        assert [p.total_estimate for p in pages] == [p.total_estimate for p in fresh]
+    # And the next page of a remembered first page is the fresh next page
+    first = search_projects(SearchParams(q="logo", sort="-price", limit=2))
+    assert first.next_cursor is not None
+    second = SearchParams(q="logo", sort="-price", limit=2, cursor=first.next_cursor)
+    assert catalog.keys(search_projects(second)) == catalog.keys(search_projects(second))
+
+
+def test_a_remembered_ranking_is_one_statement_and_lags_new_projects_until_it_expires(
+    catalog: Catalog, remembered: None, django_assert_num_queries: Any
+) -> None:
+    # Given a search answered once
+    assert catalog.search(q="minimalist") == ["logo"]
+    # When a new matching project is published
+    new = _publish(
+        _project(catalog.bob, "Minimalist poster", "design", tags=["poster"],
+                 description="Posters.", price=3000, days=2),
+        NOW,
+    )  # fmt: skip
+    # Then the same search is answered from the remembered ranking: only the cards are
+    # read, and the new project is not in it yet
+    with django_assert_num_queries(1):
+        page = search_projects(SearchParams(q="minimalist"))
+    assert [p.id for p in page.results] == [catalog.projects["logo"].id]
+    # And once the ranking expires, it is
+    with time_machine.travel(NOW + timedelta(seconds=61), tick=False):
+        ids = [p.id for p in search_projects(SearchParams(q="minimalist")).results]
+    assert ids == [new.id, catalog.projects["logo"].id]
+
+
+def test_a_remembered_ranking_never_shows_a_project_no_longer_for_sale(
+    catalog: Catalog, remembered: None
+) -> None:
+    # Given searches answered once, and remembered
+    assert catalog.search(q="logo") == ["anim", "logo", "brand"]
+    assert catalog.search() == VISIBLE_NEWEST_FIRST
+    # When a project is paused and a freelancer is suspended
+    project_pause(project=catalog.projects["logo"], actor=catalog.fran)
+    User.objects.filter(pk=catalog.ann.pk).update(is_suspended=True)
+    # Then both are gone from the remembered pages at once
+    assert catalog.search(q="logo") == ["brand"]
+    assert catalog.search() == ["social", "wp", "cafe", "brand"]
+
+
+def test_searches_for_available_freelancers_are_never_remembered(
+    catalog: Catalog, remembered: None
+) -> None:
+    # Given the available projects matching "design"
+    before = catalog.search(q="design", available=True)
+    assert before == ["social", "logo", "brand"]
+    # When the social media project's last slot is taken
+    Project.objects.filter(pk=catalog.projects["social"].pk).update(active_contracts=1, capacity=1)
+    # Then the next search leaves it out at once
+    assert catalog.search(q="design", available=True) == ["logo", "brand"]
+
+
+def test_a_malformed_cursor_is_refused_with_remembering_on(
+    catalog: Catalog, remembered: None
+) -> None:
+    for _ in range(2):
+        with pytest.raises(InvalidInput) as info:
+            search_projects(SearchParams(q="logo", cursor="not-a-cursor"))
+        assert info.value.code == "invalid_cursor"

@@ -117,6 +117,19 @@ def test_publish_pause_resume_buttons(freelancer):
     assert project.status == ProjectStatus.PUBLISHED
 
 
+def test_publishing_says_when_the_project_shows_in_search(freelancer, settings):
+    settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 10
+    project = make_project(freelancer, publish=False)
+    client = login(freelancer)
+    page = client.post(f"/my/projects/{project.pk}/publish/", follow=True).content.decode()
+    assert "is published. It shows in search results within 10 seconds." in page
+    page = client.post(f"/my/projects/{project.pk}/pause/", follow=True).content.decode()
+    assert "is paused: nobody can buy it until you resume it." in page
+    assert "within 10 seconds" not in page
+    page = client.post(f"/my/projects/{project.pk}/resume/", follow=True).content.decode()
+    assert "is back on sale. It shows in search results within 10 seconds." in page
+
+
 def test_status_action_in_wrong_state_shows_message_not_500(freelancer):
     project = make_project(freelancer, publish=False)
     response = login(freelancer).post(f"/my/projects/{project.pk}/pause/", follow=True)

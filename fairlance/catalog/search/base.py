@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ from fairlance.catalog.models import (
     Category,
     GalleryImage,
     Project,
+    ProjectStatus,
     SearchPosting,
 )
 from fairlance.catalog.selectors import ImagePart
@@ -464,7 +466,10 @@ def _cards_sql() -> str:
         f" LEFT JOIN {t['calendar']} w ON w.user_id = u.id"
         f" LEFT JOIN {t['gallery']} g ON g.id = (SELECT g1.id FROM {t['gallery']} g1"
         " WHERE g1.project_id = p.id ORDER BY g1.position, g1.id LIMIT 1)"
-        f" WHERE {ids}"
+        # Whether a project may be shown is checked here too, so a ranking answered from
+        # the cache (``_ranking``) never shows a project paused, unpublished or deleted
+        # since, nor one of a freelancer suspended since.
+        f" WHERE {ids} AND p.status = %s AND u.is_active AND NOT u.is_suspended"
     )
 
 
@@ -499,25 +504,85 @@ def _result(ranked: Sequence[Any], card: Sequence[Any]) -> SearchResult:
     )
 
 
-def search_projects(params: SearchParams) -> SearchPage:
-    """A page of published projects matching ``params`` (InvalidInput when out of range)."""
-    validate(params)
+class Ranking(NamedTuple):
+    """The ranked rows of one page of a search (KEY_COLUMNS; one more than the limit when
+    there is a next page), the total estimate and the effective sort."""
+
+    rows: list[tuple[Any, ...]]
+    total: int | None
+    sort: str
+
+
+def _rank(params: SearchParams) -> Ranking:
     page_sql, page_args, count_sql, count_args, sort = build_query(params)
     with connection.cursor() as cursor:
         cursor.execute(page_sql, page_args)
-        ranked = cursor.fetchall()
+        rows = [tuple(row) for row in cursor.fetchall()]
         total: int | None = None
         if params.cursor is None and params.with_total:
             cursor.execute(count_sql, count_args)
             total = int(cursor.fetchone()[0])
-        has_more = len(ranked) > params.limit
-        ranked = ranked[: params.limit]
-        cards: dict[int, Sequence[Any]] = {}
-        if ranked:
-            ids = [row[0] for row in ranked]
-            # Two statements, two snapshots: a project deleted in between is left out of
-            # the page, one edited in between shows its new title. Both are harmless.
-            execute_prepared(cursor, _cards_sql(), [_id_list(ids)])
+    return Ranking(rows, total, sort)
+
+
+def _ranking_key(params: SearchParams) -> str:
+    # Everything the ranking depends on, except the join order (the same results in any
+    # order of the words) and ``available`` (never cached).
+    terms = sorted(query_terms(params.q))
+    identity = (
+        terms,
+        effective_sort(params.sort, terms),
+        params.category,
+        params.min_price,
+        params.max_price,
+        params.max_delivery_days,
+        params.min_rating,
+        params.cursor,
+        params.limit,
+        params.with_total,
+    )
+    digest = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
+    return f"fairlance:search:ranking:v1:{connection.settings_dict['NAME']}:{digest}"
+
+
+def _ranking(params: SearchParams) -> Ranking:
+    """The ranking of ``params``, remembered for FAIRLANCE_SEARCH_RESULTS_SECONDS.
+
+    Ranking is most of a search's cost, and the same searches come again and again (the
+    popular words, the first page, a category). A remembered ranking is at most that many
+    seconds behind the catalog: a project published or re-priced since is missing or in
+    its old place for that long. What must hold at once is checked on every search, in
+    the cards (``_cards_sql``): a project no longer for sale drops out of the page. A
+    search for available freelancers is never remembered: capacity changes with every
+    purchase.
+    """
+    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_RESULTS_SECONDS", 0))
+    if ttl <= 0 or params.available:
+        return _rank(params)
+    key = _ranking_key(params)
+    ranking = cache.get(key)
+    if ranking is None:
+        ranking = _rank(params)
+        cache.set(key, ranking, ttl)
+    return ranking
+
+
+def search_projects(params: SearchParams) -> SearchPage:
+    """A page of published projects matching ``params`` (InvalidInput when out of range)."""
+    validate(params)
+    rows, total, sort = _ranking(params)
+    has_more = len(rows) > params.limit
+    ranked = rows[: params.limit]
+    cards: dict[int, Sequence[Any]] = {}
+    if ranked:
+        # Two statements, two snapshots (or a remembered ranking): a project that is no
+        # longer for sale is left out of the page, one edited since shows its new title.
+        with connection.cursor() as cursor:
+            execute_prepared(
+                cursor,
+                _cards_sql(),
+                [_id_list([row[0] for row in ranked]), ProjectStatus.PUBLISHED],
+            )
             cards = {row[0]: row for row in cursor.fetchall()}
     next_cursor = None
     if has_more:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fairlance.catalog import services
-from fairlance.catalog.models import Project
+from fairlance.catalog.models import Project, ProjectStatus
 from fairlance.catalog.selectors import access_project_for_owner, projects_of_owner
 from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound
 from fairlance.web import presenters
@@ -88,7 +89,12 @@ def project_status_action(request: HttpRequest, project_id: int, action: str) ->
         messages.error(request, _error_text(exc))
     else:
         status = updated.get_status_display().lower() if updated is not None else "updated"
-        messages.success(request, DONE_MESSAGES[action].format(title=project.title, status=status))
+        text = DONE_MESSAGES[action].format(title=project.title, status=status)
+        lag = settings.FAIRLANCE_SEARCH_RESULTS_SECONDS
+        if updated is not None and updated.status == ProjectStatus.PUBLISHED and lag > 0:
+            # Search answers repeated searches from rankings up to this old (docs/search.md).
+            text += f" It shows in search results within {lag} seconds."
+        messages.success(request, text)
     target = request.POST.get("next") or ""
     if target == "edit":
         return redirect("web:project_edit", project_id=project.pk)
