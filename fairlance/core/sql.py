@@ -263,3 +263,49 @@ def execute_prepared(cursor: Any, sql: str, params: Sequence[Any] | Mapping[str,
         cursor.cursor.execute(form.prepare_sql)
         prepared.add(form.name)
     cursor.execute(form.execute_sql, params)
+
+
+# --- reading timestamps on PostgreSQL ---------------------------------------------------------
+
+
+def use_c_timestamp_loader(connection: Any) -> None:
+    """Parse the connection's ``timestamptz`` values in psycopg's C loader.
+
+    Django registers a loader that subclasses psycopg's pure-Python one (to attach its own
+    time zone), which cost ~3 µs a value: a third of a millisecond for one search page's
+    timestamps. This loader gives the same values (the C parse, then the same ``replace``
+    of the time zone) in ~1 µs. Called for every new PostgreSQL connection
+    (``CoreConfig.ready``); without psycopg's C extension it changes nothing.
+    """
+    if connection.vendor != "postgresql":
+        return
+    loader = _c_timestamp_loader(connection.timezone)
+    if loader is not None:
+        connection.connection.adapters.register_loader("timestamptz", loader)
+
+
+@functools.cache
+def _c_timestamp_loader(tz: Any) -> type | None:
+    import psycopg
+    from django.db.backends.postgresql.psycopg_any import BaseTzLoader
+    from psycopg.pq import Format
+
+    oid = psycopg.adapters.types["timestamptz"].oid
+    found = psycopg.adapters.get_loader(oid, Format.TEXT)
+    if found is None or found.__module__.startswith("psycopg."):  # no C extension
+        return None
+    c_loader: Any = found
+
+    class CTimestampLoader(BaseTzLoader):  # type: ignore[misc]
+        # Django's create_cursor() compares this with the connection's time zone and
+        # registers its own loader on the cursor when they differ.
+        timezone = tz
+
+        def __init__(self, oid: int, context: Any = None) -> None:
+            super().__init__(oid, context)
+            self._c_load = c_loader(oid, context).load
+
+        def load(self, data: Any) -> Any:
+            return self._c_load(data).replace(tzinfo=self.timezone)
+
+    return CTimestampLoader

@@ -79,3 +79,33 @@ def test_a_connection_prepares_a_bounded_number_of_statements(monkeypatch: Any) 
     prepared = [_prepared_form(s, False).name in names for s in statements]
     # Beyond the bound the statements still run, unprepared.
     assert prepared == [True, True, False, False]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="psycopg's loaders")
+def test_timestamps_are_parsed_in_c_with_the_values_djangos_loader_gives() -> None:
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    texts = [
+        "2026-03-29 01:30:00+00",
+        "2026-11-26 20:33:01.123456+00",
+        "2026-10-25 03:00:00.5+02",
+        "0001-01-01 00:00:00+00",
+        "9999-12-31 23:59:59.999999+00",
+    ]
+    select = "SELECT " + ", ".join("%s::timestamptz" for _ in texts)
+    connection.ensure_connection()
+    # Given a connection set up by the app (CoreConfig.ready)
+    with connection.cursor() as cursor:
+        assert cursor.cursor.adapters.get_loader(1184, 0).__name__ == "CTimestampLoader"
+        cursor.execute(select, texts)
+        fast = cursor.fetchone()
+    # And the same read through Django's own loader
+    with connection.cursor() as cursor:
+        register_tzloader(connection.timezone, cursor.cursor)
+        assert cursor.cursor.adapters.get_loader(1184, 0).__name__ != "CTimestampLoader"
+        cursor.execute(select, texts)
+        django_values = cursor.fetchone()
+    # Then the values are the same, in the same time zone object
+    assert fast == django_values
+    assert [v.tzinfo for v in fast] == [v.tzinfo for v in django_values]
+    assert [v.isoformat() for v in fast] == [v.isoformat() for v in django_values]
