@@ -21,6 +21,22 @@ hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    # A transactional test ends with a flush. Without serialized_rollback the flush runs
+    # post_migrate (new content types), and the next serialized test's restore then
+    # inserts them twice: which tests fail would depend on how xdist deals them out.
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: transactional tests need serialized_rollback=True"
+            )
+
+
 def pytest_configure(config: Any) -> None:
     from django.conf import settings
 

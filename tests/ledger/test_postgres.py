@@ -18,7 +18,9 @@ from tests.ledger.conftest import complete_contract, fund_escrow, give_available
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
+    # serialized_rollback, as in every transactional test here: a flush without it runs
+    # post_migrate, whose content types the next serialized test would then insert twice.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL (set DATABASE_URL)"),
 ]
 
