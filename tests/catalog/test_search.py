@@ -700,9 +700,10 @@ def test_a_remembered_ranking_never_shows_a_project_no_longer_for_sale(
     # When a project is paused and a freelancer is suspended
     project_pause(project=catalog.projects["logo"], actor=catalog.fran)
     User.objects.filter(pk=catalog.ann.pk).update(is_suspended=True)
-    # Then both are gone from the remembered pages at once
+    # Then both are gone from the remembered pages at once, and from their totals
     assert catalog.search(q="logo") == ["brand"]
     assert catalog.search() == ["social", "wp", "cafe", "brand"]
+    assert search_projects(SearchParams(q="logo")).total_estimate == 1
 
 
 def test_searches_for_available_freelancers_are_never_remembered(

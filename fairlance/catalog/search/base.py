@@ -588,11 +588,12 @@ def search_projects(params: SearchParams) -> SearchPage:
     if has_more:
         last = dict(zip(KEY_COLUMNS, ranked[-1], strict=True))
         next_cursor = cursor_encode(sort, last)
-    return SearchPage(
-        results=[_result(row, cards[row[0]]) for row in ranked if row[0] in cards],
-        next_cursor=next_cursor,
-        total_estimate=total,
-    )
+    results = [_result(row, cards[row[0]]) for row in ranked if row[0] in cards]
+    if total is not None and total < COUNT_CAP:
+        # What the cards left out is not found any more ("4 found" above 3 cards reads
+        # as a bug); an "at least" total stays as it is.
+        total -= len(ranked) - len(results)
+    return SearchPage(results=results, next_cursor=next_cursor, total_estimate=total)
 
 
 def _id_list(ids: list[int]) -> Any:
