@@ -36,6 +36,7 @@ from django.utils.dateparse import parse_datetime
 
 from fairlance.accounts.models import TimeOff, User, WorkingCalendar, public_name
 from fairlance.catalog.models import (
+    SQLITE_POSTING_INDEXES,
     Category,
     GalleryImage,
     Project,
@@ -354,15 +355,23 @@ def build_query(params: SearchParams) -> SearchSql:
     # Browsing (no words) walks the postings of EVERY_PROJECT, which every published
     # project has: the same indexes then serve every sort and filter.
     walked = terms or [EVERY_PROJECT]
-    # The rarest term's postings drive; each other term is a primary-key probe
-    # (project_id, term) that both keeps only projects having it and adds its points.
-    # CROSS JOIN fixes that order on SQLite (it is an ordinary join to PostgreSQL, whose
-    # statistics pick the same order); test_plan_starts_from_the_rarest_term.
+    # The rarest term's postings drive; each other term is a probe of (term, project_id)
+    # that both keeps only projects having it and adds its points. CROSS JOIN fixes that
+    # order on SQLite (it is an ordinary join to PostgreSQL, whose statistics pick the
+    # same order or a hash join); INDEXED BY makes SQLite probe the covering index
+    # (catalog.models.SQLITE_POSTING_INDEXES) rather than the primary key, which it
+    # prefers without statistics and which then reads every probed row as well;
+    # test_plan_starts_from_the_rarest_term.
+    probe = (
+        f" INDEXED BY {connection.ops.quote_name(SQLITE_POSTING_INDEXES[0].name)}"
+        if connection.vendor == "sqlite"
+        else ""
+    )
     from_sql = f"{t['posting']} s0"
     where: list[str] = ["s0.term = %s"]
     where_args: list[Any] = [walked[0]]
     for n, term in enumerate(walked[1:], start=1):
-        from_sql += f" CROSS JOIN {t['posting']} s{n}"
+        from_sql += f" CROSS JOIN {t['posting']} s{n}{probe}"
         where.append(f"s{n}.project_id = s0.project_id AND s{n}.term = %s")
         where_args.append(term)
     filters, filter_args = _term_filters(params)

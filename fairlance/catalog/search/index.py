@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from fairlance.catalog.models import Project, ProjectStatus, SearchPosting
+from fairlance.catalog.models import Project, ProjectStatus, SearchPosting, posting_indexes
 
 from .text import project_terms
 
@@ -124,7 +124,7 @@ def _published_rows() -> Iterator[list[tuple[Any, ...]]]:
 def reindex_all() -> int:
     """Rebuild every posting from the project rows; returns how many projects are indexed.
 
-    The four term indexes are dropped for the load and built again at the end, in the same
+    The term indexes (``posting_indexes``) are dropped for the load and built again at the end, in the same
     transaction: building an index over two million sorted rows takes seconds, keeping it
     up to date row by row in random term order took most of the benchmark seed's time.
     Searches wait for the rebuild to commit (PostgreSQL locks the table while its indexes
@@ -133,7 +133,7 @@ def reindex_all() -> int:
     count = 0
     postgres = connection.vendor == "postgresql"
     editor = connection.schema_editor()
-    indexes = SearchPosting._meta.indexes
+    indexes = posting_indexes(connection.vendor)
     with transaction.atomic(), connection.cursor() as cursor:
         if postgres:
             # Room to sort two million index entries in memory rather than in temp files.
