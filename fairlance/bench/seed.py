@@ -594,6 +594,30 @@ def contract_snapshot(
     }
 
 
+def write_event(
+    w: BulkWriter,
+    contract_id: int,
+    seq: int,
+    name: str,
+    actor: tuple[str, int],
+    states: tuple[str, str],
+    at: datetime,
+) -> None:
+    """One contract event row: ``actor`` is (role, user id), ``states`` (from, to)."""
+    w.add(
+        ContractEvent,
+        contract_id=contract_id,
+        seq=seq,
+        name=name,
+        actor_role=actor[0],
+        actor_id=actor[1],
+        from_state=states[0],
+        to_state=states[1],
+        data={},
+        created_at=at,
+    )
+
+
 def write_purchase(
     w: BulkWriter,
     *,
@@ -675,18 +699,7 @@ def write_purchase(
         amount_minor=price,
         created_at=started,
     )
-    w.add(
-        ContractEvent,
-        contract_id=cid,
-        seq=1,
-        name="purchase",
-        actor_role="client",
-        actor_id=client_id,
-        from_state="new",
-        to_state="in_progress",
-        data={},
-        created_at=started,
-    )
+    write_event(w, cid, 1, "purchase", ("client", client_id), ("new", "in_progress"), started)
     escrow_id = w.add(
         LedgerAccount,
         name=names.escrow(cid),
@@ -943,29 +956,13 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                 deltas[world.pk] -= total
                 if not done:
                     continue
-                w.add(
-                    ContractEvent,
-                    contract_id=cid,
-                    seq=2,
-                    name="deliver",
-                    actor_role="freelancer",
-                    actor_id=freelancer_id,
-                    from_state="in_progress",
-                    to_state="delivered",
-                    data={},
-                    created_at=ended - timedelta(hours=6),
+                delivered_at = ended - timedelta(hours=6)
+                delivered = ("in_progress", "delivered")
+                write_event(
+                    w, cid, 2, "deliver", ("freelancer", freelancer_id), delivered, delivered_at
                 )
-                w.add(
-                    ContractEvent,
-                    contract_id=cid,
-                    seq=3,
-                    name="approve",
-                    actor_role="client",
-                    actor_id=client_id,
-                    from_state="delivered",
-                    to_state="completed",
-                    data={},
-                    created_at=ended,
+                write_event(
+                    w, cid, 3, "approve", ("client", client_id), ("delivered", "completed"), ended
                 )
                 if freelancer_id not in available:
                     available[freelancer_id] = w.add(
