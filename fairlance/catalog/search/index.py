@@ -124,9 +124,10 @@ def _published_rows() -> Iterator[list[tuple[Any, ...]]]:
 def reindex_all() -> int:
     """Rebuild every posting from the project rows; returns how many projects are indexed.
 
-    The term indexes (``posting_indexes``) are dropped for the load and built again at the end, in the same
-    transaction: building an index over two million sorted rows takes seconds, keeping it
-    up to date row by row in random term order took most of the benchmark seed's time.
+    The term indexes (``posting_indexes``) are dropped for the load and built again at the
+    end, in the same transaction: building an index over two million sorted rows takes
+    seconds, keeping it up to date row by row in random term order took most of the
+    benchmark seed's time.
     Searches wait for the rebuild to commit (PostgreSQL locks the table while its indexes
     are rebuilt), so run it when the catalog is quiet.
     """
