@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TypedDict
 
 from django.apps import apps as django_apps
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 from django.db.models.functions import Coalesce
 
 from fairlance.ledger import accounts as names
@@ -65,6 +66,73 @@ def entries_for_contract(*, contract_id: int) -> QuerySet[JournalEntry]:
         .prefetch_related("postings__account")
         .order_by("id")
     )
+
+
+@dataclass(frozen=True)
+class ContractMoney:
+    """Where a contract's money went, read from its journal entries (minor units).
+
+    ``paid_in`` came from the client (world -> escrow); ``refunded`` went back to them
+    (escrow -> world); ``to_freelancer`` reached the freelancer's pending account, net of
+    the service fee; ``to_platform`` is every fee kept (the freelancer's service fee and
+    the client's marketplace fee); ``held`` is what escrow holds now. Pages show these
+    numbers instead of recomputing them from the contract's terms, so what a person reads
+    is what the ledger did.
+    """
+
+    paid_in: int = 0
+    refunded: int = 0
+    to_freelancer: int = 0
+    to_platform: int = 0
+    held: int = 0
+
+    @property
+    def kept_by_client(self) -> int:
+        """What the client paid and did not get back: released to freelancer and fees."""
+        return self.paid_in - self.refunded - self.held
+
+
+def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney]:
+    """``ContractMoney`` of each contract in ``contract_ids`` (one query; absent: zeros).
+
+    Each posting is classified by its account's kind and sign: money leaving ``world``
+    was paid in, money arriving in ``world`` was refunded, money arriving in a freelancer's
+    pending account or the platform's was released, and escrow's own postings sum to what
+    it holds. A clearance (pending -> available) carries the contract id too, but only
+    takes money *out* of pending, so it is not counted as released twice.
+    """
+    from fairlance.ledger.models import Posting
+
+    ids = sorted({int(i) for i in contract_ids})
+    if not ids:
+        return {}
+    positive = Sum(Case(When(amount__gt=0, then=F("amount")), default=0))
+    negative = Sum(Case(When(amount__lt=0, then=-F("amount")), default=0))
+    rows = (
+        Posting.objects.filter(entry__contract_id__in=ids)
+        .values("entry__contract_id", "account__kind")
+        .annotate(incoming=positive, outgoing=negative)
+        .order_by()
+    )
+    sums: dict[int, dict[str, int]] = {}
+    for row in rows:
+        out = sums.setdefault(int(row["entry__contract_id"]), {})
+        kind, incoming, outgoing = row["account__kind"], int(row["incoming"]), int(row["outgoing"])
+        if kind == LedgerAccount.Kind.WORLD:
+            out["paid_in"] = out.get("paid_in", 0) + outgoing
+            out["refunded"] = out.get("refunded", 0) + incoming
+        elif kind == LedgerAccount.Kind.FREELANCER_PENDING:
+            out["to_freelancer"] = out.get("to_freelancer", 0) + incoming
+        elif kind == LedgerAccount.Kind.PLATFORM:
+            out["to_platform"] = out.get("to_platform", 0) + incoming
+        elif kind == LedgerAccount.Kind.ESCROW:
+            out["held"] = out.get("held", 0) + incoming - outgoing
+    return {i: ContractMoney(**sums.get(i, {})) for i in ids}
+
+
+def contract_money(*, contract_id: int) -> ContractMoney:
+    """``ContractMoney`` of one contract."""
+    return contracts_money(contract_ids=[contract_id])[int(contract_id)]
 
 
 @dataclass(frozen=True)
