@@ -116,7 +116,7 @@ def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney
     )
     sums: dict[int, dict[str, int]] = {}
     for row in rows:
-        out = sums.setdefault(int(row["entry__contract_id"]), {})
+        out = sums.setdefault(int(row["entry__contract_id"] or 0), {})
         kind, incoming, outgoing = row["account__kind"], int(row["incoming"]), int(row["outgoing"])
         if kind == LedgerAccount.Kind.WORLD:
             out["paid_in"] = out.get("paid_in", 0) + outgoing
