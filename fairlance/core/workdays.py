@@ -221,15 +221,29 @@ def next_working_moment(spec: WorkdaySpec, instant: datetime) -> datetime:
 
 
 # --- Explanations -----------------------------------------------------------------------
+#
+# Explanations are read by people on both sides of a contract, so they are written the way
+# a person would say it: "3 working days after work starts (Thu 24 Dec 18:00 Europe/Lisbon);
+# Christmas Day and the weekend skipped". The anchor carries its date, because a count of
+# days only makes sense from a day the reader can see; what was skipped is listed in the
+# order it happened, one phrase per reason.
 
 
 def format_local(instant: datetime, time_zone: str) -> str:
-    """ "Fri 18:00 Europe/Lisbon": how an anchor or deadline reads in an explanation."""
+    """ "Fri 18:00 Europe/Lisbon": a deadline's instant in a zone, without its date."""
     local = _require_aware(instant).astimezone(zoneinfo.ZoneInfo(time_zone))
     return f"{DAY_ABBR[local.weekday()]} {local:%H:%M} {time_zone}"
 
 
-def _format_day(day: date) -> str:
+def format_local_day(instant: datetime, time_zone: str) -> str:
+    """ "Thu 24 Dec 18:00 Europe/Lisbon": how an anchor or a moved deadline reads in an
+    explanation (with its date, so a count of days can be followed)."""
+    local = _require_aware(instant).astimezone(zoneinfo.ZoneInfo(time_zone))
+    return f"{format_day(local.date())} {local:%H:%M} {time_zone}"
+
+
+def format_day(day: date) -> str:
+    """ "Fri 25 Dec": a date as the explanations write it."""
     return f"{DAY_ABBR[day.weekday()]} {day.day} {MONTH_ABBR[day.month - 1]}"
 
 
@@ -237,81 +251,116 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
-def _format_ranges(days: list[date]) -> list[str]:
-    """Consecutive days collapse into "Mon 3 Aug to Fri 7 Aug"."""
-    out: list[str] = []
-    run: list[date] = []
+def _join(items: list[str]) -> str:
+    """ "a", "a and b", "a, b and c"."""
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _runs(days: Iterable[date]) -> list[list[date]]:
+    """Consecutive days grouped: [Sat, Sun, Sat, Sun] of two weeks is two runs."""
+    runs: list[list[date]] = []
     for day in sorted(days):
-        if run and (day - run[-1]).days != 1:
-            out.append(_format_run(run))
-            run = []
-        run.append(day)
-    if run:
-        out.append(_format_run(run))
+        if runs and (day - runs[-1][-1]).days == 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    return runs
+
+
+def _bridged(runs: list[list[date]], spec: WorkdaySpec) -> list[list[date]]:
+    """Runs of time off joined across days that were off anyway: two weeks off around a
+    weekend read "from Mon 28 Dec to Fri 8 Jan", not as two ranges."""
+    out: list[list[date]] = []
+    for run in runs:
+        if out:
+            gap = (out[-1][-1] + timedelta(days=i) for i in range(1, (run[0] - out[-1][-1]).days))
+            if not any(is_working_day(spec, day) for day in gap):
+                out[-1] = [out[-1][0], run[-1]]
+                continue
+        out.append(run)
     return out
 
 
 def _format_run(run: list[date]) -> str:
     if len(run) == 1:
-        return _format_day(run[0])
-    return f"{_format_day(run[0])} to {_format_day(run[-1])}"
+        return f"on {format_day(run[0])}"
+    return f"from {format_day(run[0])} to {format_day(run[-1])}"
 
 
-def _skipped_phrases(spec: WorkdaySpec, days: Iterable[date]) -> list[str]:
-    weekdays: set[int] = set()
-    holiday_days: dict[str, list[date]] = {}
-    time_off_days: list[date] = []
+def _weekly_days_off_phrase(spec: WorkdaySpec, days: list[date]) -> str:
+    """ "the weekend", "2 weekends", or the weekdays this person never works on."""
+    weekdays = {day.weekday() for day in days}
+    if weekdays <= WEEKEND and not (WEEKEND & spec.working_weekdays):
+        weekends = len(_runs(days))
+        return "the weekend" if weekends == 1 else f"{weekends} weekends"
+    # A week other than Monday to Friday: name the days, in the order they came.
+    names = list(dict.fromkeys(DAY_ABBR[day.weekday()] for day in sorted(days)))
+    return f"the weekly days off ({_join(names)})"
+
+
+def skipped_phrase(spec: WorkdaySpec, days: Iterable[date]) -> str | None:
+    """What a working-day count skipped among ``days``, in words, or None if nothing.
+
+    One phrase per reason, in the order they came: "Christmas Day and the weekend
+    skipped", "the weekend, time off from Mon 28 Dec to Thu 31 Dec and New Year's Day
+    skipped". A holiday is named (once, however many days it covers); time off gives its
+    dates, because only the freelancer knew them.
+    """
+    weekly: list[date] = []
+    holiday_first: dict[str, date] = {}
+    time_off: list[date] = []
     for day in days:
         reason = non_working_reason(spec, day)
         if reason is None:
             continue
         kind, label = reason
         if kind == "weekday":
-            weekdays.add(day.weekday())
+            weekly.append(day)
         elif kind == "holiday":
-            holiday_days.setdefault(label, []).append(day)
+            holiday_first.setdefault(label, day)
         else:
-            time_off_days.append(day)
-    phrases: list[str] = []
-    if weekdays:
-        if weekdays <= WEEKEND and not (WEEKEND & spec.working_weekdays):
-            phrases.append("weekend skipped")
-        else:
-            names = ", ".join(DAY_ABBR[d] for d in sorted(weekdays))
-            phrases.append(f"non-working days skipped ({names})")
-    for name, hdays in holiday_days.items():
-        phrases.append(f"holiday skipped: {name} ({', '.join(_format_ranges(hdays))})")
-    if time_off_days:
-        phrases.append(f"time off skipped ({', '.join(_format_ranges(time_off_days))})")
-    return phrases
+            time_off.append(day)
+    phrases: list[tuple[date, str]] = [(first, name) for name, first in holiday_first.items()]
+    if weekly:
+        phrases.append((min(weekly), _weekly_days_off_phrase(spec, weekly)))
+    if time_off:
+        runs = _bridged(_runs(time_off), spec)
+        phrases.append((runs[0][0], "time off " + _join([_format_run(r) for r in runs])))
+    if not phrases:
+        return None
+    return f"{_join([text for _, text in sorted(phrases)])} skipped"
 
 
 def explained_working_days_after(
     spec: WorkdaySpec, instant: datetime, n: int, *, anchor_label: str = "the start"
 ) -> Deadline:
     """``working_days_after`` with a sentence saying why the deadline falls there, e.g.
-    "1 working day after requirements (Fri 18:00 Europe/Lisbon); weekend skipped".
+    "1 working day after requirements (Fri 20 Nov 18:00 Europe/Lisbon); the weekend skipped".
     """
     at, target_day = _working_days_target(spec, instant, n)
     anchor_day = local_date(spec.time_zone, instant)
     parts = [
         f"{_plural(n, 'working day')} after {anchor_label} "
-        f"({format_local(instant, spec.time_zone)})"
+        f"({format_local_day(instant, spec.time_zone)})"
     ]
     if n > 0:
-        anchor_reason = non_working_reason(spec, anchor_day)
-        if anchor_reason is not None:
+        anchor_off = non_working_reason(spec, anchor_day) is not None
+        if anchor_off:
             parts.append(
-                f"{anchor_label} fell on a non-working day, so the clock runs to the end of "
-                f"the {_ordinal(n)} working day ({END_OF_DAY:%H:%M:%S})"
+                f"{format_day(anchor_day)} is not a working day, so the count runs to the end "
+                f"of the {_ordinal(n)} working day ({END_OF_DAY:%H:%M:%S})"
             )
         between = (anchor_day + timedelta(days=i) for i in range((target_day - anchor_day).days))
-        parts.extend(_skipped_phrases(spec, between))
-        intended = instant.astimezone(spec.zone).time() if anchor_reason is None else END_OF_DAY
+        skipped = skipped_phrase(spec, between)
+        if skipped:
+            parts.append(skipped)
+        intended = END_OF_DAY if anchor_off else instant.astimezone(spec.zone).time()
         actual = at.astimezone(spec.zone).time()
         if actual.replace(tzinfo=None) != intended.replace(tzinfo=None):
             parts.append(
-                f"{intended:%H:%M} does not exist on {_format_day(target_day)} in "
+                f"{intended:%H:%M} does not exist on {format_day(target_day)} in "
                 f"{spec.time_zone} (clocks go forward), so it is {actual:%H:%M}"
             )
     return Deadline(at=at, explanation="; ".join(parts))
@@ -327,13 +376,16 @@ def explained_calendar_days_after(
     """``calendar_days_after`` with its explanation, anchor shown in the viewer's zone."""
     at = calendar_days_after(instant, n)
     parts = [
-        f"{_plural(n, 'calendar day')} after {anchor_label} ({format_local(instant, viewer_tz)})"
+        f"{_plural(n, 'calendar day')} after {anchor_label} "
+        f"({format_local_day(instant, viewer_tz)})"
     ]
     zone = zoneinfo.ZoneInfo(viewer_tz)
     before = _require_aware(instant).astimezone(zone).utcoffset()
     after = at.astimezone(zone).utcoffset()
     if before != after:
-        parts.append(f"the clock change in {viewer_tz} moves it to {format_local(at, viewer_tz)}")
+        parts.append(
+            f"the clock change in {viewer_tz} moves it to {format_local_day(at, viewer_tz)}"
+        )
     return Deadline(at=at, explanation="; ".join(parts))
 
 

@@ -288,7 +288,7 @@ def test_walkthrough_instant_purchase(freelancer, client_user) -> None:
                 "local": "Sat 10:00 UTC",
                 "explanation": (
                     "The client sends requirements within 3 calendar days after purchase "
-                    "(Wed 10:00 UTC)"
+                    "(Wed 4 Mar 10:00 UTC)"
                 ),
             }
         ]
