@@ -111,28 +111,32 @@ def store_answers(contract: Contract, ctx: Context) -> None:
 
 
 def start_delivery_clock(contract: Contract, ctx: Context) -> None:
+    """Work starts now: the delivery is due per ``deadlines.work_deadlines``."""
     contract.work_started_at = ctx.now
-    due = deadlines.delivery_deadline(contract, ctx.now)
+    due = deadlines.contract_work_deadlines(contract, ctx.policy, ctx.now).delivery
     contract.delivery_due_at = due.at
-    contract.clock_notes = {**contract.clock_notes, "delivery_due": due.explanation}
+    contract.clock_notes = {
+        **contract.clock_notes,
+        "delivery_due": f"Delivery due {due.explanation}",
+    }
 
 
 def start_grace_window(contract: Contract, ctx: Context) -> None:
+    """The freelancer of an instant purchase may decline without fault for the policy's
+    whole grace window after work starts (``deadlines.work_deadlines``): it is never cut
+    short, the delivery due moves instead. Runs after ``start_delivery_clock``.
+    """
     # Request-mode freelancers already chose after reading the requirements: no grace.
     if contract.purchase_mode != "instant":
         return
-    grace = deadlines.grace_deadline(contract, ctx.policy, ctx.now)
-    if contract.delivery_due_at is not None and contract.delivery_due_at < grace.at:
-        # A short delivery (a 1-day job bought on a Friday) would otherwise leave the
-        # freelancer free to decline "without fault" after the work was already due.
-        grace = deadlines.Deadline(
-            contract.delivery_due_at,
-            "The freelancer may decline without fault until the delivery is due: the grace "
-            f"window ({ctx.policy.grace_window_working_days} working day after requirements) "
-            "never outlasts the delivery time",
-        )
+    start = contract.work_started_at or ctx.now
+    grace = deadlines.contract_work_deadlines(contract, ctx.policy, start).grace
+    assert grace is not None, "instant purchases have a grace window"
     contract.grace_ends_at = grace.at
-    contract.clock_notes = {**contract.clock_notes, "grace": grace.explanation}
+    contract.clock_notes = {
+        **contract.clock_notes,
+        "grace": f"The freelancer may decline without fault until {grace.explanation}",
+    }
 
 
 def start_work_if_ready(contract: Contract, ctx: Context) -> None:

@@ -1,14 +1,15 @@
 """Every clock of a contract: its UTC instant and why it falls there (SPEC section 3).
 
 Clocks that wait on the freelancer (request window, grace window, delivery when the project
-counts working days) use the freelancer's working calendar; clocks that wait on the client
-(requirements, review, late grace) count calendar days. Each explanation reads in the time
-zone of the side its clock waits on; the API adds the viewer's local time next to every
-instant.
+counts working days, as projects do by default) use the freelancer's working calendar;
+clocks that wait on the client (requirements, review, late grace) count calendar days. Each
+explanation reads in the time zone of the side its clock waits on; the API adds the
+viewer's local time next to every instant.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,6 +20,7 @@ from fairlance.core.workdays import (
     explained_calendar_days_after,
     explained_working_days_after,
     format_local,
+    format_local_day,
 )
 
 if TYPE_CHECKING:
@@ -26,20 +28,21 @@ if TYPE_CHECKING:
     from fairlance.core.policy import Policy
 
 
-def freelancer_spec(contract: Contract) -> WorkdaySpec:
-    calendar = getattr(contract.freelancer, "calendar", None)
+def calendar_spec(user: object) -> WorkdaySpec:
+    """``user``'s working calendar (with their time off, as loaded on ``user``)."""
+    calendar = getattr(user, "calendar", None)
     if calendar is None:  # every user gets a calendar at sign-up; be safe for raw rows
         return WorkdaySpec()
     return calendar.as_spec()
 
 
+def freelancer_spec(contract: Contract) -> WorkdaySpec:
+    return calendar_spec(contract.freelancer)
+
+
 def _zone_of(user: object) -> str:
     calendar = getattr(user, "calendar", None)
     return str(calendar.time_zone) if calendar is not None else "UTC"
-
-
-def freelancer_zone(contract: Contract) -> str:
-    return _zone_of(contract.freelancer)
 
 
 def client_zone(contract: Contract) -> str:
@@ -67,28 +70,87 @@ def requirements_deadline(contract: Contract, policy: Policy, anchor: datetime) 
     return Deadline(d.at, f"The client sends requirements within {d.explanation}")
 
 
-def grace_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
-    d = explained_working_days_after(
-        freelancer_spec(contract),
-        anchor,
-        policy.grace_window_working_days,
-        anchor_label="requirements",
-    )
-    return Deadline(d.at, f"The freelancer may decline without fault until {d.explanation}")
+# --- when work is due: one rule for the contract's clocks and the estimate before paying ---
 
 
-def delivery_deadline(contract: Contract, anchor: datetime) -> Deadline:
-    """Delivery due: the contract's delivery days, calendar or working days per project."""
-    days = contract.delivery_days
-    if contract.snapshot.get("delivery_in_working_days"):
-        d = explained_working_days_after(
-            freelancer_spec(contract), anchor, days, anchor_label="work started"
+@dataclass(frozen=True)
+class WorkDeadlines:
+    """The clocks that start with the work: until when the freelancer may decline without
+    fault (instant purchases only; None in request mode) and when the delivery is due.
+    Explanations have no subject ("3 working days after work starts (…); …"): the
+    contract's notes and the checkout each put their own words in front.
+    """
+
+    grace: Deadline | None
+    delivery: Deadline
+
+
+def purchase_delivery_days(*, tier_days: int, addon_days: Iterable[int]) -> int:
+    """The delivery days a purchase gets: the tier's plus every add-on's (add-ons that
+    shorten delivery carry negative days), never fewer than 1 day of the project's kind
+    (1 working day for working-day projects)."""
+    return max(1, tier_days + sum(addon_days))
+
+
+def work_deadlines(
+    *,
+    spec: WorkdaySpec,
+    start: datetime,
+    delivery_days: int,
+    working_days: bool,
+    purchase_mode: str,
+    policy: Policy,
+) -> WorkDeadlines:
+    """When work starting at ``start`` is due, for the freelancer calendar ``spec``.
+
+    This is the one rule behind the contract's clocks (``actions.start_delivery_clock`` and
+    ``start_grace_window``) and the date a client is shown before paying:
+
+    * The grace window (instant purchases) is always the policy's full window of working
+      days after work starts; nothing cuts it short.
+    * Delivery counts ``delivery_days`` working days in the freelancer's calendar, or
+      calendar days when the project says so.
+    * The delivery is never due before the grace window ends: a freelancer who may still
+      decline without fault cannot already be late. When the count would end earlier, the
+      due moves to the grace window's end and the explanation says so.
+
+    Precondition: ``delivery_days >= 1`` (``purchase_delivery_days`` ensures it).
+    """
+    grace: Deadline | None = None
+    if purchase_mode == "instant":
+        grace = explained_working_days_after(
+            spec, start, policy.grace_window_working_days, anchor_label="work starts"
+        )
+    if working_days:
+        delivery = explained_working_days_after(
+            spec, start, delivery_days, anchor_label="work starts"
         )
     else:
-        d = explained_calendar_days_after(
-            anchor, days, viewer_tz=freelancer_zone(contract), anchor_label="work started"
+        delivery = explained_calendar_days_after(
+            start, delivery_days, viewer_tz=spec.time_zone, anchor_label="work starts"
         )
-    return Deadline(d.at, f"Delivery due {d.explanation}")
+    if grace is not None and delivery.at < grace.at:
+        window = policy.grace_window_working_days
+        delivery = Deadline(
+            grace.at,
+            f"{delivery.explanation}; that is before the freelancer's "
+            f"{window} working day{'' if window == 1 else 's'} to decline without fault are "
+            f"over, so it moves to the end of that window "
+            f"({format_local_day(grace.at, spec.time_zone)})",
+        )
+    return WorkDeadlines(grace=grace, delivery=delivery)
+
+
+def contract_work_deadlines(contract: Contract, policy: Policy, start: datetime) -> WorkDeadlines:
+    """``work_deadlines`` for a contract whose work starts at ``start``, from its snapshot."""
+    return work_deadlines(
+        spec=freelancer_spec(contract),
+        start=start,
+        delivery_days=contract.delivery_days,
+        working_days=bool(contract.snapshot.get("delivery_in_working_days")),
+        purchase_mode=contract.purchase_mode,
+        policy=policy,
+    )
 
 
 def delivery_timer_due(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:

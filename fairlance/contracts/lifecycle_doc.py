@@ -38,6 +38,13 @@ def render_lifecycle() -> str:
         "never restart; *last entered* clocks restart on every entry (the review window after",
         "each delivery). Time spent in `disputed` does not count on any clock.",
         "",
+        "Clocks that start with the work (`contracts/deadlines.py::work_deadlines`, also used",
+        "for the date shown before paying): the grace window of an instant purchase is always",
+        "the policy's full window of the freelancer's working days after work starts; the",
+        "delivery is due after the contract's delivery days, counted in the freelancer's",
+        "working days unless the project says calendar days, and never before the grace window",
+        "ends.",
+        "",
         "| transition | actor | from | to | guards | timer | actions | effect |",
         "|---|---|---|---|---|---|---|---|",
     ]

@@ -241,7 +241,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS,),
         (IN_PROGRESS,),
         actions=(actions.store_answers, actions.start_delivery_clock, actions.start_grace_window),
-        summary="delivery clock and grace window start",
+        summary="work starts: the full grace window and the delivery clock (never due before "
+        "the grace window ends)",
     ),
     Transition(
         "cancel_before_start",

@@ -259,22 +259,6 @@ def test_draft_project_is_not_found(clock, api, client_user, freelancer) -> None
     assert_problem(buy(api(client_user), draft), 404)
 
 
-def test_grace_window_never_outlasts_a_short_delivery(api, client_user, freelancer) -> None:
-    # Given a 1-day job bought (no questions, so work starts at once) on Friday 10:00 UTC
-    project = make_project(freelancer, questions=False, delivery_days=1)
-    with time_machine.travel(datetime(2026, 3, 6, 10, 0, tzinfo=UTC), tick=False):
-        body = buy(api(client_user), project).json()
-    deadlines = {d["name"]: d for d in body["deadlines"]}
-    # Then 1 working day (Monday) would pass the delivery due (Saturday): grace ends with it
-    assert deadlines["delivery_due"]["at"] == "2026-03-07T10:00:00+00:00"
-    assert deadlines["grace"]["at"] == deadlines["delivery_due"]["at"]
-    assert "never outlasts the delivery time" in deadlines["grace"]["explanation"]
-    # And once the work is due, declining without fault is no longer offered
-    with time_machine.travel(datetime(2026, 3, 7, 10, 0, 1, tzinfo=UTC), tick=False):
-        names = api(freelancer).get(f"contracts/{body['id']}").json()["available_transitions"]
-    assert "decline_in_grace" not in names
-
-
 def test_each_clock_is_explained_in_the_zone_of_the_side_it_waits_on(
     api, client_user, freelancer
 ) -> None:
