@@ -148,7 +148,8 @@ class ProjectIn(StrictSchema):
     description: Description = ""
     tags: Tags = []
     purchase_mode: Literal["instant", "request"] = "instant"
-    delivery_in_working_days: StrictBool = False
+    # Delivery days count the freelancer's working days unless the project says otherwise.
+    delivery_in_working_days: StrictBool = True
     capacity: StrictInt | None = None
     tiers: Tiers
     addons: AddOns = []

@@ -124,6 +124,9 @@ def contract_detail(
             "answers": contract.answers,
             "policy_version": contract.policy_version,
             "revisions_left": contract.revisions_left,
+            # The tier's days plus the add-ons' (at least 1), counted as the snapshot's
+            # ``delivery_in_working_days`` says.
+            "delivery_days": contract.delivery_days,
             "delivery_due_at": contract.delivery_due_at.isoformat()
             if contract.delivery_due_at
             else None,

@@ -51,8 +51,9 @@ class Project(models.Model):
     purchase_mode = models.CharField(
         max_length=10, choices=PurchaseMode.choices, default=PurchaseMode.INSTANT
     )
-    # Delivery days count calendar days unless the freelancer works in working days.
-    delivery_in_working_days = models.BooleanField(default=False)
+    # Delivery days count the freelancer's working days unless the project says calendar
+    # days. The default was calendar days until issue 10; rows keep what they stored.
+    delivery_in_working_days = models.BooleanField(default=True)
     capacity = models.PositiveIntegerField(default=20)
     # Contracts currently running on this project. Purchases take a slot with a
     # conditional UPDATE (active_contracts < capacity) so capacity holds under races.
@@ -110,7 +111,9 @@ class AddOn(models.Model):
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=120)
     price_minor = models.PositiveIntegerField()
-    extra_delivery_days = models.PositiveSmallIntegerField(default=0)
+    # Signed: an express add-on shortens delivery (catalog.services bounds it; a purchase
+    # never gets fewer than 1 day, see contracts.deadlines.purchase_delivery_days).
+    extra_delivery_days = models.SmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]

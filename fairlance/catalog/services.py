@@ -55,7 +55,11 @@ PRICE_MIN, PRICE_MAX = 100, MAX_PRICE_MINOR
 DELIVERY_MIN, DELIVERY_MAX = 1, 365
 REVISIONS_MIN, REVISIONS_MAX = 0, 20
 MAX_DELIVERABLES, DELIVERABLE_MAX = 10, 200
-MAX_ADDONS, ADDON_TITLE_MAX, EXTRA_DAYS_MAX = 10, 120, 365
+MAX_ADDONS, ADDON_TITLE_MAX = 10, 120
+# An add-on may shorten delivery (express) or lengthen it. Shortening by more than two
+# months is no real offer; a purchase never gets fewer than 1 day whatever the add-ons
+# (contracts.deadlines.purchase_delivery_days).
+EXTRA_DAYS_MIN, EXTRA_DAYS_MAX = -60, 365
 MAX_QUESTIONS, PROMPT_MAX = 15, 300
 CHOICES_MIN, CHOICES_MAX, CHOICE_MAX = 2, 20, 100
 MAX_FAQ, FAQ_QUESTION_MAX, FAQ_ANSWER_MAX = 15, 200, 2000
@@ -223,6 +227,20 @@ def _clean_tiers(errors: _Errors, value: object) -> list[dict[str, Any]]:
     return cleaned
 
 
+def _extra_days(errors: _Errors, field: str, value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors.add(field, "Enter a whole number of days.", "type")
+        return 0
+    if not EXTRA_DAYS_MIN <= value <= EXTRA_DAYS_MAX:
+        errors.add(
+            field,
+            f"Enter a number of days from {EXTRA_DAYS_MIN} to {EXTRA_DAYS_MAX}: a negative "
+            "number shortens delivery, a positive one adds days.",
+            "out_of_range",
+        )
+    return value
+
+
 def _clean_addons(errors: _Errors, value: object) -> list[dict[str, Any]]:
     cleaned: list[dict[str, Any]] = []
     for i, addon in enumerate(_sequence(errors, "addons", value, max_items=MAX_ADDONS)):
@@ -243,12 +261,8 @@ def _clean_addons(errors: _Errors, value: object) -> list[dict[str, Any]]:
                 "price_minor": _int(
                     errors, f"{path}.price_minor", addon.price_minor, lo=PRICE_MIN, hi=PRICE_MAX
                 ),
-                "extra_delivery_days": _int(
-                    errors,
-                    f"{path}.extra_delivery_days",
-                    addon.extra_delivery_days,
-                    lo=0,
-                    hi=EXTRA_DAYS_MAX,
+                "extra_delivery_days": _extra_days(
+                    errors, f"{path}.extra_delivery_days", addon.extra_delivery_days
                 ),
             }
         )
@@ -464,7 +478,7 @@ def project_create(
     description: str,
     tags: Sequence[str] = (),
     purchase_mode: str = PurchaseMode.INSTANT,
-    delivery_in_working_days: bool = False,
+    delivery_in_working_days: bool = True,
     capacity: int | None = None,
     tiers: Sequence[TierInput],
     addons: Sequence[AddOnInput] = (),

@@ -42,7 +42,7 @@ from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
-from fairlance.contracts import actions, engine
+from fairlance.contracts import actions, deadlines, engine
 from fairlance.contracts.models import Contract, Milestone, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
@@ -346,7 +346,10 @@ def contract_purchase(
                 policy_version=policy.version,
                 state=INITIAL,
                 revisions_left=tier.revisions,
-                delivery_days=tier.delivery_days + sum(a.extra_delivery_days for a in addons),
+                delivery_days=deadlines.purchase_delivery_days(
+                    tier_days=tier.delivery_days,
+                    addon_days=(a.extra_delivery_days for a in addons),
+                ),
                 created_at=now,
                 updated_at=now,
             )

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import Q, Sum
 
-from fairlance.contracts.deadlines import Clock
+from fairlance.contracts.deadlines import Clock, purchase_delivery_days
 from fairlance.contracts.models import Contract, ContractEvent
 from fairlance.core.money import percent_of
 from fairlance.core.policy import Policy
@@ -401,7 +401,10 @@ def checkout_quote(*, tier: Any, addons: list[Any], policy: Policy) -> Quote:
         client_pays_minor=price + client_fee,
         freelancer_fee_minor=fee,
         freelancer_receives_minor=price - fee,
-        delivery_days=int(tier.delivery_days) + sum(int(a.extra_delivery_days) for a in addons),
+        delivery_days=purchase_delivery_days(
+            tier_days=int(tier.delivery_days),
+            addon_days=(int(a.extra_delivery_days) for a in addons),
+        ),
     )
 
 

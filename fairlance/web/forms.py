@@ -16,7 +16,7 @@ from fairlance.accounts.models import ALL_TIME_ZONES, Weekday
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import PurchaseMode, QuestionKind
 from fairlance.catalog.selectors import categories_cached
-from fairlance.catalog.services import TITLE_MAX, TITLE_MIN
+from fairlance.catalog.services import EXTRA_DAYS_MAX, EXTRA_DAYS_MIN, TITLE_MAX, TITLE_MIN
 from fairlance.core.errors import FairlanceError
 from fairlance.core.money import MAX_PRICE_MINOR, MINOR_PER_MAJOR
 
@@ -147,7 +147,10 @@ class ProjectForm(ChoicesForm):
         help_text="“Request to buy” lets you read the brief and the client’s history before accepting.",  # noqa: RUF001
     )
     delivery_in_working_days = forms.BooleanField(
-        required=False, label="Count delivery days as my working days"
+        required=False,
+        label="Count delivery days as my working days",
+        help_text="Weekends, your public holidays and time off are skipped. Untick it to "
+        "count calendar days.",
     )
     capacity = forms.IntegerField(
         required=False,
@@ -212,8 +215,15 @@ class TierForm(forms.Form):
 class AddOnForm(forms.Form):
     title = forms.CharField(max_length=120, required=False, label="Add-on")
     price = PriceField(required=False, label="Price")
+    # The bounds are the service's (one rule, one place): the browser offers them as the
+    # input's min/max and the service's error, in words, is shown if they are not kept.
     extra_delivery_days = forms.IntegerField(
-        required=False, min_value=0, max_value=365, label="Extra days"
+        required=False,
+        label="Extra days",
+        help_text=f"From {EXTRA_DAYS_MIN} to {EXTRA_DAYS_MAX}: days this add-on adds to "
+        "delivery; a negative number shortens it (-2 for an express add-on). A purchase "
+        "always gets at least 1 day.",
+        widget=forms.NumberInput(attrs={"min": EXTRA_DAYS_MIN, "max": EXTRA_DAYS_MAX, "step": 1}),
     )
 
     def is_blank(self) -> bool:

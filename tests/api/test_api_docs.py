@@ -345,8 +345,10 @@ def test_walkthrough_instant_purchase(freelancer, client_user) -> None:
         clocks = {d["name"]: d for d in working.json()["deadlines"]}
         assert list(clocks) == ["grace", "delivery_due"]
         assert clocks["grace"]["at"] == "2026-03-05T10:00:00+00:00"
-        # 5 days for the tier and 1 for the add-on
-        assert clocks["delivery_due"]["at"] == "2026-03-10T10:00:00+00:00"
+        # 5 days for the tier and 1 for the add-on, in working days (the default): the
+        # weekend is skipped
+        assert clocks["delivery_due"]["at"] == "2026-03-12T10:00:00+00:00"
+        assert "the weekend skipped" in clocks["delivery_due"]["explanation"]
 
         # 7. The freelancer delivers (the client may not)
         assert_problem(

@@ -168,7 +168,7 @@ def _formsets(data: QueryDict | None, project: Project | None) -> dict[str, form
 
 def _project_initial(project: Project | None) -> dict[str, Any]:
     if project is None:
-        return {"purchase_mode": "instant", "capacity": 20}
+        return {"purchase_mode": "instant", "capacity": 20, "delivery_in_working_days": True}
     return {
         "title": project.title,
         "category_slug": project.category.slug,
