@@ -136,9 +136,13 @@ class WorkingCalendar(models.Model):
     def __str__(self) -> str:
         return f"calendar of {self.user}"
 
-    def as_spec(self) -> WorkdaySpec:
+    def as_spec(self, *, time_off: tuple[tuple[date, date], ...] | None = None) -> WorkdaySpec:
+        """The calendar as a plain value. ``time_off`` (inclusive date ranges), when the
+        caller knows it, saves reading the user's time off (``user.time_off.all()``)."""
         from fairlance.core.workdays import WorkdaySpec
 
+        if time_off is None:
+            time_off = tuple((t.start_date, t.end_date) for t in self.user.time_off.all())
         return WorkdaySpec(
             time_zone=self.time_zone,
             working_weekdays=frozenset(int(d) for d in self.working_weekdays),
@@ -146,7 +150,7 @@ class WorkingCalendar(models.Model):
             work_end=self.work_end,
             holiday_country=self.holiday_country or None,
             holiday_subdivision=self.holiday_subdivision or None,
-            time_off=tuple((t.start_date, t.end_date) for t in self.user.time_off.all()),
+            time_off=time_off,
         )
 
 

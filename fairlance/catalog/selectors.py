@@ -31,7 +31,7 @@ from fairlance.core.errors import NotFound
 from fairlance.core.models import PolicyVersion
 from fairlance.core.policy import DEFAULT_POLICY, Policy
 from fairlance.core.sql import ModelColumns, execute_prepared, model_columns
-from fairlance.core.workdays import next_working_day
+from fairlance.core.workdays import WorkdaySpec, next_working_day
 
 
 def access_project_for_owner(*, user: Any, project_id: int, for_update: bool = False) -> Project:
@@ -282,17 +282,21 @@ class ProjectParts:
 class ProjectRead:
     """What ``project_read_for_viewer`` returns.
 
-    ``project`` has its category, freelancer and the freelancer's calendar loaded. Only
-    the fields shown are: the freelancer's public ones (``_FREELANCER_FIELDS``), the
-    calendar's time zone, the category's slug, name and description; the others are
-    deferred (reading one costs a query). ``policy`` is the policy in force when asked for.
-    ``away_possible`` says whether an away range of the freelancer is near today; only then
-    are the calendar and the time off loaded in full, for the availability check.
+    ``project`` has its category, freelancer and the freelancer's working calendar loaded.
+    Only the fields shown are: the freelancer's public ones (``_FREELANCER_FIELDS``), the
+    whole calendar (its zone for the freelancer card, the rest for delivery dates), the
+    category's slug, name and description; the others are deferred (reading one costs a
+    query). ``policy`` is the policy in force when asked for. ``away_possible`` says
+    whether an away range of the freelancer is near today, ``time_off_ahead`` whether they
+    have any time off that is not over; ``time_off_loaded`` whether the time off was then
+    read (always for ``away_possible``, for ``time_off_ahead`` when asked for).
     """
 
     project: Project
     policy: Policy | None
     away_possible: bool
+    time_off_ahead: bool = False
+    time_off_loaded: bool = False
 
 
 _FREELANCER_FIELDS = (
@@ -345,10 +349,10 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         table = q(model._meta.db_table)
         return f"(SELECT x.{q(column)} FROM {table} x WHERE x.{q(key)} = p.{q(outer)})"  # noqa: S608
 
-    calendar = {
-        "id": lookup(WorkingCalendar, "id", "user_id", "freelancer_id"),
-        "user": f"p.{q('freelancer_id')}",
-        "time_zone": lookup(WorkingCalendar, "time_zone", "user_id", "freelancer_id"),
+    calendar = {"user": f"p.{q('freelancer_id')}"} | {
+        f.name: lookup(WorkingCalendar, str(f.column), "user_id", "freelancer_id")
+        for f in _fields(WorkingCalendar)
+        if f.name != "user"
     }
     category = {"id": f"p.{q('category_id')}"} | {
         name: lookup(Category, name, "id", "category_id")
@@ -368,6 +372,12 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         f" AND t.{q('away')} AND t.{q('end_date')} >= %(day_from)s"
         f" AND t.{q('start_date')} <= %(day_to)s)"
     )
+    # Any time off not over yet (in the freelancer's date, within a day of UTC's): the page
+    # then reads it, to show it and to skip it in the delivery dates.
+    ahead = (
+        f"EXISTS (SELECT 1 FROM {time_off} t WHERE t.{q('user_id')} = p.{q('freelancer_id')}"  # noqa: S608
+        f" AND t.{q('end_date')} >= %(day_from)s)"
+    )
     newest = f"FROM {q(PolicyVersion._meta.db_table)} v ORDER BY v.{q('version')} DESC LIMIT 1"
     policy = f"(SELECT v.{q('version')} {newest}), (SELECT v.{q('values')} {newest})"
     tables = (
@@ -376,8 +386,8 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         f" WHERE p.{q('id')} = %(project)s"
     )
     built = _LiveSql(
-        live=f"SELECT {select}, {away}{tables}",
-        live_with_policy=f"SELECT {select}, {away}, {policy}{tables}",
+        live=f"SELECT {select}, {away}, {ahead}{tables}",
+        live_with_policy=f"SELECT {select}, {away}, {ahead}, {policy}{tables}",
         columns=tuple(
             model_columns(model, [f for _, f in columns], conn) for model, columns in groups
         ),
@@ -478,11 +488,17 @@ def project_parts(*, project: Project) -> ProjectParts:
 
 
 def project_read_for_viewer(
-    *, viewer: Any, project_id: int, now: datetime, with_policy: bool = False
+    *,
+    viewer: Any,
+    project_id: int,
+    now: datetime,
+    with_policy: bool = False,
+    with_time_off: bool = False,
 ) -> ProjectRead:
     """The project behind ``/projects/{id}/`` and ``GET /api/v1/projects/{id}``, in one
     statement, if ``viewer`` may see it (the rule of ``project_detail_for_viewer``);
-    ``NotFound`` otherwise. Its parts come from ``project_parts``.
+    ``NotFound`` otherwise. Its parts come from ``project_parts``. ``with_time_off`` reads
+    the freelancer's time off when some is not over yet (one more query, only then).
     """
     conn = connection
     live = _live_sql(conn)
@@ -512,6 +528,7 @@ def project_read_for_viewer(
     project.freelancer = freelancer
     freelancer.remember_calendar(calendar)  # type: ignore[arg-type]
     away_possible = bool(next(values))
+    time_off_ahead = bool(next(values))
     policy: Policy | None = None
     if with_policy:
         version, policy_values = next(values), next(values)
@@ -520,19 +537,57 @@ def project_read_for_viewer(
         )
     if not _may_view(viewer, project):
         raise NotFound()
-    if away_possible:
-        # Rare (a few percent of freelancers): read the calendar and the time off in full,
-        # as ``project_availability`` expects, to say exactly when they are back.
-        full_calendar = WorkingCalendar.objects.filter(user_id=freelancer.pk).first()
-        if full_calendar is not None:
-            freelancer.calendar = full_calendar
+    # Rare (a few percent of freelancers): read the time off in full, as
+    # ``project_availability`` expects, to say exactly when they are back, and for the
+    # page to show it and count delivery dates around it.
+    time_off_loaded = away_possible or (with_time_off and time_off_ahead)
+    if time_off_loaded:
         prefetch_related_objects(
             [freelancer], Prefetch("time_off", queryset=TimeOff.objects.order_by("start_date"))
         )
-    return ProjectRead(project=project, policy=policy, away_possible=away_possible)
+    return ProjectRead(
+        project=project,
+        policy=policy,
+        away_possible=away_possible,
+        time_off_ahead=time_off_ahead,
+        time_off_loaded=time_off_loaded,
+    )
 
 
 def project_read_availability(*, read: ProjectRead, now: datetime) -> Availability:
     """``project_availability`` for a ``ProjectRead``, without reading time off it knows
     cannot matter."""
     return _availability(project=read.project, now=now, away_possible=read.away_possible)
+
+
+def project_read_calendar(*, read: ProjectRead) -> WorkdaySpec:
+    """The freelancer's working calendar, time off included, without another query.
+
+    Precondition: ``read`` came with ``with_time_off=True`` (otherwise time off that is
+    not over could be missing from the calendar).
+    """
+    assert read.time_off_loaded or not read.time_off_ahead, "read with with_time_off=True"
+    calendar = _calendar_of(read.project.freelancer)
+    if calendar is None:
+        return WorkdaySpec()
+    return calendar.as_spec() if read.time_off_loaded else calendar.as_spec(time_off=())
+
+
+def project_read_time_off(*, read: ProjectRead, now: datetime) -> list[TimeOff]:
+    """The freelancer's time off that is not over in their own date, soonest first.
+
+    Precondition as for ``project_read_calendar``.
+    """
+    assert read.time_off_loaded or not read.time_off_ahead, "read with with_time_off=True"
+    if not read.time_off_loaded:
+        return []
+    freelancer = read.project.freelancer
+    today = user_local_today(user=freelancer, now=now)
+    return [t for t in freelancer.time_off.all() if t.end_date >= today]
+
+
+def _calendar_of(user: User) -> WorkingCalendar | None:
+    try:
+        return user.calendar
+    except WorkingCalendar.DoesNotExist:
+        return None

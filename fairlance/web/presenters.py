@@ -14,8 +14,10 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from fairlance.catalog.models import Project, ProjectStatus
+from fairlance.contracts.deadlines import work_deadlines
 from fairlance.core.money import percent_of
 from fairlance.core.policy import Policy
+from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, WorkdaySpec
 
 
 def format_day(day: date) -> str:
@@ -189,3 +191,131 @@ def attention_reason(project: Project) -> str | None:
     if project.status == ProjectStatus.PUBLISHED and project.capacity_full:
         return "Fully booked — raise the capacity to take more work"
     return None
+
+
+# --- delivery dates before paying --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryDate:
+    """When a purchase made now would be delivered, for one number of delivery days."""
+
+    days: int
+    at_iso: str
+    local: str  # "Wed 30 Dec 18:00" in ``DeliveryTerms.time_zone``
+    # "3 working days after work starts (…); Christmas Day and the weekend skipped"
+    explanation: str
+
+
+@dataclass(frozen=True)
+class DeliveryTerms:
+    """What the project page and checkout say about delivery dates, and in which zone."""
+
+    working_days: bool
+    time_zone: str
+    # Whose zone that is, for the reader: "your time zone" or "the freelancer's time zone".
+    zone_owner: str
+    # What the dates assume about when work starts, or "" when it starts with the payment.
+    assumption: str
+
+
+def delivery_terms(
+    *, viewer: Any, freelancer_zone: str, working_days: bool, purchase_mode: str, asks: bool
+) -> DeliveryTerms:
+    """How dates are shown to ``viewer`` (None when anonymous): in their own zone, or in
+    the freelancer's for anonymous visitors (who have none; the freelancer's is the zone
+    the working days are counted in). ``asks`` is whether the project asks required
+    questions, so that work starts only when the client answers them.
+    """
+    calendar = getattr(viewer, "calendar", None) if viewer is not None else None
+    if calendar is not None:
+        zone, owner = _valid_zone(str(calendar.time_zone)), "your time zone"
+    else:
+        zone, owner = _valid_zone(freelancer_zone), "the freelancer's time zone"
+    if purchase_mode == "request":
+        assumption = "if the freelancer accepts your request now"
+    elif asks:
+        assumption = "if you send your requirements now"
+    else:
+        assumption = ""
+    return DeliveryTerms(
+        working_days=working_days, time_zone=zone, zone_owner=owner, assumption=assumption
+    )
+
+
+def delivery_date(
+    *,
+    spec: WorkdaySpec,
+    now: datetime,
+    days: int,
+    terms: DeliveryTerms,
+    purchase_mode: str,
+    policy: Policy,
+) -> DeliveryDate:
+    """The date a contract bought now with ``days`` delivery days gets, by the contract's
+    own rule (``contracts.deadlines.work_deadlines``), assuming work starts ``now``."""
+    due = work_deadlines(
+        spec=spec,
+        start=now,
+        delivery_days=days,
+        working_days=terms.working_days,
+        purchase_mode=purchase_mode,
+        policy=policy,
+    ).delivery
+    local = due.at.astimezone(_zone(terms.time_zone))
+    return DeliveryDate(
+        days=days,
+        at_iso=due.at.isoformat(),
+        local=(
+            f"{DAY_ABBR[local.weekday()]} {local.day} {MONTH_ABBR[local.month - 1]} {local:%H:%M}"
+        ),
+        explanation=due.explanation,
+    )
+
+
+#: Most sums of days the checkout precomputes delivery dates for (see below).
+MAX_PRECOMPUTED_DATES = 60
+
+
+def reachable_day_sums(
+    *, tier_days: Iterable[int], addon_days: Sequence[int], limit: int = MAX_PRECOMPUTED_DATES
+) -> list[int] | None:
+    """Every sum of a tier's days and some add-ons' days (before the floor of
+    ``purchase_delivery_days``), or None when there are more than ``limit``.
+
+    The checkout's live preview adds the days of what is ticked, as it adds prices, and
+    looks that sum up in what the server computed for it (the days after the floor and
+    the date), so it never shows a date of its own making; with too many sums it asks
+    for the page to be refreshed instead.
+    """
+    sums = {0}
+    for extra in addon_days:
+        sums |= {s + extra for s in sums}
+        if len(sums) > limit:
+            return None
+    totals = {days + s for days in tier_days for s in sums}
+    return sorted(totals) if len(totals) <= limit else None
+
+
+def _valid_zone(name: str) -> str:
+    try:
+        _zone(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return "UTC"
+    return name
+
+
+@dataclass(frozen=True)
+class TimeOffLine:
+    text: str  # "Mon 28 Dec to Fri 1 Jan"
+    away: bool  # purchases are paused then
+
+
+def time_off_lines(ranges: Iterable[Any]) -> list[TimeOffLine]:
+    """Booked time off as the project page lists it (``TimeOff`` rows, soonest first)."""
+    lines = []
+    for t in ranges:
+        first, last = t.start_date, t.end_date
+        text = format_day(first) if first == last else f"{format_day(first)} to {format_day(last)}"
+        lines.append(TimeOffLine(text=text, away=bool(t.away)))
+    return lines

@@ -167,6 +167,17 @@ def plural_days(n: Any) -> str:
 
 
 @register.filter
+def signed_days(n: Any) -> str:
+    """An add-on's extra days: ``+3 days``, ``+1 day``; a negative count (an add-on that
+    shortens delivery) reads with a real minus sign, U+2212."""
+    try:
+        value = int(n)
+    except (TypeError, ValueError):
+        return ""
+    return ("+" if value >= 0 else "\u2212") + plural_days(abs(value))
+
+
+@register.filter
 def bp_percent(basis_points: Any) -> str:
     """Basis points as a percentage for people: 1000 → ``10%``, 1250 → ``12.5%``."""
     try:

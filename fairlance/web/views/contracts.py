@@ -7,6 +7,7 @@ Views parse input and call one domain function: ``contract_purchase`` to buy, th
 
 from __future__ import annotations
 
+import functools
 import uuid
 from pathlib import PurePath
 from typing import Any
@@ -27,7 +28,7 @@ from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
 from fairlance.contracts import process
 from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_BYTES
-from fairlance.contracts.deadlines import open_clocks
+from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
 from fairlance.contracts.selectors import access_contract, contract_events
@@ -248,6 +249,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         policy = current_policy()
         quote = cp.checkout_quote(tier=tier, addons=chosen_addons, policy=policy)
         context = {
+            **_delivery_dates(project, user=user, quote=quote, tiers=tiers, addons=addons),
             "project": project,
             "form": form,
             "tiers": [(t, cp.checkout_quote(tier=t, addons=[], policy=policy)) for t in tiers],
@@ -318,6 +320,55 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         messages.info(request, "This purchase was already submitted; here is where it stands.")
         return redirect("web:dashboard")
     return response
+
+
+def _delivery_dates(
+    project: Project, *, user: User, quote: cp.Quote, tiers: list[Any], addons: list[Any]
+) -> dict[str, Any]:
+    """The date the chosen tier and add-ons would be delivered by, and for the live preview
+    the days and date of every sum of days another choice gives (``reachable_day_sums``)."""
+    now = timezone.now()
+    policy = current_policy()
+    spec = calendar_spec(project.freelancer)
+    terms = presenters.delivery_terms(
+        viewer=user,
+        freelancer_zone=spec.time_zone,
+        working_days=project.delivery_in_working_days,
+        purchase_mode=project.purchase_mode,
+        asks=any(q.required for q in project.questions.all()),
+    )
+
+    @functools.cache
+    def date_for(days: int) -> presenters.DeliveryDate:
+        return presenters.delivery_date(
+            spec=spec,
+            now=now,
+            days=days,
+            terms=terms,
+            purchase_mode=project.purchase_mode,
+            policy=policy,
+        )
+
+    sums = presenters.reachable_day_sums(
+        tier_days=[t.delivery_days for t in tiers],
+        addon_days=[a.extra_delivery_days for a in addons],
+    )
+    preview: dict[str, dict[str, Any]] | None = None
+    if sums is not None:
+        preview = {}
+        for raw in sums:
+            d = date_for(purchase_delivery_days(tier_days=raw, addon_days=()))
+            preview[str(raw)] = {
+                "days": d.days,
+                "local": d.local,
+                "at": d.at_iso,
+                "explanation": d.explanation,
+            }
+    return {
+        "delivery_terms": terms,
+        "delivery_date": date_for(quote.delivery_days),
+        "delivery_preview": preview,
+    }
 
 
 def _int(raw: Any) -> int | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.cache import cache
@@ -21,9 +22,12 @@ from fairlance.catalog.selectors import (
     project_cache_seconds,
     project_parts,
     project_read_availability,
+    project_read_calendar,
     project_read_for_viewer,
+    project_read_time_off,
     project_version,
 )
+from fairlance.contracts.deadlines import purchase_delivery_days
 from fairlance.core.errors import InvalidInput, NotFound
 from fairlance.core.money import currency
 from fairlance.core.policy import current_policy
@@ -117,16 +121,20 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # Bump when project_public.html or what it is given changes, so a cache shared between
 # deployments (Redis in CACHES) never serves the old markup.
-PUBLIC_FRAGMENT_FORMAT = 1
+PUBLIC_FRAGMENT_FORMAT = 2
 
 
 @dataclass(frozen=True)
 class PublicFragment:
-    """The rendered public part of a project page and the two numbers the buy box needs."""
+    """The rendered public part of a project page and what the live part needs from the
+    parts: two numbers for the buy box, and for the delivery dates each tier's (name,
+    delivery days) and whether the project asks required questions before work starts."""
 
     html: str
     packages: int
     cheapest: int
+    tier_days: tuple[tuple[str, int], ...]
+    asks: bool
 
 
 def _public_fragment(read: ProjectRead) -> PublicFragment:
@@ -161,11 +169,60 @@ def _public_fragment(read: ProjectRead) -> PublicFragment:
         html=html,
         packages=len(table.columns),
         cheapest=min((c.price_minor for c in table.columns), default=0),
+        tier_days=tuple((t.name, t.delivery_days) for t in parts.tiers),
+        asks=any(q.required for q in parts.questions),
     )
     if seconds > 0:
         # A plain tuple: the cheapest thing to pickle for LocMemCache (and Redis).
-        cache.set(key, (fragment.html, fragment.packages, fragment.cheapest), seconds)
+        cache.set(key, dataclasses.astuple(fragment), seconds)
     return fragment
+
+
+@dataclass(frozen=True)
+class DeliverySection:
+    """The project page's delivery dates (one per tier, if bought now) and booked time off."""
+
+    terms: presenters.DeliveryTerms
+    dates: list[tuple[str, presenters.DeliveryDate]]
+    time_off: list[presenters.TimeOffLine]
+
+
+def _delivery_section(
+    read: ProjectRead,
+    fragment: PublicFragment,
+    *,
+    viewer: Any,
+    now: datetime,
+    purchasable: bool,
+) -> DeliverySection:
+    """Dates are shown only while the project can be bought: otherwise nobody could get
+    them. Time off is shown either way (the away banner says when they are back)."""
+    project = read.project
+    spec = project_read_calendar(read=read)
+    terms = presenters.delivery_terms(
+        viewer=viewer,
+        freelancer_zone=spec.time_zone,
+        working_days=project.delivery_in_working_days,
+        purchase_mode=project.purchase_mode,
+        asks=fragment.asks,
+    )
+    policy = read.policy or current_policy()
+    dates = [
+        (
+            name,
+            presenters.delivery_date(
+                spec=spec,
+                now=now,
+                days=purchase_delivery_days(tier_days=days, addon_days=()),
+                terms=terms,
+                purchase_mode=project.purchase_mode,
+                policy=policy,
+            ),
+        )
+        for name, days in (fragment.tier_days if purchasable else ())
+    ]
+    time_off = presenters.time_off_lines(project_read_time_off(read=read, now=now))
+    return DeliverySection(terms=terms, dates=dates, time_off=time_off)
 
 
 def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
@@ -173,7 +230,7 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     now = timezone.now()
     try:
         read = project_read_for_viewer(
-            viewer=viewer, project_id=project_id, now=now, with_policy=True
+            viewer=viewer, project_id=project_id, now=now, with_policy=True, with_time_off=True
         )
     except NotFound:
         raise Http404 from None
@@ -181,6 +238,9 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     availability = project_read_availability(read=read, now=now)
     public = _public_fragment(read)
     is_owner = viewer is not None and viewer.pk == project.freelancer_id
+    delivery = _delivery_section(
+        read, public, viewer=viewer, now=now, purchasable=availability.purchasable
+    )
     return render(
         request,
         "web/project_detail.html",
@@ -192,5 +252,6 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             "banner": presenters.availability_banner(availability, project=project),
             "freelancer": presenters.freelancer_card(user=project.freelancer, now=now),
             "is_owner": is_owner,
+            "delivery": delivery,
         },
     )
