@@ -6,23 +6,24 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
 from fairlance.accounts.models import User
 from fairlance.accounts.services import away_until, user_local_today
-from fairlance.catalog.models import Category, GalleryImage, Project, ProjectStatus
+from fairlance.catalog.models import AddOn, Category, GalleryImage, Project, ProjectStatus
 from fairlance.catalog.selectors import project_availability
 from fairlance.contracts.models import Contract
 from fairlance.core.management.commands.demo import child_environment
 from fairlance.core.management.commands.serve import gunicorn_argv, server_argv
-from fairlance.core.workdays import is_working_day, next_working_day
+from fairlance.core.workdays import is_working_day, local_date, next_working_day
 from fairlance.demo.artwork import gallery_picture
 from fairlance.demo.data import DEMO_PASSWORD, PEOPLE, PROJECTS
 from fairlance.demo.load import demo_load
@@ -138,6 +139,45 @@ def test_freelancers_calendars_are_as_described() -> None:
     # and Lena, in Berlin, works a four-day week
     assert lena.time_zone == "Europe/Berlin"
     assert sorted(lena.working_weekdays) == [0, 1, 2, 3]
+
+
+def test_hiros_projects_count_japan_working_days_and_his_contract_is_due_on_one() -> None:
+    # given the demo loaded on a Friday evening in Tokyo (19:00), when two calendar days
+    # would end on a Sunday
+    with time_machine.travel(datetime(2026, 12, 4, 10, 0, tzinfo=UTC), tick=False):
+        demo_load(images=False)
+    hiro = user("hiro")
+    spec = hiro.calendar.as_spec()
+
+    # then every project of his counts working days, with Japanese public holidays
+    assert hiro.calendar.holiday_country == "JP"
+    assert all(p.delivery_in_working_days for p in Project.objects.filter(freelancer=hiro))
+
+    # and his running bug-fix contract is due on a Tokyo working day: 2 working days from
+    # Friday 19:00 is Tuesday 19:00
+    contract = Contract.objects.get(freelancer=hiro, state="in_progress")
+    assert contract.title.startswith("Fix a bug")
+    assert contract.delivery_due_at is not None
+    due_day = local_date("Asia/Tokyo", contract.delivery_due_at)
+    assert is_working_day(spec, due_day)
+    assert contract.delivery_due_at == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    assert (
+        "(Fri 4 Dec 19:00 Asia/Tokyo); the weekend skipped"
+        in (contract.clock_notes["delivery_due"])
+    )
+
+
+def test_express_and_rush_add_ons_shorten_delivery() -> None:
+    demo_load(images=False)
+    shortening = {
+        a.title: a.extra_delivery_days for a in AddOn.objects.filter(extra_delivery_days__lt=0)
+    }
+    assert shortening == {"Express delivery": -2, "Rush delivery": -1}
+    # and each still leaves every tier of its project at least 1 day
+    for addon in AddOn.objects.filter(extra_delivery_days__lt=0).select_related("project"):
+        assert (
+            min(t.delivery_days for t in addon.project.tiers.all()) + addon.extra_delivery_days >= 1
+        )
 
 
 def test_away_freelancer_is_back_in_ten_days_and_cannot_be_booked() -> None:

@@ -98,7 +98,9 @@ class DemoProject:
     questions: tuple[QuestionInput, ...] = ()
     faq: tuple[FaqInput, ...] = ()
     purchase_mode: Literal["instant", "request"] = "instant"
-    delivery_in_working_days: bool = False
+    # As in the product: delivery days are the freelancer's working days unless a project
+    # says calendar days.
+    delivery_in_working_days: bool = True
     capacity: int | None = None
     status: Status = "published"
     # How many gallery images to generate (pleasant gradients carrying the title).
@@ -269,7 +271,8 @@ PROJECTS: tuple[DemoProject, ...] = (
                 price_minor=major(140),
                 extra_delivery_days=3,
             ),
-            AddOnInput(title="Express delivery", price_minor=major(90)),
+            # Two working days sooner: Starter in 1 day, Brand kit in 4, Full identity in 8.
+            AddOnInput(title="Express delivery", price_minor=major(90), extra_delivery_days=-2),
         ),
         questions=(
             _q("What is the business called, and what does it do?"),
@@ -293,7 +296,6 @@ PROJECTS: tuple[DemoProject, ...] = (
                 answer="I cannot give legal advice, but I design with trademark searches in mind and avoid common marks.",
             ),
         ),
-        delivery_in_working_days=True,
         images=2,
     ),
     DemoProject(
@@ -338,7 +340,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         purchase_mode="request",
-        delivery_in_working_days=True,
     ),
     DemoProject(
         owner="ana",
@@ -374,7 +375,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         purchase_mode="request",
-        delivery_in_working_days=True,
         # Two of three slots taken: the page shows a project that is nearly full.
         capacity=3,
         purchases=(
@@ -427,7 +427,8 @@ PROJECTS: tuple[DemoProject, ...] = (
                 ),
             ),
         ),
-        addons=(AddOnInput(title="Same-day rush", price_minor=major(40)),),
+        # One working day sooner for every size (ten images next working day).
+        addons=(AddOnInput(title="Rush delivery", price_minor=major(40), extra_delivery_days=-1),),
         questions=(_q("Upload your photos (a zip is fine)", "file"),),
         faq=(
             FaqInput(
@@ -551,7 +552,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         purchase_mode="request",
-        delivery_in_working_days=True,
         images=2,
     ),
     DemoProject(
@@ -637,7 +637,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             _q("Which tool do you prefer?", "single", "Streamlit", "Metabase", "You choose"),
             _q("Where does the data live?"),
         ),
-        delivery_in_working_days=True,
     ),
     DemoProject(
         owner="hiro",
@@ -755,7 +754,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             _q("Which direction?", "single", "German → English", "English → German"),
             _q("Upload the document", "file"),
         ),
-        delivery_in_working_days=True,
     ),
     DemoProject(
         owner="lena",
@@ -816,7 +814,6 @@ PROJECTS: tuple[DemoProject, ...] = (
             _q("Which style guide?", "single", "APA", "Chicago", "Harvard", "Journal-specific"),
             _q("Upload the manuscript", "file"),
         ),
-        delivery_in_working_days=True,
     ),
     DemoProject(
         owner="lena",
@@ -886,6 +883,8 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         questions=(_q("Your current level", "single", "A2", "B1", "B2", "C1"),),
+        # Lessons follow the learner's diary, not Lena's working week: calendar days.
+        delivery_in_working_days=False,
     ),
     # --- Maya Okafor, New York: video, audio, photography, marketing ----------------------
     DemoProject(
