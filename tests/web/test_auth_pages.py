@@ -80,9 +80,7 @@ def test_password_reset_sends_a_link(freelancer):
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
 
 
-def test_password_reset_email_names_the_configured_site_not_the_request_host(
-    freelancer, settings
-):
+def test_password_reset_email_names_the_configured_site_not_the_request_host(freelancer, settings):
     # Given a site configured with its own name and address, reached here through another
     # host (a proxy, the demo's port)
     settings.FAIRLANCE_SITE_NAME = "Fairlance Market"
