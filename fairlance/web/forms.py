@@ -351,7 +351,7 @@ class CalendarForm(forms.Form):
         max_length=50,
         required=False,
         label="Region",
-        help_text="Optional: adds the holidays of your region of that country.",
+        help_text="Adds the public holidays of your region of that country.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
