@@ -605,6 +605,8 @@ def _fire_batch(
                 [t.contract.freelancer for t in first] + [t.contract.client for t in first]
             ),
         )
+        # Every timer transition and reminder notifies someone in their own time zone.
+        batch.load_calendars()
         fired = 0
         for timer in first:
             batch.track(timer.contract, timer.fire_at)

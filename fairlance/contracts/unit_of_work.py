@@ -185,7 +185,7 @@ class TimerBatch(Writes):
     wall_now: datetime
     # Loads the working calendars (by user id) of the batch's parties, attaching each to
     # its user objects: the freelancers' for quiet hours, everyone's for the time zone
-    # their notices give times in. Called at most once, when the first email needs it.
+    # their notices give times in. Called at most once (``load_calendars``).
     calendars: Callable[[], dict[int, WorkdaySpec]] | None = None
     specs: dict[int, WorkdaySpec] | None = None
     # contract id -> fire_at of the timer being fired on it (see ``next_clock``)
@@ -299,9 +299,15 @@ class TimerBatch(Writes):
         # An email about a deadline already passed goes at once: no calendar needed.
         return deadline is None or deadline > self.wall_now
 
-    def _spec(self, user_id: int) -> WorkdaySpec | None:
+    def load_calendars(self) -> None:
+        """Load the parties' calendars now (once), before any timer's savepoint: read
+        inside one, they would cost it a SAVEPOINT and a RELEASE it otherwise skips."""
         if self.specs is None:
             self.specs = self.calendars() if self.calendars is not None else {}
+
+    def _spec(self, user_id: int) -> WorkdaySpec | None:
+        self.load_calendars()
+        assert self.specs is not None
         return self.specs.get(user_id)
 
     # --- the flush ------------------------------------------------------------------------
