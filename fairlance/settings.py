@@ -144,7 +144,10 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_SIGNUP_FORM_CLASS = "fairlance.accounts.forms.SignupExtraForm"
 ACCOUNT_LOGOUT_ON_GET = False
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[fairlance] "
+# Subjects start with "[<FAIRLANCE_SITE_NAME>] " (the adapter adds it); links and the site's
+# name in allauth's emails come from the settings below, never from the request's host.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = None
+ACCOUNT_ADAPTER = "fairlance.accounts.adapter.AccountAdapter"
 
 # --- Email ----------------------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -206,6 +209,11 @@ LOGGING = {
 }
 
 # --- fairlance ------------------------------------------------------------------------
+# How emails name the site and where their links point (the public origin, no trailing
+# slash needed): an email is read far from the request that caused it, so neither comes
+# from a request's host.
+FAIRLANCE_SITE_NAME = os.environ.get("FAIRLANCE_SITE_NAME", "fairlance")
+FAIRLANCE_SITE_URL = os.environ.get("FAIRLANCE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 FAIRLANCE_CURRENCY = os.environ.get("FAIRLANCE_CURRENCY", "USD")
 # Serve uploaded media from Django itself (demo and single-machine installs). Behind a
 # real web server, set SERVE_MEDIA=false and let it serve MEDIA_ROOT.

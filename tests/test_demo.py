@@ -286,6 +286,13 @@ def test_demo_children_serve_static_files_without_collectstatic(monkeypatch: Any
     assert child_environment()["STATIC_MANIFEST"] == "true"
 
 
+def test_demo_emails_link_to_the_demos_own_port(monkeypatch: Any) -> None:
+    monkeypatch.delenv("FAIRLANCE_SITE_URL", raising=False)
+    assert child_environment(8101)["FAIRLANCE_SITE_URL"] == "http://127.0.0.1:8101"
+    monkeypatch.setenv("FAIRLANCE_SITE_URL", "https://market.example.org")
+    assert child_environment(8101)["FAIRLANCE_SITE_URL"] == "https://market.example.org"
+
+
 @pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")),
     reason="the command test drives its own SQLite file; the loader itself runs on both",

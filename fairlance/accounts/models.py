@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import zoneinfo
 from datetime import date, time
 from typing import TYPE_CHECKING, ClassVar
 
@@ -18,8 +17,6 @@ from django.utils import timezone
 
 if TYPE_CHECKING:
     from fairlance.core.workdays import WorkdaySpec
-
-ALL_TIME_ZONES = sorted(zoneinfo.available_timezones())
 
 
 class UserManager(BaseUserManager["User"]):

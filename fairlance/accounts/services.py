@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import functools
-import re
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
-import holidays
 from django.db import transaction
 
+from fairlance.accounts import places
 from fairlance.accounts.models import TimeOff, User, WorkingCalendar
 from fairlance.core.errors import InvalidInput, NotFound, field_error
-from fairlance.core.workdays import merged_range_end
+from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, merged_range_end
 
 DISPLAY_NAME_MAX = 80
 HEADLINE_MAX = 140
@@ -27,8 +25,6 @@ SUBDIVISION_MAX = 40
 TIME_OFF_MAX_DAYS = 366
 #: Every working-day clock reads all of a freelancer's ranges; keep that list short.
 TIME_OFF_MAX_RANGES = 100
-
-_COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 
 
 @transaction.atomic
@@ -108,9 +104,13 @@ def profile_update(
         changes["bio"] = _clean_text("bio", bio, max_length=BIO_MAX, errors=errors, multiline=True)
     if country is not None:
         code = country.strip().upper()
-        if code and not _COUNTRY_RE.match(code):
+        if code and not places.is_country(code):
             errors.append(
-                field_error("country", "Use a two-letter ISO 3166-1 country code.", "invalid")
+                field_error(
+                    "country",
+                    "Choose a country from the list (an ISO 3166-1 code such as PT or US).",
+                    "unknown_country",
+                )
             )
         changes["country"] = code
     if errors:
@@ -127,19 +127,14 @@ def profile_update(
 # --- Working calendar -------------------------------------------------------------------
 
 
-@functools.cache
-def _holiday_countries() -> dict[str, tuple[str, ...]]:
-    # The package also lists alpha-3 aliases; the model stores alpha-2 codes only.
-    return {
-        code: tuple(subdivisions)
-        for code, subdivisions in holidays.list_supported_countries().items()
-        if len(code) == 2
-    }
-
-
 def _clean_holiday_region(
     country: str | None, subdivision: str | None, errors: list[dict[str, Any]]
 ) -> tuple[str, str]:
+    """The holiday country and subdivision as stored ("PT", "11"); errors otherwise.
+
+    The subdivision may come bare ("11") or with its country ("PT-11", as the settings
+    page's list sends it).
+    """
     country_code = (country or "").strip().upper()
     sub = (subdivision or "").strip()
     if not country_code:
@@ -150,37 +145,54 @@ def _clean_holiday_region(
                 )
             )
         return "", ""
-    supported = _holiday_countries()
-    if country_code not in supported:
+    name = places.holiday_country_name(country_code)
+    if name is None:
         errors.append(
             field_error(
                 "holiday_country",
-                "Public holidays are not available for this country code.",
+                "Public holidays are not available for this country; choose one from the list.",
                 "unsupported",
             )
         )
         return country_code, sub
-    if sub:
-        by_upper = {s.upper(): s for s in supported[country_code]}
-        canonical = by_upper.get(sub.upper())
-        if canonical is None:
-            errors.append(
-                field_error(
-                    "holiday_subdivision",
-                    f"Unknown subdivision for {country_code}.",
-                    "unsupported",
-                )
+    if not sub:
+        return country_code, ""
+    subdivisions = places.holiday_subdivisions(country_code)
+    prefix, dash, rest = sub.partition("-")
+    if dash and prefix.upper() != country_code and places.holiday_country_name(prefix.upper()):
+        errors.append(
+            field_error(
+                "holiday_subdivision",
+                f"That region is in {places.holiday_country_name(prefix.upper())}, not in "
+                f"{name}; choose one of {name}'s regions or none.",
+                "other_country",
             )
-        elif len(canonical) > SUBDIVISION_MAX:
-            errors.append(
-                field_error(
-                    "holiday_subdivision",
-                    "This subdivision is not supported yet.",
-                    "unsupported",
-                )
+        )
+        return country_code, sub
+    by_upper = {s.upper(): s for s in subdivisions}
+    canonical = by_upper.get(sub.upper()) or (
+        by_upper.get(rest.upper()) if dash and prefix.upper() == country_code else None
+    )
+    if canonical is None:
+        errors.append(
+            field_error(
+                "holiday_subdivision",
+                f"{name} has no region {sub!r}; choose one from the list or none."
+                if subdivisions
+                else f"{name}'s public holidays have no regions; leave the region empty.",
+                "unsupported",
             )
-        else:
-            sub = canonical
+        )
+    elif len(canonical) > SUBDIVISION_MAX:
+        errors.append(
+            field_error(
+                "holiday_subdivision",
+                "This subdivision is not supported yet.",
+                "unsupported",
+            )
+        )
+    else:
+        sub = canonical
     return country_code, sub
 
 
@@ -219,8 +231,14 @@ def calendar_update(
     """
     errors: list[dict[str, Any]] = []
     zone_name = time_zone.strip()
-    if zone_name not in _available_time_zones():
-        errors.append(field_error("time_zone", "Unknown IANA time zone.", "unknown_time_zone"))
+    if not places.is_time_zone(zone_name):
+        errors.append(
+            field_error(
+                "time_zone",
+                "Choose a time zone from the list: a city such as Europe/Lisbon, or UTC.",
+                "unknown_time_zone",
+            )
+        )
     days = _clean_weekdays(working_weekdays, errors)
     if work_start.tzinfo is not None or work_end.tzinfo is not None:
         errors.append(field_error("work_start", "Give local times without an offset.", "invalid"))
@@ -243,11 +261,6 @@ def calendar_update(
     return calendar
 
 
-@functools.cache
-def _available_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
-
-
 # --- Time off ---------------------------------------------------------------------------
 
 
@@ -264,7 +277,10 @@ def time_off_add(
     """Declare an absence (inclusive dates in the user's own zone).
 
     ``today`` (the user's local date) lets the caller refuse ranges that are already over;
-    None skips that check (imports, tests building history).
+    None skips that check (imports, tests building history). A range sharing a day with
+    one already declared is refused, naming that one: two rows for one day would be
+    removed one at a time and leave the day half-declared. Ranges that only follow each
+    other (5 August, then 6 August) are fine.
     """
     errors: list[dict[str, Any]] = []
     clean_note = _clean_text("note", note, max_length=NOTE_MAX, errors=errors)
@@ -280,8 +296,24 @@ def time_off_add(
         errors.append(field_error("end_date", "This time off is already over.", "in_past"))
     if errors:
         raise InvalidInput(errors=errors)
-    # Lock the user row so two concurrent adds cannot both pass the count check.
+    # Lock the user row so two concurrent adds cannot both pass the count or overlap check.
     User.objects.select_for_update().filter(pk=user.pk).first()
+    clash = (
+        TimeOff.objects.filter(user=user, start_date__lte=end_date, end_date__gte=start_date)
+        .order_by("start_date", "pk")
+        .first()
+    )
+    if clash is not None:
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "start_date",
+                    f"This overlaps your time off {_day_range(clash.start_date, clash.end_date)}"
+                    "; remove that one first or choose other days.",
+                    "overlaps",
+                )
+            ]
+        )
     if TimeOff.objects.filter(user=user).count() >= TIME_OFF_MAX_RANGES:
         raise InvalidInput(
             errors=[
@@ -295,6 +327,13 @@ def time_off_add(
     return TimeOff.objects.create(
         user=user, start_date=start_date, end_date=end_date, away=away, note=clean_note
     )
+
+
+def _day_range(start: date, end: date) -> str:
+    def day(d: date) -> str:
+        return f"{DAY_ABBR[d.weekday()]} {d.day} {MONTH_ABBR[d.month - 1]} {d.year}"
+
+    return day(start) if start == end else f"{day(start)} to {day(end)}"
 
 
 @transaction.atomic

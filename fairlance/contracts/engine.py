@@ -26,9 +26,9 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from fairlance.contracts import process
+from fairlance.contracts import notices, process
 from fairlance.contracts.models import Contract, Timer, TimerStatus
-from fairlance.contracts.process import Context, Role, Transition
+from fairlance.contracts.process import Context, Notice, Role, Transition
 from fairlance.contracts.unit_of_work import (
     IMMEDIATE,
     TimerBatch,
@@ -37,6 +37,8 @@ from fairlance.contracts.unit_of_work import (
 )
 from fairlance.core.errors import Conflict, NotFound, PermissionDenied
 from fairlance.core.policy import Policy, policy_for_version
+from fairlance.core.site import site_name
+from fairlance.core.workdays import Deadline
 
 logger = logging.getLogger(__name__)
 
@@ -208,6 +210,7 @@ def apply_locked(
         )
     from_state = contract.state
     to_state = t.target(contract, ctx)
+    refunded_before = contract.refunded_minor  # what the notices say this one refunded
     for action in t.actions:
         action(contract, ctx)
 
@@ -236,16 +239,28 @@ def apply_locked(
     # anchor its clocks on, and no pending timers but the ones armed here: three reads
     # saved on the busiest transition.
     created = from_state == process.INITIAL
-    armed: list[datetime] = []
+    armed: dict[str, Deadline] = {}
     if entered:
         if not created:
             writes.skip_pending_timers(contract)
         armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
-    if t.notify:
+    if t.notices:
         # The freelancer's email may wait for their working hours, but never past the
         # next clock of the contract.
-        next_clock = min(armed, default=None) if created else writes.next_clock(contract)
-        _notify(contract, t, actor, writes, next_clock)
+        next_clock = (
+            min((d.at for d in armed.values()), default=None)
+            if created
+            else writes.next_clock(contract)
+        )
+        facts = notices.Facts(
+            contract=contract,
+            actor=actor.user.public_name if actor.user is not None else site_name(),
+            payload=payload,
+            clocks=armed,
+            refunded=contract.refunded_minor - refunded_before,
+            policy=ctx.policy,
+        )
+        _notify(contract, t, actor, writes, next_clock, facts)
     return contract
 
 
@@ -292,12 +307,13 @@ def _anchor(
 
 def _arm_timers(
     contract: Contract, now: datetime, policy: Policy, writes: Writes, *, created: bool = False
-) -> list[datetime]:
-    """Arm the timers of the state just entered; returns when they fire (reminders too).
+) -> dict[str, Deadline]:
+    """Arm the timers of the state just entered; returns their deadlines by clock name
+    (reminders too, as ``<clock>_reminder``).
 
     ``policy`` is the contract's version (the transition's context already loaded it).
     """
-    armed: list[datetime] = []
+    armed: dict[str, Deadline] = {}
     for t in process.timed_transitions_from(contract.state):
         assert t.timer is not None
         anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes, created=created)
@@ -311,7 +327,7 @@ def _arm_timers(
             armed_at_event_seq=contract.state_entry_seq,
             created_at=now,
         )
-        armed.append(due.at)
+        armed[t.timer.clock] = due
         reminder = t.timer.reminder
         if reminder is not None and due.at - reminder.before > now:
             # A reminder is a timer that notifies instead of transitioning; it is skipped
@@ -325,30 +341,76 @@ def _arm_timers(
                 armed_at_event_seq=contract.state_entry_seq,
                 created_at=now,
             )
-            armed.append(due.at - reminder.before)
+            armed[f"{t.timer.clock}_reminder"] = Deadline(due.at - reminder.before, "")
     return armed
 
 
 def _notify(
-    contract: Contract, t: Transition, actor: Actor, writes: Writes, next_clock: datetime | None
+    contract: Contract,
+    t: Transition,
+    actor: Actor,
+    writes: Writes,
+    next_clock: datetime | None,
+    facts: notices.Facts,
 ) -> None:
-    words = t.name.replace("_", " ")
-    title = f"{contract.title}: {words}"
-    for user_id, user in (
-        (contract.client_id, contract.client),
-        (contract.freelancer_id, contract.freelancer),
-    ):
-        if actor.user is not None and user_id == actor.user.pk:
+    """Write the transition's notices (``Transition.notices``), each in its recipient's words.
+
+    Nobody is told about their own action, except by a receipt. A notice that asks for an action records the
+    state entry it was written in, so an email still held back when the contract moves on
+    is dropped instead of sent late.
+    """
+    for notice in t.notices:
+        if notice.state is not None and notice.state != contract.state:
             continue
-        writes.notify(
-            user=user,
+        user_id, user = _party(contract, notice.to)
+        if actor.user is not None and user_id == actor.user.pk and not notice.receipt:
+            continue
+        _write_notice(
+            contract,
+            writes,
+            user,
+            notice,
             kind=f"contract.{t.name}",
-            title=title,
-            body=f"Contract {contract.pk} is now {contract.state.replace('_', ' ')}.",
-            data={"contract_id": contract.pk},
-            quiet_hours=user_id == contract.freelancer_id,
+            facts=facts,
+            clock=notice.deadline,
+            needs_action=notice.needs_action,
             deadline=next_clock,
         )
+
+
+def _party(contract: Contract, role: str) -> tuple[int, Any]:
+    if role == "client":
+        return contract.client_id, contract.client
+    return contract.freelancer_id, contract.freelancer
+
+
+def _write_notice(
+    contract: Contract,
+    writes: Writes,
+    user: Any,
+    notice: Notice | process.Reminder,
+    *,
+    kind: str,
+    facts: notices.Facts,
+    clock: str | None,
+    needs_action: bool,
+    deadline: datetime | None,
+) -> None:
+    """Render ``notice`` for ``user`` and write it; ``deadline`` bounds quiet hours."""
+    words = notices.render(
+        notice.subject, notice.body, facts=facts, deadline=clock, zone=writes.time_zone(user)
+    )
+    writes.notify(
+        user=user,
+        role=notice.to,
+        kind=kind,
+        title=words.subject,
+        body=words.body,
+        data={"contract_id": contract.pk},
+        deadline=deadline,
+        contract_id=contract.pk,
+        about_entry=contract.state_entry_seq if needs_action else None,
+    )
 
 
 # --- timers -----------------------------------------------------------------------------------
@@ -407,9 +469,9 @@ def fire_due_timers(
     return fired
 
 
-# The parties are loaded with the claim for their notifications, which need only their id
-# and email address; the rest of a user row (and a timer's bookkeeping) is not read by the
-# worker. Building the full rows was a third of a batch's time.
+# The parties are loaded with the claim for their notifications, which need only their id,
+# email address and display name (the notices name both sides); the rest of a user row
+# (and a timer's bookkeeping) is not read by the worker. Building the full rows was a third of a batch's time.
 @functools.cache
 def _claim_deferred() -> tuple[str, ...]:
     # A function, not a constant: the user model is known once the apps are loaded.
@@ -421,7 +483,7 @@ def _claim_deferred() -> tuple[str, ...]:
             f"contract__{party}__{f.name}"
             for party in ("client", "freelancer")
             for f in get_user_model()._meta.concrete_fields
-            if f.name not in ("id", "email")
+            if f.name not in ("id", "email", "display_name")
         ),
     )
 
@@ -458,17 +520,31 @@ def _claim(now: datetime, size: int, after: datetime | None) -> list[Timer]:
 
 
 def _calendars(users: list[Any]) -> dict[int, Any]:
-    """Working calendars (``WorkdaySpec``) of ``users`` by user id, in two queries."""
+    """Working calendars (``WorkdaySpec``) of ``users`` by user id, in two queries.
+
+    Each calendar is also attached to every object of its user (a user who is a party to
+    several contracts of the batch comes as several objects), so the notices' time zones
+    and the client's clocks read ``user.calendar`` without a query.
+    """
     from django.db.models import prefetch_related_objects
 
     from fairlance.accounts.models import WorkingCalendar
 
-    by_id = {user.pk: user for user in users}
-    prefetch_related_objects(list(by_id.values()), "time_off")
+    objects: dict[int, list[Any]] = {}
+    for user in users:
+        objects.setdefault(user.pk, []).append(user)
+    prefetch_related_objects([same[0] for same in objects.values()], "time_off")
     specs = {}
-    for calendar in WorkingCalendar.objects.filter(user_id__in=list(by_id)):
-        calendar.user = by_id[calendar.user_id]  # as_spec() reads its (prefetched) time off
-        specs[calendar.user_id] = calendar.as_spec()
+    found: dict[int, Any] = {
+        c.user_id: c for c in WorkingCalendar.objects.filter(user_id__in=list(objects))
+    }
+    for user_id, same in objects.items():
+        calendar = found.get(user_id)
+        if calendar is not None:
+            calendar.user = same[0]  # as_spec() reads its (prefetched) time off
+            specs[user_id] = calendar.as_spec()
+        for user in same:
+            user.remember_calendar(calendar)
     return specs
 
 
@@ -525,8 +601,12 @@ def _fire_batch(
         batch = TimerBatch(
             now=now,
             wall_now=timezone.now(),
-            calendars=lambda: _calendars([t.contract.freelancer for t in first]),
+            calendars=lambda: _calendars(
+                [t.contract.freelancer for t in first] + [t.contract.client for t in first]
+            ),
         )
+        # Every timer transition and reminder notifies someone in their own time zone.
+        batch.load_calendars()
         fired = 0
         for timer in first:
             batch.track(timer.contract, timer.fire_at)
@@ -587,16 +667,27 @@ def _fire_in_batch(batch: TimerBatch, timer: Timer, policy: Policy | None) -> st
 
 
 def _remind(contract: Contract, timer: Timer, t: Transition, writes: Writes) -> None:
-    """Send the reminder of a timer still armed for the current state entry (lock held)."""
+    """Send the reminder of a timer still armed for the current state entry (lock held).
+
+    The deadline it is about is when the reminded transition fires: ``before`` after the
+    reminder's own instant.
+    """
     assert t.timer is not None and t.timer.reminder is not None
     reminder = t.timer.reminder
-    user = contract.client if reminder.to == "client" else contract.freelancer
-    writes.notify(
-        user=user,
+    due = Deadline(timer.fire_at + reminder.before, timer.explanation)
+    _user_id, user = _party(contract, reminder.to)
+    _write_notice(
+        contract,
+        writes,
+        user,
+        reminder,
         kind=f"contract.reminder.{t.name}",
-        title=f"{contract.title}: {reminder.text}",
-        body=timer.explanation,
-        data={"contract_id": contract.pk},
+        facts=notices.Facts(
+            contract=contract, actor=site_name(), payload={}, clocks={t.timer.clock: due}
+        ),
+        clock=t.timer.clock,
+        needs_action=True,
+        deadline=due.at,
     )
 
 

@@ -86,11 +86,43 @@ class TimerSpec:
 
 @dataclass(frozen=True)
 class Reminder:
-    """A notification to ``to`` some time ``before`` the timer fires (SPEC section 7)."""
+    """A notification to ``to`` some time ``before`` the timer fires (SPEC section 7).
+
+    ``subject`` and ``body`` are templates like a ``Notice``'s; ``{deadline}`` is the
+    instant the timer fires. A reminder always asks for an action: one held back by quiet
+    hours is dropped if the contract has left the state by the time it is due.
+    """
 
     before: timedelta
-    to: Role
-    text: str
+    to: Literal["client", "freelancer"]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one side of the contract is told when a transition happens (email and in-app).
+
+    ``subject`` and ``body`` are ``str.format`` templates over the named fields listed in
+    ``contracts/notices.py`` ({project}, {client}, {freelancer}, {paid}, {message},
+    {deadline}...). The engine renders them in the recipient's time zone and ends every
+    body with the link to the contract. ``to`` is the recipient's role; nobody is told
+    about their own action, except by a ``receipt`` (the client's, for a purchase). ``state``: only when the transition leads there (a purchase
+    starts in one of two states). ``deadline`` names the clock ``{deadline}`` stands for:
+    a timer clock the transition arms ("request_window") or a stored deadline
+    ("delivery_due", "grace", "late_grace"). ``needs_action``: the notice asks the
+    recipient to act in the state just entered, so an email held back by quiet hours is
+    dropped if the contract has left that state by the time it is due; ending notices
+    (money moved, a request declined) leave it off and are always sent.
+    """
+
+    to: Literal["client", "freelancer"]
+    subject: str
+    body: str
+    deadline: str | None = None
+    needs_action: bool = False
+    state: str | None = None
+    receipt: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,7 +138,8 @@ class Transition:
     route: Callable[[Contract, Context], str] | None = None
     summary: str = ""
     money: bool = False  # moves money: the API accepts an Idempotency-Key
-    notify: bool = True
+    # Who is told what when the transition happens (the engine renders them).
+    notices: tuple[Notice, ...] = ()
 
     @property
     def by_person(self) -> bool:
@@ -184,6 +217,51 @@ TRANSITIONS: tuple[Transition, ...] = (
         route=route_after_purchase,
         summary="instant buy; payment captured into escrow",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "New order: {project} from {client}, waiting for requirements",
+                '{client} bought the {package} package of "{project}" for {price} '
+                "({earnings} for you after the service fee). The money is held in escrow.\n\n"
+                "Nothing to do yet: {client} sends the requirements by {deadline_full}. "
+                "Your delivery clock starts when they arrive.",
+                deadline="requirements_window",
+                needs_action=True,
+                state=AWAITING_REQUIREMENTS,
+            ),
+            Notice(
+                "freelancer",
+                "New order: {project} from {client}, deliver by {deadline}",
+                '{client} bought the {package} package of "{project}" for {price} '
+                "({earnings} for you after the service fee). The money is held in escrow.\n\n"
+                "Work starts now: deliver by {deadline_full}. {deadline_why} If you cannot "
+                "take it, you may decline without fault until {grace}.",
+                deadline="delivery_due",
+                needs_action=True,
+                state=IN_PROGRESS,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} paid",
+                "Thank you for your order.\n\n{receipt}\n\nThe money is held in escrow and "
+                "reaches {freelancer} only when you approve the delivery.\n\n"
+                "Next: send your requirements by {deadline_full}. If they do not arrive by "
+                "then, the order is cancelled and you get everything back.",
+                deadline="requirements_window",
+                state=AWAITING_REQUIREMENTS,
+                receipt=True,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} paid",
+                "Thank you for your order.\n\n{receipt}\n\nThe money is held in escrow and "
+                "reaches {freelancer} only when you approve the delivery.\n\n"
+                "Next: {freelancer} has started; the delivery is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
+                receipt=True,
+            ),
+        ),
     ),
     Transition(
         "request",
@@ -193,6 +271,28 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.capture_payment,),
         summary="request to buy, requirements answered up front; payment captured into escrow",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "New request: {project} for {client}, answer by {deadline}",
+                '{client} asks you to do the {package} package of "{project}" for '
+                "{price} ({earnings} for you after the service fee). Their requirements and "
+                "their history as a client are on the contract page.\n\n"
+                "Accept or decline by {deadline_full}. Declining never counts against you; "
+                "if you do not answer, the request expires and the client keeps their money.",
+                deadline="request_window",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} held for your request",
+                "Your request is on its way to {freelancer}.\n\n{receipt}\n\n"
+                "The amount stays held until {freelancer} answers. If they decline, or do "
+                "not answer by {deadline_full}, you get all of it back.",
+                deadline="request_window",
+                receipt=True,
+            ),
+        ),
     ),
     Transition(
         "accept",
@@ -201,6 +301,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS,),
         actions=(actions.start_delivery_clock,),
         summary="delivery clock starts",
+        notices=(
+            Notice(
+                "client",
+                "Request accepted: {project}, delivery due {deadline}",
+                '{freelancer} accepted your request for "{project}" and started work.'
+                "\n\nThe delivery is due {deadline_full}. {deadline_why}",
+                deadline="delivery_due",
+            ),
+        ),
     ),
     Transition(
         "decline",
@@ -210,6 +319,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_no_fault),
         summary="full refund, no fault",
         money=True,
+        notices=(
+            Notice(
+                "client",
+                "Request declined: {project}",
+                '{freelancer} declined your request for "{project}". '
+                "Their message:\n\n{message}\n\nThe full amount ({paid}) is yours again; "
+                "nothing counts against you. You can look for another freelancer.",
+            ),
+        ),
     ),
     Transition(
         "withdraw",
@@ -219,6 +337,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_no_fault),
         summary="full refund, no fault",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Request withdrawn: {project}",
+                '{client} withdrew their request for "{project}". Nothing to do; '
+                "a withdrawn request counts against nobody.",
+            ),
+        ),
     ),
     Transition(
         "expire_request",
@@ -230,10 +356,32 @@ TRANSITIONS: tuple[Transition, ...] = (
             "first_entered",
             deadlines.request_deadline,
             "request_window",
-            Reminder(timedelta(hours=8), "freelancer", "A purchase request expires soon"),
+            Reminder(
+                timedelta(hours=8),
+                "freelancer",
+                "Answer soon: the request for {project} expires {deadline}",
+                'The request from {client} for "{project}" expires {deadline_full}. Accept or '
+                "decline before then; an unanswered request expires and the client keeps "
+                "their money.",
+            ),
         ),
         summary="request window passed: full refund, no fault",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Request expired: {project}",
+                'The request from {client} for "{project}" expired without an '
+                "answer, and the client keeps their money. An expired request never counts "
+                "against you.",
+            ),
+            Notice(
+                "client",
+                "Your request expired: {project}",
+                '{freelancer} did not answer your request for "{project}" in time. '
+                "The full amount ({paid}) is yours again; nothing counts against you.",
+            ),
+        ),
     ),
     Transition(
         "submit_requirements",
@@ -243,6 +391,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.store_answers, actions.start_delivery_clock, actions.start_grace_window),
         summary="work starts: the full grace window and the delivery clock (never due before "
         "the grace window ends)",
+        notices=(
+            Notice(
+                "freelancer",
+                "Requirements arrived: {project}, deliver by {deadline}",
+                '{client} sent the requirements for "{project}". Work starts now: '
+                "deliver by {deadline_full}. {deadline_why}\n\n"
+                "If you cannot take it, you may decline without fault until {grace}.",
+                deadline="delivery_due",
+                needs_action=True,
+            ),
+        ),
     ),
     Transition(
         "cancel_before_start",
@@ -252,6 +411,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_no_fault),
         summary="full refund, no fault",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Order cancelled: {project}",
+                '{client} cancelled the order for "{project}" before sending the '
+                "requirements and got a full refund. Nothing to do; it counts against nobody.",
+            ),
+        ),
     ),
     Transition(
         "expire_requirements",
@@ -264,11 +431,30 @@ TRANSITIONS: tuple[Transition, ...] = (
             deadlines.requirements_deadline,
             "requirements_window",
             Reminder(
-                timedelta(days=1), "client", "Send your requirements: the order is cancelled soon"
+                timedelta(days=1),
+                "client",
+                "Send your requirements: {project}, due {deadline}",
+                'Send the requirements for "{project}" by {deadline_full}, or the order is '
+                "cancelled and you get everything back.",
             ),
         ),
         summary="requirements window passed: full refund, no fault",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Order cancelled: {project}, no requirements arrived",
+                '{client} did not send the requirements for "{project}" in time, '
+                "so the order was cancelled and refunded. It never counts against you.",
+            ),
+            Notice(
+                "client",
+                "Order cancelled: {project}, requirements not sent",
+                'The requirements for "{project}" did not arrive in time, so the '
+                "order was cancelled. {refund} goes back to your card; nothing counts against "
+                "you.",
+            ),
+        ),
     ),
     Transition(
         "decline_in_grace",
@@ -279,6 +465,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_no_fault_no_feedback),
         summary="full refund, no fault, no feedback",
         money=True,
+        notices=(
+            Notice(
+                "client",
+                "Order declined: {project}",
+                '{freelancer} declined the order for "{project}" during the grace '
+                "window. Their message:\n\n{message}\n\n{refund} goes back to your card; "
+                "nothing counts against anyone.",
+            ),
+        ),
     ),
     Transition(
         "mark_late",
@@ -289,6 +484,25 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.set_late,),
         timer=TimerSpec("first_entered", deadlines.delivery_timer_due, "delivery_due"),
         summary="delivery due passed: the contract is flagged late and stays in progress",
+        notices=(
+            Notice(
+                "client",
+                "Delivery overdue: {project}",
+                'The delivery of "{project}" was due {delivery_due} and has not '
+                "arrived. You may keep waiting, or from {deadline_full} cancel for a full "
+                "refund.",
+                deadline="late_grace",
+            ),
+            Notice(
+                "freelancer",
+                "Your delivery is overdue: {project}",
+                "The delivery for {client} was due {delivery_due}. Deliver as soon as you can: "
+                "from {deadline_full} the client may cancel for a full refund, and that ending "
+                "counts as a late delivery.",
+                deadline="late_grace",
+                needs_action=True,
+            ),
+        ),
     ),
     Transition(
         "deliver",
@@ -297,6 +511,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         (DELIVERED,),
         actions=(actions.record_delivery,),
         summary="review clock (re)starts",
+        notices=(
+            Notice(
+                "client",
+                "Delivery to review: {project}, approve by {deadline}",
+                '{freelancer} delivered "{project}". Their note:\n\n{message}\n\n'
+                "Review it, then approve the delivery or ask for a revision ({revisions_left} "
+                "left). Without an answer it is approved automatically {deadline_full}.",
+                deadline="review_window",
+                needs_action=True,
+            ),
+        ),
     ),
     Transition(
         "approve",
@@ -306,6 +531,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.release_escrow, actions.end_completed),
         summary="escrow released",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Delivery approved: {project}, {earnings} released",
+                '{client} approved your delivery of "{project}". {earnings} (the price, '
+                "{price}, less the service fee) is on its way to your balance and becomes "
+                "available after the clearance period.",
+            ),
+        ),
     ),
     Transition(
         "request_revision",
@@ -315,6 +549,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=(revisions_left,),
         actions=(actions.use_revision,),
         summary="revision counter drops",
+        notices=(
+            Notice(
+                "freelancer",
+                "Revision requested: {project}",
+                '{client} asked for changes to "{project}":\n\n{message}\n\n'
+                "Deliver again; the delivery is due {deadline_full}. Revisions left after "
+                "this one: {revisions_left}.",
+                deadline="delivery_due",
+                needs_action=True,
+            ),
+        ),
     ),
     Transition(
         "auto_approve",
@@ -326,10 +571,32 @@ TRANSITIONS: tuple[Transition, ...] = (
             "last_entered",
             deadlines.review_deadline,
             "review_window",
-            Reminder(timedelta(days=1), "client", "The delivery is approved automatically soon"),
+            Reminder(
+                timedelta(days=1),
+                "client",
+                "Review the delivery: {project}, approved automatically {deadline}",
+                'The delivery of "{project}" is approved automatically {deadline_full} and '
+                "the payment released to {freelancer}. Approve it or ask for a revision "
+                "before then.",
+            ),
         ),
         summary="review window after the latest delivery passed: escrow released",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Delivery approved: {project}, {earnings} released",
+                'The review window for "{project}" closed without an answer from '
+                "{client}, so your delivery was approved. {earnings} is on its way to your "
+                "balance and becomes available after the clearance period.",
+            ),
+            Notice(
+                "client",
+                "Delivery approved automatically: {project}",
+                'The review window for "{project}" closed without an answer, so the '
+                "delivery was approved and the payment released to {freelancer}.",
+            ),
+        ),
     ),
     Transition(
         "cancel_late",
@@ -340,6 +607,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_freelancer_fault),
         summary="full refund, freelancer fault",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Contract cancelled for late delivery: {project}",
+                '{client} cancelled "{project}" because the delivery was late and '
+                "got a full refund ({refund}). This ending counts as a late delivery.",
+            ),
+        ),
     ),
     Transition(
         "refund",
@@ -349,6 +624,15 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_full, actions.end_no_fault),
         summary="full refund by the freelancer, no fault",
         money=True,
+        notices=(
+            Notice(
+                "client",
+                "Full refund: {project}, {refund} back",
+                '{freelancer} refunded "{project}" in full and cancelled the '
+                "contract. Their message:\n\n{message}\n\n{refund} goes back to your "
+                "card; nothing counts against anyone.",
+            ),
+        ),
     ),
     Transition(
         "partial_refund",
@@ -358,6 +642,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(actions.refund_partial,),
         summary="part of the price back to the client; lowers the price, needs no consent",
         money=True,
+        notices=(
+            Notice(
+                "client",
+                "Partial refund: {project}, {refund} back",
+                '{freelancer} gave {refund} of the price of "{project}" back to your '
+                "card; the contract carries on at {price}. Their message:\n\n{message}",
+            ),
+        ),
     ),
     Transition(
         "open_dispute",
@@ -366,6 +658,24 @@ TRANSITIONS: tuple[Transition, ...] = (
         (DISPUTED,),
         actions=(actions.open_dispute,),
         summary="clocks freeze",
+        notices=(
+            Notice(
+                "freelancer",
+                "Dispute opened: {project}",
+                '{client} opened a dispute about "{project}". Their reason:\n\n'
+                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
+                "contract what the operator should know.",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "Dispute opened: {project}",
+                '{freelancer} opened a dispute about "{project}". Their reason:\n\n'
+                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
+                "contract what the operator should know.",
+                needs_action=True,
+            ),
+        ),
     ),
     Transition(
         "withdraw_dispute",
@@ -375,6 +685,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=(opened_the_dispute,),
         actions=(actions.resume_clocks,),
         summary="back to the previous state; clocks resume",
+        notices=(
+            Notice(
+                "freelancer",
+                "Dispute withdrawn: {project}",
+                '{client} withdrew the dispute about "{project}". The contract is '
+                "{state} again and its clocks run on.",
+            ),
+            Notice(
+                "client",
+                "Dispute withdrawn: {project}",
+                '{freelancer} withdrew the dispute about "{project}". The contract '
+                "is {state} again and its clocks run on.",
+            ),
+        ),
     ),
     Transition(
         "resolve_dispute",
@@ -386,6 +710,22 @@ TRANSITIONS: tuple[Transition, ...] = (
         route=route_dispute_decision,
         summary="operator splits the escrow: completed when the freelancer gets a share, else cancelled",
         money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Dispute decided: {project}",
+                'An operator decided the dispute about "{project}": {percent}% of '
+                "the price goes to you ({share} after the service fee) and {refund} back "
+                "to the client. The operator's note:\n\n{message}",
+            ),
+            Notice(
+                "client",
+                "Dispute decided: {project}",
+                'An operator decided the dispute about "{project}": {percent}% of '
+                "the price goes to {freelancer} and {refund} back to your card. The "
+                "operator's note:\n\n{message}",
+            ),
+        ),
     ),
 )
 

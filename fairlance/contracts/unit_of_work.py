@@ -110,24 +110,34 @@ class Writes:
         self,
         *,
         user: Any,
+        role: str,
         kind: str,
         title: str,
         body: str = "",
         data: dict[str, Any] | None = None,
-        quiet_hours: bool = False,
         deadline: datetime | None = None,
+        contract_id: int | None = None,
+        about_entry: int | None = None,
     ) -> None:
+        """Notify ``user``, who is the contract's ``role`` (see ``notifications.notify``)."""
         from fairlance.notifications.services import notify
 
         notify(
             user=user,
+            role=role,
             kind=kind,
             title=title,
             body=body,
             data=data,
-            quiet_hours=quiet_hours,
             deadline=deadline,
+            contract_id=contract_id,
+            about_entry=about_entry,
         )
+
+    def time_zone(self, user: Any) -> str:
+        """The IANA zone ``user``'s notices give times in (their calendar's, else UTC)."""
+        calendar = getattr(user, "calendar", None)
+        return str(calendar.time_zone) if calendar is not None else "UTC"
 
 
 IMMEDIATE = Writes()
@@ -173,8 +183,9 @@ class TimerBatch(Writes):
 
     now: datetime
     wall_now: datetime
-    # Loads the working calendars (by user id) of the batch's freelancers, the people whose
-    # email may wait for quiet hours; called at most once, when the first email needs it.
+    # Loads the working calendars (by user id) of the batch's parties, attaching each to
+    # its user objects: the freelancers' for quiet hours, everyone's for the time zone
+    # their notices give times in. Called at most once (``load_calendars``).
     calendars: Callable[[], dict[int, WorkdaySpec]] | None = None
     specs: dict[int, WorkdaySpec] | None = None
     # contract id -> fire_at of the timer being fired on it (see ``next_clock``)
@@ -248,18 +259,22 @@ class TimerBatch(Writes):
         self,
         *,
         user: Any,
+        role: str,
         kind: str,
         title: str,
         body: str = "",
         data: dict[str, Any] | None = None,
-        quiet_hours: bool = False,
         deadline: datetime | None = None,
+        contract_id: int | None = None,
+        about_entry: int | None = None,
     ) -> None:
-        from fairlance.notifications.services import notification_row
+        from fairlance.notifications.services import notification_row, waits_for_working_hours
 
+        may_wait = waits_for_working_hours(role) and self._may_wait(deadline)
         self.notes.append(
             notification_row(
                 user=user,
+                role=role,
                 kind=kind,
                 title=title,
                 body=body,
@@ -268,19 +283,31 @@ class TimerBatch(Writes):
                 # Never later than the real time, so the sender that runs right after the
                 # batch (or any other) finds them due even when timers fire "as of" later.
                 send_from=min(self.now, self.wall_now),
-                quiet_hours=quiet_hours,
                 deadline=deadline,
-                spec=self._spec(user.pk) if quiet_hours and self._may_wait(deadline) else None,
+                spec=self._spec(user.pk) if may_wait else None,
+                contract_id=contract_id,
+                about_entry=about_entry,
             )
         )
+
+    def time_zone(self, user: Any) -> str:
+        # The calendars loader attaches each party's calendar to its user objects.
+        self._spec(user.pk)
+        return super().time_zone(user)
 
     def _may_wait(self, deadline: datetime | None) -> bool:
         # An email about a deadline already passed goes at once: no calendar needed.
         return deadline is None or deadline > self.wall_now
 
-    def _spec(self, user_id: int) -> WorkdaySpec | None:
+    def load_calendars(self) -> None:
+        """Load the parties' calendars now (once), before any timer's savepoint: read
+        inside one, they would cost it a SAVEPOINT and a RELEASE it otherwise skips."""
         if self.specs is None:
             self.specs = self.calendars() if self.calendars is not None else {}
+
+    def _spec(self, user_id: int) -> WorkdaySpec | None:
+        self.load_calendars()
+        assert self.specs is not None
         return self.specs.get(user_id)
 
     # --- the flush ------------------------------------------------------------------------

@@ -2,6 +2,12 @@
 
 A notification row is written in the same transaction as the change it reports, so a
 rolled-back change never notifies anyone; the email goes out only after commit.
+
+An email that asks the recipient to act ("a new request to answer") may wait for quiet
+hours; by then the contract may have moved on (the client withdrew). Such a row records
+what it is about (``contract`` and ``about_entry_seq``, the contract's state entry it was
+written in), and the sender drops its email when the contract has left that entry: the
+in-app row stays, the email is recorded as dropped (``email_dropped_at``) and never sent.
 """
 
 from __future__ import annotations
@@ -26,6 +32,22 @@ class Notification(models.Model):
     # instant; the worker sends it then. Null means "send right after commit".
     send_after = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # What the notification is about. No index: nothing looks notifications up by contract
+    # yet, and every transition writes rows here.
+    contract = models.ForeignKey(
+        "contracts.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+    )
+    # Set on notices that need the recipient's action in the state the contract was in:
+    # its ``state_entry_seq`` then. The email is dropped once the contract has left it.
+    about_entry_seq = models.PositiveIntegerField(null=True, blank=True)
+    # When the sender dropped the email because the contract had moved on; ``send_after``
+    # is cleared at the same time, so the row leaves the outbox.
+    email_dropped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,13 +2,19 @@
 
 Quiet hours (SPEC section 7): an email to a freelancer outside their working hours waits for
 their next working moment, unless a deadline would pass first; the worker sends the waiting
-ones (``notifications_send_due``).
+ones (``notifications_send_due``). Whether an email may wait is decided here, from the
+recipient's role on the contract (``waits_for_working_hours``), for every way in: people's
+transitions, a purchase's first transition, the timer worker's batches and reminders.
 
 Two ways in: ``notify`` for one change made by a person (the row is inserted at once, the
 email goes out right after commit), and ``notification_row`` for the timer worker, which
 builds the rows for a whole batch of timers; the batch inserts them in one statement
 with ``send_after`` set, so ``notifications_send_due`` mails them in bulk after the batch
 commits instead of one SELECT and one UPDATE per email.
+
+An email that waited may be stale by the time it is due: a notice that asked for an action
+(``about_entry``) is dropped, not sent, when its contract has left the state entry it was
+written in (see ``_outbox_take``).
 """
 
 from __future__ import annotations
@@ -28,6 +34,15 @@ if TYPE_CHECKING:
     from fairlance.core.workdays import WorkdaySpec
 
 logger = logging.getLogger(__name__)
+
+
+def waits_for_working_hours(role: str) -> bool:
+    """Whether email to someone in ``role`` on a contract respects their quiet hours.
+
+    Freelancers declare working hours; clients do not, and their emails (receipts, a
+    delivery to review) go at once.
+    """
+    return role == "freelancer"
 
 
 def quiet_until(
@@ -64,22 +79,27 @@ def _quiet_until(user: Any, now: datetime, deadline: datetime | None) -> datetim
 def notify(
     *,
     user: Any,
+    role: str,
     kind: str,
     title: str,
     body: str = "",
     data: dict[str, Any] | None = None,
-    quiet_hours: bool = False,
     deadline: datetime | None = None,
+    contract_id: int | None = None,
+    about_entry: int | None = None,
 ) -> Notification:
-    """Record a notification for ``user`` inside the caller's transaction.
+    """Record a notification for ``user`` (``role`` on the contract) in the caller's
+    transaction.
 
     The email is queued with ``on_commit``: if the surrounding change rolls back, neither
-    the row nor the email exists. A failing mail server never undoes the change. With
-    ``quiet_hours`` the email waits for the user's next working moment unless ``deadline``
-    (the clock the email is about) would pass before it.
+    the row nor the email exists. A failing mail server never undoes the change. For a
+    role with quiet hours the email waits for the user's next working moment unless
+    ``deadline`` (the clock the email is about) would pass before it. ``about_entry``
+    (the contract's state entry) marks a notice that asks for an action then: if it
+    waits and the contract has moved on when it is due, the email is dropped.
     """
     now = timezone.now()
-    send_after = _quiet_until(user, now, deadline) if quiet_hours else None
+    send_after = _quiet_until(user, now, deadline) if waits_for_working_hours(role) else None
     note = Notification(
         user=user,
         kind=kind,
@@ -88,6 +108,8 @@ def notify(
         data=data or {},
         created_at=now,
         send_after=send_after,
+        contract_id=contract_id,
+        about_entry_seq=about_entry,
     )
     insert_new(note)
     if user.email and send_after is None:
@@ -98,27 +120,30 @@ def notify(
 def notification_row(
     *,
     user: Any,
+    role: str,
     kind: str,
     title: str,
     body: str = "",
     data: dict[str, Any] | None = None,
     now: datetime,
     send_from: datetime,
-    quiet_hours: bool = False,
     deadline: datetime | None = None,
     spec: WorkdaySpec | None = None,
+    contract_id: int | None = None,
+    about_entry: int | None = None,
 ) -> dict[str, Any]:
     """A notification's column values, for a batch writer (the timer worker).
 
     The same row ``notify`` would write, left for the caller to insert with many others.
     ``now`` is the wall clock for ``created_at`` and quiet hours, ``spec`` the user's
-    working calendar (loaded once per batch by the caller; None: no quiet hours).
+    working calendar (loaded once per batch by the caller, for the roles
+    ``waits_for_working_hours`` names; None: no quiet hours).
     ``send_from`` is when the outbox sender may mail it if no quiet hours hold it back:
     the batch's own instant, so the worker's sender run right after the batch finds it.
     The row only exists if the batch commits, so no email ever reports a rolled-back
     change. Users without an email address get no ``send_after``: nothing to send.
     """
-    send_after = quiet_until(spec, now, deadline) if quiet_hours else None
+    send_after = quiet_until(spec, now, deadline) if waits_for_working_hours(role) else None
     if send_after is None and user.email:
         send_after = send_from
     return {
@@ -131,6 +156,9 @@ def notification_row(
         "read_at": None,
         "send_after": send_after,
         "emailed_at": None,
+        "contract_id": contract_id,
+        "about_entry_seq": about_entry,
+        "email_dropped_at": None,
     }
 
 
@@ -152,33 +180,39 @@ def notifications_send_due(*, now: datetime, limit: int = 2000, chunk: int = 500
     """Send the emails whose ``send_after`` has come; returns how many were sent.
 
     These are the emails that waited for quiet hours to end and those of the timer
-    worker's batches. Per ``chunk``: one SELECT and one UPDATE, and one mail connection
-    for all of them (a new SMTP connection per email is what makes bulk mail slow).
+    worker's batches. Per ``chunk``: one SELECT and one UPDATE (two when some are dropped
+    as stale), and one mail connection for all of them (a new SMTP connection per email
+    is what makes bulk mail slow).
     """
     sent = 0
     taken = 0
     after: datetime | None = None
     while taken < limit:
         size = min(chunk, limit - taken)
-        due = _outbox_take(now, size, after)
+        due, fresh = _outbox_take(now, size, after)
         if not due:
             break
         taken += len(due)
-        # The next chunk starts at the last one taken (see ``_outbox_take``).
+        # The next chunk starts at the last one taken (see ``_outbox_take``); a dropped
+        # row's ``send_after`` was cleared in the database, not on this object.
         after = due[-1].send_after
-        sent += _send_all(due)
+        sent += _send_all(fresh)
         if len(due) < size:
             break
     return sent
 
 
-def _outbox_take(now: datetime, size: int, after: datetime | None) -> list[Notification]:
-    """Lock, mark and return up to ``size`` due emails, oldest first, from ``after`` on.
+def _outbox_take(
+    now: datetime, size: int, after: datetime | None
+) -> tuple[list[Notification], list[Notification]]:
+    """Lock and mark up to ``size`` due emails, oldest first, from ``after`` on; returns
+    them all and those to send.
 
     Marked inside the lock, before sending: a crash after this point loses an email
     rather than sending it twice; two senders take disjoint rows (``SKIP LOCKED``).
     Starting at ``after`` (ties included) skips the index entries of the rows sent by the
     earlier chunks, which PostgreSQL keeps until vacuum and may have to re-read each time.
+    Stale ones (``_is_stale``) are marked dropped instead, and not among those to send.
     """
     skip_locked = connection.features.has_select_for_update_skip_locked
     with transaction.atomic():
@@ -189,15 +223,36 @@ def _outbox_take(now: datetime, size: int, after: datetime | None) -> list[Notif
                 cursor.execute("SET LOCAL enable_sort = off")
         due = list(
             Notification.objects.select_for_update(skip_locked=skip_locked, of=("self",))
-            .select_related("user")
-            .only("title", "body", "send_after", "user__email")
+            .select_related("user", "contract")
+            .only(
+                "title",
+                "body",
+                "send_after",
+                "about_entry_seq",
+                "user__email",
+                "contract__state_entry_seq",
+            )
             .filter(emailed_at__isnull=True, send_after__isnull=False, send_after__lte=now)
             .filter(**({"send_after__gte": after} if after is not None else {}))
             .order_by("send_after")[:size]
         )
-        if due:
-            Notification.objects.filter(pk__in=[note.pk for note in due]).update(emailed_at=now)
-    return due
+        stale = [note for note in due if _is_stale(note)]
+        fresh = [note for note in due if not _is_stale(note)]
+        if stale:
+            Notification.objects.filter(pk__in=[note.pk for note in stale]).update(
+                send_after=None, email_dropped_at=now
+            )
+        if fresh:
+            Notification.objects.filter(pk__in=[note.pk for note in fresh]).update(emailed_at=now)
+    return due, fresh
+
+
+def _is_stale(note: Notification) -> bool:
+    """A notice that asked for an action whose contract has left that state entry."""
+    if note.about_entry_seq is None or note.contract_id is None:
+        return False
+    contract = note.contract
+    return contract is not None and contract.state_entry_seq != note.about_entry_seq
 
 
 def _send_all(due: list[Notification]) -> int:

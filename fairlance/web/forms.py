@@ -12,7 +12,8 @@ from typing import Any
 
 from django import forms
 
-from fairlance.accounts.models import ALL_TIME_ZONES, Weekday
+from fairlance.accounts import places
+from fairlance.accounts.models import Weekday
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import PurchaseMode, QuestionKind
 from fairlance.catalog.selectors import categories_cached
@@ -319,16 +320,23 @@ class ProfileForm(forms.Form):
     bio = forms.CharField(
         max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 6}), label="About you"
     )
-    country = forms.CharField(
-        max_length=2, required=False, label="Country", help_text="Two-letter code, e.g. PT, US, DE."
+    # The lists below are what the services accept (``accounts.places``); the form only
+    # offers them, and the services refuse anything else with a message for the field.
+    country = forms.CharField(max_length=2, required=False, label="Country")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["country"].widget = forms.Select(
+            choices=[("", "Not shown"), *places.country_choices()]
+        )
+
+
+class CalendarForm(forms.Form):
+    time_zone = forms.CharField(
+        max_length=64,
+        label="Time zone",
+        help_text="The city whose clock you keep; UTC if you prefer no daylight saving.",
     )
-
-    def clean_country(self) -> str:
-        return (self.cleaned_data.get("country") or "").strip().upper()
-
-
-class CalendarForm(ChoicesForm):
-    time_zone = forms.ChoiceField(label="Time zone")
     working_weekdays = forms.TypedMultipleChoiceField(
         choices=Weekday.choices,
         coerce=int,
@@ -346,21 +354,30 @@ class CalendarForm(ChoicesForm):
         max_length=2,
         required=False,
         label="Public holidays of",
-        help_text="Two-letter country code; leave empty to work through public holidays.",
+        help_text="Your clocks skip this country's public holidays; choose none to work "
+        "through them.",
     )
     holiday_subdivision = forms.CharField(
-        max_length=10, required=False, label="Region", help_text="Optional, e.g. CA for California."
+        max_length=50,
+        required=False,
+        label="Region",
+        help_text="Adds the public holidays of your region of that country.",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.choice_field("time_zone").choices = [(z, z.replace("_", " ")) for z in ALL_TIME_ZONES]
-
-    def clean_holiday_country(self) -> str:
-        return (self.cleaned_data.get("holiday_country") or "").strip().upper()
-
-    def clean_holiday_subdivision(self) -> str:
-        return (self.cleaned_data.get("holiday_subdivision") or "").strip().upper()
+        # Selects over the lists the services accept (``accounts.places``); a value from
+        # elsewhere reaches the service, which refuses it with a message for the field.
+        self.fields["time_zone"].widget = forms.Select(choices=places.time_zone_choices())
+        self.fields["holiday_country"].widget = forms.Select(
+            choices=[
+                ("", "None: I work through public holidays"),
+                *places.holiday_country_choices(),
+            ]
+        )
+        self.fields["holiday_subdivision"].widget = forms.Select(
+            choices=[("", "The whole country"), *places.holiday_subdivision_choices()]
+        )
 
 
 class TimeOffForm(forms.Form):

@@ -29,7 +29,7 @@ def test_email_to_the_client_goes_out_after_commit(
         callback()
     note = Notification.objects.get(user=client_user, kind="contract.deliver")
     assert note.emailed_at is not None
-    assert [m.to for m in mailoutbox if "deliver" in m.subject] == [[client_user.email]]
+    assert [m.to for m in mailoutbox if "Delivery to review" in m.subject] == [[client_user.email]]
 
 
 def test_a_refused_transition_notifies_nobody(clock, api, client_user, freelancer) -> None:
@@ -70,7 +70,7 @@ def test_quiet_hours_never_hold_an_email_past_the_deadline(freelancer, mailoutbo
             user=freelancer,
             kind="t",
             title="Due soon",
-            quiet_hours=True,
+            role="freelancer",
             deadline=datetime(2026, 3, 4, 23, 0, tzinfo=UTC),
         )
         # Otherwise it waits for 09:00 tomorrow
@@ -78,7 +78,7 @@ def test_quiet_hours_never_hold_an_email_past_the_deadline(freelancer, mailoutbo
             user=freelancer,
             kind="t",
             title="Later",
-            quiet_hours=True,
+            role="freelancer",
             deadline=datetime(2026, 3, 6, 9, 0, tzinfo=UTC),
         )
     assert urgent.send_after is None
@@ -94,11 +94,11 @@ def test_a_purchase_email_waits_no_later_than_the_new_contracts_first_clock(
 
     # Given the deadlines the engine hands to the freelancer's email (quiet hours never
     # hold it past the contract's next clock) ...
-    deadlines: list[datetime | None] = []
+    deadlines: dict[object, datetime | None] = {}
     notify = Writes.notify
 
     def spy(self: Writes, **kwargs: object) -> None:
-        deadlines.append(kwargs.get("deadline"))  # type: ignore[arg-type]
+        deadlines[kwargs["role"]] = kwargs.get("deadline")  # type: ignore[assignment]
         notify(self, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(Writes, "notify", spy)
@@ -110,4 +110,4 @@ def test_a_purchase_email_waits_no_later_than_the_new_contracts_first_clock(
     # engine knows without reading them back), reminders included
     first = Timer.objects.filter(contract_id=cid, status="pending").order_by("fire_at").first()
     assert first is not None
-    assert deadlines == [first.fire_at]
+    assert deadlines["freelancer"] == first.fire_at

@@ -23,14 +23,14 @@ pytestmark = pytest.mark.django_db
 # Token, idempotency claim, project (tier + 2 prefetches), policy, the sandbox's replay
 # check and the payment log; in the transaction (2 savepoint statements here, BEGIN and
 # COMMIT in production): the contract (inserted by the engine's save, already in the
-# state its first transition chose), event, clock timer and notification (a new contract
-# has no timers to skip, no earlier events to read, and its next clock is the timer just
-# armed), milestone, escrow account, the escrow entry (lock the accounts, then entry,
+# state its first transition chose), event, clock timer and the two notifications (the
+# freelancer's and the client's receipt; a new contract has no timers to skip, no earlier
+# events to read, and its next clock is the timer just armed), milestone, escrow account, the escrow entry (lock the accounts, then entry,
 # postings and balances: one statement on PostgreSQL, three elsewhere) and the capacity
 # UPDATE; then the stored idempotent result (the response reads nothing: the purchase
 # holds the contract's timers and policy). A project with questions arms one more timer
 # (the requirements reminder).
-BUDGET = {False: 22, True: 23}
+BUDGET = {False: 23, True: 24}
 LEDGER_WRITE = {"postgresql": 1}  # statements for entry, postings and balances
 LOCK_ACCOUNTS = 'SELECT "id", "name", "kind", "balance" FROM "ledger_ledgeraccount"'
 

@@ -78,3 +78,36 @@ def test_password_reset_sends_a_link(freelancer):
     assert response.status_code == 302
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_password_reset_email_names_the_configured_site_not_the_request_host(freelancer, settings):
+    # Given a site configured with its own name and address, reached here through another
+    # host (a proxy, the demo's port)
+    settings.FAIRLANCE_SITE_NAME = "Fairlance Market"
+    settings.FAIRLANCE_SITE_URL = "https://market.example.org"
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    # When someone asks for a password reset
+    response = login(None).post(
+        "/accounts/password/reset/", {"email": "fran@example.com"}, HTTP_HOST="127.0.0.1:8101"
+    )
+    assert response.status_code == 302
+    # Then the email is named after the site and links to its address, never the host
+    (message,) = mail.outbox
+    assert message.subject.startswith("[Fairlance Market] ")
+    assert "Hello from Fairlance Market!" in message.body
+    assert "https://market.example.org/accounts/password/reset/key/" in message.body
+    assert "127.0.0.1" not in message.subject + message.body
+
+
+def test_verification_email_names_the_configured_site(settings):
+    settings.FAIRLANCE_SITE_NAME = "Fairlance Market"
+    settings.FAIRLANCE_SITE_URL = "https://market.example.org"
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    login(None).post(
+        "/accounts/signup/",
+        {"email": "newbie@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    (message,) = mail.outbox
+    assert message.subject.startswith("[Fairlance Market] ")
+    assert "https://market.example.org/accounts/confirm-email/" in message.body
+    assert "testserver" not in message.subject + message.body

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from fairlance.accounts import services as accounts
 from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.catalog.selectors import projects_of_owner
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.web.forms import CalendarForm, ProfileForm, TimeOffForm, attach_errors
 from fairlance.web.presenters import format_day
@@ -64,7 +65,10 @@ def _render_calendar(
                 "work_start": calendar.work_start,
                 "work_end": calendar.work_end,
                 "holiday_country": calendar.holiday_country,
-                "holiday_subdivision": calendar.holiday_subdivision,
+                # The region list names each region with its country ("PT-11").
+                "holiday_subdivision": f"{calendar.holiday_country}-{calendar.holiday_subdivision}"
+                if calendar.holiday_subdivision
+                else "",
             }
         )
     today = accounts.user_local_today(user=user, now=timezone.now())
@@ -90,6 +94,9 @@ def _render_calendar(
             "time_off": time_off,
             "away_last": format_day(away_last) if away_last else None,
             "calendar": calendar,
+            # Time off and away mode pause a freelancer's projects and clocks; someone who
+            # offers none sees why the controls are not there (the API still takes them).
+            "sells": projects_of_owner(user=user).exists(),
         },
         status=status,
     )

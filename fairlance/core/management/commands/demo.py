@@ -53,9 +53,13 @@ def _sqlite_path() -> Path | None:
     return Path(str(db["NAME"]))
 
 
-def child_environment() -> dict[str, str]:
-    """The environment for the web and worker children (see the module docstring)."""
+def child_environment(port: int = 8000) -> dict[str, str]:
+    """The environment for the web and worker children (see the module docstring).
+
+    Emails link to ``FAIRLANCE_SITE_URL``: unless it is set, the demo's own address.
+    """
     env = dict(os.environ)
+    env.setdefault("FAIRLANCE_SITE_URL", f"http://127.0.0.1:{port}")
     env.setdefault("DJANGO_SETTINGS_MODULE", "fairlance.settings")
     env.setdefault("STATIC_MANIFEST", "false")
     env.setdefault("PYTHONUNBUFFERED", "1")
@@ -182,7 +186,7 @@ class Command(BaseCommand):
         self.stdout.flush()
 
     def _serve(self, *, port: int, with_worker: bool) -> None:
-        env = child_environment()
+        env = child_environment(port)
         commands: list[tuple[str, list[str]]] = [
             (
                 "web",
