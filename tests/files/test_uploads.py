@@ -11,6 +11,7 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 from fairlance.contracts.engine import Actor, apply_transition
@@ -253,3 +254,15 @@ def test_the_worker_deletes_uploads_never_attached_after_a_day(freelancer, clien
         clock.shift(timedelta(days=3))
         assert uploads_purge_stale(now=timezone.now()) == 0
         assert default_storage.exists(young.file.name)
+
+
+def test_the_admin_lists_uploads_read_only(freelancer):
+    made = upload(freelancer, "logo.svg")
+    web = Client()
+    web.force_login(make_user("root@example.com", is_staff=True, is_superuser=True))
+
+    assert "logo.svg" in web.get("/admin/files/upload/").content.decode()
+    page = web.get(f"/admin/files/upload/{made.pk}/change/").content.decode()
+    assert "logo.svg" in page and made.file.name not in page
+    assert web.get("/admin/files/upload/add/").status_code == 403
+    assert web.post(f"/admin/files/upload/{made.pk}/delete/").status_code == 403
