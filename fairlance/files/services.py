@@ -184,9 +184,7 @@ def uploads_resolve(
         row = by_id.get(public_id) if public_id is not None else None
         if row is None:
             errors.append(
-                field_error(
-                    path, "Upload the file first and send the id it was given.", "unknown_upload"
-                )
+                field_error(path, "This file is not available: upload it again.", "unknown_upload")
             )
         elif row.purpose != purpose:
             errors.append(

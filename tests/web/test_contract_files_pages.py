@@ -90,7 +90,7 @@ def test_the_requirements_form_refuses_another_clients_file_and_never_shows_its_
         # Then the form is shown again with the error on the file question
         html = response.content.decode()
         assert response.status_code == 422
-        assert "Upload the file first" in html
+        assert "This file is not available: upload it again." in html
         assert "merger-plans.pdf" not in html and str(secret.public_id) not in html
         # And the text answer is kept
         assert "Acme</textarea>" in html
