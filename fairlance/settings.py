@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "fairlance.ledger",
     "fairlance.payments",
     "fairlance.contracts",
+    "fairlance.files",
     "fairlance.notifications",
     "fairlance.operators",
     "fairlance.web",

@@ -7,9 +7,10 @@ see the contract) and the engine (who may fire which transition).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
@@ -25,6 +26,7 @@ from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
+    contract_deliveries,
     contract_events,
     contracts_of_user,
 )
@@ -32,6 +34,11 @@ from fairlance.contracts.services import Purchase, contract_purchase
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.models import Upload
+from fairlance.files.responses import upload_response
+from fairlance.files.selectors import access_contract_file, contract_files
+from fairlance.files.services import upload_create, uploads_discard
 
 router = Router(tags=["contracts"])
 
@@ -54,6 +61,10 @@ class TransitionIn(Schema):
     amount_minor: StrictInt | None = None
     freelancer_percent: StrictInt | None = None
     fault: str | None = Field(None, max_length=20)
+    # ``deliver``: ids of delivery uploads (POST /uploads).
+    files: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None, max_length=RULES[Purpose.DELIVERY].max_files
+    )
 
 
 class PartialRefundIn(Schema):
@@ -111,7 +122,7 @@ def contract_detail(
     """
     now = timezone.now()
     if deliveries is None:
-        deliveries = list(contract.deliveries.prefetch_related("files"))
+        deliveries = contract_deliveries(contract=contract)
     tz = _viewer_tz(user)
     price = contract.price_minor
     fee = contract.fee_minor
@@ -162,18 +173,50 @@ def contract_detail(
             "available_transitions": available_transitions(
                 contract, user, now=now, policy=purchase.policy if purchase is not None else None
             ),
+            "requirement_files": _requirement_files(contract),
             "deliveries": [
                 {
                     "number": d.number,
                     "note": d.note,
                     "created_at": d.created_at.isoformat(),
-                    "files": [{"name": f.name, "url": f.file.url} for f in d.files.all()],
+                    "files": [_file(contract, f.upload) for f in d.files.all()],
                 }
                 for d in deliveries
             ],
         }
     )
     return body
+
+
+def _file(contract: Contract, upload: Upload) -> dict[str, Any]:
+    return {
+        "id": str(upload.public_id),
+        "name": upload.name,
+        "size": upload.size,
+        "content_type": upload.content_type,
+        # Downloads with the caller's own credentials (bearer token or session).
+        "url": reverse(
+            "api:contract_file",
+            kwargs={"contract_id": contract.pk, "file_id": str(upload.public_id)},
+        ),
+    }
+
+
+def _requirement_files(contract: Contract) -> dict[str, Any]:
+    """The files answering file questions, keyed by question id like ``answers``."""
+    asked = [
+        str(q["id"])
+        for q in contract.snapshot.get("questions", [])
+        if q.get("kind") == "file" and str(q["id"]) in contract.answers
+    ]
+    if not asked:
+        return {}
+    files = contract_files(contract=contract, public_ids=[contract.answers[k] for k in asked])
+    return {
+        key: _file(contract, files[contract.answers[key]])
+        for key in asked
+        if contract.answers[key] in files
+    }
 
 
 def _event(e: ContractEvent) -> dict[str, Any]:
@@ -295,6 +338,11 @@ def partial_refund(
     response=dict,
     auth=REQUIRED_AUTH,
     summary="Deliver with attachments (multipart: note, files); fires `deliver`",
+    description=(
+        "Each file is uploaded as `POST /uploads` would (purpose `delivery`), then `deliver` "
+        "fires with their ids. All or nothing: if a file is refused or the delivery is, "
+        "none of the files is kept. " + RULES[Purpose.DELIVERY].help_text
+    ),
     openapi_extra=problems(403, 409),
 )
 def deliver_with_files(
@@ -303,7 +351,59 @@ def deliver_with_files(
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]
     note: Form[str] = "",
 ) -> HttpResponse:
-    return _fire(request, contract_id, "deliver", {"note": note, "files": list(files or [])})
+    user = _caller(request)
+    # A stranger learns nothing and stores nothing.
+    access_contract(user=user, contract_id=contract_id)
+    created: list[Upload] = []
+    errors: list[dict[str, Any]] = []
+    try:
+        for i, upload in enumerate(files or []):
+            try:
+                created.append(
+                    upload_create(
+                        uploader=user,
+                        purpose=Purpose.DELIVERY,
+                        content=upload,
+                        field=f"files.{i}",
+                    )
+                )
+            except InvalidInput as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise InvalidInput("Some files cannot be delivered.", errors=errors)
+        return _fire(
+            request,
+            contract_id,
+            "deliver",
+            {"note": note, "files": [str(u.public_id) for u in created]},
+        )
+    except BaseException:
+        uploads_discard(uploader=user, uploads=created)
+        raise
+
+
+@router.get(
+    "/contracts/{contract_id}/files/{file_id}",
+    auth=REQUIRED_AUTH,
+    url_name="contract_file",
+    summary="Download a file of the contract (a delivery file or a requirement answer)",
+    description=(
+        "Always a download (`Content-Disposition: attachment`), with "
+        "`X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; SVG and "
+        "other types a browser could run are sent as `application/octet-stream`."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileResponse:
+    upload = access_contract_file(user=_caller(request), contract_id=contract_id, file_id=file_id)
+    return upload_response(upload)
 
 
 @router.post(

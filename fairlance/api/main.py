@@ -81,9 +81,11 @@ install_error_handlers(api)
 from fairlance.api import accounts as _accounts  # noqa: E402
 from fairlance.api import catalog as _catalog  # noqa: E402
 from fairlance.api import contracts as _contracts  # noqa: E402
+from fairlance.api import files as _files  # noqa: E402
 from fairlance.api import money as _money  # noqa: E402
 
 api.add_router("", _accounts.router)
 api.add_router("", _catalog.router)
 api.add_router("", _contracts.router)
+api.add_router("", _files.router)
 api.add_router("", _money.router)

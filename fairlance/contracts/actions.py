@@ -9,17 +9,17 @@ Invalid payloads raise ``InvalidInput``; the transaction then writes nothing.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.core.files import File
 from django.db.models import F
 
 from fairlance.contracts import deadlines
 from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
 from fairlance.core.errors import Conflict, InvalidInput, field_error
 from fairlance.core.money import percent_of
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.services import uploads_attach, uploads_resolve
 from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
 from fairlance.ledger.selectors import balance
 from fairlance.ledger.services import (
@@ -40,12 +40,16 @@ MAX_TEXT = 5000
 
 
 def clean_answers(
-    questions: list[dict[str, Any]], answers: Any, *, require_all: bool
+    questions: list[dict[str, Any]], answers: Any, *, require_all: bool, client_id: int
 ) -> dict[str, Any]:
     """Check answers against the snapshot's questions; returns them normalised.
 
-    Answers are keyed by question id (as a string). Text and file questions take a string,
-    single choice one of the choices, multiple choice a list of distinct choices.
+    Answers are keyed by question id (as a string). Text questions take a string, single
+    choice one of the choices, multiple choice a list of distinct choices, and file
+    questions the id of an upload (``POST /api/v1/uploads``, or the web form's) that the
+    client ``client_id`` made for a requirement and that nothing uses yet; never a path.
+    Reads the uploads but attaches nothing (``attach_answer_files`` does, in the
+    transaction that stores the answers).
     """
     if answers is None:
         answers = {}
@@ -91,9 +95,45 @@ def clean_answers(
             clean[qid] = value
         elif q.get("required") and require_all:
             errors.append(field_error(path, "This question needs an answer.", "required"))
+    files = _file_refs(questions, clean)
+    if files:
+        found, refused = uploads_resolve(
+            uploader_id=client_id, purpose=Purpose.REQUIREMENT, refs=files
+        )
+        errors.extend(refused)
+        for path, upload in found.items():
+            clean[path.removeprefix("answers.")] = str(upload.public_id)
     if errors:
         raise InvalidInput("Some requirements answers are missing or invalid.", errors=errors)
     return clean
+
+
+def _file_refs(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+    """The file questions' answers, keyed by their field path (``answers.<id>``)."""
+    return {
+        f"answers.{q['id']}": answers[str(q["id"])]
+        for q in questions
+        if q.get("kind") == "file" and str(q["id"]) in answers
+    }
+
+
+def attach_answer_files(contract: Contract, now: datetime) -> None:
+    """Attach the uploads the contract's file answers name to the contract.
+
+    Precondition: inside the transaction that stores the answers, the contract stored
+    (or locked). The uploads are locked and checked again: if one was attached elsewhere
+    since ``clean_answers`` looked, this raises ``InvalidInput`` and the transaction
+    writes nothing.
+    """
+    refs = _file_refs(contract.snapshot.get("questions", []), contract.answers)
+    if refs:
+        uploads_attach(
+            contract=contract,
+            uploader_id=contract.client_id,
+            purpose=Purpose.REQUIREMENT,
+            refs=refs,
+            now=now,
+        )
 
 
 def requirements_complete(contract: Contract) -> bool:
@@ -103,8 +143,12 @@ def requirements_complete(contract: Contract) -> bool:
 
 def store_answers(contract: Contract, ctx: Context) -> None:
     contract.answers = clean_answers(
-        contract.snapshot.get("questions", []), ctx.payload.get("answers"), require_all=True
+        contract.snapshot.get("questions", []),
+        ctx.payload.get("answers"),
+        require_all=True,
+        client_id=contract.client_id,
     )
+    attach_answer_files(contract, ctx.now)
 
 
 # --- clocks --------------------------------------------------------------------------------
@@ -155,66 +199,45 @@ def use_revision(contract: Contract, ctx: Context) -> None:
 
 
 def record_delivery(contract: Contract, ctx: Context) -> None:
+    """Record a delivery: a note, files (ids of the freelancer's delivery uploads), or both.
+
+    The one place both the web form and the API are held to: a delivery says something
+    or carries the work, and at most the purpose's number of files.
+    """
     note = ctx.payload.get("note", "")
     if not isinstance(note, str) or len(note) > MAX_TEXT:
         raise InvalidInput(errors=[field_error("note", f"Text of at most {MAX_TEXT} characters.")])
-    files = ctx.payload.get("files") or []
-    _check_files(files)
+    ids = ctx.payload.get("files") or []
+    rules = RULES[Purpose.DELIVERY]
+    if not isinstance(ids, list):
+        raise InvalidInput(errors=[field_error("files", "Send a list of upload ids.")])
+    if len(ids) > rules.max_files:
+        raise InvalidInput(
+            errors=[
+                field_error("files", f"At most {rules.max_files} files per delivery.", "too_many")
+            ]
+        )
+    if not note.strip() and not ids:
+        raise InvalidInput(
+            "A delivery needs a note or at least one file.",
+            errors=[field_error("note", "Write a note or attach the work.", "required")],
+        )
+    uploads = uploads_attach(
+        contract=contract,
+        uploader_id=ctx.user.pk,
+        purpose=Purpose.DELIVERY,
+        refs={f"files.{i}": value for i, value in enumerate(ids)},
+        now=ctx.now,
+    )
     number = contract.deliveries.count() + 1
     delivery = Delivery.objects.create(
         contract=contract, number=number, note=note.strip(), created_at=ctx.now
     )
-    for upload in files:
-        name = Path(str(upload.name)).name[:200]
-        DeliveryFile.objects.create(delivery=delivery, file=File(upload, name=name), name=name)
-
-
-# What a delivery may carry: documents, images and archives; nothing a browser would run.
-DELIVERY_EXTENSIONS = frozenset(
-    {
-        ".pdf",
-        ".png",
-        ".jpg",
-        ".jpeg",
-        ".gif",
-        ".webp",
-        ".zip",
-        ".txt",
-        ".md",
-        ".docx",
-        ".xlsx",
-        ".pptx",
-        ".ai",
-        ".psd",
-        ".eps",
-    }
-)
-MAX_DELIVERY_FILES = 5
-MAX_DELIVERY_FILE_BYTES = 10 * 1024 * 1024
-
-
-def _check_files(files: Any) -> None:
-    if not isinstance(files, list) or len(files) > MAX_DELIVERY_FILES:
-        raise InvalidInput(
-            errors=[field_error("files", f"At most {MAX_DELIVERY_FILES} files.", "too_many")]
-        )
-    errors = []
-    for i, upload in enumerate(files):
-        suffix = Path(str(getattr(upload, "name", ""))).suffix.lower()
-        if suffix not in DELIVERY_EXTENSIONS:
-            errors.append(
-                field_error(
-                    f"files.{i}",
-                    f"Files of type {suffix or 'unknown'} are not accepted.",
-                    "file_type",
-                )
-            )
-        elif getattr(upload, "size", 0) > MAX_DELIVERY_FILE_BYTES:
-            errors.append(
-                field_error(f"files.{i}", "Each file may be at most 10 MB.", "file_too_large")
-            )
-    if errors:
-        raise InvalidInput("Some files cannot be delivered.", errors=errors)
+    # The same file named twice (in any spelling of its id) is one attachment.
+    files = {upload.pk: upload for upload in uploads.values()}
+    DeliveryFile.objects.bulk_create(
+        [DeliveryFile(delivery=delivery, upload=upload) for upload in files.values()]
+    )
 
 
 def open_dispute(contract: Contract, ctx: Context) -> None:

@@ -268,8 +268,10 @@ def _event_data(payload: dict[str, Any]) -> dict[str, Any]:
     # Events keep what people said and decided; card numbers never reach the log.
     keep = ("note", "reason", "amount_minor", "freelancer_percent", "fault", "answers")
     data = {k: payload[k] for k in keep if k in payload}
-    if payload.get("files"):
-        data["files"] = [str(getattr(f, "name", "")) for f in payload["files"]]
+    files = payload.get("files")
+    if files and isinstance(files, list):
+        # The ids of the uploads delivered (the contract's files, served by id).
+        data["files"] = [str(f)[:64] for f in files]
     return data
 
 

@@ -7,7 +7,7 @@ is copied into ``snapshot`` at purchase.
 
 from __future__ import annotations
 
-import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -156,9 +156,9 @@ class Timer(models.Model):
         return f"timer {self.transition} for {self.contract_id} at {self.fire_at}"
 
 
-def delivery_upload_to(instance: DeliveryFile, filename: str) -> str:
-    # A random folder: media is served without a login, so the path must not be guessable.
-    return f"deliveries/{instance.delivery.contract_id}/{uuid.uuid4().hex}/{filename}"
+def delivery_upload_to(instance: Any, filename: str) -> str:
+    """Where delivery files went before they were uploads; migration 0001 still names it."""
+    return f"deliveries/{instance.delivery.contract_id}/{filename}"
 
 
 class Delivery(models.Model):
@@ -175,12 +175,18 @@ class Delivery(models.Model):
 
 
 class DeliveryFile(models.Model):
+    """One file of a delivery: an upload the freelancer made, attached by ``deliver``."""
+
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=delivery_upload_to)
-    name = models.CharField(max_length=200)
+    upload = models.OneToOneField(
+        "files.Upload", on_delete=models.PROTECT, related_name="delivery_file"
+    )
+
+    class Meta:
+        ordering = ["delivery_id", "id"]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.upload_id} in delivery {self.delivery_id}"
 
 
 class Milestone(models.Model):

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
-from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.contracts.models import Contract, ContractEvent, Delivery, DeliveryFile
 from fairlance.core.errors import NotFound
 
 # Database ids are 64-bit; a bigger number in a URL cannot name anything (and would make
@@ -56,6 +56,15 @@ def contracts_of_user(
 
 def contract_events(*, contract: Contract) -> QuerySet[ContractEvent]:
     return contract.events.select_related("actor").order_by("seq")
+
+
+def contract_deliveries(*, contract: Contract) -> list[Delivery]:
+    """The contract's deliveries in order, each with its files' uploads.
+
+    Two queries (one when there is no delivery yet), whatever the number of files.
+    """
+    files = Prefetch("files", queryset=DeliveryFile.objects.select_related("upload"))
+    return list(contract.deliveries.order_by("number").prefetch_related(files))
 
 
 @dataclass(frozen=True)

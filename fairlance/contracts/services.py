@@ -297,7 +297,9 @@ def contract_purchase(
         {"id": q.pk, "kind": q.kind, "choices": list(q.choices), "required": q.required}
         for q in project_questions
     ]
-    clean = actions.clean_answers(questions, answers, require_all=request_mode or bool(answers))
+    clean = actions.clean_answers(
+        questions, answers, require_all=request_mode or bool(answers), client_id=client.pk
+    )
 
     from fairlance.payments.provider import get_provider, luhn_valid, normalize_card_number
 
@@ -370,6 +372,8 @@ def contract_purchase(
                 writes=writes,
             )
             insert_new(Milestone(contract=contract, title=tier.name, amount_minor=price))
+            # Files answered with the purchase are the contract's from now on.
+            actions.attach_answer_files(contract, now)
             actions.escrow_open(contract)
             # Last, see the module docstring: the escrow entry (locks ``world``), then the
             # capacity slot (locks the project), then the commit. Capacity is never

@@ -8,7 +8,6 @@ still shows on a demo database loaded weeks ago.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -189,15 +188,25 @@ def _ensure_project(
 
 
 def _demo_file(name: str, *, buyer: User) -> str:
-    """Store a small stand-in file for a file answer, the way checkout stores uploads, so the
-    contract room's download link works instead of answering 404."""
+    """Upload a small stand-in file for a file answer, as checkout does, and return its id,
+    so the contract room's download link works.
+
+    The loader runs in one transaction, which ``upload_create`` asks its callers not to
+    do: if loading fails, these few small files stay in storage without their rows.
+    """
     from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
+
+    from fairlance.files.kinds import Purpose
+    from fairlance.files.services import upload_create
 
     body = f"Demo attachment: {name}. The real file would be here.\n".encode()
-    return default_storage.save(
-        f"requirements/new-{buyer.pk}/{uuid.uuid4().hex[:8]}-{name}.txt", ContentFile(body)
+    upload = upload_create(
+        uploader=buyer,
+        purpose=Purpose.REQUIREMENT,
+        content=ContentFile(body),
+        name=f"{name}.txt",
     )
+    return str(upload.public_id)
 
 
 def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: int) -> None:

@@ -23,14 +23,9 @@ urlpatterns = [
         "contracts/<int:contract_id>/do/<slug:name>/", contracts.contract_act, name="contract_act"
     ),
     path(
-        "contracts/<int:contract_id>/files/<int:file_id>/",
-        contracts.delivery_file,
-        name="contract_delivery_file",
-    ),
-    path(
-        "contracts/<int:contract_id>/requirements/<int:question_id>/file/",
-        contracts.requirement_file,
-        name="contract_requirement_file",
+        "contracts/<int:contract_id>/files/<uuid:file_id>/",
+        contracts.contract_file,
+        name="contract_file",
     ),
     path("balance/", money.balance, name="balance"),
     path("my/projects/", freelancer.my_projects, name="my_projects"),

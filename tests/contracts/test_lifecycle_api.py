@@ -523,8 +523,16 @@ def test_deliver_with_attachments(clock, api, client_user, freelancer) -> None:
     )
     assert resp.status_code == 200, resp.content
     delivery = c.get(f"contracts/{cid}").json()["deliveries"][0]
-    assert (delivery["note"], delivery["files"][0]["name"]) == ("Final files", "logo.pdf")
-    assert c.get(f"contracts/{cid}/events").json()["results"][-1]["data"]["files"] == ["logo.pdf"]
+    (delivered,) = delivery["files"]
+    assert (delivery["note"], delivered["name"], delivered["size"]) == (
+        "Final files",
+        "logo.pdf",
+        13,
+    )
+    # The event log names the delivered files by the ids the upload was given
+    assert c.get(f"contracts/{cid}/events").json()["results"][-1]["data"]["files"] == [
+        delivered["id"]
+    ]
 
 
 def test_deliver_refuses_executable_attachments(clock, api, client_user, freelancer) -> None:

@@ -104,7 +104,10 @@ def delivered_contract(review_passed: bool = True) -> Contract:
         card_number=GOOD_CARD,
     ).contract
     apply_transition(
-        contract_id=contract.pk, name="deliver", actor=Actor("freelancer", freelancer), payload={}
+        contract_id=contract.pk,
+        name="deliver",
+        actor=Actor("freelancer", freelancer),
+        payload={"note": "Done"},
     )
     return Contract.objects.get(pk=contract.pk)
 

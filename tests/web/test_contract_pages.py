@@ -15,6 +15,7 @@ from fairlance.catalog.models import Project
 from fairlance.contracts.engine import Actor, apply_transition
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile
 from fairlance.contracts.services import contract_purchase
+from fairlance.files.models import Upload
 from fairlance.ledger.accounts import escrow
 from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, balances_for_user
@@ -274,19 +275,21 @@ def test_requirements_form_handles_choices_and_files(freelancer, client_user):
     assert contract.state == "in_progress"
     assert contract.answers[str(style.pk)] == "Retro"
     assert contract.answers[str(uses.pk)] == ["Web", "Print"]
-    assert contract.answers[str(old.pk)].endswith("old.png")
+    # The file answer is the id of the upload the form made, attached to the contract
+    upload = Upload.objects.get(public_id=contract.answers[str(old.pk)])
+    assert (upload.name, upload.contract_id, upload.purpose) == (
+        "old.png",
+        contract.pk,
+        "requirement",
+    )
     # The freelancer downloads the file through the contract; strangers cannot
-    url = f"/contracts/{contract.pk}/requirements/{old.pk}/file/"
+    url = f"/contracts/{contract.pk}/files/{upload.public_id}/"
     room = login(freelancer).get(f"/contracts/{contract.pk}/").content.decode()
-    assert f'href="{url}">old.png</a>' in room and "Web, Print" in room
+    assert f'href="{url}" download>old.png</a>' in room and "Web, Print" in room
     response = login(freelancer).get(url)
     assert response.status_code == 200
     assert response.getvalue() == b"\x89PNG fake"
     assert login(make_user("eve@example.com")).get(url).status_code == 404
-    assert (
-        login(freelancer).get(f"/contracts/{contract.pk}/requirements/{style.pk}/file/").status_code
-        == 404
-    )
 
 
 # --- the contract room ----------------------------------------------------------------------
@@ -326,9 +329,9 @@ def test_delivery_revision_and_approval_through_the_room(published, client_user,
     assert response.status_code == 302
     contract.refresh_from_db()
     assert contract.state == "delivered"
-    delivered_file = DeliveryFile.objects.get()
+    delivered_file = DeliveryFile.objects.get().upload
     assert delivered_file.name == "logo.png"
-    file_url = f"{room}files/{delivered_file.pk}/"
+    file_url = f"{room}files/{delivered_file.public_id}/"
     response = login(client_user).get(file_url)
     assert response.status_code == 200 and "attachment" in response["Content-Disposition"]
     assert response.getvalue() == b"\x89PNG fake"
@@ -382,7 +385,8 @@ def test_bad_delivery_input_writes_nothing(published, client_user, freelancer):
     assert response.status_code == 422
     assert "not accepted" in response.content.decode()
     response = login(freelancer).post(url, {"note": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "Write a note or attach the work." in response.content.decode()
     # The client cannot deliver
     assert login(client_user).post(url, {"note": "Me"}).status_code == 403
     contract.refresh_from_db()

@@ -185,7 +185,8 @@ def test_demo_requirement_file_links_download(settings):
         for q in contract.snapshot.get("questions", []):
             if q.get("kind") == "file" and str(q["id"]) in contract.answers:
                 links += 1
-                response = client.get(f"/contracts/{contract.pk}/requirements/{q['id']}/file/")
+                file_id = contract.answers[str(q["id"])]
+                response = client.get(f"/contracts/{contract.pk}/files/{file_id}/")
                 # Then each one downloads
                 assert response.status_code == 200, contract.pk
     assert links >= 2

@@ -28,11 +28,3 @@ def contracts_all(user: Any) -> dict[str, Any]:
 def state_words(state: Any) -> str:
     """``in_progress`` -> ``In progress``."""
     return str(state or "").replace("_", " ").capitalize()
-
-
-@register.filter
-def file_label(stored_name: Any) -> str:
-    """``requirements/7/1a2b3c4d-brief.pdf`` -> ``brief.pdf``: the name the client chose."""
-    base = str(stored_name or "").rsplit("/", 1)[-1]
-    prefix, sep, rest = base.partition("-")
-    return rest if sep and len(prefix) == 8 else base

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 import functools
 import uuid
-from pathlib import PurePath
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,22 +24,25 @@ from fairlance.accounts.models import User
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
 from fairlance.contracts import process
-from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_BYTES
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
-from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
-from fairlance.contracts.selectors import access_contract, contract_events
+from fairlance.contracts.models import Contract, Fault
+from fairlance.contracts.selectors import access_contract, contract_deliveries, contract_events
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.responses import upload_response
+from fairlance.files.selectors import access_contract_file, contract_files
 from fairlance.ledger.accounts import escrow
 from fairlance.ledger.selectors import balance
 from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
 from fairlance.web.forms import PriceField, to_minor
+from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
 from fairlance.web.views.common import current_user, require_operator
 
 TEST_CARDS = (
@@ -50,9 +50,6 @@ TEST_CARDS = (
     (CARD_DECLINED, "is declined"),
     (CARD_INSUFFICIENT_FUNDS, "fails with insufficient funds"),
 )
-# Requirement files follow the same rules as delivery files (contracts.actions).
-ALLOWED_SUFFIXES = DELIVERY_EXTENSIONS
-MAX_FILE_BYTES = MAX_DELIVERY_FILE_BYTES
 
 
 # --- forms ------------------------------------------------------------------------------
@@ -73,21 +70,20 @@ def _question_fields(questions: list[dict[str, Any]]) -> dict[str, forms.Field]:
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common
             )
         elif kind == "file":
-            f = forms.FileField(help_text="One file, at most 10 MB.", **common)
+            # Whether a file is required is the domain's to say (clean_answers): the
+            # answer may be a file the page offered back from an earlier attempt.
+            rules = RULES[Purpose.REQUIREMENT]
+            common["required"] = False
+            f = forms.FileField(
+                help_text=rules.help_text,
+                widget=forms.FileInput(attrs={"accept": rules.accept}),
+                **common,
+            )
+            f.question_required = bool(q.get("required"))  # type: ignore[attr-defined]
         else:
             f = forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), **common)
         out[f"q_{q['id']}"] = f
     return out
-
-
-def _check_upload(upload: UploadedFile) -> str | None:
-    """Why an upload is refused, or None."""
-    name = upload.name or ""
-    if PurePath(name).suffix.lower() not in ALLOWED_SUFFIXES:
-        return f"{name}: this file type is not accepted."
-    if (upload.size or 0) > MAX_FILE_BYTES:
-        return f"{name}: files may be at most 10 MB."
-    return None
 
 
 class QuestionsForm(forms.Form):
@@ -96,16 +92,18 @@ class QuestionsForm(forms.Form):
         self.questions = questions
         self.fields.update(_question_fields(questions))
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        for q in self.questions:
-            value = data.get(f"q_{q['id']}")
-            if isinstance(value, UploadedFile) and (problem := _check_upload(value)):
-                self.add_error(f"q_{q['id']}", problem)
-        return data
-
     def question_fields(self) -> list[forms.BoundField]:
         return [self[f"q_{q['id']}"] for q in self.questions]
+
+    def text_answers(self) -> dict[str, Any]:
+        """The answers of every question but the file questions (``web.uploads`` has
+        those), keyed by question id."""
+        answers: dict[str, Any] = {}
+        for q in self.questions:
+            value = self.cleaned_data.get(f"q_{q['id']}")
+            if q.get("kind") != "file" and value not in (None, "", []):
+                answers[str(q["id"])] = value
+        return answers
 
 
 class CheckoutForm(QuestionsForm):
@@ -188,28 +186,6 @@ def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, s
         form.add_error(None, exc.detail or exc.title)
 
 
-def _store_uploads(form: QuestionsForm, *, folder: str) -> tuple[dict[str, Any], list[str]]:
-    """Answers keyed by question id; file answers are saved and answered by their name."""
-    answers: dict[str, Any] = {}
-    saved: list[str] = []
-    for q in form.questions:
-        value = form.cleaned_data.get(f"q_{q['id']}")
-        if isinstance(value, UploadedFile):
-            name = default_storage.save(
-                f"{folder}/{uuid.uuid4().hex[:8]}-{PurePath(value.name or 'file').name}", value
-            )
-            saved.append(name)
-            answers[str(q["id"])] = name
-        elif value not in (None, "", []):
-            answers[str(q["id"])] = value
-    return answers, saved
-
-
-def _forget(saved: list[str]) -> None:
-    for name in saved:
-        default_storage.delete(name)
-
-
 # --- checkout -----------------------------------------------------------------------------
 
 
@@ -228,10 +204,14 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
     availability = project_availability(project=project, now=timezone.now())
 
     buying = request.method == "POST" and "buy" in request.POST
+    files = FormFiles(user=user, purpose=Purpose.REQUIREMENT)
     if request.method == "POST":
         form = CheckoutForm(
             request.POST, request.FILES, project=project, ask_questions=request_mode
         )
+        # Files are stored before anything else is checked, so a form shown again
+        # (another field to fix, "Update total") offers them back instead of losing them.
+        files = question_files(request, form.questions, user)
     else:
         initial_tier = request.GET.get("tier", "")
         chosen = next((t.pk for t in tiers if str(t.pk) == initial_tier), tiers[0].pk)
@@ -246,6 +226,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             {_int(v) for v in form.data.getlist("addons")} if form.is_bound else set()  # type: ignore[attr-defined]
         )
         chosen_addons = [a for a in addons if a.pk in wanted]
+        if form.is_bound:
+            files.show_errors(form)
+            offer_back(form, files)
         policy = current_policy()
         quote = cp.checkout_quote(tier=tier, addons=chosen_addons, policy=policy)
         context = {
@@ -270,23 +253,25 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
 
     if not buying:
         return render_page(200)
-    if not form.is_valid():
+    if not form.is_valid() or files.errors:
         return render_page(400)
     data = form.cleaned_data
+    ran = False
 
     def purchase() -> HttpResponse:
-        answers, saved = _store_uploads(form, folder=f"requirements/new-{user.pk}")
+        nonlocal ran
+        ran = True
         try:
             contract = contract_purchase(
                 client=user,
                 project_id=project.pk,
                 tier_id=data["tier"],
                 addon_ids=data["addons"],
-                answers=answers,
+                answers={**form.text_answers(), **file_answers(files)},
                 card_number=data["card_number"],
             ).contract
         except FairlanceError as exc:
-            _forget(saved)
+            files.discard()
             field_map = {"tier_id": "tier", "addon_ids": "addons", "card_number": "card_number"}
             field_map.update({f"answers.{q['id']}": f"q_{q['id']}" for q in form.questions})
             if exc.status == 402:
@@ -314,6 +299,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         purchase,
         key=request.POST.get("purchase_key") or None,
     )
+    if not ran:
+        # A repeated submission answered from the first one: its own files are not used.
+        files.discard()
     if response.get("Content-Type", "").startswith("application/problem+json"):
         # The same form was submitted twice and the first submission is still running (or
         # was changed in between): show where things stand rather than a raw problem.
@@ -400,24 +388,26 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = QuestionsForm(request.POST, request.FILES, questions=questions)
-        if form.is_valid():
-            answers, saved = _store_uploads(form, folder=f"requirements/{contract.pk}")
+        files = question_files(request, questions, user)
+        if form.is_valid() and not files.errors:
             try:
                 apply_transition(
                     contract_id=contract.pk,
                     name="submit_requirements",
                     actor=Actor("client", user),
-                    payload={"answers": answers},
+                    payload={"answers": {**form.text_answers(), **file_answers(files)}},
                 )
             except FairlanceError as exc:
-                _forget(saved)
+                files.discard()
                 _attach_errors(form, exc, {f"answers.{q['id']}": f"q_{q['id']}" for q in questions})
                 status = exc.status
             else:
                 messages.success(request, "Requirements sent. Work has started.")
                 return redirect("web:contract_room", contract.pk)
         else:
+            files.show_errors(form)
             status = 400
+        offer_back(form, files)
     else:
         form = QuestionsForm(questions=questions)
     # The client should see by when the answers are due and what happens if they are not.
@@ -476,6 +466,7 @@ def _room_context(
     contract: Contract,
     *,
     resolve_form: ResolveDisputeForm | None = None,
+    deliver_form: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     tz_name = cp.zone_of(user)
@@ -485,9 +476,7 @@ def _room_context(
     )
     names = available_transitions(contract, user, now=now)
     buttons = cp.action_buttons(names, role=role)
-    deliveries = list(
-        Delivery.objects.filter(contract=contract).prefetch_related("files").order_by("number")
-    )
+    deliveries = contract_deliveries(contract=contract)
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
@@ -511,10 +500,7 @@ def _room_context(
             list(contract_events(contract=contract)), contract=contract, tz_name=tz_name
         ),
         "deliveries": deliveries,
-        "requirements": [
-            (q["id"], q["prompt"], contract.answers.get(str(q["id"])), q.get("kind", "text"))
-            for q in questions
-        ],
+        "requirements": _requirements(contract, questions),
         "client_card": cp.client_card(client=contract.client)
         if role == "freelancer" and contract.purchase_mode == "request"
         else None,
@@ -522,7 +508,33 @@ def _room_context(
         "addons": contract.snapshot.get("addons", []),
         "state_label": contract.state.replace("_", " "),
         "note_form": NoteForm(),
+        "deliver_rules": RULES[Purpose.DELIVERY],
+        "deliver_form": deliver_form or {"note": "", "attached": []},
     }
+
+
+def _requirements(contract: Contract, questions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(question id, prompt, answer, kind) per question; a file answer is its upload."""
+    answers = contract.answers
+    files = contract_files(
+        contract=contract,
+        public_ids=[
+            answers[str(q["id"])]
+            for q in questions
+            if q.get("kind") == "file" and str(q["id"]) in answers
+        ],
+    )
+    return [
+        (
+            q["id"],
+            q["prompt"],
+            files.get(str(answers.get(str(q["id"]))))
+            if q.get("kind") == "file"
+            else answers.get(str(q["id"])),
+            q.get("kind", "text"),
+        )
+        for q in questions
+    ]
 
 
 @login_required
@@ -533,10 +545,17 @@ def contract_room(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 
 def _room_with_error(
-    request: HttpRequest, user: User, contract_id: int, action: str, message: str, status: int
+    request: HttpRequest,
+    user: User,
+    contract_id: int,
+    action: str,
+    message: str,
+    status: int,
+    *,
+    deliver_form: dict[str, Any] | None = None,
 ) -> HttpResponse:
     contract = _contract_or_404(user, contract_id)
-    context = _room_context(request, user, contract)
+    context = _room_context(request, user, contract, deliver_form=deliver_form)
     context["action_error"] = {"action": action, "message": message}
     return render(request, "contracts/room.html", context, status=status)
 
@@ -634,63 +653,53 @@ def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """The freelancer's delivery: a note and attachments, one transition, all or nothing."""
+    """The freelancer's delivery: a note and attachments, one transition, all or nothing.
+
+    The files become uploads first (``web.uploads``); ``deliver`` then attaches them. A
+    refused file or delivery shows the room again with the note as typed.
+    """
     user = current_user(request)
     _contract_or_404(user, contract_id)
     note = request.POST.get("note", "")
-    uploads = request.FILES.getlist("files")
-    if not note.strip() and not uploads:
+    files = FormFiles(user=user, purpose=Purpose.DELIVERY)
+    files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
+
+    def again(message: str, status: int) -> HttpResponse:
+        form = {"note": note, "attached": files.offered("files")}
         return _room_with_error(
-            request, user, contract_id, "deliver", "Write a note or attach the work.", 400
+            request, user, contract_id, "deliver", message, status, deliver_form=form
         )
+
+    if files.errors:
+        # Nothing was tried: the files that were accepted are offered back.
+        return again(" ".join(files.errors["files"]), 422)
     try:
-        # The engine records the delivery and its files in the transition's transaction.
+        # The engine records the delivery and attaches its files in one transaction.
         apply_transition(
             contract_id=contract_id,
             name="deliver",
             actor=Actor("person", user),
-            payload={"note": note, "files": uploads},
+            payload={"note": note, "files": files.ids.get("files", [])},
         )
     except FairlanceError as exc:
-        # File type, size and count rules live with the delivery action; show each problem.
+        files.discard()
         detail = " ".join(e["message"] for e in exc.errors) or exc.detail
-        return _room_with_error(request, user, contract_id, "deliver", detail, exc.status)
+        return again(detail, exc.status)
     messages.success(request, "Delivered. The client has been told.")
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
-# --- attachments ----------------------------------------------------------------------------
-# Files are served through the contract's access check, as downloads, so a link shared by
-# mistake or a guessed path does not open another contract's files in the browser.
+# --- files ----------------------------------------------------------------------------------
 
 
-@login_required
-def delivery_file(request: HttpRequest, contract_id: int, file_id: int) -> FileResponse:
-    user = current_user(request)
-    contract = _contract_or_404(user, contract_id)
-    row = DeliveryFile.objects.filter(pk=file_id, delivery__contract=contract).first()
-    if row is None:
-        raise Http404
-    return FileResponse(row.file.open("rb"), as_attachment=True, filename=row.name)
+def contract_file(request: HttpRequest, contract_id: int, file_id: uuid.UUID) -> FileResponse:
+    """A file of the contract (a delivery file or a requirement answer), as a download.
 
-
-@login_required
-def requirement_file(request: HttpRequest, contract_id: int, question_id: int) -> FileResponse:
-    user = current_user(request)
-    contract = _contract_or_404(user, contract_id)
-    question = next(
-        (q for q in contract.snapshot.get("questions", []) if q.get("id") == question_id), None
-    )
-    name = contract.answers.get(str(question_id))
-    if question is None or question.get("kind") != "file" or not isinstance(name, str):
-        raise Http404
-    # Only files this contract's form stored are served (the answer is the storage name).
-    if not name.startswith(f"requirements/{contract.pk}/") and not name.startswith(
-        f"requirements/new-{contract.client_id}/"
-    ):
-        raise Http404
-    if not default_storage.exists(name):
-        raise Http404
-    return FileResponse(
-        default_storage.open(name, "rb"), as_attachment=True, filename=PurePath(name).name
-    )
+    Anonymous visitors and strangers get the same 404 as a file that does not exist;
+    ``files.responses`` makes it a download nothing can run.
+    """
+    try:
+        upload = access_contract_file(user=request.user, contract_id=contract_id, file_id=file_id)
+        return upload_response(upload)
+    except NotFound:
+        raise Http404 from None

@@ -13,6 +13,7 @@ from fairlance.contracts.engine import TIMER_BATCH, fire_due_timers
 from fairlance.contracts.models import Timer, TimerStatus
 from fairlance.contracts.services import purchase_charges_reconcile
 from fairlance.core.idempotency import idempotency_purge
+from fairlance.files.services import uploads_purge_stale
 from fairlance.ledger.services import clearance_release_due
 from fairlance.notifications.services import notifications_send_due
 
@@ -38,6 +39,8 @@ def _background_jobs(now: Any) -> int:
     done = clearance_release_due(now=now)
     done += notifications_send_due(now=now)
     idempotency_purge(now=now)
+    # Files uploaded for something that never happened (a form left half done).
+    done += uploads_purge_stale(now=now)
     if _last_reconcile is None or time.monotonic() - _last_reconcile >= RECONCILE_SECONDS:
         _last_reconcile = time.monotonic()
         purchase_charges_reconcile(now=now)
