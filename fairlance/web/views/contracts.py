@@ -30,18 +30,17 @@ from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_B
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
-from fairlance.contracts.selectors import access_contract, contract_events
+from fairlance.contracts.selectors import access_contract, client_card, contract_events
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
-from fairlance.ledger.accounts import escrow
-from fairlance.ledger.selectors import balance
+from fairlance.ledger.selectors import contract_money
 from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
-from fairlance.web.forms import PriceField, to_minor
+from fairlance.web.forms import parse_amount
 from fairlance.web.views.common import current_user, require_operator
 
 TEST_CARDS = (
@@ -171,7 +170,8 @@ class ResolveDisputeForm(forms.Form):
 class NoteForm(forms.Form):
     note = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
     reason = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    amount = PriceField(required=False)
+    # Kept as typed: ``parse_amount`` reads it, and an error shows it again unchanged.
+    amount = forms.CharField(max_length=40, required=False)
 
 
 def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
@@ -393,10 +393,14 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
 # --- the contract room ------------------------------------------------------------------------
 
 
-def _resolve_context(contract: Contract, form: ResolveDisputeForm | None) -> dict[str, Any]:
-    """The operator's resolve form with what each percentage would pay both sides."""
+def _resolve_context(
+    contract: Contract, form: ResolveDisputeForm | None, *, held: int
+) -> dict[str, Any]:
+    """The operator's resolve form with what each percentage would pay both sides.
+
+    ``held`` is what the contract's escrow holds (``contract_money``).
+    """
     policy = policy_for_version(contract.policy_version)
-    held = balance(escrow(contract.pk))
     form = form or ResolveDisputeForm(initial={"freelancer_percent": 50, "fault": Fault.NONE})
     raw = form["freelancer_percent"].value()
     chosen = _int(raw)
@@ -433,40 +437,46 @@ def _room_context(
         open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
     )
     names = available_transitions(contract, user, now=now)
-    buttons = cp.action_buttons(names, role=role)
+    money = contract_money(contract_id=contract.pk)
+    buttons = cp.action_buttons(names, role=role, contract=contract, money=money)
     deliveries = list(
         Delivery.objects.filter(contract=contract).prefetch_related("files").order_by("number")
     )
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
+    card = None
+    if role in ("freelancer", "operator"):
+        # Shown first while the freelancer decides whether to take the work: a request
+        # waiting for an answer, or the grace window of an instant purchase.
+        deciding = "accept" in names or "decline_in_grace" in names
+        card = cp.client_card_view(client_card(client_id=contract.client_id), prominent=deciding)
     return {
-        **(_resolve_context(contract, resolve_form) if can_resolve else {}),
+        **(_resolve_context(contract, resolve_form, held=money.held) if can_resolve else {}),
         "can_resolve": can_resolve,
         "contract": contract,
         "role": role,
         "tz_name": tz_name,
-        "headline": cp.headline(contract, role=role, clocks=clocks),
+        "headline": cp.headline(contract, role=role, clocks=clocks, money=money),
         "clocks": clocks,
         "main_actions": [b for b in buttons if b.main],
         "more_actions": [b for b in buttons if not b.main],
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
-        "money": cp.money_rows(
-            contract,
-            released_minor=cp.released_to_freelancer(contract) if contract.outcome else None,
-        ),
+        "money": cp.money_panel(contract, money=money),
+        "ledger_money": money,
         "timeline": cp.timeline(
-            list(contract_events(contract=contract)), contract=contract, tz_name=tz_name
+            list(contract_events(contract=contract)),
+            contract=contract,
+            tz_name=tz_name,
+            money=money,
         ),
         "deliveries": deliveries,
         "requirements": [
             (q["id"], q["prompt"], contract.answers.get(str(q["id"])), q.get("kind", "text"))
             for q in questions
         ],
-        "client_card": cp.client_card(client=contract.client)
-        if role == "freelancer" and contract.purchase_mode == "request"
-        else None,
+        "client_card": card,
         "tier": contract.snapshot.get("tier", {}),
         "addons": contract.snapshot.get("addons", []),
         "state_label": contract.state.replace("_", " "),
@@ -482,11 +492,19 @@ def contract_room(request: HttpRequest, contract_id: int) -> HttpResponse:
 
 
 def _room_with_error(
-    request: HttpRequest, user: User, contract_id: int, action: str, message: str, status: int
+    request: HttpRequest,
+    user: User,
+    contract_id: int,
+    action: str,
+    message: str,
+    status: int,
+    *,
+    typed: str = "",
 ) -> HttpResponse:
+    """The room again, with the error next to the action and what the person typed kept."""
     contract = _contract_or_404(user, contract_id)
     context = _room_context(request, user, contract)
-    context["action_error"] = {"action": action, "message": message}
+    context["action_error"] = {"action": action, "message": message, "typed": typed}
     return render(request, "contracts/room.html", context, status=status)
 
 
@@ -501,9 +519,10 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         raise Http404
     look = cp.ACTION_LOOK[name]
     form = NoteForm(request.POST)
+    typed = str(request.POST.get(look.field, ""))[:5000] if look.field else ""
     if not form.is_valid():
         message = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _room_with_error(request, user, contract_id, name, message, 400)
+        return _room_with_error(request, user, contract_id, name, message, 400, typed=typed)
     payload: dict[str, Any] = {}
     if look.field in ("note", "reason"):
         text = form.cleaned_data[look.field].strip()
@@ -515,14 +534,14 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
                 name,
                 f"{look.field_label} Please write a few words.",
                 400,
+                typed=typed,
             )
         if text:
             payload[look.field] = text
     elif look.field == "amount":
-        amount = to_minor(form.cleaned_data["amount"])
-        if amount is None:
-            return _room_with_error(request, user, contract_id, name, "Enter an amount.", 400)
-        payload["amount_minor"] = amount
+        # An amount that does not parse is sent as None: the domain refuses it with the
+        # contract's bounds in words, the same message as for an amount out of range.
+        payload["amount_minor"] = parse_amount(form.cleaned_data["amount"])
     try:
         apply_transition(
             contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
@@ -531,7 +550,7 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         detail = exc.detail or exc.title
         if isinstance(exc, InvalidInput) and exc.errors:
             detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
-        return _room_with_error(request, user, contract_id, name, detail, exc.status)
+        return _room_with_error(request, user, contract_id, name, detail, exc.status, typed=typed)
     messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
 
