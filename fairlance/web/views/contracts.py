@@ -18,8 +18,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fairlance.accounts.models import User
@@ -30,10 +31,15 @@ from fairlance.contracts.actions import DELIVERY_EXTENSIONS, MAX_DELIVERY_FILE_B
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
-from fairlance.contracts.selectors import access_contract, client_card, contract_events
+from fairlance.contracts.selectors import (
+    access_contract,
+    client_card,
+    contract_events,
+    contract_recent_purchase,
+)
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
-from fairlance.core.idempotency import idempotent
+from fairlance.core.idempotency import REPLAYED_HEADER, idempotency_key_use, idempotent
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
 from fairlance.ledger.selectors import contract_money
@@ -211,9 +217,43 @@ def _forget(saved: list[str]) -> None:
 
 # --- checkout -----------------------------------------------------------------------------
 
+# The session remembers one purchase key per project: the key of the current checkout
+# visit. Every render of that visit (a re-render after an error, the page the Back button
+# brings back after buying) carries the same key, so submitting the visit again replays
+# its first purchase instead of paying twice. Opening the project page starts a new visit.
+CHECKOUT_KEYS = "checkout_keys"
 
+
+def checkout_visit_key(request: HttpRequest, project_id: int) -> str:
+    """The purchase key of the current checkout visit of the project (made on first use)."""
+    keys = request.session.get(CHECKOUT_KEYS, {})
+    key = keys.get(str(project_id))
+    if not key:
+        key = uuid.uuid4().hex
+        request.session[CHECKOUT_KEYS] = {**keys, str(project_id): key}
+    return str(key)
+
+
+def checkout_visit_end(request: HttpRequest, project_id: int) -> None:
+    """Forget the project's checkout key: the next checkout is a new visit."""
+    keys = request.session.get(CHECKOUT_KEYS)
+    if keys and str(project_id) in keys:
+        request.session[CHECKOUT_KEYS] = {k: v for k, v in keys.items() if k != str(project_id)}
+
+
+def _bought_words(contract: Contract, now: Any) -> str:
+    when = cp.relative(contract.created_at, now)
+    return "just now" if when == "now" else when
+
+
+@never_cache
 @login_required
 def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Choose a tier and add-ons and pay; ``never_cache`` keeps Back from showing a stale page.
+
+    A second purchase of the same project within a day is asked about first ("You bought
+    this 3 minutes ago — buy again?"); resubmitting a visit that already bought replays it.
+    """
     user = current_user(request)
     try:
         project = project_detail_for_viewer(viewer=user, project_id=project_id)
@@ -224,7 +264,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
     addons = list(project.addons.all())
     if not tiers:
         raise Http404
-    availability = project_availability(project=project, now=timezone.now())
+    now = timezone.now()
+    availability = project_availability(project=project, now=now)
+    recent = contract_recent_purchase(client_id=user.pk, project_id=project.pk, now=now)
 
     buying = request.method == "POST" and "buy" in request.POST
     if request.method == "POST":
@@ -235,8 +277,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         initial_tier = request.GET.get("tier", "")
         chosen = next((t.pk for t in tiers if str(t.pk) == initial_tier), tiers[0].pk)
         form = CheckoutForm(initial={"tier": chosen}, project=project, ask_questions=request_mode)
+    key = str(request.POST.get("purchase_key") or "") or checkout_visit_key(request, project.pk)
 
-    def render_page(status: int) -> HttpResponse:
+    def render_page(status: int, *, ask_again: bool = False) -> HttpResponse:
         # The total follows the chosen tier and add-ons; without JavaScript "Update total"
         # re-renders the page with the new choice (it never buys).
         tier_id = _int(form.data.get("tier")) if form.is_bound else form.initial.get("tier")
@@ -260,9 +303,10 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             "is_owner": project.freelancer_id == user.pk,
             "test_cards": TEST_CARDS,
             "working_days": project.delivery_in_working_days,
-            # A fresh key on every render: a double submit of this form replays the first
-            # answer instead of paying twice (core.idempotency).
-            "purchase_key": uuid.uuid4().hex,
+            "purchase_key": key,
+            "recent": recent,
+            "recent_words": _bought_words(recent, now) if recent is not None else "",
+            "ask_again": ask_again,
         }
         return render(request, "contracts/checkout.html", context, status=status)
 
@@ -271,6 +315,22 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
     if not form.is_valid():
         return render_page(400)
     data = form.cleaned_data
+    scope = f"web:purchase:project:{project.pk}"
+    params = {
+        "tier": data["tier"],
+        "addons": sorted(data["addons"]),
+        "card": str(data["card_number"])[-4:],
+    }
+    use = idempotency_key_use(user_id=user.pk, scope=scope, key=key, params=params)
+    if use == "other":
+        # This visit already bought something else (Back, then another tier): what is
+        # submitted now is a new purchase, with a key of its own.
+        checkout_visit_end(request, project.pk)
+        key = checkout_visit_key(request, project.pk)
+        use = "new"
+    if use == "new" and recent is not None and request.POST.get("repeat_of") != str(recent.pk):
+        # A second purchase within a day is a choice, never an accident: ask, charge nothing.
+        return render_page(409, ask_again=True)
 
     def purchase() -> HttpResponse:
         answers, saved = _store_uploads(form, folder=f"requirements/new-{user.pk}")
@@ -301,23 +361,29 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, "Paid. Work has started.")
         return redirect("web:contract_room", contract.pk)
 
-    response = idempotent(
-        request,
-        f"web:purchase:project:{project.pk}",
-        {
-            "tier": data["tier"],
-            "addons": sorted(data["addons"]),
-            "card": str(data["card_number"])[-4:],
-        },
-        purchase,
-        key=request.POST.get("purchase_key") or None,
-    )
+    response = idempotent(request, scope, params, purchase, key=key)
     if response.get("Content-Type", "").startswith("application/problem+json"):
         # The same form was submitted twice and the first submission is still running (or
         # was changed in between): show where things stand rather than a raw problem.
         messages.info(request, "This purchase was already submitted; here is where it stands.")
         return redirect("web:dashboard")
+    if response.get(REPLAYED_HEADER) == "true":
+        # This visit already bought: its first contract, not a second one.
+        bought = _contract_of_location(response.get("Location", ""))
+        if bought is not None:
+            messages.info(request, "You already bought this; here is your contract.")
+            return redirect("web:contract_room", bought)
     return response
+
+
+def _contract_of_location(location: str) -> int | None:
+    """The contract id in a redirect to one of its pages (the room, its requirements)."""
+    try:
+        match = resolve(location.split("?", 1)[0])
+    except Resolver404:
+        return None
+    contract_id = match.kwargs.get("contract_id")
+    return int(contract_id) if contract_id is not None else None
 
 
 def _int(raw: Any) -> int | None:

@@ -30,6 +30,7 @@ from fairlance.core.policy import current_policy
 from fairlance.web import presenters
 from fairlance.web.forms import SearchForm, to_minor
 from fairlance.web.views.common import is_htmx, viewer_or_none
+from fairlance.web.views.contracts import checkout_visit_end
 
 FEATURED_COUNT = 8
 PAGE_SIZE = 24
@@ -181,6 +182,9 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     availability = project_read_availability(read=read, now=now)
     public = _public_fragment(read)
     is_owner = viewer is not None and viewer.pk == project.freelancer_id
+    if viewer is not None:
+        # Coming back to the project page starts a new checkout visit (a new purchase key).
+        checkout_visit_end(request, project.pk)
     return render(
         request,
         "web/project_detail.html",
