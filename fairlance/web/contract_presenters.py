@@ -674,10 +674,14 @@ class ClientCardView:
     @property
     def summary(self) -> str:
         """One line for lists: contracts, rates and spend."""
-        return (
-            f"{self.contracts} · {self.completion_rate} completed · "
-            f"{self.cancellation_rate} cancelled by the client · {self.total_spent} spent"
-        )
+        if self.completion_rate == "—":
+            endings = "no completions or cancellations yet"
+        else:
+            endings = (
+                f"{self.completion_rate} completed, "
+                f"{self.cancellation_rate} cancelled by the client"
+            )
+        return f"{self.contracts} · {endings} · {self.total_spent} spent"
 
 
 def _rate(percent: int | None) -> str:

@@ -118,7 +118,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # Bump when project_public.html or what it is given changes, so a cache shared between
 # deployments (Redis in CACHES) never serves the old markup.
-PUBLIC_FRAGMENT_FORMAT = 1
+PUBLIC_FRAGMENT_FORMAT = 2
 
 
 @dataclass(frozen=True)
