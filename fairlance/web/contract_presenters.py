@@ -563,7 +563,7 @@ EVENT_WORDS = {
     "partial_refund": "Refunded part of the price",
     "open_dispute": "Opened a dispute",
     "withdraw_dispute": "Withdrew the dispute",
-    "resolve_dispute": "An operator resolved the dispute",
+    "resolve_dispute": "Resolved the dispute",
 }
 
 

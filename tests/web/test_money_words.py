@@ -61,6 +61,7 @@ def test_a_wrong_partial_refund_says_the_range_in_dollars_and_keeps_the_typing(
     # The amount stays where it was typed, with the step that asks for it open
     assert attr(input_tag(html, "amount"), "value") == typed
     assert '<details class="action-confirm" open>' in html
+    assert '<details class="panel more-actions" open>' in html
     contract.refresh_from_db()
     assert contract.price_minor == 12_000 and contract.refunded_minor == 0
 

@@ -199,7 +199,7 @@ def test_a_split_shows_the_fee_that_was_charged_and_the_decision_in_the_timeline
     # And the timeline's decision says the split, the money and the fault
     text = timeline_text(page)
     assert (
-        "An operator resolved the dispute: 30% of the price to the freelancer, the rest to the "
+        "An operator: Resolved the dispute: 30% of the price to the freelancer, the rest to the "
         "client; $27 to the freelancer, $70 back to the client; the freelancer was found at "
         "fault" in " ".join(text.split())
     )

@@ -571,6 +571,8 @@ def _room_with_error(
     contract = _contract_or_404(user, contract_id)
     context = _room_context(request, user, contract)
     context["action_error"] = {"action": action, "message": message, "typed": typed}
+    # An action under "More options" shows its error there, so that list opens too.
+    context["more_open"] = any(b.name == action for b in context["more_actions"])
     return render(request, "contracts/room.html", context, status=status)
 
 
