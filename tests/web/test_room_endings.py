@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 
 from fairlance.contracts.models import Contract
 from fairlance.core.money import format_minor
 from fairlance.ledger.selectors import contract_money, ledger_check
-from tests.contracts.conftest import clock  # noqa: F401 - the frozen clock fixture
+from tests.contracts.conftest import START
 from tests.contracts.endings import ENDINGS, Parties, reach
 from tests.web.conftest import login
 
@@ -32,8 +34,10 @@ PANEL = {
 
 
 @pytest.fixture
-def parties(api, client_user, freelancer, operator, clock) -> Parties:
-    return Parties(api, client_user, freelancer, operator, clock)
+def parties(api, client_user, freelancer, operator) -> Iterator[Parties]:
+    # Time frozen on a Wednesday morning (as in the contract API tests); timer endings move it.
+    with time_machine.travel(START, tick=False) as clock:
+        yield Parties(api, client_user, freelancer, operator, clock)
 
 
 def headline(page: str) -> str:
