@@ -530,7 +530,6 @@ def _room_context(
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
         "money": cp.money_panel(contract, money=money),
-        "ledger_money": money,
         "timeline": cp.timeline(
             list(contract_events(contract=contract)),
             contract=contract,
