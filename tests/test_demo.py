@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.utils import timezone
 
 from fairlance.accounts.models import User
@@ -330,3 +331,29 @@ def test_demo_command_refuses_a_production_deployment(settings: Any) -> None:
     with pytest.raises(CommandError, match="PRODUCTION"):
         call_command("demo", "--no-serve")
     assert not User.objects.exists()
+
+
+def test_the_demo_operator_is_a_django_admin_as_the_readme_says() -> None:
+    # Given the demo marketplace
+    demo_load(images=False)
+    olga = user("olga")
+    browser = Client()
+    browser.force_login(olga)
+
+    # When Olga opens Django's admin
+    response = browser.get("/admin/")
+
+    # Then she sees the raw data, not "You don't have permission to view or edit anything"
+    html = response.content.decode()
+    assert response.status_code == 200 and olga.is_superuser
+    assert "/admin/contracts/contract/" in html and "/admin/ledger/" in html
+    assert "permission" not in html.lower()
+
+
+def test_an_older_demo_operator_becomes_a_django_admin_on_the_next_load() -> None:
+    demo_load(images=False)
+    User.objects.filter(email="olga@demo.fairlance.dev").update(is_superuser=False)
+
+    demo_load(images=False)
+
+    assert user("olga").is_superuser

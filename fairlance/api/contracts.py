@@ -18,6 +18,7 @@ from pydantic import Field, StrictInt
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
+from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import open_clocks
@@ -26,6 +27,7 @@ from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
+    client_card,
     contract_deliveries,
     contract_events,
     contracts_of_user,
@@ -39,6 +41,7 @@ from fairlance.files.models import Upload
 from fairlance.files.responses import upload_response
 from fairlance.files.selectors import access_contract_file, contract_files
 from fairlance.files.services import upload_create, uploads_discard
+from fairlance.ledger.selectors import contract_money
 
 router = Router(tags=["contracts"])
 
@@ -126,6 +129,10 @@ def contract_detail(
     tz = _viewer_tz(user)
     price = contract.price_minor
     fee = contract.fee_minor
+    # What the ledger did, read even right after a purchase: the terms say what should
+    # happen, only the ledger says what did (a request may hold the card, not charge it).
+    ledger = contract_money(contract_id=contract.pk)
+    roles = roles_of(contract, user)
     body = contract_summary(contract, user)
     body.update(
         {
@@ -154,7 +161,12 @@ def contract_detail(
                 "freelancer_fee": _money(fee),
                 "client_fee": _money(contract.client_fee_minor),
                 "freelancer_receives": _money(price - fee),
-                "refunded": _money(contract.refunded_minor),
+                # From the ledger (fairlance.ledger.selectors.ContractMoney):
+                "paid_in": _money(ledger.paid_in),
+                "refunded": _money(ledger.refunded),
+                "to_freelancer": _money(ledger.to_freelancer),
+                "to_platform": _money(ledger.to_platform),
+                "held": _money(ledger.held),
             },
             "deadlines": [
                 {
@@ -185,6 +197,9 @@ def contract_detail(
             ],
         }
     )
+    if "freelancer" in roles or "operator" in roles:
+        # The freelancer decides and works knowing who the client is (docs/trust.md).
+        body["client_card"] = client_card_json(client_card(client_id=contract.client_id))
     return body
 
 

@@ -80,12 +80,14 @@ install_error_handlers(api)
 # Routers register themselves here; each module is thin: parse, call one domain function.
 from fairlance.api import accounts as _accounts  # noqa: E402
 from fairlance.api import catalog as _catalog  # noqa: E402
+from fairlance.api import clients as _clients  # noqa: E402
 from fairlance.api import contracts as _contracts  # noqa: E402
 from fairlance.api import files as _files  # noqa: E402
 from fairlance.api import money as _money  # noqa: E402
 
 api.add_router("", _accounts.router)
 api.add_router("", _catalog.router)
+api.add_router("", _clients.router)
 api.add_router("", _contracts.router)
 api.add_router("", _files.router)
 api.add_router("", _money.router)

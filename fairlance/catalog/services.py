@@ -41,7 +41,7 @@ from fairlance.catalog.selectors import access_project_for_owner
 from fairlance.core.audit import audit_record
 from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, field_error
 from fairlance.core.markdown import render_markdown
-from fairlance.core.money import MAX_PRICE_MINOR
+from fairlance.core.money import MAX_PRICE_MINOR, format_minor
 from fairlance.core.policy import current_policy
 
 # Limits (SPEC section 1 and the catalog brief). Kept here, in one place, so the API
@@ -136,6 +136,18 @@ def _int(errors: _Errors, field: str, value: object, *, lo: int, hi: int) -> int
     return value
 
 
+def _amount(errors: _Errors, field: str, value: object, *, lo: int, hi: int) -> int:
+    """``_int`` for money: the same checks, with the bounds said as people read prices."""
+    if isinstance(value, int) and not isinstance(value, bool) and not lo <= value <= hi:
+        errors.add(
+            field,
+            f"Enter an amount between {format_minor(lo)} and {format_minor(hi)}.",
+            "out_of_range",
+        )
+        return value
+    return _int(errors, field, value, lo=lo, hi=hi)
+
+
 def _bool(errors: _Errors, field: str, value: object) -> bool:
     if not isinstance(value, bool):
         errors.add(field, "Must be true or false.", "type")
@@ -208,7 +220,7 @@ def _clean_tiers(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     max_len=TIER_DESCRIPTION_MAX,
                     multiline=True,
                 ),
-                "price_minor": _int(
+                "price_minor": _amount(
                     errors, f"{path}.price_minor", tier.price_minor, lo=PRICE_MIN, hi=PRICE_MAX
                 ),
                 "delivery_days": _int(
@@ -258,7 +270,7 @@ def _clean_addons(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     max_len=ADDON_TITLE_MAX,
                     multiline=False,
                 ),
-                "price_minor": _int(
+                "price_minor": _amount(
                     errors, f"{path}.price_minor", addon.price_minor, lo=PRICE_MIN, hi=PRICE_MAX
                 ),
                 "extra_delivery_days": _extra_days(

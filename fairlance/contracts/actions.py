@@ -17,7 +17,7 @@ from django.db.models import F
 from fairlance.contracts import deadlines
 from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
 from fairlance.core.errors import Conflict, InvalidInput, field_error
-from fairlance.core.money import percent_of
+from fairlance.core.money import format_minor, percent_of
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.services import uploads_attach, uploads_resolve
 from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
@@ -357,24 +357,27 @@ def refund_full(contract: Contract, ctx: Context) -> None:
         )
 
 
+def partial_refund_bounds(contract: Contract) -> tuple[int, int]:
+    """The smallest and largest partial refund of ``contract``, in minor units.
+
+    Something, and less than the whole price: giving everything back is ``refund``. Forms
+    carry these bounds as the amount input's min and max.
+    """
+    return 1, contract.price_minor - 1
+
+
 def refund_partial(contract: Contract, ctx: Context) -> None:
     """Give part of the price back; the fee follows the lower price. Needs no consent."""
     amount = ctx.payload.get("amount_minor")
-    if (
-        isinstance(amount, bool)
-        or not isinstance(amount, int)
-        or not 0 < amount < contract.price_minor
-    ):
-        raise InvalidInput(
-            errors=[
-                field_error(
-                    "amount_minor",
-                    f"A whole number of minor units between 1 and {contract.price_minor - 1}; "
-                    "use refund for the full amount.",
-                    "out_of_range",
-                )
-            ]
+    low, high = partial_refund_bounds(contract)
+    if isinstance(amount, bool) or not isinstance(amount, int) or not low <= amount <= high:
+        message = (
+            f"Enter an amount between {format_minor(low)} and {format_minor(high)}; "
+            "to give everything back, refund in full."
+            if low <= high
+            else "The price cannot go lower; to give everything back, refund in full."
         )
+        raise InvalidInput(errors=[field_error("amount_minor", message, "out_of_range")])
     _refund(contract, ctx, amount, f"Partial refund of contract {contract.pk}")
     contract.price_minor -= amount
     contract.fee_minor = percent_of(contract.price_minor, ctx.policy.freelancer_fee_bp)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 
-from fairlance.contracts.models import Contract, ContractEvent, Delivery, DeliveryFile
+from fairlance.contracts.models import (
+    Contract,
+    ContractEvent,
+    Delivery,
+    DeliveryFile,
+    Fault,
+    Outcome,
+)
 from fairlance.core.errors import NotFound
 
 # Database ids are 64-bit; a bigger number in a URL cannot name anything (and would make
@@ -117,3 +126,161 @@ def disputes_open() -> list[OpenDispute]:
         )
         for c in contracts
     ]
+
+
+# --- the client card ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClientCard:
+    """What a freelancer may know about a client before and while working for them.
+
+    Plain values (amounts in minor units); the web and the API format them. The rules
+    (SPEC section 6, docs/trust.md) keep a client from being blamed for the freelancer's
+    choices or for the clock:
+
+    - ``contracts`` counts contracts whose work began (they reached ``in_progress``);
+    - ``completions`` are endings with outcome ``completed`` and no one at fault;
+    - ``client_caused_endings`` are endings with ``fault == "client"``, whatever the
+      outcome; every other ending (the no-fault cancellations, and anything decided as the
+      freelancer's fault, even when part of the price was paid) counts as neither;
+    - ``total_spent_minor`` is what the ledger released from the client's escrows to the
+      freelancer side (the freelancer's share and the fees), so a dispute split counts
+      its released part and refunds count nothing;
+    - ``payment_verified``: money was once captured from this client into an escrow.
+
+    Ratings do not exist yet (feedback is a later issue), so both averages are ``None``.
+    """
+
+    client_id: int
+    name: str
+    member_since: date
+    country: str  # ISO code, "" when unknown
+    country_name: str
+    payment_verified: bool
+    total_spent_minor: int
+    contracts: int
+    completions: int
+    client_caused_endings: int
+    average_rating_given: float | None = None
+    average_rating_received: float | None = None
+
+    @property
+    def counted_endings(self) -> int:
+        return self.completions + self.client_caused_endings
+
+    @property
+    def completion_rate_percent(self) -> int | None:
+        """Completions among the endings that count; ``None`` while none does."""
+        return _percent(self.completions, self.counted_endings)
+
+    @property
+    def cancellation_rate_percent(self) -> int | None:
+        """Client-caused endings among the endings that count; ``None`` while none does."""
+        return _percent(self.client_caused_endings, self.counted_endings)
+
+
+def _percent(part: int, whole: int) -> int | None:
+    return round(100 * part / whole) if whole else None
+
+
+def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
+    """The ``ClientCard`` of each existing user in ``client_ids``, in three queries.
+
+    Users, their contracts as client (one row each, a few columns) and the ledger's sums
+    for those contracts (``contracts_money``), however many clients or contracts.
+    """
+    from fairlance.accounts.selectors import country_name
+    from fairlance.ledger.selectors import contracts_money
+
+    ids = sorted({int(i) for i in client_ids if valid_id(i)})
+    if not ids:
+        return {}
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    rows = list(
+        Contract.objects.filter(client_id__in=list(users)).values_list(
+            "pk", "client_id", "work_started_at", "outcome", "fault"
+        )
+    )
+    money = contracts_money(contract_ids=[pk for pk, *_ in rows])
+    tally: dict[int, dict[str, int]] = {uid: {} for uid in users}
+    for pk, client_id, started_at, outcome, fault in rows:
+        counts = tally[client_id]
+        m = money[pk]
+        counts["spent"] = counts.get("spent", 0) + m.to_freelancer + m.to_platform
+        if m.paid_in > 0:
+            counts["paid"] = 1
+        if started_at is not None:
+            counts["started"] = counts.get("started", 0) + 1
+        if fault == Fault.CLIENT:
+            counts["client_fault"] = counts.get("client_fault", 0) + 1
+        elif outcome == Outcome.COMPLETED and fault == Fault.NONE:
+            counts["completed"] = counts.get("completed", 0) + 1
+    cards: dict[int, ClientCard] = {}
+    for uid, user in users.items():
+        counts = tally[uid]
+        cards[uid] = ClientCard(
+            client_id=uid,
+            name=user.public_name,
+            member_since=user.date_joined.date(),
+            country=user.country,
+            country_name=country_name(user.country) if user.country else "",
+            payment_verified=bool(counts.get("paid")),
+            total_spent_minor=counts.get("spent", 0),
+            contracts=counts.get("started", 0),
+            completions=counts.get("completed", 0),
+            client_caused_endings=counts.get("client_fault", 0),
+        )
+    return cards
+
+
+def client_card(*, client_id: int) -> ClientCard:
+    """The client card of one user; ``NotFound`` for an id that names nobody."""
+    card = client_cards(client_ids=[client_id]).get(client_id)
+    if card is None:
+        raise NotFound()
+    return card
+
+
+def access_client_card(*, viewer: Any, client_id: int) -> ClientCard:
+    """The client card of ``client_id`` if ``viewer`` may read it, else ``NotFound``.
+
+    The client reads their own card, operators read every card, and a freelancer reads
+    the card of a client they have a contract with (in any state: a request they were
+    asked to accept is exactly when it matters). Everyone else learns nothing, not even
+    whether the user exists.
+    """
+    if viewer is None or not getattr(viewer, "is_authenticated", False) or not valid_id(client_id):
+        raise NotFound()
+    allowed = (
+        viewer.pk == client_id
+        or getattr(viewer, "is_operator", False)
+        or Contract.objects.filter(client_id=client_id, freelancer_id=viewer.pk).exists()
+    )
+    if not allowed:
+        raise NotFound()
+    return client_card(client_id=client_id)
+
+
+# --- repeat purchases ----------------------------------------------------------------------------
+
+# How long after a purchase buying the same project again is asked about first.
+REPEAT_PURCHASE_WINDOW = timedelta(hours=24)
+
+
+def contract_recent_purchase(*, client_id: int, project_id: int, now: datetime) -> Contract | None:
+    """The client's latest contract on the project if bought within the repeat window.
+
+    Checkout asks "You bought this 3 minutes ago — buy again?" when there is one, so a
+    second purchase is always a choice, never an accident (a Back button, a second tab).
+    Every state counts: a contract that already ended is still a recent purchase.
+    """
+    return (
+        Contract.objects.filter(
+            client_id=client_id,
+            project_id=project_id,
+            created_at__gt=now - REPEAT_PURCHASE_WINDOW,
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )

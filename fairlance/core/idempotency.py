@@ -198,6 +198,23 @@ def idempotent(
     return response
 
 
+def idempotency_key_use(*, user_id: int, scope: str, key: str, params: dict[str, Any]) -> str:
+    """How ``key`` was used before: ``"new"``, ``"same"`` (with these ``params``: calling
+    ``idempotent`` replays it) or ``"other"`` (with other params: it would answer 422).
+
+    For web forms that must decide something before ``idempotent`` claims the key (a
+    question to ask first) without asking it again on a replay.
+    """
+    digest = (
+        IdempotencyRecord.objects.filter(user_id=user_id, scope=scope, key=key.strip())
+        .values_list("request_hash", flat=True)
+        .first()
+    )
+    if digest is None:
+        return "new"
+    return "same" if digest == request_hash(params) else "other"
+
+
 _COMPLETED_FIELDS = ("state", "status_code", "content_type", "body", "completed_at")
 
 

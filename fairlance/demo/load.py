@@ -98,8 +98,10 @@ def _ensure_person(person: DemoPerson, now: datetime, summary: DemoSummary) -> U
             bio=person.bio,
             country=person.country,
             is_operator=is_operator,
-            # Operators also get Django's admin for raw data (SPEC section 8).
+            # Operators also get Django's admin for raw data (SPEC section 8): staff to log
+            # in, superuser to see and change every model there.
             is_staff=is_operator,
+            is_superuser=is_operator,
         )
         summary.users_created += 1
         if person.calendar is not None:
@@ -113,6 +115,9 @@ def _ensure_person(person: DemoPerson, now: datetime, summary: DemoSummary) -> U
                 holiday_country=cal.holiday_country,
                 holiday_subdivision=cal.holiday_subdivision,
             )
+    elif person.role == "operator" and not user.is_superuser:
+        # A demo loaded before operators were the admin's superusers gets it now.
+        User.objects.filter(pk=user.pk).update(is_staff=True, is_superuser=True)
     if person.away is not None:
         today = user_local_today(user=user, now=now)
         if away_until(user=user, today=today) is None:

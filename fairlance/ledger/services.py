@@ -487,12 +487,12 @@ def payout_request(*, user: User, amount: int) -> JournalEntry:
     overdraw).
     """
     user_id = int(user.pk)
+    # People read this message (the balance page shows it), so it speaks in money.
+    in_words = f"Enter an amount between {format_minor(1)} and {format_minor(MAX_MOVE_MINOR)}."
     if not _is_amount(amount) or amount <= 0:
-        raise InvalidInput(
-            errors=[field_error("amount", "Enter a positive amount in minor units.", "min_value")]
-        )
+        raise InvalidInput(errors=[field_error("amount", in_words, "min_value")])
     if amount > MAX_MOVE_MINOR:
-        raise InvalidInput(errors=[field_error("amount", "The amount is too large.", "max_value")])
+        raise InvalidInput(errors=[field_error("amount", in_words, "max_value")])
     account = names.freelancer_available(user_id)
     with transaction.atomic():
         try:

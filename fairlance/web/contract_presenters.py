@@ -9,17 +9,21 @@ its inputs, so tests can check the wording without rendering HTML.
 from __future__ import annotations
 
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Q
 
+from fairlance.contracts.actions import partial_refund_bounds
 from fairlance.contracts.deadlines import Clock, purchase_delivery_days
 from fairlance.contracts.models import Contract, ContractEvent
-from fairlance.core.money import percent_of
+from fairlance.contracts.selectors import ClientCard
+from fairlance.core.money import format_minor, percent_of
 from fairlance.core.policy import Policy
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR
+from fairlance.ledger.selectors import ContractMoney
+from fairlance.web.forms import to_major
 
 # --- time, for the viewer ----------------------------------------------------------------
 
@@ -121,8 +125,17 @@ def viewer_role(contract: Contract, user: Any) -> str:
     return "operator"
 
 
-def headline(contract: Contract, *, role: str, clocks: list[ClockView]) -> str:
-    """One sentence: what the contract is waiting for, and by when."""
+def headline(
+    contract: Contract,
+    *,
+    role: str,
+    clocks: list[ClockView],
+    money: ContractMoney | None = None,
+) -> str:
+    """One sentence: what the contract is waiting for, and by when; or how it ended.
+
+    ``money`` (the ledger's ``contract_money``) is needed for an ended contract.
+    """
     main = next((c for c in clocks if c.name == MAIN_CLOCK.get(contract.state)), None)
     due = f" — due {main.local}, {main.relative}" if main else ""
     by = f" by {main.local} ({main.relative})" if main else ""
@@ -161,18 +174,38 @@ def headline(contract: Contract, *, role: str, clocks: list[ClockView]) -> str:
             else "it is open"
         )
         return f"In dispute — {who}; an operator will decide and the clocks are paused"
-    if state == "completed":
-        return "Completed — the payment was released to the freelancer"
-    if state == "cancelled":
-        return "Cancelled — " + _cancel_words(contract, role=role)
+    if state in ("completed", "cancelled"):
+        return ending_headline(contract, role=role, money=money or ContractMoney())
     return state.replace("_", " ").capitalize()
 
 
-def _cancel_words(contract: Contract, *, role: str) -> str:
-    """Why it ended and where the money went, from the viewer's side."""
+# --- endings: who, why, where the money went -----------------------------------------------
+
+
+def ending_headline(contract: Contract, *, role: str, money: ContractMoney) -> str:
+    """How an ended contract ended, in one sentence: why, where the money went, whose fault.
+
+    Read from what the engine recorded (``outcome``, ``ending``, ``fault``) and from the
+    ledger (``money``), never from the contract's terms: a dispute split says what the
+    split paid, a request whose card was only held says nothing was charged.
+    """
+    decided = contract.ending == "resolve_dispute"
+    outcome = "Completed" if contract.outcome == "completed" else "Cancelled"
+    head = f"{outcome} by an operator's decision" if decided else outcome
+    parts = (
+        _ending_why(contract, role=role),
+        money_words(money, role=role),
+        fault_words(contract.fault or "none", role=role, decided=decided, outcome=outcome),
+    )
+    return f"{head} — " + "; ".join(p for p in parts if p)
+
+
+def _ending_why(contract: Contract, *, role: str) -> str:
     fl = "you" if role == "freelancer" else contract.freelancer.public_name
     cl = "you" if role == "client" else contract.client.public_name
-    why = {
+    return {
+        "approve": f"{cl} approved the delivery",
+        "auto_approve": "approved automatically when the review window ended",
         "decline": f"{fl} declined the request",
         "withdraw": f"{cl} withdrew the request",
         "expire_request": "the request expired unanswered",
@@ -181,17 +214,44 @@ def _cancel_words(contract: Contract, *, role: str) -> str:
         "decline_in_grace": f"{fl} declined without fault",
         "cancel_late": f"{cl} cancelled the late contract",
         "refund": f"{fl} refunded in full",
-        "resolve_dispute": "an operator resolved the dispute",
     }.get(contract.ending or "", "")
-    original = int(contract.snapshot.get("price_minor", contract.price_minor))
-    who = "you were" if role == "client" else "the client was"
-    if not contract.refunded_minor:
-        money = ""
-    elif contract.refunded_minor >= original:
-        money = f"{who} refunded in full"
-    else:
-        money = f"{who} refunded part of the price"
-    return "; ".join(w for w in (why, money) if w) or "nothing more happens here"
+
+
+def money_words(money: ContractMoney, *, role: str = "") -> str:
+    """Where the money went, from the ledger's numbers, as the viewer says it.
+
+    ``role`` is the viewer's ("client", "freelancer"); anything else reads in the third
+    person (operators, the timeline). What the freelancer got is net of the service fee;
+    the money panel shows the fee itself.
+    """
+    if money.paid_in == 0:
+        return "nothing was charged"
+    client = "you" if role == "client" else "the client"
+    freelancer = "you" if role == "freelancer" else "the freelancer"
+    parts: list[str] = []
+    if money.to_freelancer:
+        parts.append(f"{format_minor(money.to_freelancer)} to {freelancer}")
+    if money.refunded and money.refunded >= money.paid_in:
+        was = "you were" if role == "client" else "the client was"
+        parts.append(f"{was} refunded in full ({format_minor(money.refunded)})")
+    elif money.refunded:
+        parts.append(f"{format_minor(money.refunded)} back to {client}")
+    if money.held:
+        parts.append(f"{format_minor(money.held)} still held in escrow")
+    return ", ".join(parts)
+
+
+def fault_words(fault: str, *, role: str, decided: bool, outcome: str = "") -> str:
+    """Whose fault an ending was; said for every decision and every cancellation."""
+    if fault in ("freelancer", "client"):
+        you = role == fault
+        if decided:
+            return f"{'you were' if you else f'the {fault} was'} found at fault"
+        return f"it counts against {'you' if you else f'the {fault}'}"
+    # A plain completion is no one's fault and needs no saying; a cancellation does.
+    if decided:
+        return "no one was at fault"
+    return "" if outcome == "Completed" else "no one is at fault"
 
 
 # --- actions ---------------------------------------------------------------------------------
@@ -209,6 +269,15 @@ class ActionButton:
     help: str = ""
     # True for actions shown up front; the rest go under "More options".
     main: bool = True
+    # Actions that give money back or end the work ask first: the button opens a step
+    # with the consequence and a "Yes, ..." button (a <details>, so it needs no script).
+    # ``confirm`` is that button's label; ``confirm_refund`` replaces it when escrow
+    # holds money, with ``{amount}`` for what goes back.
+    confirm: str = ""
+    confirm_refund: str = ""
+    # For an "amount" field: the bounds the domain enforces, in major units ("119.99").
+    amount_min: str = ""
+    amount_max: str = ""
 
 
 ACTION_LOOK: dict[str, ActionButton] = {
@@ -219,10 +288,17 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "danger",
         "note",
         "Message to the client",
-        help="The client gets a full refund. Declining never counts against you.",
+        help="Whatever the client paid goes back to them. Declining never counts against you.",
+        confirm="Yes, decline",
+        confirm_refund="Yes, decline and refund {amount}",
     ),
     "withdraw": ActionButton(
-        "withdraw", "Withdraw request", "secondary", help="You get a full refund."
+        "withdraw",
+        "Withdraw request",
+        "secondary",
+        help="The request ends and whatever you paid comes back to you.",
+        confirm="Yes, withdraw the request",
+        confirm_refund="Yes, withdraw and get {amount} back",
     ),
     "cancel_before_start": ActionButton(
         "cancel_before_start",
@@ -230,6 +306,8 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "secondary",
         help="Before work starts you get a full refund.",
         main=False,
+        confirm="Yes, cancel the order",
+        confirm_refund="Yes, cancel and get {amount} back",
     ),
     "decline_in_grace": ActionButton(
         "decline_in_grace",
@@ -239,6 +317,8 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "Message to the client",
         help="Inside the grace window: the client gets a full refund, no one is at fault.",
         main=False,
+        confirm="Yes, decline",
+        confirm_refund="Yes, decline and refund {amount}",
     ),
     "approve": ActionButton(
         "approve", "Approve delivery", "primary", help="Releases the payment to the freelancer."
@@ -256,6 +336,8 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "Cancel the late contract",
         "danger",
         help="You get a full refund; the late delivery counts against the freelancer.",
+        confirm="Yes, cancel the contract",
+        confirm_refund="Yes, cancel and get {amount} back",
     ),
     "refund": ActionButton(
         "refund",
@@ -263,8 +345,10 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "danger",
         "note",
         "Message to the client",
-        help="The client gets everything back; no one is at fault.",
+        help="The client gets everything back and the contract ends; no one is at fault.",
         main=False,
+        confirm="Yes, refund in full",
+        confirm_refund="Yes, refund {amount}",
     ),
     "partial_refund": ActionButton(
         "partial_refund",
@@ -273,8 +357,9 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "amount",
         "Amount to refund",
         field_required=True,
-        help="Lowers the price; the contract carries on.",
+        help="Lowers the price and your earnings by this amount; the contract carries on.",
         main=False,
+        confirm="Yes, refund this amount",
     ),
     "open_dispute": ActionButton(
         "open_dispute",
@@ -315,14 +400,31 @@ def done_message(name: str) -> str:
 OWN_FORM = {"deliver", "submit_requirements"}
 
 
-def action_buttons(names: list[str], *, role: str) -> list[ActionButton]:
+def action_buttons(
+    names: list[str], *, role: str, contract: Contract, money: ContractMoney
+) -> list[ActionButton]:
     """Buttons for the transitions the engine says the viewer may fire, in table order.
 
-    Operators read contracts here but act from their own pages, so they get none.
+    Operators read contracts here but act from their own pages, so they get none. A
+    confirmation says the amount that would go back (what escrow holds, from the ledger);
+    an amount input carries the bounds the domain will enforce.
     """
     if role == "operator":
         return []
-    return [ACTION_LOOK[n] for n in names if n in ACTION_LOOK]
+    buttons = []
+    for name in names:
+        look = ACTION_LOOK.get(name)
+        if look is None:
+            continue
+        if look.confirm_refund and money.held > 0:
+            look = replace(
+                look, confirm=look.confirm_refund.format(amount=format_minor(money.held))
+            )
+        if look.field == "amount":
+            low, high = partial_refund_bounds(contract)
+            look = replace(look, amount_min=str(to_major(low)), amount_max=str(to_major(high)))
+        buttons.append(look)
+    return buttons
 
 
 # --- money -----------------------------------------------------------------------------------
@@ -333,51 +435,47 @@ class MoneyRow:
     label: str
     minor: int
     strong: bool = False
+    # Names the row in the page (``id="money-<key>"``) so tests and people can find it.
+    key: str = ""
 
 
-def released_to_freelancer(contract: Contract) -> int:
-    """What the ledger released to the freelancer for this contract, net of fees.
+@dataclass(frozen=True)
+class MoneyPanel:
+    """The room's money: the terms while the contract runs, and what the ledger did."""
 
-    Read from the ledger rather than recomputed, so a dispute split shows what was paid.
+    terms: list[MoneyRow]
+    ledger: list[MoneyRow]
+
+
+def money_panel(contract: Contract, *, money: ContractMoney) -> MoneyPanel:
+    """Both sides of the price while it runs; always the ledger's five numbers.
+
+    The terms (``price_minor`` after partial refunds, the fee on it) say what completion
+    would pay; they are left out once the contract ended, when only what happened counts.
+    The ledger rows are ``contract_money`` as it is, so the panel cannot disagree with it.
     """
-    from fairlance.ledger.accounts import freelancer_pending
-    from fairlance.ledger.models import Posting
-
-    total = Posting.objects.filter(
-        entry__contract_id=contract.pk,
-        entry__reference__startswith=f"contract:{contract.pk}:release",
-        account__name=freelancer_pending(contract.freelancer_id),
-    ).aggregate(total=Sum("amount"))["total"]
-    return int(total or 0)
-
-
-def money_rows(contract: Contract, *, released_minor: int | None = None) -> list[MoneyRow]:
-    """Both sides of the price. ``released_minor`` (from the ledger) once the contract ended.
-
-    Partial refunds lower ``price_minor``, full refunds do not (the terms stay what they
-    were), so what the client paid comes from the snapshot taken at purchase.
-    """
-    original = int(contract.snapshot.get("price_minor", contract.price_minor))
-    rows = [MoneyRow("Client paid", original + contract.client_fee_minor, strong=True)]
-    if contract.client_fee_minor:
-        rows.append(MoneyRow("of which marketplace fee", contract.client_fee_minor))
-    if contract.refunded_minor:
-        rows.append(MoneyRow("Refunded to the client", contract.refunded_minor))
-    rows.append(MoneyRow("Price of the work", contract.price_minor))
-    # Nothing released on a cancelled contract means no fee was taken either.
-    if not (contract.state == "cancelled" and not released_minor):
-        rows.append(MoneyRow("Freelancer service fee", contract.fee_minor))
-    if released_minor is None:
-        rows.append(
+    terms: list[MoneyRow] = []
+    if contract.outcome is None:
+        terms.append(MoneyRow("Price of the work", contract.price_minor, key="price"))
+        if contract.client_fee_minor:
+            terms.append(MoneyRow("Marketplace fee", contract.client_fee_minor, key="client-fee"))
+        terms.append(MoneyRow("Freelancer service fee", contract.fee_minor, key="fee"))
+        terms.append(
             MoneyRow(
                 "Freelancer receives on completion",
                 contract.price_minor - contract.fee_minor,
                 strong=True,
+                key="receives",
             )
         )
-    else:
-        rows.append(MoneyRow("Freelancer received", released_minor, strong=True))
-    return rows
+    ledger = [
+        MoneyRow("Paid in by the client", money.paid_in, strong=True, key="paid-in"),
+        MoneyRow("Refunded to the client", money.refunded, key="refunded"),
+        MoneyRow("Released to the freelancer", money.to_freelancer, strong=True, key="released"),
+        MoneyRow("Fees kept", money.to_platform, key="fees"),
+        MoneyRow("Held in escrow", money.held, key="held"),
+    ]
+    return MoneyPanel(terms=terms, ledger=ledger)
 
 
 @dataclass(frozen=True)
@@ -446,28 +544,29 @@ def dispute_split(
 
 # --- timeline --------------------------------------------------------------------------------
 
+# The money part of an ending is not written here: ``timeline`` adds it from the ledger.
 EVENT_WORDS = {
     "purchase": "Bought the project; payment held in escrow",
-    "request": "Asked to buy; payment held in escrow",
+    "request": "Asked to buy",
     "accept": "Accepted the request; work started",
-    "decline": "Declined the request; full refund",
-    "withdraw": "Withdrew the request; full refund",
-    "expire_request": "The request expired unanswered; full refund",
+    "decline": "Declined the request",
+    "withdraw": "Withdrew the request",
+    "expire_request": "The request expired unanswered",
     "submit_requirements": "Sent the requirements; work started",
-    "cancel_before_start": "Cancelled before work started; full refund",
-    "expire_requirements": "No requirements arrived in time; full refund",
-    "decline_in_grace": "Declined inside the grace window; full refund",
+    "cancel_before_start": "Cancelled before work started",
+    "expire_requirements": "No requirements arrived in time",
+    "decline_in_grace": "Declined inside the grace window",
     "mark_late": "The delivery due time passed",
     "deliver": "Delivered",
-    "approve": "Approved the delivery; payment released",
+    "approve": "Approved the delivery",
     "request_revision": "Asked for a revision",
-    "auto_approve": "Approved automatically after the review window; payment released",
-    "cancel_late": "Cancelled the late contract; full refund",
-    "refund": "Refunded in full; cancelled",
+    "auto_approve": "Approved automatically after the review window",
+    "cancel_late": "Cancelled the late contract",
+    "refund": "Refunded in full and cancelled",
     "partial_refund": "Refunded part of the price",
     "open_dispute": "Opened a dispute",
     "withdraw_dispute": "Withdrew the dispute",
-    "resolve_dispute": "An operator resolved the dispute",
+    "resolve_dispute": "Resolved the dispute",
 }
 
 
@@ -482,9 +581,34 @@ class TimelineItem:
     amount_minor: int | None = None
 
 
+def _ending_money(events: list[ContractEvent], money: ContractMoney) -> ContractMoney:
+    """What the ending itself moved: the ledger's totals less the earlier partial refunds.
+
+    Partial refunds are the only money that moves between purchase and ending, and each
+    is in its event's data; everything else released or refunded moved at the ending.
+    """
+    earlier = sum(
+        int(e.data["amount_minor"])
+        for e in events
+        if e.name == "partial_refund" and isinstance((e.data or {}).get("amount_minor"), int)
+    )
+    return ContractMoney(
+        paid_in=money.paid_in,
+        refunded=max(money.refunded - earlier, 0),
+        to_freelancer=money.to_freelancer,
+        to_platform=money.to_platform,
+        held=money.held,
+    )
+
+
 def timeline(
-    events: list[ContractEvent], *, contract: Contract, tz_name: str
+    events: list[ContractEvent],
+    *,
+    contract: Contract,
+    tz_name: str,
+    money: ContractMoney | None = None,
 ) -> list[TimelineItem]:
+    """The event log in words. ``money`` (``contract_money``) says what the ending moved."""
     names = {
         contract.client_id: f"{contract.client.public_name} (client)",
         contract.freelancer_id: f"{contract.freelancer.public_name} (freelancer)",
@@ -504,6 +628,19 @@ def timeline(
         percent = data.get("freelancer_percent")
         if e.name == "resolve_dispute" and isinstance(percent, int):
             what = f"{what}: {percent}% of the price to the freelancer, the rest to the client"
+        if e.name == contract.ending and e.seq == contract.last_event_seq:
+            decided = e.name == "resolve_dispute"
+            fault = str(data.get("fault") or contract.fault or "none")
+            said = [
+                money_words(_ending_money(events, money or ContractMoney())),
+                fault_words(
+                    fault,
+                    role="",
+                    decided=decided,
+                    outcome="Completed" if contract.outcome == "completed" else "Cancelled",
+                ),
+            ]
+            what = "; ".join([what, *(w for w in said if w)])
         items.append(
             TimelineItem(
                 who=who,
@@ -518,42 +655,55 @@ def timeline(
     return items
 
 
-# --- the client card (request mode) ------------------------------------------------------------
+# --- the client card ---------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class ClientCard:
+class ClientCardView:
+    """``contracts.selectors.ClientCard`` in words, for the room and the dashboard."""
+
     name: str
     member_since: str
     country: str
-    total_spent_minor: int
-    contracts: int
+    payment_verified: str
+    total_spent: str
+    contracts: str
     completion_rate: str
     cancellation_rate: str
-    ratings: str = "No ratings yet"
+    ratings: str
+    # True while the freelancer is deciding (a request, the grace window): shown first.
+    prominent: bool = False
+
+    @property
+    def summary(self) -> str:
+        """One line for lists: contracts, rates and spend."""
+        if self.completion_rate == "—":
+            endings = "no completions or cancellations yet"
+        else:
+            endings = (
+                f"{self.completion_rate} completed, "
+                f"{self.cancellation_rate} cancelled by the client"
+            )
+        return f"{self.contracts} · {endings} · {self.total_spent} spent"
 
 
-def _rate(part: int, whole: int) -> str:
-    return f"{round(100 * part / whole)}%" if whole else "—"
+def _rate(percent: int | None) -> str:
+    return "—" if percent is None else f"{percent}%"
 
 
-def client_card(*, client: Any) -> ClientCard:
-    """What a freelancer sees about a client before accepting, computed from contracts."""
-    mine = Contract.objects.filter(client=client)
-    ended = mine.filter(outcome__isnull=False)
-    completed = ended.filter(outcome="completed").count()
-    cancelled = ended.filter(outcome="cancelled").count()
-    spent = ended.filter(outcome="completed").aggregate(
-        total=Sum("price_minor") + Sum("client_fee_minor")
-    )["total"]
-    return ClientCard(
-        name=client.public_name,
-        member_since=f"{client.date_joined:%B %Y}",
-        country=client.country or "—",
-        total_spent_minor=int(spent or 0),
-        contracts=mine.count(),
-        completion_rate=_rate(completed, completed + cancelled),
-        cancellation_rate=_rate(cancelled, completed + cancelled),
+def client_card_view(card: ClientCard, *, prominent: bool = False) -> ClientCardView:
+    return ClientCardView(
+        name=card.name,
+        member_since=f"{card.member_since:%B %Y}",
+        country=card.country_name or "—",
+        payment_verified="Yes" if card.payment_verified else "Not yet",
+        total_spent=format_minor(card.total_spent_minor),
+        contracts=_plural(card.contracts, "contract"),
+        completion_rate=_rate(card.completion_rate_percent),
+        cancellation_rate=_rate(card.cancellation_rate_percent),
+        # Feedback is not built yet: say so instead of showing numbers nobody gave.
+        ratings="No ratings yet",
+        prominent=prominent,
     )
 
 
@@ -565,6 +715,9 @@ class DashboardRow:
     contract: Contract
     why: str
     due: str = ""
+    due_at: datetime | None = None
+    # The client card's one-line summary, on a request waiting for the freelancer.
+    client: str = ""
 
 
 @dataclass
@@ -587,8 +740,17 @@ ACTION_STATES_CLIENT = {
 }
 
 
+def _soonest_first(row: DashboardRow) -> tuple[bool, float, int]:
+    # Rows without a due time go last; ties keep the order of purchase.
+    at = row.due_at.timestamp() if row.due_at is not None else 0.0
+    return (row.due_at is None, at, int(row.contract.pk))
+
+
 def dashboard(*, user: Any, now: datetime) -> Dashboard:
-    """The viewer's contracts that wait for them: as freelancer and as client."""
+    """The viewer's contracts that wait for them, as freelancer and as client, soonest due
+    first. A request waiting for the freelancer carries the client card's summary."""
+    from fairlance.contracts.selectors import client_cards
+
     tz_name = zone_of(user)
     waiting = (
         Contract.objects.filter(
@@ -600,6 +762,8 @@ def dashboard(*, user: Any, now: datetime) -> Dashboard:
         .order_by("id")
     )
     board = Dashboard()
+    requests = [c for c in waiting if c.freelancer_id == user.pk and c.state == "requested"]
+    cards = client_cards(client_ids={c.client_id for c in requests}) if requests else {}
     for c in waiting:
         due_at = _main_due(c)
         due = f"due {local_time(due_at, tz_name)}, {relative(due_at, now)}" if due_at else ""
@@ -607,9 +771,13 @@ def dashboard(*, user: Any, now: datetime) -> Dashboard:
             why = ACTION_STATES_FREELANCER[c.state]
             if c.late:
                 why = "Late — deliver as soon as you can"
-            board.selling.append(DashboardRow(c, why, due))
+            card = cards.get(c.client_id) if c.state == "requested" else None
+            summary = client_card_view(card).summary if card is not None else ""
+            board.selling.append(DashboardRow(c, why, due, due_at, summary))
         elif c.client_id == user.pk:
-            board.buying.append(DashboardRow(c, ACTION_STATES_CLIENT[c.state], due))
+            board.buying.append(DashboardRow(c, ACTION_STATES_CLIENT[c.state], due, due_at))
+    board.selling.sort(key=_soonest_first)
+    board.buying.sort(key=_soonest_first)
     return board
 
 

@@ -17,14 +17,37 @@ from fairlance.accounts.models import Weekday
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import PurchaseMode, QuestionKind
 from fairlance.catalog.selectors import categories_cached
-from fairlance.catalog.services import EXTRA_DAYS_MAX, EXTRA_DAYS_MIN, TITLE_MAX, TITLE_MIN
+from fairlance.catalog.services import (
+    CAPACITY_MAX,
+    CAPACITY_MIN,
+    DELIVERY_MAX,
+    DELIVERY_MIN,
+    EXTRA_DAYS_MAX,
+    EXTRA_DAYS_MIN,
+    PRICE_MAX,
+    PRICE_MIN,
+    REVISIONS_MAX,
+    REVISIONS_MIN,
+    TITLE_MAX,
+    TITLE_MIN,
+)
 from fairlance.core.errors import FairlanceError
-from fairlance.core.money import MAX_PRICE_MINOR, MINOR_PER_MAJOR
+from fairlance.core.money import (
+    CURRENCY_SYMBOLS,
+    MAX_PRICE_MINOR,
+    MINOR_PER_MAJOR,
+    currency,
+    format_minor,
+)
 
 MAX_TIERS = 3
 ADDON_ROWS = 3
 QUESTION_ROWS = 3
 FAQ_ROWS = 3
+
+
+def currency_symbol() -> str:
+    return CURRENCY_SYMBOLS.get(currency(), currency())
 
 
 def to_minor(value: Decimal | None) -> int | None:
@@ -40,15 +63,49 @@ def to_major(minor: int | None) -> Decimal | None:
 
 
 class PriceField(forms.DecimalField):
-    """A price typed in major units with at most two decimals."""
+    """An amount typed in major units with at most two decimals.
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", Decimal(0))
-        kwargs.setdefault("max_value", Decimal(MAX_PRICE_MINOR // MINOR_PER_MAJOR))
+    ``min_minor`` and ``max_minor`` are the bounds the service enforces, in minor units:
+    the input carries them as its HTML ``min`` and ``max``, and every error says them the
+    way people read prices ("Enter an amount between $1 and $1,000,000."), never in cents.
+    """
+
+    def __init__(self, *, min_minor: int = 0, max_minor: int = MAX_PRICE_MINOR, **kwargs: Any):
+        words = f"Enter an amount between {format_minor(min_minor)} and {format_minor(max_minor)}."
+        kwargs.setdefault("min_value", to_major(min_minor))
+        kwargs.setdefault("max_value", to_major(max_minor))
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("max_digits", 12)
+        kwargs["error_messages"] = {
+            **{
+                code: words
+                for code in (
+                    "invalid",
+                    "min_value",
+                    "max_value",
+                    "max_digits",
+                    "max_decimal_places",
+                    "max_whole_digits",
+                    "step_size",
+                )
+            },
+            **kwargs.get("error_messages", {}),
+        }
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+def parse_amount(text: str) -> int | None:
+    """An amount typed by a person ("12.50", "$12.50", "12") in minor units, else ``None``.
+
+    For inputs whose bounds only the domain knows (a partial refund's depends on the
+    contract): the domain function then refuses ``None`` with the bounds in words.
+    """
+    raw = (text or "").strip().removeprefix(currency_symbol()).strip()
+    try:
+        return to_minor(PriceField(required=False).clean(raw))
+    except forms.ValidationError:
+        return None
 
 
 class ChoicesForm(forms.Form):
@@ -155,8 +212,8 @@ class ProjectForm(ChoicesForm):
     )
     capacity = forms.IntegerField(
         required=False,
-        min_value=1,
-        max_value=1000,
+        min_value=CAPACITY_MIN,
+        max_value=CAPACITY_MAX,
         label="Capacity",
         help_text="Most contracts you run at once on this project.",
     )
@@ -177,13 +234,18 @@ def _lines(text: str) -> tuple[str, ...]:
 
 
 class TierForm(forms.Form):
+    # The bounds are the catalog service's, so the inputs never offer what it refuses.
     name = forms.CharField(max_length=40, required=False, label="Name")
-    price = PriceField(required=False, label="Price")
+    price = PriceField(min_minor=PRICE_MIN, max_minor=PRICE_MAX, required=False, label="Price")
     delivery_days = forms.IntegerField(
-        required=False, min_value=0, max_value=365, label="Delivery days"
+        required=False, min_value=DELIVERY_MIN, max_value=DELIVERY_MAX, label="Delivery days"
     )
     revisions = forms.IntegerField(
-        required=False, min_value=0, max_value=100, initial=1, label="Revisions"
+        required=False,
+        min_value=REVISIONS_MIN,
+        max_value=REVISIONS_MAX,
+        initial=1,
+        label="Revisions",
     )
     deliverables = forms.CharField(
         required=False,
@@ -215,7 +277,7 @@ class TierForm(forms.Form):
 
 class AddOnForm(forms.Form):
     title = forms.CharField(max_length=120, required=False, label="Add-on")
-    price = PriceField(required=False, label="Price")
+    price = PriceField(min_minor=PRICE_MIN, max_minor=PRICE_MAX, required=False, label="Price")
     # The bounds are the service's (one rule, one place): the browser offers them as the
     # input's min/max and the service's error, in words, is shown if they are not kept.
     extra_delivery_days = forms.IntegerField(

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -34,15 +34,19 @@ class TierColumn:
     freelancer_receives_minor: int
     delivery_days: int
     revisions: int
-    deliverables: frozenset[str]
+    # What this tier delivers, in the freelancer's order: listed in the tier's own column
+    # (tiers rarely share their wording, so one tick row per deliverable made a diagonal).
+    deliverables: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class TierTable:
     columns: list[TierColumn]
-    # Every deliverable named by any tier, in first-seen order: one "✓" row each.
-    deliverable_rows: list[tuple[str, list[bool]]] = field(default_factory=list)
     working_days: bool = False
+
+    @property
+    def has_deliverables(self) -> bool:
+        return any(c.deliverables for c in self.columns)
 
 
 class TierLike(Protocol):
@@ -63,14 +67,9 @@ class TierLike(Protocol):
 
 
 def tier_table(*, tiers: Iterable[TierLike], policy: Policy, working_days: bool) -> TierTable:
-    """The package comparison: one column per tier, one "✓" row per deliverable."""
+    """The package comparison: one column per tier, each listing what that tier includes."""
     columns: list[TierColumn] = []
-    names: list[str] = []
     for tier in tiers:
-        deliverables = [str(d) for d in (tier.deliverables or [])]
-        for d in deliverables:
-            if d not in names:
-                names.append(d)
         client_fee = percent_of(tier.price_minor, policy.client_fee_bp)
         freelancer_fee = percent_of(tier.price_minor, policy.freelancer_fee_bp)
         columns.append(
@@ -82,11 +81,10 @@ def tier_table(*, tiers: Iterable[TierLike], policy: Policy, working_days: bool)
                 freelancer_receives_minor=tier.price_minor - freelancer_fee,
                 delivery_days=tier.delivery_days,
                 revisions=tier.revisions,
-                deliverables=frozenset(deliverables),
+                deliverables=tuple(str(d) for d in (tier.deliverables or [])),
             )
         )
-    rows = [(name, [name in c.deliverables for c in columns]) for name in names]
-    return TierTable(columns=columns, deliverable_rows=rows, working_days=working_days)
+    return TierTable(columns=columns, working_days=working_days)
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,11 @@ pytestmark = pytest.mark.django_db
 # freelancer's and the client's receipt; a new contract has no timers to skip, no earlier
 # events to read, and its next clock is the timer just armed), milestone, escrow account, the escrow entry (lock the accounts, then entry,
 # postings and balances: one statement on PostgreSQL, three elsewhere) and the capacity
-# UPDATE; then the stored idempotent result (the response reads nothing: the purchase
-# holds the contract's timers and policy). A project with questions arms one more timer
-# (the requirements reminder).
-BUDGET = {False: 23, True: 24}
+# UPDATE; then the ledger's sums for the response's ``money`` (what the ledger did, read
+# rather than assumed: one grouped SELECT after commit) and the stored idempotent result
+# (nothing else is read: the purchase holds the contract's timers and policy). A project
+# with questions arms one more timer (the requirements reminder).
+BUDGET = {False: 24, True: 25}
 LEDGER_WRITE = {"postgresql": 1}  # statements for entry, postings and balances
 LOCK_ACCOUNTS = 'SELECT "id", "name", "kind", "balance" FROM "ledger_ledgeraccount"'
 

@@ -93,7 +93,9 @@ def test_instant_purchase_to_approval(page: Any, second_page: Any, live_server: 
     client.get_by_role("button", name="Approve delivery").click()
     client.get_by_text("Delivery approved. The payment was released to the freelancer.").wait_for()
     assert "Completed" in client.locator("h1").inner_text()
-    assert "Approved the delivery; payment released" in client.locator(".timeline").inner_text()
+    assert (
+        "Approved the delivery; $108 to the freelancer" in client.locator(".timeline").inner_text()
+    )
     shot(client, "contract_room_completed")
     # And the room fits a 360 px phone screen without sideways scrolling
     client.set_viewport_size({"width": 360, "height": 800})
@@ -147,8 +149,10 @@ def test_request_declined_after_reading_client_card(
     assert "A small bakery in Porto." in freelancer.content()
     axe_check(freelancer)
     shot(freelancer, "request_room_freelancer")
+    # Declining asks first: the step holds the message and says what goes back
+    freelancer.locator("summary", has_text="Decline").click()
     freelancer.get_by_label("Message to the client").fill("Sorry, fully booked this month.")
-    freelancer.get_by_role("button", name="Decline").click()
+    freelancer.get_by_role("button", name="Yes, decline and refund $120").click()
     freelancer.get_by_text(
         "Declined. The client is refunded in full; this never counts against you."
     ).wait_for()
@@ -159,7 +163,7 @@ def test_request_declined_after_reading_client_card(
         "Fran declined the request; you were refunded in full" in client.locator("h1").inner_text()
     )
     timeline = client.locator(".timeline").inner_text()
-    assert "Declined the request; full refund" in timeline
+    assert "Declined the request; the client was refunded in full ($120)" in timeline
     assert "Sorry, fully booked this month." in timeline
     assert "Refunded to the client" in client.content()
     shot(client, "request_room_client_cancelled")

@@ -53,9 +53,10 @@ def test_client_searches_filters_and_compares_tiers(page: Any, live_server: Any)
     assert "$120" in headers[0] and "$300" in headers[1]
     delivery = table.locator("tbody tr", has_text="Delivery").locator("td").all_inner_texts()
     assert delivery == ["3 days", "7 days"]
-    vector = table.locator("tbody tr", has_text="Vector source").locator("td").all_inner_texts()
-    assert "Not included" in vector[0] and "✓" not in vector[0]
-    assert "✓" in vector[1] and "Not included" not in vector[1]
+    # And each tier lists what it includes in its own column
+    includes = table.locator("tbody tr", has_text="What you get").locator("td")
+    assert includes.nth(0).locator("li").all_inner_texts() == ["PNG file"]
+    assert includes.nth(1).locator("li").all_inner_texts() == ["PNG file", "Vector source"]
     receives = table.locator("tbody tr", has_text="Freelancer receives").locator("td")
     assert receives.all_inner_texts() == ["$108", "$270"]
     assert page.get_by_role("link", name="Continue to checkout").is_visible()

@@ -189,9 +189,9 @@ def test_edit_form_is_prefilled_and_saving_replaces_lists(freelancer):
     [
         ({"title": ""}, "This field is required"),
         ({"category_slug": "nope"}, "Select a valid choice"),
-        ({"tiers-0-price": "12.345"}, "decimal places"),
-        ({"tiers-0-price": "-1"}, "greater than or equal to 0"),
-        ({"tiers-0-price": "abc"}, "Enter a number"),
+        ({"tiers-0-price": "12.345"}, "Enter an amount between $1 and $1,000,000."),
+        ({"tiers-0-price": "0"}, "Enter an amount between $1 and $1,000,000."),
+        ({"tiers-0-price": "abc"}, "Enter an amount between $1 and $1,000,000."),
         ({"tiers-1-name": "Small"}, "Tier names must be different"),
         (
             {
@@ -219,13 +219,13 @@ def test_bad_editor_input_rerenders_with_errors_and_writes_nothing(freelancer, o
 
 
 def test_service_errors_land_next_to_the_tier_field(freelancer):
-    # Delivery of 0 days passes the form but the catalog rules refuse it.
+    # A deliverable longer than 200 characters passes the form but the catalog rules refuse it.
     response = login(freelancer).post(
-        "/my/projects/new/", editor_data(**{"tiers-1-delivery_days": "0"})
+        "/my/projects/new/", editor_data(**{"tiers-1-deliverables": "x" * 201})
     )
     assert response.status_code == 422
     html = response.content.decode()
-    assert 'id="id_tiers-1-delivery_days_errors"' in html
+    assert 'id="id_tiers-1-deliverables_errors"' in html
     assert not Project.objects.exists()
 
 

@@ -10,6 +10,7 @@ from django import template
 from django.forms import BoundField
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import urlize
 from django.utils.safestring import SafeString, mark_safe
 
 from fairlance.catalog.search.base import SearchResult
@@ -193,3 +194,15 @@ def currency_symbol() -> str:
     """The deployment currency's symbol (or its code), for labels like "Price ($)"."""
     code = currency()
     return CURRENCY_SYMBOLS.get(code, code)
+
+
+@register.filter(is_safe=True, needs_autoescape=True)
+def linkify(text: Any, autoescape: bool = True) -> SafeString:
+    """People's notes with their links clickable: escaped, then ``urlize``'d.
+
+    ``urlize`` escapes everything it does not turn into a link and marks links
+    ``rel="nofollow"``; ``noopener`` is added so an opened page cannot reach back into
+    the contract room through ``window.opener``.
+    """
+    html = urlize(str(text or ""), nofollow=True, autoescape=autoescape)
+    return mark_safe(html.replace(' rel="nofollow"', ' rel="nofollow noopener"'))  # noqa: S308

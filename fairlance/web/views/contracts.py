@@ -16,8 +16,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from fairlance.accounts.models import User
@@ -27,21 +28,26 @@ from fairlance.contracts import process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Fault
-from fairlance.contracts.selectors import access_contract, contract_deliveries, contract_events
+from fairlance.contracts.selectors import (
+    access_contract,
+    client_card,
+    contract_deliveries,
+    contract_events,
+    contract_recent_purchase,
+)
 from fairlance.contracts.services import contract_purchase
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
-from fairlance.core.idempotency import idempotent
+from fairlance.core.idempotency import REPLAYED_HEADER, idempotency_key_use, idempotent
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.responses import upload_response
 from fairlance.files.selectors import access_contract_file, contract_files
-from fairlance.ledger.accounts import escrow
-from fairlance.ledger.selectors import balance
+from fairlance.ledger.selectors import contract_money
 from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
-from fairlance.web.forms import PriceField, to_minor
+from fairlance.web.forms import parse_amount
 from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
 from fairlance.web.views.common import current_user, require_operator
 
@@ -170,7 +176,8 @@ class ResolveDisputeForm(forms.Form):
 class NoteForm(forms.Form):
     note = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
     reason = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    amount = PriceField(required=False)
+    # Kept as typed: ``parse_amount`` reads it, and an error shows it again unchanged.
+    amount = forms.CharField(max_length=40, required=False)
 
 
 def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
@@ -188,9 +195,43 @@ def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, s
 
 # --- checkout -----------------------------------------------------------------------------
 
+# The session remembers one purchase key per project: the key of the current checkout
+# visit. Every render of that visit (a re-render after an error, the page the Back button
+# brings back after buying) carries the same key, so submitting the visit again replays
+# its first purchase instead of paying twice. Opening the project page starts a new visit.
+CHECKOUT_KEYS = "checkout_keys"
 
+
+def checkout_visit_key(request: HttpRequest, project_id: int) -> str:
+    """The purchase key of the current checkout visit of the project (made on first use)."""
+    keys = request.session.get(CHECKOUT_KEYS, {})
+    key = keys.get(str(project_id))
+    if not key:
+        key = uuid.uuid4().hex
+        request.session[CHECKOUT_KEYS] = {**keys, str(project_id): key}
+    return str(key)
+
+
+def checkout_visit_end(request: HttpRequest, project_id: int) -> None:
+    """Forget the project's checkout key: the next checkout is a new visit."""
+    keys = request.session.get(CHECKOUT_KEYS)
+    if keys and str(project_id) in keys:
+        request.session[CHECKOUT_KEYS] = {k: v for k, v in keys.items() if k != str(project_id)}
+
+
+def _bought_words(contract: Contract, now: Any) -> str:
+    when = cp.relative(contract.created_at, now)
+    return "just now" if when == "now" else when
+
+
+@never_cache
 @login_required
 def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
+    """Choose a tier and add-ons and pay; ``never_cache`` keeps Back from showing a stale page.
+
+    A second purchase of the same project within a day is asked about first ("You bought
+    this 3 minutes ago — buy again?"); resubmitting a visit that already bought replays it.
+    """
     user = current_user(request)
     try:
         project = project_detail_for_viewer(viewer=user, project_id=project_id)
@@ -201,7 +242,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
     addons = list(project.addons.all())
     if not tiers:
         raise Http404
-    availability = project_availability(project=project, now=timezone.now())
+    now = timezone.now()
+    availability = project_availability(project=project, now=now)
+    recent = contract_recent_purchase(client_id=user.pk, project_id=project.pk, now=now)
 
     buying = request.method == "POST" and "buy" in request.POST
     files = FormFiles(user=user, purpose=Purpose.REQUIREMENT)
@@ -216,8 +259,9 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         initial_tier = request.GET.get("tier", "")
         chosen = next((t.pk for t in tiers if str(t.pk) == initial_tier), tiers[0].pk)
         form = CheckoutForm(initial={"tier": chosen}, project=project, ask_questions=request_mode)
+    key = str(request.POST.get("purchase_key") or "") or checkout_visit_key(request, project.pk)
 
-    def render_page(status: int) -> HttpResponse:
+    def render_page(status: int, *, ask_again: bool = False) -> HttpResponse:
         # The total follows the chosen tier and add-ons; without JavaScript "Update total"
         # re-renders the page with the new choice (it never buys).
         tier_id = _int(form.data.get("tier")) if form.is_bound else form.initial.get("tier")
@@ -245,9 +289,10 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             "is_owner": project.freelancer_id == user.pk,
             "test_cards": TEST_CARDS,
             "working_days": project.delivery_in_working_days,
-            # A fresh key on every render: a double submit of this form replays the first
-            # answer instead of paying twice (core.idempotency).
-            "purchase_key": uuid.uuid4().hex,
+            "purchase_key": key,
+            "recent": recent,
+            "recent_words": _bought_words(recent, now) if recent is not None else "",
+            "ask_again": ask_again,
         }
         return render(request, "contracts/checkout.html", context, status=status)
 
@@ -257,6 +302,22 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         return render_page(400)
     data = form.cleaned_data
     ran = False
+    scope = f"web:purchase:project:{project.pk}"
+    params = {
+        "tier": data["tier"],
+        "addons": sorted(data["addons"]),
+        "card": str(data["card_number"])[-4:],
+    }
+    use = idempotency_key_use(user_id=user.pk, scope=scope, key=key, params=params)
+    if use == "other":
+        # This visit already bought something else (Back, then another tier): what is
+        # submitted now is a new purchase, with a key of its own.
+        checkout_visit_end(request, project.pk)
+        key = checkout_visit_key(request, project.pk)
+        use = "new"
+    if use == "new" and recent is not None and request.POST.get("repeat_of") != str(recent.pk):
+        # A second purchase within a day is a choice, never an accident: ask, charge nothing.
+        return render_page(409, ask_again=True)
 
     def purchase() -> HttpResponse:
         nonlocal ran
@@ -288,17 +349,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, "Paid. Work has started.")
         return redirect("web:contract_room", contract.pk)
 
-    response = idempotent(
-        request,
-        f"web:purchase:project:{project.pk}",
-        {
-            "tier": data["tier"],
-            "addons": sorted(data["addons"]),
-            "card": str(data["card_number"])[-4:],
-        },
-        purchase,
-        key=request.POST.get("purchase_key") or None,
-    )
+    response = idempotent(request, scope, params, purchase, key=key)
     if not ran:
         # A repeated submission answered from the first one: its own files are not used.
         files.discard()
@@ -307,6 +358,12 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         # was changed in between): show where things stand rather than a raw problem.
         messages.info(request, "This purchase was already submitted; here is where it stands.")
         return redirect("web:dashboard")
+    if response.get(REPLAYED_HEADER) == "true":
+        # This visit already bought: its first contract, not a second one.
+        bought = _contract_of_location(response.get("Location", ""))
+        if bought is not None:
+            messages.info(request, "You already bought this; here is your contract.")
+            return redirect("web:contract_room", bought)
     return response
 
 
@@ -357,6 +414,16 @@ def _delivery_dates(
         "delivery_date": date_for(quote.delivery_days),
         "delivery_preview": preview,
     }
+
+
+def _contract_of_location(location: str) -> int | None:
+    """The contract id in a redirect to one of its pages (the room, its requirements)."""
+    try:
+        match = resolve(location.split("?", 1)[0])
+    except Resolver404:
+        return None
+    contract_id = match.kwargs.get("contract_id")
+    return int(contract_id) if contract_id is not None else None
 
 
 def _int(raw: Any) -> int | None:
@@ -434,10 +501,14 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
 # --- the contract room ------------------------------------------------------------------------
 
 
-def _resolve_context(contract: Contract, form: ResolveDisputeForm | None) -> dict[str, Any]:
-    """The operator's resolve form with what each percentage would pay both sides."""
+def _resolve_context(
+    contract: Contract, form: ResolveDisputeForm | None, *, held: int
+) -> dict[str, Any]:
+    """The operator's resolve form with what each percentage would pay both sides.
+
+    ``held`` is what the contract's escrow holds (``contract_money``).
+    """
     policy = policy_for_version(contract.policy_version)
-    held = balance(escrow(contract.pk))
     form = form or ResolveDisputeForm(initial={"freelancer_percent": 50, "fault": Fault.NONE})
     raw = form["freelancer_percent"].value()
     chosen = _int(raw)
@@ -475,35 +546,40 @@ def _room_context(
         open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
     )
     names = available_transitions(contract, user, now=now)
-    buttons = cp.action_buttons(names, role=role)
+    money = contract_money(contract_id=contract.pk)
+    buttons = cp.action_buttons(names, role=role, contract=contract, money=money)
     deliveries = contract_deliveries(contract=contract)
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
+    card = None
+    if role in ("freelancer", "operator"):
+        # Shown first while the freelancer decides whether to take the work: a request
+        # waiting for an answer, or the grace window of an instant purchase.
+        deciding = "accept" in names or "decline_in_grace" in names
+        card = cp.client_card_view(client_card(client_id=contract.client_id), prominent=deciding)
     return {
-        **(_resolve_context(contract, resolve_form) if can_resolve else {}),
+        **(_resolve_context(contract, resolve_form, held=money.held) if can_resolve else {}),
         "can_resolve": can_resolve,
         "contract": contract,
         "role": role,
         "tz_name": tz_name,
-        "headline": cp.headline(contract, role=role, clocks=clocks),
+        "headline": cp.headline(contract, role=role, clocks=clocks, money=money),
         "clocks": clocks,
         "main_actions": [b for b in buttons if b.main],
         "more_actions": [b for b in buttons if not b.main],
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
-        "money": cp.money_rows(
-            contract,
-            released_minor=cp.released_to_freelancer(contract) if contract.outcome else None,
-        ),
+        "money": cp.money_panel(contract, money=money),
         "timeline": cp.timeline(
-            list(contract_events(contract=contract)), contract=contract, tz_name=tz_name
+            list(contract_events(contract=contract)),
+            contract=contract,
+            tz_name=tz_name,
+            money=money,
         ),
         "deliveries": deliveries,
         "requirements": _requirements(contract, questions),
-        "client_card": cp.client_card(client=contract.client)
-        if role == "freelancer" and contract.purchase_mode == "request"
-        else None,
+        "client_card": card,
         "tier": contract.snapshot.get("tier", {}),
         "addons": contract.snapshot.get("addons", []),
         "state_label": contract.state.replace("_", " "),
@@ -553,10 +629,14 @@ def _room_with_error(
     status: int,
     *,
     deliver_form: dict[str, Any] | None = None,
+    typed: str = "",
 ) -> HttpResponse:
+    """The room again, with the error next to the action and what the person typed kept."""
     contract = _contract_or_404(user, contract_id)
     context = _room_context(request, user, contract, deliver_form=deliver_form)
-    context["action_error"] = {"action": action, "message": message}
+    context["action_error"] = {"action": action, "message": message, "typed": typed}
+    # An action under "More options" shows its error there, so that list opens too.
+    context["more_open"] = any(b.name == action for b in context["more_actions"])
     return render(request, "contracts/room.html", context, status=status)
 
 
@@ -571,9 +651,10 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         raise Http404
     look = cp.ACTION_LOOK[name]
     form = NoteForm(request.POST)
+    typed = str(request.POST.get(look.field, ""))[:5000] if look.field else ""
     if not form.is_valid():
         message = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _room_with_error(request, user, contract_id, name, message, 400)
+        return _room_with_error(request, user, contract_id, name, message, 400, typed=typed)
     payload: dict[str, Any] = {}
     if look.field in ("note", "reason"):
         text = form.cleaned_data[look.field].strip()
@@ -585,14 +666,14 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
                 name,
                 f"{look.field_label} Please write a few words.",
                 400,
+                typed=typed,
             )
         if text:
             payload[look.field] = text
     elif look.field == "amount":
-        amount = to_minor(form.cleaned_data["amount"])
-        if amount is None:
-            return _room_with_error(request, user, contract_id, name, "Enter an amount.", 400)
-        payload["amount_minor"] = amount
+        # An amount that does not parse is sent as None: the domain refuses it with the
+        # contract's bounds in words, the same message as for an amount out of range.
+        payload["amount_minor"] = parse_amount(form.cleaned_data["amount"])
     try:
         apply_transition(
             contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
@@ -601,7 +682,7 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         detail = exc.detail or exc.title
         if isinstance(exc, InvalidInput) and exc.errors:
             detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
-        return _room_with_error(request, user, contract_id, name, detail, exc.status)
+        return _room_with_error(request, user, contract_id, name, detail, exc.status, typed=typed)
     messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
 

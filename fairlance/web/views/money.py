@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -14,20 +15,33 @@ from django.utils import timezone
 from fairlance.core.errors import FairlanceError
 from fairlance.core.idempotency import idempotent
 from fairlance.ledger.selectors import balances_for_user, upcoming_clearances
-from fairlance.ledger.services import payout_request
+from fairlance.ledger.services import MAX_MOVE_MINOR, payout_request
 from fairlance.web import contract_presenters as cp
 from fairlance.web.forms import PriceField, to_minor
 from fairlance.web.views.common import current_user
 
 
 class PayoutForm(forms.Form):
-    amount = PriceField(label="Amount to pay out", help_text="From your available balance.")
+    def __init__(self, *args: Any, available: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The input offers what payout_request accepts: a cent up to the available
+        # balance (which the service checks again under the account's lock). With nothing
+        # available the service's own refusal says so.
+        self.fields["amount"] = PriceField(
+            min_minor=1,
+            max_minor=available if available >= 1 else MAX_MOVE_MINOR,
+            label="Amount to pay out",
+            help_text="From your available balance.",
+        )
 
 
 @login_required
 def balance(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    form = PayoutForm(request.POST if request.method == "POST" else None)
+    form = PayoutForm(
+        request.POST if request.method == "POST" else None,
+        available=balances_for_user(user.pk)["available"],
+    )
 
     def render_page(status: int) -> HttpResponse:
         now = timezone.now()

@@ -34,6 +34,7 @@ from fairlance.core.policy import current_policy
 from fairlance.web import presenters
 from fairlance.web.forms import SearchForm, to_minor
 from fairlance.web.views.common import is_htmx, viewer_or_none
+from fairlance.web.views.contracts import checkout_visit_end
 
 FEATURED_COUNT = 8
 PAGE_SIZE = 24
@@ -121,7 +122,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # Bump when project_public.html or what it is given changes, so a cache shared between
 # deployments (Redis in CACHES) never serves the old markup.
-PUBLIC_FRAGMENT_FORMAT = 2
+PUBLIC_FRAGMENT_FORMAT = 3
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,9 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
     availability = project_read_availability(read=read, now=now)
     public = _public_fragment(read)
     is_owner = viewer is not None and viewer.pk == project.freelancer_id
+    if viewer is not None:
+        # Coming back to the project page starts a new checkout visit (a new purchase key).
+        checkout_visit_end(request, project.pk)
     delivery = _delivery_section(
         read, public, viewer=viewer, now=now, purchasable=availability.purchasable
     )
