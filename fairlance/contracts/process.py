@@ -13,8 +13,8 @@ are fired by the ``system`` actor, states are participles.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -107,6 +107,12 @@ class Transition:
     summary: str = ""
     money: bool = False  # moves money: the API accepts an Idempotency-Key
     notify: bool = True
+    # Takes the client's money from the card hold: the processor captures it before the
+    # transition, outside its transaction (``contracts.services.contract_transition``).
+    capture: bool = False
+    # What the notification tells each side, where "Contract N is now <state>" says too
+    # little (keyed by role).
+    notice: Mapping[Role, str] = field(default_factory=dict)
 
     @property
     def by_person(self) -> bool:
@@ -190,8 +196,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client",),
         (INITIAL,),
         (REQUESTED,),
-        actions=(actions.capture_payment,),
-        summary="request to buy, requirements answered up front; payment captured into escrow",
+        actions=(actions.hold_payment,),
+        summary="request to buy, requirements answered up front; payment authorized "
+        "(held, not captured)",
         money=True,
     ),
     Transition(
@@ -199,16 +206,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("freelancer",),
         (REQUESTED,),
         (IN_PROGRESS,),
-        actions=(actions.start_delivery_clock,),
-        summary="delivery clock starts",
+        actions=(actions.capture_hold, actions.start_delivery_clock),
+        summary="authorization captured into escrow; delivery clock starts",
+        money=True,
+        capture=True,
     ),
     Transition(
         "decline",
         ("freelancer",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
-        summary="full refund, no fault",
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="authorization voided, no fault",
         money=True,
     ),
     Transition(
@@ -216,23 +225,39 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
-        summary="full refund, no fault",
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="authorization voided, no fault",
         money=True,
+    ),
+    Transition(
+        "expire_hold",
+        ("system",),
+        (REQUESTED,),
+        (CANCELLED,),
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="the processor refused to capture the card hold (it lapsed or was released) "
+        "when the freelancer accepted: authorization voided, no fault",
+        money=True,
+        notice={
+            "client": "Your card hold expired before the freelancer accepted; the request "
+            "ended, nothing was charged and no one is at fault.",
+            "freelancer": "The client's card hold expired before you accepted; the request "
+            "ended and no one is at fault.",
+        },
     ),
     Transition(
         "expire_request",
         ("system",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
+        actions=(actions.void_hold, actions.end_no_fault),
         timer=TimerSpec(
             "first_entered",
             deadlines.request_deadline,
             "request_window",
             Reminder(timedelta(hours=8), "freelancer", "A purchase request expires soon"),
         ),
-        summary="request window passed: full refund, no fault",
+        summary="request window passed: authorization voided, no fault",
         money=True,
     ),
     Transition(

@@ -176,6 +176,7 @@ def _cancel_words(contract: Contract, *, role: str) -> str:
         "decline": f"{fl} declined the request",
         "withdraw": f"{cl} withdrew the request",
         "expire_request": "the request expired unanswered",
+        "expire_hold": "the card hold expired before the request was accepted",
         "cancel_before_start": f"{cl} cancelled before work started",
         "expire_requirements": "the requirements never arrived",
         "decline_in_grace": f"{fl} declined without fault",
@@ -186,7 +187,9 @@ def _cancel_words(contract: Contract, *, role: str) -> str:
     original = int(contract.snapshot.get("price_minor", contract.price_minor))
     who = "you were" if role == "client" else "the client was"
     if not contract.refunded_minor:
-        money = ""
+        # A request that ended before it was accepted only ever held the card.
+        held_only = contract.authorization_ref and not contract.charge_ref
+        money = "the card hold was released, nothing was charged" if held_only else ""
     elif contract.refunded_minor >= original:
         money = f"{who} refunded in full"
     else:
@@ -219,10 +222,13 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "danger",
         "note",
         "Message to the client",
-        help="The client gets a full refund. Declining never counts against you.",
+        help="The hold on the client's card is released. Declining never counts against you.",
     ),
     "withdraw": ActionButton(
-        "withdraw", "Withdraw request", "secondary", help="You get a full refund."
+        "withdraw",
+        "Withdraw request",
+        "secondary",
+        help="The hold on your card is released; nothing is charged.",
     ),
     "cancel_before_start": ActionButton(
         "cancel_before_start",
@@ -291,9 +297,10 @@ ACTION_LOOK: dict[str, ActionButton] = {
 
 # What the flash message says after a button worked: the outcome, not the button's name.
 DONE_MESSAGES: dict[str, str] = {
-    "accept": "Accepted. The delivery clock has started.",
-    "decline": "Declined. The client is refunded in full; this never counts against you.",
-    "withdraw": "Request withdrawn. You are refunded in full.",
+    "accept": "Accepted. The client's payment is in escrow and the delivery clock has started.",
+    "decline": "Declined. The hold on the client's card is released; this never counts against "
+    "you.",
+    "withdraw": "Request withdrawn. The hold on your card is released; nothing was charged.",
     "cancel_before_start": "Order cancelled. You are refunded in full.",
     "decline_in_grace": "Declined without fault. The client is refunded in full.",
     "approve": "Delivery approved. The payment was released to the freelancer.",
@@ -358,8 +365,14 @@ def money_rows(contract: Contract, *, released_minor: int | None = None) -> list
     were), so what the client paid comes from the snapshot taken at purchase.
     """
     original = int(contract.snapshot.get("price_minor", contract.price_minor))
-    rows = [MoneyRow("Client paid", original + contract.client_fee_minor, strong=True)]
-    if contract.client_fee_minor:
+    total = original + contract.client_fee_minor
+    # A request not accepted (yet): its money is only held on the card, never charged.
+    held_only = bool(contract.authorization_ref) and not contract.charge_ref
+    if held_only and contract.state == "requested":
+        rows = [MoneyRow("Held on the card, not charged", total, strong=True)]
+    else:
+        rows = [MoneyRow("Client paid", 0 if held_only else total, strong=True)]
+    if contract.client_fee_minor and not (held_only and contract.state != "requested"):
         rows.append(MoneyRow("of which marketplace fee", contract.client_fee_minor))
     if contract.refunded_minor:
         rows.append(MoneyRow("Refunded to the client", contract.refunded_minor))
@@ -445,11 +458,12 @@ def dispute_split(
 
 EVENT_WORDS = {
     "purchase": "Bought the project; payment held in escrow",
-    "request": "Asked to buy; payment held in escrow",
-    "accept": "Accepted the request; work started",
-    "decline": "Declined the request; full refund",
-    "withdraw": "Withdrew the request; full refund",
-    "expire_request": "The request expired unanswered; full refund",
+    "request": "Asked to buy; payment held on the card, not charged",
+    "accept": "Accepted the request; payment captured into escrow; work started",
+    "decline": "Declined the request; card hold released",
+    "withdraw": "Withdrew the request; card hold released",
+    "expire_request": "The request expired unanswered; card hold released",
+    "expire_hold": "The card hold expired before the request was accepted; nothing charged",
     "submit_requirements": "Sent the requirements; work started",
     "cancel_before_start": "Cancelled before work started; full refund",
     "expire_requirements": "No requirements arrived in time; full refund",

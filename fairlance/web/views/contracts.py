@@ -31,14 +31,19 @@ from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, apply_transition, available_transitions
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile, Fault
 from fairlance.contracts.selectors import access_contract, contract_events
-from fairlance.contracts.services import contract_purchase
+from fairlance.contracts.services import contract_purchase, contract_transition
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
 from fairlance.ledger.accounts import escrow
 from fairlance.ledger.selectors import balance
-from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
+from fairlance.payments.provider import (
+    CARD_DECLINED,
+    CARD_EXPIRED_HOLD,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_SUCCESS,
+)
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
 from fairlance.web.forms import PriceField, to_minor
@@ -48,6 +53,7 @@ TEST_CARDS = (
     (CARD_SUCCESS, "succeeds"),
     (CARD_DECLINED, "is declined"),
     (CARD_INSUFFICIENT_FUNDS, "fails with insufficient funds"),
+    (CARD_EXPIRED_HOLD, "holds a request, but the hold expires before it is accepted"),
 )
 # Requirement files follow the same rules as delivery files (contracts.actions).
 ALLOWED_SUFFIXES = DELIVERY_EXTENSIONS
@@ -524,7 +530,7 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
             return _room_with_error(request, user, contract_id, name, "Enter an amount.", 400)
         payload["amount_minor"] = amount
     try:
-        apply_transition(
+        contract_transition(
             contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
         )
     except FairlanceError as exc:
