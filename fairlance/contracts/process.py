@@ -112,7 +112,7 @@ class Transition:
     capture: bool = False
     # What the notification tells each side, where "Contract N is now <state>" says too
     # little (keyed by role).
-    notice: Mapping[Role, str] = field(default_factory=dict)
+    notice: Mapping[Role, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def by_person(self) -> bool:
@@ -230,6 +230,21 @@ TRANSITIONS: tuple[Transition, ...] = (
         money=True,
     ),
     Transition(
+        "expire_request",
+        ("system",),
+        (REQUESTED,),
+        (CANCELLED,),
+        actions=(actions.void_hold, actions.end_no_fault),
+        timer=TimerSpec(
+            "first_entered",
+            deadlines.request_deadline,
+            "request_window",
+            Reminder(timedelta(hours=8), "freelancer", "A purchase request expires soon"),
+        ),
+        summary="request window passed: authorization voided, no fault",
+        money=True,
+    ),
+    Transition(
         "expire_hold",
         ("system",),
         (REQUESTED,),
@@ -244,21 +259,6 @@ TRANSITIONS: tuple[Transition, ...] = (
             "freelancer": "The client's card hold expired before you accepted; the request "
             "ended and no one is at fault.",
         },
-    ),
-    Transition(
-        "expire_request",
-        ("system",),
-        (REQUESTED,),
-        (CANCELLED,),
-        actions=(actions.void_hold, actions.end_no_fault),
-        timer=TimerSpec(
-            "first_entered",
-            deadlines.request_deadline,
-            "request_window",
-            Reminder(timedelta(hours=8), "freelancer", "A purchase request expires soon"),
-        ),
-        summary="request window passed: authorization voided, no fault",
-        money=True,
     ),
     Transition(
         "submit_requirements",

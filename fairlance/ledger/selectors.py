@@ -221,13 +221,21 @@ def _unbalanced_entries() -> list[str]:
 
 
 def _balance_problems() -> list[str]:
+    from fairlance.ledger.models import Posting
+
     problems = []
-    posted_only = Q(postings__entry__phase=JournalEntry.Phase.POSTED)
-    accounts = LedgerAccount.objects.annotate(
-        posted=Coalesce(Sum("postings__amount", filter=posted_only), 0)
+    # Every posting, less the few of holds and voids: summing only posted postings directly
+    # would join each of the millions of postings to its entry.
+    accounts = LedgerAccount.objects.annotate(total=Coalesce(Sum("postings__amount"), 0))
+    unposted = dict(
+        Posting.objects.exclude(entry__phase=JournalEntry.Phase.POSTED)
+        .values("account_id")
+        .annotate(sum=Sum("amount"))
+        .order_by()
+        .values_list("account_id", "sum")
     )
     for account in accounts.order_by("name"):
-        posted = int(account.posted)
+        posted = int(account.total) - int(unposted.get(account.pk) or 0)
         if account.balance != posted:
             problems.append(
                 f"account {account.name}: stored balance {account.balance} "
