@@ -299,7 +299,11 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
                 _attach_errors(form, exc, field_map)
             return render_page(exc.status)
         if request_mode:
-            messages.success(request, "Request sent. The freelancer will accept or decline.")
+            messages.success(
+                request,
+                "Request sent. The amount is held on your card, not charged, until the "
+                "freelancer accepts or declines.",
+            )
         elif contract.state == "awaiting_requirements":
             messages.success(request, "Paid. Send your requirements so work can start.")
             return redirect("web:contract_requirements", contract.pk)
