@@ -509,8 +509,9 @@ def ledger_hold_post(*, hold_reference: str, reference: str, memo: str) -> Journ
 
     Balances change now, under the accounts' locks, with the checks of ``ledger_post``
     (``insufficient_funds``; ``duplicate_reference``). Raises ``NotFound`` for an unknown
-    hold and ``Conflict(code="hold_resolved")`` if it was posted or voided before (the
-    database refuses a second resolution even from a concurrent transaction).
+    hold, ``Conflict(code="hold_resolved")`` if it was posted or voided before (the
+    database refuses a second resolution even from a concurrent transaction), and
+    ``ValueError`` when the reference names an entry that is not a hold (a caller's bug).
     """
     return _resolve(
         hold_reference=hold_reference,
