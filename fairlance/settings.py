@@ -221,6 +221,8 @@ FAIRLANCE_CURRENCY = os.environ.get("FAIRLANCE_CURRENCY", "USD")
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # "sandbox" (the built-in test card processor) or the dotted path of a PaymentProvider class.
 FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")
+# Days a sandbox card hold (a request's authorization) lasts before a capture fails.
+FAIRLANCE_SANDBOX_HOLD_DAYS = int(os.environ.get("FAIRLANCE_SANDBOX_HOLD_DAYS", "7"))
 # The benchmark's baseline views (/bench/baseline, /bench/baseline-db); off in production.
 FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)
 # Seconds search remembers how many projects contain a word, which only decides the join

@@ -1,7 +1,7 @@
 """Contract endpoints: purchase, read contracts and their events, fire person transitions.
 
-Thin by design: parse, call one domain function (``contract_purchase`` or the engine's
-``apply_transition``), render. Who may do what is decided by ``access_contract`` (who may
+Thin by design: parse, call one domain function (``contract_purchase`` or
+``contract_transition``), render. Who may do what is decided by ``access_contract`` (who may
 see the contract) and the engine (who may fire which transition).
 """
 
@@ -22,7 +22,7 @@ from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import open_clocks
-from fairlance.contracts.engine import Actor, apply_transition, available_transitions, roles_of
+from fairlance.contracts.engine import Actor, available_transitions, roles_of
 from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.contracts.selectors import (
     MAX_ID,
@@ -32,7 +32,7 @@ from fairlance.contracts.selectors import (
     contract_events,
     contracts_of_user,
 )
-from fairlance.contracts.services import Purchase, contract_purchase
+from fairlance.contracts.services import Purchase, contract_purchase, contract_transition
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -324,7 +324,7 @@ def _fire(
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
 
     def run() -> HttpResponse:
-        apply_transition(
+        contract_transition(
             contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
         )
         contract = access_contract(user=user, contract_id=contract_id)
@@ -426,7 +426,7 @@ def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileR
     response=dict,
     auth=REQUIRED_AUTH,
     summary="Fire a person transition (accept, decline, deliver, approve, ...)",
-    openapi_extra=problems(400, 402, 403, 409, 413, 415),
+    openapi_extra=problems(400, 402, 403, 409, 413, 415, 502),
 )
 def fire_transition(
     request: HttpRequest, contract_id: int, transition: str, payload: TransitionIn | None = None

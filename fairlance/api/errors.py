@@ -56,6 +56,7 @@ STATUS_DESCRIPTIONS = {
     413: "Request body too large",
     415: "Body is not application/json",
     422: "Invalid fields (listed in errors), or an Idempotency-Key reused with other parameters",
+    502: "The card processor failed; nothing was changed, the same call may be retried",
 }
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

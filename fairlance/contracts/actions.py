@@ -16,7 +16,7 @@ from django.db.models import F
 
 from fairlance.contracts import deadlines
 from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
-from fairlance.core.errors import Conflict, InvalidInput, field_error
+from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import format_minor, percent_of
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.services import uploads_attach, uploads_resolve
@@ -26,8 +26,13 @@ from fairlance.ledger.services import (
     Move,
     clearance_schedule,
     ledger_accounts_open,
+    ledger_hold,
+    ledger_hold_post,
+    ledger_hold_void,
     ledger_post,
 )
+from fairlance.payments.models import ProviderIntent
+from fairlance.payments.services import intent_record
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -286,24 +291,51 @@ def resume_clocks(contract: Contract, ctx: Context) -> None:
 
 
 # Payload flag of the ``purchase``/``request`` transitions: the purchase service books the
-# capture itself, last in the same transaction (``capture_book``), instead of this action.
+# money itself (``capture_book`` or ``hold_book``), last in the same transaction, instead of
+# these actions: the contract row (whose id names the escrow account and the entry) exists
+# only once the engine has saved it, after the actions ran.
 # People cannot send it: the API and web forms build payloads from fixed fields, and the
 # underscore keeps it out of the event log (``engine._event_data`` keeps named keys only).
-CAPTURE_AT_END = "_capture_at_end"
+BOOK_AT_END = "_book_at_end"
+# Payload key of ``accept``: the processor's reference of the capture that
+# ``services.contract_transition`` made before the transition (never sent by people either).
+CAPTURED_REF = "_captured_ref"
+
+
+def capture_reference(contract_id: int) -> str:
+    """The reference of the money taken into a contract's escrow: the ledger entry's, and,
+    for a request, the processor capture's too (a retried accept replays it there)."""
+    return f"contract:{int(contract_id)}:capture"
+
+
+def hold_reference(contract_id: int) -> str:
+    """The reference of a request's pending ledger entry (the card hold)."""
+    return f"contract:{int(contract_id)}:hold"
 
 
 def capture_payment(contract: Contract, ctx: Context) -> None:
     """The card was charged by the purchase service; book the money into escrow.
 
     Booking locks the ``world`` account, which every purchase and refund updates, until
-    the transaction commits. The purchase service therefore asks (``CAPTURE_AT_END``) to
+    the transaction commits. The purchase service therefore asks (``BOOK_AT_END``) to
     book it after the rest of the transition has been written, so purchases queue on
     ``world`` for a few statements instead of the whole transition; the booking is in
     the same transaction either way, so the contract never exists without its escrow.
     """
-    if ctx.payload.get(CAPTURE_AT_END):
+    if ctx.payload.get(BOOK_AT_END):
         return
     capture_book(contract)
+
+
+def hold_payment(contract: Contract, ctx: Context) -> None:
+    """The card was authorized (held, not charged) by the purchase service; record the hold.
+
+    A pending ledger entry world -> escrow that moves nothing until ``accept`` posts it.
+    Booked by the purchase service after the contract row exists (``BOOK_AT_END``).
+    """
+    if ctx.payload.get(BOOK_AT_END):
+        return
+    hold_book(contract)
 
 
 def escrow_open(contract: Contract) -> None:
@@ -318,23 +350,77 @@ def capture_book(contract: Contract) -> None:
     unique per contract, so a contract is captured at most once.
     """
     ledger_post(
-        reference=f"contract:{contract.pk}:capture",
+        reference=capture_reference(contract.pk),
         memo=f"Payment for contract {contract.pk} held in escrow",
         postings=[Move(WORLD, escrow(contract.pk), contract.escrow_total_minor)],
         contract_id=contract.pk,
     )
 
 
-def _refund_to_card(contract: Contract, amount: int, reference: str) -> None:
-    from fairlance.payments.provider import get_provider
+def hold_book(contract: Contract) -> None:
+    """Record the request's card hold: a pending entry world -> escrow (balances unchanged).
 
-    if not contract.charge_ref:
-        return
-    result = get_provider().refund(
-        charge_ref=contract.charge_ref, amount_minor=amount, reference=reference
+    Precondition: inside the transaction that creates the contract, whose
+    ``authorization_ref`` the processor just issued.
+    """
+    ledger_hold(
+        reference=hold_reference(contract.pk),
+        memo=f"Card hold for contract {contract.pk} (authorized, not captured)",
+        postings=[Move(WORLD, escrow(contract.pk), contract.escrow_total_minor)],
+        contract_id=contract.pk,
     )
-    if not result.ok:
-        raise Conflict(result.message or "The refund failed.", code="refund_failed")
+
+
+def capture_hold(contract: Contract, ctx: Context) -> None:
+    """The processor captured the hold a moment ago; post the hold into escrow.
+
+    ``services.contract_transition`` captures outside the transaction and passes the
+    capture's reference (``CAPTURED_REF``), which refunds will name from now on.
+    Firing ``accept`` any other way is a programming error: no money would be taken.
+    """
+    captured = ctx.payload.get(CAPTURED_REF)
+    if not isinstance(captured, str) or not captured:
+        raise ValueError("accept runs through contracts.services.contract_transition")
+    contract.charge_ref = captured
+    ledger_hold_post(
+        hold_reference=hold_reference(contract.pk),
+        reference=capture_reference(contract.pk),
+        memo=f"Card hold of contract {contract.pk} captured into escrow",
+    )
+
+
+def void_hold(contract: Contract, ctx: Context) -> None:
+    """Release the request's card hold: void it in the ledger, and have the processor void it
+    after the commit (an intent, see ``payments.services``)."""
+    reference = f"contract:{contract.pk}:void:{ctx.seq}"
+    ledger_hold_void(
+        hold_reference=hold_reference(contract.pk),
+        reference=reference,
+        memo=f"Card hold of contract {contract.pk} released ({ctx.transition.name})",
+    )
+    intent_record(
+        kind=ProviderIntent.Kind.VOID,
+        reference=reference,
+        payment_ref=contract.authorization_ref,
+        amount_minor=contract.escrow_total_minor,
+        contract_id=contract.pk,
+        now=ctx.now,
+    )
+
+
+def _refund_to_card(contract: Contract, ctx: Context, amount: int, reference: str) -> None:
+    """Record the card refund next to its ledger entry; the processor is called after the
+    commit (``payments.services``), never inside the contract's transaction."""
+    if not contract.charge_ref:
+        return  # nothing was taken through a processor (bulk-loaded data)
+    intent_record(
+        kind=ProviderIntent.Kind.REFUND,
+        reference=reference,
+        payment_ref=contract.charge_ref,
+        amount_minor=amount,
+        contract_id=contract.pk,
+        now=ctx.now,
+    )
 
 
 def _refund(contract: Contract, ctx: Context, amount: int, memo: str) -> None:
@@ -345,7 +431,7 @@ def _refund(contract: Contract, ctx: Context, amount: int, memo: str) -> None:
         postings=[Move(escrow(contract.pk), WORLD, amount)],
         contract_id=contract.pk,
     )
-    _refund_to_card(contract, amount, reference)
+    _refund_to_card(contract, ctx, amount, reference)
     contract.refunded_minor += amount
 
 

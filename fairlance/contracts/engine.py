@@ -186,28 +186,8 @@ def apply_locked(
     transition, from ``INITIAL``) is inserted by the engine's save.
     """
     writes = writes or IMMEDIATE
-    t = process.BY_NAME.get(name)
-    if t is None:
-        raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
     now = now or timezone.now()
-    # Who first: a transition this person can never fire is 403 in every state.
-    actor = _pick_actor(t, contract, actor)
-    if contract.state not in t.from_states:
-        raise Conflict(
-            f"A contract that is {contract.state.replace('_', ' ')} cannot {name.replace('_', ' ')}.",
-            code="transition_not_available",
-            state=contract.state,
-        )
-    if policy is not None and policy.version != contract.policy_version:
-        policy = None
-    ctx = _context(t, contract, actor, payload, now, policy)
-    if not _guards_hold(t, contract, ctx):
-        raise Conflict(
-            f"{name.replace('_', ' ').capitalize()} is not possible now: "
-            + "; ".join(f"needs {g.__doc__ or g.__name__}" for g in t.guards),
-            code="transition_not_available",
-            state=contract.state,
-        )
+    t, actor, ctx = _checked(contract, name, actor, payload, now, policy)
     from_state = contract.state
     to_state = t.target(contract, ctx)
     refunded_before = contract.refunded_minor  # what the notices say this one refunded
@@ -262,6 +242,51 @@ def apply_locked(
         )
         _notify(contract, t, actor, writes, next_clock, facts)
     return contract
+
+
+def _checked(
+    contract: Contract,
+    name: str,
+    actor: Actor,
+    payload: dict[str, Any],
+    now: datetime,
+    policy: Policy | None,
+) -> tuple[Transition, Actor, Context]:
+    """Who, state, guards: the checks of ``apply_locked`` before anything is written."""
+    t = process.BY_NAME.get(name)
+    if t is None:
+        raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
+    # Who first: a transition this person can never fire is 403 in every state.
+    actor = _pick_actor(t, contract, actor)
+    if contract.state not in t.from_states:
+        raise Conflict(
+            f"A contract that is {contract.state.replace('_', ' ')} cannot {name.replace('_', ' ')}.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    if policy is not None and policy.version != contract.policy_version:
+        policy = None
+    ctx = _context(t, contract, actor, payload, now, policy)
+    if not _guards_hold(t, contract, ctx):
+        raise Conflict(
+            f"{name.replace('_', ' ').capitalize()} is not possible now: "
+            + "; ".join(f"needs {g.__doc__ or g.__name__}" for g in t.guards),
+            code="transition_not_available",
+            state=contract.state,
+        )
+    return t, actor, ctx
+
+
+def transition_precheck(
+    contract: Contract, *, name: str, actor: Actor, payload: dict[str, Any] | None = None
+) -> None:
+    """Raise what ``apply_transition`` would raise before its actions, without the lock.
+
+    For a caller that must do something outside the transaction first (a processor call)
+    and should not do it for a transition that is refused anyway. The state may change
+    before the transition locks the contract: ``apply_transition`` checks again.
+    """
+    _checked(contract, name, actor, payload or {}, timezone.now(), None)
 
 
 def _event_data(payload: dict[str, Any]) -> dict[str, Any]:

@@ -49,7 +49,11 @@ class Contract(models.Model):
     fee_minor = models.PositiveIntegerField(default=0)
     client_fee_minor = models.PositiveIntegerField(default=0)
     refunded_minor = models.PositiveIntegerField(default=0)
+    # The processor's reference of the money taken (an instant purchase's charge, or the
+    # capture when a request is accepted): what refunds name. Empty while nothing is taken.
     charge_ref = models.CharField(max_length=100, blank=True)
+    # A request's card authorization (the hold), captured on accept or voided otherwise.
+    authorization_ref = models.CharField(max_length=100, blank=True)
     policy_version = models.PositiveIntegerField()
 
     state = models.CharField(max_length=30, db_index=True)
@@ -85,6 +89,8 @@ class Contract(models.Model):
             models.Index(fields=["freelancer", "-id"]),
             # Which contract kept a charge (purchase_charges_reconcile).
             models.Index(fields=["charge_ref"], name="contract_charge_ref_idx"),
+            # Which contract kept an authorization (purchase_charges_reconcile).
+            models.Index(fields=["authorization_ref"], name="contract_authorization_ref_idx"),
         ]
 
     def __str__(self) -> str:
@@ -207,3 +213,6 @@ class Milestone(models.Model):
 
 # The states a contract never leaves (process.FINAL_STATES; the ledger check reads this).
 FINAL_STATES = frozenset({"completed", "cancelled"})
+# The states in which the client's money is a hold on their card, not in escrow
+# (process.REQUESTED; the ledger check reads this).
+HOLD_STATES = frozenset({"requested"})

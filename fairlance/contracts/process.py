@@ -138,6 +138,9 @@ class Transition:
     route: Callable[[Contract, Context], str] | None = None
     summary: str = ""
     money: bool = False  # moves money: the API accepts an Idempotency-Key
+    # Takes the client's money from the card hold: the processor captures it before the
+    # transition, outside its transaction (``contracts.services.contract_transition``).
+    capture: bool = False
     # Who is told what when the transition happens (the engine renders them).
     notices: tuple[Notice, ...] = ()
 
@@ -268,8 +271,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client",),
         (INITIAL,),
         (REQUESTED,),
-        actions=(actions.capture_payment,),
-        summary="request to buy, requirements answered up front; payment captured into escrow",
+        actions=(actions.hold_payment,),
+        summary="request to buy, requirements answered up front; payment authorized "
+        "(held, not captured)",
         money=True,
         notices=(
             Notice(
@@ -287,8 +291,9 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "client",
                 "Receipt: {project}, {paid} held for your request",
                 "Your request is on its way to {freelancer}.\n\n{receipt}\n\n"
-                "The amount stays held until {freelancer} answers. If they decline, or do "
-                "not answer by {deadline_full}, you get all of it back.",
+                "The amount is held on your card, not charged, until {freelancer} answers: "
+                "accepting charges it; if they decline, or do not answer by {deadline_full}, "
+                "the hold is released and nothing is charged.",
                 deadline="request_window",
                 receipt=True,
             ),
@@ -299,13 +304,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("freelancer",),
         (REQUESTED,),
         (IN_PROGRESS,),
-        actions=(actions.start_delivery_clock,),
-        summary="delivery clock starts",
+        actions=(actions.capture_hold, actions.start_delivery_clock),
+        summary="authorization captured into escrow; delivery clock starts",
+        money=True,
+        capture=True,
         notices=(
             Notice(
                 "client",
                 "Request accepted: {project}, delivery due {deadline}",
-                '{freelancer} accepted your request for "{project}" and started work.'
+                '{freelancer} accepted your request for "{project}" and started work. '
+                "The {paid} held on your card has been charged and is kept in escrow until you "
+                "approve the delivery."
                 "\n\nThe delivery is due {deadline_full}. {deadline_why}",
                 deadline="delivery_due",
             ),
@@ -316,16 +325,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("freelancer",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
-        summary="full refund, no fault",
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="authorization voided, no fault",
         money=True,
         notices=(
             Notice(
                 "client",
                 "Request declined: {project}",
                 '{freelancer} declined your request for "{project}". '
-                "Their message:\n\n{message}\n\nThe full amount ({paid}) is yours again; "
-                "nothing counts against you. You can look for another freelancer.",
+                "Their message:\n\n{message}\n\nThe hold of {paid} on your card is released; "
+                "nothing was charged and nothing counts against you. You can look for "
+                "another freelancer.",
             ),
         ),
     ),
@@ -334,8 +344,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
-        summary="full refund, no fault",
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="authorization voided, no fault",
         money=True,
         notices=(
             Notice(
@@ -351,7 +361,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("system",),
         (REQUESTED,),
         (CANCELLED,),
-        actions=(actions.refund_full, actions.end_no_fault),
+        actions=(actions.void_hold, actions.end_no_fault),
         timer=TimerSpec(
             "first_entered",
             deadlines.request_deadline,
@@ -365,7 +375,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "their money.",
             ),
         ),
-        summary="request window passed: full refund, no fault",
+        summary="request window passed: authorization voided, no fault",
         money=True,
         notices=(
             Notice(
@@ -379,7 +389,34 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "client",
                 "Your request expired: {project}",
                 '{freelancer} did not answer your request for "{project}" in time. '
-                "The full amount ({paid}) is yours again; nothing counts against you.",
+                "The hold of {paid} on your card is released; nothing was charged and nothing "
+                "counts against you.",
+            ),
+        ),
+    ),
+    Transition(
+        "expire_hold",
+        ("system",),
+        (REQUESTED,),
+        (CANCELLED,),
+        actions=(actions.void_hold, actions.end_no_fault),
+        summary="the processor refused to capture the card hold (it lapsed or was released) "
+        "when the freelancer accepted: authorization voided, no fault",
+        money=True,
+        notices=(
+            Notice(
+                "client",
+                "Request ended: {project}, your card hold expired",
+                'The hold on your card for "{project}" expired before {freelancer} accepted, '
+                "so the request ended. Nothing was charged and no one is at fault. You can "
+                "send the request again with a card that can be held.",
+            ),
+            Notice(
+                "freelancer",
+                "Request ended: {project}, the client's card hold expired",
+                "The hold on {client}'s card expired before you accepted, so the request "
+                'for "{project}" ended and nothing was charged. No one is at fault; there is '
+                "nothing to do.",
             ),
         ),
     ),

@@ -1,22 +1,25 @@
-"""Buying a catalog project: ``contract_purchase``.
+"""Buying a catalog project (``contract_purchase``) and the person transitions that need
+the card processor (``contract_transition``).
 
 The order of steps matters for money:
 
 1. Everything that can be checked without writing is checked first (project available,
    tier and add-ons belong to it, requirements answers, card number shape), so bad input
    costs nothing.
-2. The card is charged *outside* the database transaction, so the payment attempts log
-   keeps declined attempts and a slow processor never holds row locks.
+2. The card is charged (instant mode) or authorized (request mode: a hold, nothing is
+   taken until the freelancer accepts) *outside* the database transaction, so the payment
+   attempts log keeps declined attempts and a slow processor never holds row locks.
 3. One transaction then creates the contract with its snapshot, fires its first
-   transition, books the money into escrow and, last, takes a capacity slot with a
-   conditional UPDATE. If that fails — the last slot went to someone else a moment ago —
-   the whole transaction rolls back and the charge is refunded to the card before the
-   error is reported.
+   transition, books the money into escrow (or records the hold, a pending ledger entry)
+   and, last, takes a capacity slot with a conditional UPDATE. If that fails — the last
+   slot went to someone else a moment ago — the whole transaction rolls back and the
+   charge is refunded (the hold voided) before the error is reported.
 
-If the process dies between the charge and the end of the transaction (a crash, a kill),
-neither the contract nor the refund exists: ``purchase_charges_reconcile``, run by the
-worker, refunds such charges once they are old enough that no purchase can still be
-running.
+If the process dies between the processor call and the end of the transaction (a crash, a
+kill), neither the contract nor the undo exists: ``purchase_charges_reconcile``, run by the
+worker, refunds such charges and voids such holds once they are old enough that no purchase
+can still be running. The same goes for an ``accept`` whose capture went through but whose
+transition never committed.
 
 Why the escrow entry and the slot come last: each takes a row lock held until the
 commit, and other purchases queue on it — the ``world`` account's row (every purchase
@@ -36,14 +39,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection, connections, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
-from fairlance.contracts import actions, deadlines, engine
-from fairlance.contracts.models import Contract, Milestone, Timer
+from fairlance.contracts import actions, deadlines, engine, process
+from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
 from fairlance.contracts.unit_of_work import CreationWrites
@@ -52,6 +55,8 @@ from fairlance.core.money import percent_of
 from fairlance.core.policy import Policy, policy_in_force
 from fairlance.core.sql import ModelColumns, execute_prepared, insert_new, select_models
 
+logger = logging.getLogger(__name__)
+
 
 class PaymentFailed(FairlanceError):
     """The card processor refused the charge (402); ``code`` is the processor's reason."""
@@ -59,6 +64,15 @@ class PaymentFailed(FairlanceError):
     status = 402
     code = "payment_failed"
     title = "The payment did not go through"
+
+
+class PaymentProviderError(FairlanceError):
+    """The card processor failed in a way nobody can fix by choosing again (502): an outage,
+    an unexpected answer. Nothing was changed; the same call may be retried later."""
+
+    status = 502
+    code = "payment_provider_error"
+    title = "The payment processor could not complete the request"
 
 
 MAX_ADDONS = 20
@@ -325,11 +339,13 @@ def contract_purchase(
         else f"purchase:{client.pk}:{uuid.uuid4().hex}"
     )[:200]
     provider = get_provider()
-    charge = provider.charge(
-        amount_minor=total, card_number=number, reference=reference, payer_id=client.pk
-    )
-    if not charge.ok:
-        raise PaymentFailed(charge.message, code=charge.error_code or "payment_failed")
+    # A request holds the money on the card while the freelancer decides; an instant
+    # purchase takes it at once.
+    pay = provider.authorize if request_mode else provider.charge
+    payment = pay(amount_minor=total, card_number=number, reference=reference, payer_id=client.pk)
+    if not payment.ok:
+        raise PaymentFailed(payment.message, code=payment.error_code or "payment_failed")
+    payment_ref = payment.provider_ref or ""
 
     try:
         with transaction.atomic():
@@ -344,7 +360,8 @@ def contract_purchase(
                 price_minor=price,
                 fee_minor=fee,
                 client_fee_minor=client_fee,
-                charge_ref=charge.provider_ref or "",
+                charge_ref="" if request_mode else payment_ref,
+                authorization_ref=payment_ref if request_mode else "",
                 policy_version=policy.version,
                 state=INITIAL,
                 revisions_left=tier.revisions,
@@ -366,7 +383,7 @@ def contract_purchase(
                 contract,
                 name="request" if request_mode else "purchase",
                 actor=engine.Actor("client", client),
-                payload={actions.CAPTURE_AT_END: True},
+                payload={actions.BOOK_AT_END: True},
                 now=now,
                 policy=policy,
                 writes=writes,
@@ -375,25 +392,152 @@ def contract_purchase(
             # Files answered with the purchase are the contract's from now on.
             actions.attach_answer_files(contract, now)
             actions.escrow_open(contract)
-            # Last, see the module docstring: the escrow entry (locks ``world``), then the
-            # capacity slot (locks the project), then the commit. Capacity is never
-            # oversold: the conditional UPDATE re-checks the count under the row lock, and
-            # a purchase that finds the project full rolls back the contract and the
-            # escrow entry with it.
-            actions.capture_book(contract)
+            # Last, see the module docstring: the escrow entry (locks ``world``; a hold
+            # locks nothing), then the capacity slot (locks the project), then the commit.
+            # Capacity is never oversold: the conditional UPDATE re-checks the count under
+            # the row lock, and a purchase that finds the project full rolls back the
+            # contract and the ledger entry with it.
+            if request_mode:
+                actions.hold_book(contract)
+            else:
+                actions.capture_book(contract)
             if not _take_slot(project.pk):
                 raise Conflict(
                     "This project is at full capacity; check back soon.", code="capacity_full"
                 )
     except BaseException:
-        provider.refund(
-            charge_ref=charge.provider_ref or "",
-            amount_minor=total,
-            reference=f"{reference}:undo",
-        )
+        # Nothing was committed: give the money back now (the reconciler's reference, so
+        # whichever of the two comes second is a replay at the processor).
+        if request_mode:
+            provider.void(
+                authorization_ref=payment_ref, amount_minor=total, reference=f"{reference}:undo"
+            )
+        else:
+            provider.refund(
+                charge_ref=payment_ref, amount_minor=total, reference=f"{reference}:undo"
+            )
         raise
     return Purchase(contract, policy, writes.timers)
 
+
+# --- person transitions that need the processor -------------------------------------------
+
+# What a processor says when a hold can no longer be captured: the request ends, no fault.
+HOLD_GONE = frozenset({"authorization_expired", "authorization_voided"})
+
+
+def contract_transition(
+    *, contract_id: int, name: str, actor: engine.Actor, payload: dict[str, Any] | None = None
+) -> Contract:
+    """Fire a person's transition on a contract: the one door for the web and the API.
+
+    Most transitions are just ``engine.apply_transition``. One that takes the client's
+    money from a card hold (``Transition.capture``: ``accept``) first captures it at the
+    processor, outside any transaction, the way purchases charge (``_fire_capturing``).
+    Raises what ``apply_transition`` raises, and for those: ``Conflict(code="hold_expired")``
+    when the processor says the hold is gone (the request is then ended by ``expire_hold``,
+    no fault) and ``PaymentProviderError`` (502) when it fails otherwise (nothing changed).
+    """
+    payload = dict(payload or {})
+    t = process.BY_NAME.get(name)
+    if t is None or not t.capture:
+        return engine.apply_transition(
+            contract_id=contract_id, name=name, actor=actor, payload=payload
+        )
+    return _fire_capturing(contract_id=contract_id, name=name, actor=actor, payload=payload)
+
+
+def _fire_capturing(
+    *, contract_id: int, name: str, actor: engine.Actor, payload: dict[str, Any]
+) -> Contract:
+    """Capture the contract's card hold, then fire ``name`` with the capture.
+
+    1. The transition is checked first without the lock (who, state): a refused call never
+       reaches the processor.
+    2. The processor captures the whole hold. Its reference derives from the contract, so a
+       retried call replays the first capture instead of taking the money twice.
+    3. The transition posts the hold into escrow under the contract's lock.
+
+    Between 2 and 3 the contract may move on (the client withdrew a moment earlier; the
+    request window closed): the transition then answers the usual 409, and the capture is
+    given back by a refund recorded durably before the 409 leaves (``_undo_capture``).
+    """
+    contract = Contract.objects.filter(pk=contract_id).first()
+    if contract is None:
+        raise NotFound()
+    engine.transition_precheck(contract, name=name, actor=actor, payload=payload)
+    amount = contract.escrow_total_minor
+    from fairlance.payments.provider import get_provider
+
+    capture = get_provider().capture(
+        authorization_ref=contract.authorization_ref,
+        amount_minor=amount,
+        reference=actions.capture_reference(contract.pk),
+    )
+    if not capture.ok:
+        if capture.error_code in HOLD_GONE:
+            _end_request_without_hold(contract.pk, provider_code=capture.error_code or "")
+        raise PaymentProviderError(
+            capture.message or "The card processor did not capture the payment.",
+            provider_code=capture.error_code or "",
+        )
+    try:
+        return engine.apply_transition(
+            contract_id=contract.pk,
+            name=name,
+            actor=actor,
+            payload={**payload, actions.CAPTURED_REF: capture.provider_ref},
+        )
+    except Conflict as exc:
+        if exc.code == "transition_not_available":
+            _undo_capture(contract.pk, capture.provider_ref or "", amount)
+        # Any other failure leaves the capture for a retry of the same call (a replay at
+        # the processor) or, should the contract end without it, for the reconciler.
+        raise
+
+
+def _end_request_without_hold(contract_id: int, *, provider_code: str) -> None:
+    """The processor will not capture the hold: end the request (``expire_hold``, no fault)
+    and answer with the reason, or with the usual 409 if the contract moved on already."""
+    engine.apply_transition(
+        contract_id=contract_id, name="expire_hold", actor=engine.SYSTEM, payload={}
+    )
+    raise Conflict(
+        "The client's card hold expired before you accepted, so the request ended. "
+        "Nothing was charged and no one is at fault; both of you were told.",
+        code="hold_expired",
+        state=process.CANCELLED,
+        provider_code=provider_code,
+    )
+
+
+def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
+    """Refund a capture whose transition was refused, through a durable refund intent.
+
+    The intent is committed before the caller's 409 goes out and executed right after
+    (and by the worker if that fails). Its reference is the one the reconciler uses for
+    an orphan capture, so however many times this runs (a retried accept replays the same
+    capture), the card gets the money back once.
+    """
+    from fairlance.payments.models import ProviderIntent
+    from fairlance.payments.services import intent_record
+
+    reference = f"{actions.capture_reference(contract_id)}:undo"
+    try:
+        with transaction.atomic():
+            intent_record(
+                kind=ProviderIntent.Kind.REFUND,
+                reference=reference,
+                payment_ref=capture_ref,
+                amount_minor=amount,
+                contract_id=contract_id,
+                now=timezone.now(),
+            )
+    except IntegrityError:
+        logger.info("the capture of contract %s is already being refunded", contract_id)
+
+
+# --- orphans ---------------------------------------------------------------------------------
 
 # A purchase request times out long before this; a charge this old whose purchase neither
 # kept it nor refunded it belongs to a process that died in between.
@@ -401,51 +545,88 @@ ORPHAN_CHARGE_AFTER = timedelta(minutes=10)
 # How far back the worker looks; older orphans are left to an operator (logged each run).
 ORPHAN_CHARGE_LOOKBACK = timedelta(days=2)
 
-logger = logging.getLogger(__name__)
-
 
 def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
-    """Refund purchase charges that no contract kept and that were never refunded.
+    """Give back money the processor took or holds for work that never committed.
 
-    ``contract_purchase`` charges the card, then commits the contract or refunds the card.
-    Only a process that dies in between leaves a charge with neither; this finds those
-    (``ORPHAN_CHARGE_AFTER`` old at least, so no purchase can still be running) and refunds
-    them with the reference the purchase's own undo would have used, so a refund that did
-    happen is replayed by the provider, never repeated. Returns how many were refunded.
+    Three kinds of orphans, each at least ``ORPHAN_CHARGE_AFTER`` old (so no call can still
+    be running) and at most ``ORPHAN_CHARGE_LOOKBACK``:
+
+    - a purchase's charge that no contract kept and nobody refunded: refunded;
+    - a request's authorization that no contract kept and nobody voided: voided;
+    - an ``accept``'s capture that its contract did not keep, once the contract is no
+      longer waiting on the request (the accept lost to a withdrawal, or died): refunded.
+      While the contract is still requested the capture is left alone: retrying the
+      accept replays it and keeps it.
+
+    Each undo uses the reference its own undo would have used (``<reference>:undo``), so
+    one that did happen is replayed by the provider, never repeated. Returns how many
+    were given back.
     """
     from fairlance.payments.models import PaymentAttempt
     from fairlance.payments.provider import get_provider
 
     provider = get_provider()
-    kept = Contract.objects.filter(charge_ref=OuterRef("provider_ref"))
-    refunded = PaymentAttempt.objects.filter(
-        kind=PaymentAttempt.Kind.REFUND, ok=True, charge_ref=OuterRef("provider_ref")
+    window = {
+        "ok": True,
+        "provider": provider.name,
+        "created_at__lt": now - ORPHAN_CHARGE_AFTER,
+        "created_at__gte": now - ORPHAN_CHARGE_LOOKBACK,
+    }
+    undone = PaymentAttempt.objects.filter(
+        kind__in=(PaymentAttempt.Kind.REFUND, PaymentAttempt.Kind.VOID),
+        ok=True,
+        charge_ref=OuterRef("provider_ref"),
     )
-    orphans = (
-        PaymentAttempt.objects.filter(
-            kind=PaymentAttempt.Kind.CHARGE,
-            ok=True,
-            provider=provider.name,
-            reference__startswith="purchase:",
-            created_at__lt=now - ORPHAN_CHARGE_AFTER,
-            created_at__gte=now - ORPHAN_CHARGE_LOOKBACK,
+    charges = (
+        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CHARGE, **window)
+        .filter(reference__startswith="purchase:")
+        .exclude(Exists(Contract.objects.filter(charge_ref=OuterRef("provider_ref"))))
+        .exclude(Exists(undone))
+    )
+    holds = (
+        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.AUTHORIZE, **window)
+        .filter(reference__startswith="purchase:")
+        .exclude(Exists(Contract.objects.filter(authorization_ref=OuterRef("provider_ref"))))
+        .exclude(Exists(undone))
+    )
+    captures = (
+        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CAPTURE, **window)
+        .exclude(Exists(Contract.objects.filter(charge_ref=OuterRef("provider_ref"))))
+        .exclude(
+            Exists(
+                Contract.objects.filter(
+                    authorization_ref=OuterRef("charge_ref"), state__in=HOLD_STATES
+                )
+            )
         )
-        .exclude(Exists(kept))
-        .exclude(Exists(refunded))
-        .order_by("created_at")[:limit]
+        .exclude(Exists(undone))
     )
     done = 0
-    for charge in orphans:
+    for attempt in list(charges.order_by("created_at")[:limit]) + list(
+        captures.order_by("created_at")[:limit]
+    ):
         result = provider.refund(
-            charge_ref=charge.provider_ref or "",
-            amount_minor=charge.amount_minor,
-            reference=f"{charge.reference}:undo",
+            charge_ref=attempt.provider_ref or "",
+            amount_minor=attempt.amount_minor,
+            reference=f"{attempt.reference}:undo",
         )
-        if result.ok:
-            done += 1
-            logger.warning("refunded charge %s: its purchase never finished", charge.provider_ref)
-        else:
-            logger.error(
-                "could not refund orphan charge %s: %s", charge.provider_ref, result.message
-            )
+        done += _logged_undo(attempt, result.ok, result.message, "refunded")
+    for attempt in holds.order_by("created_at")[:limit]:
+        result = provider.void(
+            authorization_ref=attempt.provider_ref or "",
+            amount_minor=attempt.amount_minor,
+            reference=f"{attempt.reference}:undo",
+        )
+        done += _logged_undo(attempt, result.ok, result.message, "voided")
     return done
+
+
+def _logged_undo(attempt: Any, ok: bool, message: str, what: str) -> int:
+    if ok:
+        logger.warning(
+            "%s %s %s: what took it never finished", what, attempt.kind, attempt.provider_ref
+        )
+        return 1
+    logger.error("could not undo orphan %s %s: %s", attempt.kind, attempt.provider_ref, message)
+    return 0

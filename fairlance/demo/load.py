@@ -217,8 +217,8 @@ def _demo_file(name: str, *, buyer: User) -> str:
 def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: int) -> None:
     # Imported here: contracts pull in the ledger and payments, which the rest of the
     # loader does not need.
-    from fairlance.contracts.engine import apply_transition
-    from fairlance.contracts.services import contract_purchase
+    from fairlance.contracts.engine import Actor
+    from fairlance.contracts.services import contract_purchase, contract_transition
 
     tiers = list(project.tiers.order_by("position", "id"))
     addons = list(project.addons.order_by("position", "id"))
@@ -239,9 +239,7 @@ def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: 
         idempotency_key=f"demo-{project.pk}-{number}",
     ).contract
     if purchase.accepted:
-        apply_transition(
-            contract_id=contract.pk,
-            name="accept",
-            actor_role="freelancer",
-            actor_user=project.freelancer,
+        # Accepting captures the card hold at the processor: the same door as a click.
+        contract_transition(
+            contract_id=contract.pk, name="accept", actor=Actor("freelancer", project.freelancer)
         )

@@ -2,8 +2,15 @@
 
 Each ``JournalEntry`` is one atomic money movement with a unique ``reference``; its
 ``Posting`` rows are signed amounts per account that sum to zero. ``LedgerAccount.balance``
-is a cache of the sum of the account's postings, maintained by ``ledger.services`` in the
-same transaction under a row lock, and verified by ``ledger_check()``.
+is a cache of the sum of the account's *posted* postings, maintained by ``ledger.services``
+in the same transaction under a row lock, and verified by ``ledger_check()``.
+
+Two-phase movements (TigerBeetle's pending transfers, formance's holds): a ``pending``
+entry records money promised but not moved (a card authorization); its postings balance
+like any entry's but change no balance. Exactly one later entry ``resolves`` it: a
+``posted`` entry with the same postings (the capture; balances change then), or a ``void``
+entry with the opposite postings (the release; balances never change). The link is unique,
+so the database refuses a second resolution, and the pending entry itself is never edited.
 
 Nothing here is ever updated or deleted: ``services.py`` is the only writer, and on
 PostgreSQL migration 0002 adds triggers that reject UPDATE/DELETE and check at commit that
@@ -48,6 +55,11 @@ class LedgerAccount(models.Model):
 
 
 class JournalEntry(models.Model):
+    class Phase(models.TextChoices):
+        POSTED = "posted", "Posted (moves balances)"
+        PENDING = "pending", "Pending (a hold)"
+        VOID = "void", "Void (releases a hold)"
+
     reference = models.CharField(max_length=200, unique=True)
     memo = models.CharField(max_length=300, blank=True)
     # A plain integer rather than a foreign key: the ledger must not depend on the contracts
@@ -57,11 +69,29 @@ class JournalEntry(models.Model):
     reversal_of = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
+    phase = models.CharField(max_length=8, choices=Phase.choices, default=Phase.POSTED)
+    # Set on the entry that posts or voids a pending entry; unique, so a hold is resolved
+    # at most once, whichever way.
+    resolves = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resolution"
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
         ordering = ["id"]
         verbose_name_plural = "journal entries"
+        constraints = [
+            # A hold is resolved by a posted or void entry, never by another hold; a void
+            # always releases one.
+            models.CheckConstraint(
+                condition=models.Q(resolves__isnull=True) | ~models.Q(phase="pending"),
+                name="ledger_entry_pending_resolves_nothing",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(phase="void") | models.Q(resolves__isnull=False),
+                name="ledger_entry_void_resolves_a_hold",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.reference

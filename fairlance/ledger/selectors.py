@@ -75,9 +75,11 @@ class ContractMoney:
     ``paid_in`` came from the client (world -> escrow); ``refunded`` went back to them
     (escrow -> world); ``to_freelancer`` reached the freelancer's pending account, net of
     the service fee; ``to_platform`` is every fee kept (the freelancer's service fee and
-    the client's marketplace fee); ``held`` is what escrow holds now. Pages show these
-    numbers instead of recomputing them from the contract's terms, so what a person reads
-    is what the ledger did.
+    the client's marketplace fee); ``held`` is what escrow holds now. ``on_hold`` is held
+    on the client's *card* and not taken (a request's open authorization): it is in none
+    of the other numbers, and becomes ``paid_in`` only if the hold is captured. Pages show
+    these numbers instead of recomputing them from the contract's terms, so what a person
+    reads is what the ledger did.
     """
 
     paid_in: int = 0
@@ -85,6 +87,7 @@ class ContractMoney:
     to_freelancer: int = 0
     to_platform: int = 0
     held: int = 0
+    on_hold: int = 0
 
     @property
     def kept_by_client(self) -> int:
@@ -95,11 +98,13 @@ class ContractMoney:
 def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney]:
     """``ContractMoney`` of each contract in ``contract_ids`` (one query; absent: zeros).
 
-    Each posting is classified by its account's kind and sign: money leaving ``world``
-    was paid in, money arriving in ``world`` was refunded, money arriving in a freelancer's
-    pending account or the platform's was released, and escrow's own postings sum to what
-    it holds. A clearance (pending -> available) carries the contract id too, but only
-    takes money *out* of pending, so it is not counted as released twice.
+    Each posted posting is classified by its account's kind and sign: money leaving
+    ``world`` was paid in, money arriving in ``world`` was refunded, money arriving in a
+    freelancer's pending account or the platform's was released, and escrow's own postings
+    sum to what it holds. A clearance (pending -> available) carries the contract id too,
+    but only takes money *out* of pending, so it is not counted as released twice. Of the
+    entries that moved nothing, only open holds count: what they promise escrow is
+    ``on_hold`` (a posted or voided hold is in its resolving entry, or nowhere).
     """
     from fairlance.ledger.models import Posting
 
@@ -108,9 +113,14 @@ def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney
         return {}
     positive = Sum(Case(When(amount__gt=0, then=F("amount")), default=0))
     negative = Sum(Case(When(amount__lt=0, then=-F("amount")), default=0))
+    phase = JournalEntry.Phase
     rows = (
         Posting.objects.filter(entry__contract_id__in=ids)
-        .values("entry__contract_id", "account__kind")
+        .filter(
+            Q(entry__phase=phase.POSTED)
+            | Q(entry__phase=phase.PENDING, entry__resolution__isnull=True)
+        )
+        .values("entry__contract_id", "entry__phase", "account__kind")
         .annotate(incoming=positive, outgoing=negative)
         .order_by()
     )
@@ -118,6 +128,10 @@ def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney
     for row in rows:
         out = sums.setdefault(int(row["entry__contract_id"] or 0), {})
         kind, incoming, outgoing = row["account__kind"], int(row["incoming"]), int(row["outgoing"])
+        if row["entry__phase"] == phase.PENDING:
+            if kind == LedgerAccount.Kind.ESCROW:
+                out["on_hold"] = out.get("on_hold", 0) + incoming - outgoing
+            continue
         if kind == LedgerAccount.Kind.WORLD:
             out["paid_in"] = out.get("paid_in", 0) + outgoing
             out["refunded"] = out.get("refunded", 0) + incoming
@@ -136,12 +150,14 @@ def contract_money(*, contract_id: int) -> ContractMoney:
 
 
 @dataclass(frozen=True)
-class _FinalContracts:
+class _ContractStates:
     model: type
     final_states: frozenset[str]
+    # States in which the client's money is a card hold, not escrow (``requested``).
+    hold_states: frozenset[str]
 
 
-def _contract_model() -> _FinalContracts | None:
+def _contract_model() -> _ContractStates | None:
     # Looked up lazily: the ledger must work (and be tested) without the contracts app, and
     # the contracts app depends on the ledger, not the other way round.
     try:
@@ -150,24 +166,45 @@ def _contract_model() -> _FinalContracts | None:
         return None
     if not any(f.name == "state" for f in model._meta.get_fields()):
         return None
-    final = getattr(model, "FINAL_STATES", None)
-    if not final:
-        module = sys.modules.get(model.__module__)
-        final = getattr(module, "FINAL_STATES", None)
-    states = frozenset(str(s) for s in final) if final else frozenset({"completed", "cancelled"})
-    return _FinalContracts(model=model, final_states=states)
+    module = sys.modules.get(model.__module__)
+
+    def states(name: str, default: frozenset[str]) -> frozenset[str]:
+        found = getattr(model, name, None) or getattr(module, name, None)
+        return frozenset(str(s) for s in found) if found else default
+
+    return _ContractStates(
+        model=model,
+        final_states=states("FINAL_STATES", frozenset({"completed", "cancelled"})),
+        hold_states=states("HOLD_STATES", frozenset({"requested"})),
+    )
 
 
 def ledger_check() -> list[str]:
     """Reconcile the ledger; returns a list of problems in words (empty means clean).
 
-    Checks: every entry has postings that sum to zero; no account but ``world`` has a
-    negative balance; each stored balance equals the sum of the account's postings;
-    clearances released are consistent; and, when the contracts app is installed, every
-    contract in a final state has an empty escrow account.
+    Checks: every entry has postings that sum to zero; each stored balance equals the sum
+    of the account's *posted* postings (holds and voids move nothing); no account but
+    ``world`` has a negative balance; every hold is resolved at most once, by an entry
+    with exactly its postings (posted) or their opposite (void), and nothing else resolves
+    anything; and, when the contracts app is installed, a contract in a final state has
+    an empty escrow and no open hold, and a contract waiting on a request has exactly one
+    open hold and an empty escrow. When the payments app is installed, every refund or
+    void the worker gave up on is listed too: money owed to a card that an operator must
+    see to.
     """
     problems: list[str] = []
+    problems += _unbalanced_entries()
+    problems += _balance_problems()
+    problems += _hold_problems()
+    contracts = _contract_model()
+    if contracts is not None:
+        problems += _contract_problems(contracts)
+    problems += _failed_intents()
+    return problems
 
+
+def _unbalanced_entries() -> list[str]:
+    problems = []
     unbalanced = (
         JournalEntry.objects.annotate(
             total=Coalesce(Sum("postings__amount"), 0), legs=Count("postings")
@@ -180,34 +217,148 @@ def ledger_check() -> list[str]:
             problems.append(f"entry {reference} has no postings")
         else:
             problems.append(f"entry {reference} does not balance: postings sum to {total}")
+    return problems
 
-    accounts = LedgerAccount.objects.annotate(posted=Coalesce(Sum("postings__amount"), 0))
+
+def _balance_problems() -> list[str]:
+    from fairlance.ledger.models import Posting
+
+    problems = []
+    # Every posting, less the few of holds and voids: summing only posted postings directly
+    # would join each of the millions of postings to its entry.
+    accounts = LedgerAccount.objects.annotate(total=Coalesce(Sum("postings__amount"), 0))
+    unposted = dict(
+        Posting.objects.exclude(entry__phase=JournalEntry.Phase.POSTED)
+        .values("account_id")
+        .annotate(sum=Sum("amount"))
+        .order_by()
+        .values_list("account_id", "sum")
+    )
     for account in accounts.order_by("name"):
-        posted = int(account.posted)
+        posted = int(account.total) - int(unposted.get(account.pk) or 0)
         if account.balance != posted:
             problems.append(
                 f"account {account.name}: stored balance {account.balance} "
-                f"!= sum of postings {posted}"
+                f"!= sum of posted postings {posted}"
             )
         if account.kind != LedgerAccount.Kind.WORLD and min(account.balance, posted) < 0:
             problems.append(f"account {account.name} is negative ({min(account.balance, posted)})")
+    return problems
 
-    contracts = _contract_model()
-    if contracts is not None:
-        nonzero = {
-            parsed.contract_id: bal
-            for name, bal in LedgerAccount.objects.filter(kind=LedgerAccount.Kind.ESCROW)
-            .exclude(balance=0)
-            .values_list("name", "balance")
-            if (parsed := names.parse_account(name)).contract_id is not None
-        }
-        if nonzero:
-            final_ids = contracts.model._default_manager.filter(  # type: ignore[attr-defined]
-                pk__in=list(nonzero), state__in=list(contracts.final_states)
-            ).values_list("pk", flat=True)
-            for contract_id in sorted(final_ids):
+
+def _legs(entry_ids: list[int]) -> dict[int, dict[int, int]]:
+    """Per entry, the sum of its postings per account id."""
+    from fairlance.ledger.models import Posting
+
+    legs: dict[int, dict[int, int]] = {}
+    for start in range(0, len(entry_ids), 500):
+        rows = (
+            Posting.objects.filter(entry_id__in=entry_ids[start : start + 500])
+            .values("entry_id", "account_id")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        )
+        for row in rows:
+            by_account = legs.setdefault(int(row["entry_id"]), {})
+            by_account[int(row["account_id"])] = int(row["total"])
+    return legs
+
+
+def _hold_problems() -> list[str]:
+    """Every resolution resolves a hold, with the hold's postings (or their opposite)."""
+    problems = []
+    phase = JournalEntry.Phase
+    twice = (
+        JournalEntry.objects.filter(resolves__isnull=False)
+        .values("resolves__reference")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    for row in twice:
+        problems.append(f"hold {row['resolves__reference']} is resolved {row['n']} times")
+    resolutions = list(
+        JournalEntry.objects.filter(resolves__isnull=False).values_list(
+            "id", "reference", "phase", "resolves_id", "resolves__reference", "resolves__phase"
+        )
+    )
+    legs = _legs(sorted({r[0] for r in resolutions} | {r[3] for r in resolutions}))
+    for entry_id, reference, entry_phase, hold_id, hold_reference, hold_phase in resolutions:
+        if hold_phase != phase.PENDING:
+            problems.append(f"entry {reference} resolves {hold_reference}, which is not a hold")
+            continue
+        sign = 1 if entry_phase == phase.POSTED else -1
+        expected = {account: sign * amount for account, amount in legs.get(hold_id, {}).items()}
+        if legs.get(entry_id, {}) != expected:
+            what = "posts" if entry_phase == phase.POSTED else "voids"
+            problems.append(
+                f"entry {reference} {what} hold {hold_reference} with other amounts than it held"
+            )
+    return problems
+
+
+def _open_holds_by_contract() -> dict[int, int]:
+    """Contract id -> how many open holds (pending entries not yet resolved) it has."""
+    rows = (
+        JournalEntry.objects.filter(
+            phase=JournalEntry.Phase.PENDING,
+            resolution__isnull=True,
+            contract_id__isnull=False,
+        )
+        .values("contract_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {int(row["contract_id"] or 0): int(row["n"]) for row in rows}
+
+
+def _contract_problems(contracts: _ContractStates) -> list[str]:
+    problems = []
+    manager = contracts.model._default_manager  # type: ignore[attr-defined]
+    nonzero = {
+        parsed.contract_id: bal
+        for name, bal in LedgerAccount.objects.filter(kind=LedgerAccount.Kind.ESCROW)
+        .exclude(balance=0)
+        .values_list("name", "balance")
+        if (parsed := names.parse_account(name)).contract_id is not None
+    }
+    holds = _open_holds_by_contract()
+    final = set(contracts.final_states)
+    if nonzero or holds:
+        ended = manager.filter(pk__in=sorted(set(nonzero) | set(holds)), state__in=final)
+        for contract_id in sorted(ended.values_list("pk", flat=True)):
+            if contract_id in nonzero:
                 problems.append(
                     f"contract {contract_id} is in a final state but its escrow holds "
                     f"{nonzero[contract_id]}"
                 )
+            if contract_id in holds:
+                problems.append(
+                    f"contract {contract_id} is in a final state but has an open card hold"
+                )
+    waiting = manager.filter(state__in=sorted(contracts.hold_states)).values_list("pk", "state")
+    for contract_id, state in waiting.order_by("pk"):
+        count = holds.get(contract_id, 0)
+        if count != 1:
+            problems.append(
+                f"contract {contract_id} is {state} with {count} open card holds (expected 1)"
+            )
+        if contract_id in nonzero:
+            problems.append(
+                f"contract {contract_id} is {state} but its escrow holds {nonzero[contract_id]}"
+            )
     return problems
+
+
+def _failed_intents() -> list[str]:
+    # Looked up lazily, like the contracts: payments is not the ledger's dependency.
+    try:
+        model = django_apps.get_model("payments", "ProviderIntent")
+    except (LookupError, ValueError):
+        return []
+    failed = model._default_manager.filter(status="failed").order_by("id")
+    return [
+        f"payment intent {intent.reference} ({intent.kind} of {intent.amount_minor} on "
+        f"{intent.payment_ref}) failed after {intent.attempts} attempts: "
+        f"{intent.error_code}: {intent.message}"
+        for intent in failed
+    ]

@@ -3,6 +3,10 @@
 Every movement is a ``JournalEntry`` of ``Move``s (formance's postings): ``amount`` minor
 units from ``source`` to ``destination``. Each move becomes two postings, ``-amount`` on the
 source and ``+amount`` on the destination, so an entry sums to zero by construction.
+
+``ledger_post`` moves money at once. ``ledger_hold`` records a pending entry (money promised,
+not moved: a card authorization), which ``ledger_hold_post`` later posts (the capture) or
+``ledger_hold_void`` releases, exactly once (see ``models``).
 """
 
 from __future__ import annotations
@@ -64,12 +68,12 @@ _LOCKED_FIELDS = ("id", "name", "kind", "balance")
 
 
 @functools.cache
-def _select_for_update_sql(count: int, alias: str) -> str:
+def _select_for_update_sql(count: int, alias: str, lock_rows: bool = True) -> str:
     conn = connections[alias]
     qn = conn.ops.quote_name
     columns = ", ".join(qn(name) for name in _LOCKED_FIELDS)
     marks = ", ".join(["%s"] * count)
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    lock = " FOR UPDATE" if conn.features.has_select_for_update and lock_rows else ""
     # Only quoted names from the model are formatted in; the names are parameters.
     return (
         f"SELECT {columns} FROM {qn(LedgerAccount._meta.db_table)} "  # noqa: S608
@@ -77,13 +81,15 @@ def _select_for_update_sql(count: int, alias: str) -> str:
     )
 
 
-def _select_for_update(account_names: list[str]) -> list[LedgerAccount]:
+def _select_for_update(account_names: list[str], *, lock: bool = True) -> list[LedgerAccount]:
     """``select_for_update().filter(name__in=...).order_by("name")``, with the statement
     written once per number of accounts: every money movement runs it, and compiling the
     query cost the ORM three times the query's own time. Only ``_LOCKED_FIELDS`` are
-    loaded (plain values on every database: no conversions needed)."""
+    loaded (plain values on every database: no conversions needed). ``lock=False`` reads
+    without locking (entries that change no balance)."""
+    sql = _select_for_update_sql(len(account_names), connection.alias, lock)
     with connection.cursor() as cursor:
-        cursor.execute(_select_for_update_sql(len(account_names), connection.alias), account_names)
+        cursor.execute(sql, account_names)
         rows = cursor.fetchall()
     return [LedgerAccount.from_db(connection.alias, _LOCKED_FIELDS, row) for row in rows]
 
@@ -106,17 +112,21 @@ def _new_account_rows(account_names: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
-def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], list[int]]:
+def _lock_accounts(
+    account_names: set[str], *, lock: bool = True
+) -> tuple[dict[str, LedgerAccount], list[int]]:
     """Lock the named accounts in name order, creating the missing ones.
 
     Returns the accounts by name and the ids of the ones this call created. Two entries
     touching the same accounts take the row locks in the same order (Saleor's
     lock_objects), so they queue instead of deadlocking. The common case is one statement
     (every account exists); a new account (each contract's escrow) costs one INSERT, whose
-    new row is already ours: no other transaction can see it before we commit.
+    new row is already ours: no other transaction can see it before we commit. With
+    ``lock=False`` the existing accounts are only read (an entry that changes no balance
+    needs their ids, not their rows).
     """
     ordered = sorted(account_names)
-    accounts = {a.name: a for a in _select_for_update(ordered)}
+    accounts = {a.name: a for a in _select_for_update(ordered, lock=lock)}
     missing = [name for name in ordered if name not in accounts]
     if not missing:
         return accounts, []
@@ -134,7 +144,7 @@ def _lock_accounts(account_names: set[str]) -> tuple[dict[str, LedgerAccount], l
     raced = [name for name in missing if name not in accounts]
     if raced:
         # Created and committed by another transaction since our SELECT: lock those now.
-        for account in _select_for_update(raced):
+        for account in _select_for_update(raced, lock=lock):
             accounts[account.name] = account
     return accounts, created
 
@@ -147,8 +157,13 @@ def _post_legs(
     contract_id: int | None,
     reversal_of: JournalEntry | None = None,
     leg_order: Sequence[tuple[str, int]] | None = None,
+    phase: str = JournalEntry.Phase.POSTED,
+    resolves: JournalEntry | None = None,
 ) -> JournalEntry:
     """Write one entry whose per-account deltas are ``legs``; see ``ledger_post``.
+
+    An entry in another ``phase`` than posted (a hold, or a hold's void) writes its
+    postings but changes no balance: its accounts are neither locked nor checked.
 
     Every check comes before the first write that matters, so a refused entry leaves
     nothing behind and the caller's transaction stays usable without a savepoint (a
@@ -166,8 +181,10 @@ def _post_legs(
     if not connection.in_atomic_block:
         # Called on its own (a script, a test): the locks need a transaction to live in.
         with transaction.atomic():
-            return _write_legs(reference, memo, legs, contract_id, reversal_of, leg_order)
-    return _write_legs(reference, memo, legs, contract_id, reversal_of, leg_order)
+            return _write_legs(
+                reference, memo, legs, contract_id, reversal_of, leg_order, phase, resolves
+            )
+    return _write_legs(reference, memo, legs, contract_id, reversal_of, leg_order, phase, resolves)
 
 
 def _write_legs(
@@ -177,12 +194,15 @@ def _write_legs(
     contract_id: int | None,
     reversal_of: JournalEntry | None,
     leg_order: Sequence[tuple[str, int]] | None,
+    phase: str,
+    resolves: JournalEntry | None,
 ) -> JournalEntry:
-    accounts, created = _lock_accounts(set(legs))
+    moves_balances = phase == JournalEntry.Phase.POSTED
+    accounts, created = _lock_accounts(set(legs), lock=moves_balances)
     for name in sorted(legs):
         account = accounts[name]
         after = account.balance + legs[name]
-        if legs[name] and after < 0 and account.kind != LedgerAccount.Kind.WORLD:
+        if moves_balances and legs[name] and after < 0 and account.kind != LedgerAccount.Kind.WORLD:
             _drop_created(created)
             raise Conflict(
                 f"Account {name} would go negative ({format_minor(after)}).",
@@ -195,28 +215,41 @@ def _write_legs(
         "memo": memo[:300],
         "contract_id": contract_id,
         "reversal_of_id": reversal_of.pk if reversal_of is not None else None,
+        "phase": phase,
+        "resolves_id": resolves.pk if resolves is not None else None,
         "created_at": now,
     }
     postings = [
         (accounts[name].pk, amount) for name, amount in (leg_order or list(legs.items())) if amount
     ]
-    changed = {accounts[name].pk: delta for name, delta in legs.items() if delta}
+    changed = (
+        {accounts[name].pk: delta for name, delta in legs.items() if delta}
+        if moves_balances
+        else {}
+    )
     if connection.vendor == "postgresql" and changed:
         entry_id = _write_entry_postgres(row, postings, changed)
     else:
         entry_id = _write_entry(row, postings, changed)
     if entry_id is None:
-        # Lost to an earlier (or concurrent, now committed) entry with this reference.
+        # Lost to an earlier (or concurrent, now committed) entry with this reference, or
+        # with this hold to resolve.
         _drop_created(created)
+        if resolves is not None and JournalEntry.objects.filter(resolves=resolves).exists():
+            raise Conflict(
+                f"The hold {resolves.reference!r} was already posted or voided.",
+                code="hold_resolved",
+            )
         raise Conflict(
             f"A journal entry with reference {reference!r} already exists.",
             code="duplicate_reference",
         )
-    entry = JournalEntry(pk=entry_id, reversal_of=reversal_of, **row)
+    entry = JournalEntry(pk=entry_id, reversal_of=reversal_of, resolves=resolves, **row)
     entry._state.adding = False
     entry._state.db = connection.alias
-    for name, delta in legs.items():
-        accounts[name].balance += delta
+    if moves_balances:
+        for name, delta in legs.items():
+            accounts[name].balance += delta
     return entry
 
 
@@ -263,8 +296,8 @@ def _write_entry_postgres(
     sql = f"""
         WITH entry AS (
             INSERT INTO {qn(JournalEntry._meta.db_table)}
-                (reference, memo, contract_id, reversal_of_id, created_at)
-            VALUES (%s, %s, %s, %s, %s)
+                (reference, memo, contract_id, reversal_of_id, phase, resolves_id, created_at)
+            VALUES (%s, %s, %s, %s, %s, %s, %s)
             ON CONFLICT DO NOTHING
             RETURNING id
         ), legs (ord, account_id, amount) AS (
@@ -287,6 +320,8 @@ def _write_entry_postgres(
         row["memo"],
         row["contract_id"],
         row["reversal_of_id"],
+        row["phase"],
+        row["resolves_id"],
         row["created_at"],
     ]
     for ord_, (account_id, amount) in enumerate(postings):
@@ -340,6 +375,18 @@ def ledger_post(
     Accounts are created on first use and locked in name order for the update.
     """
     _validate_moves(reference, postings)
+    legs, order = _legs_of(postings)
+    return _post_legs(
+        reference=reference,
+        memo=memo,
+        legs=legs,
+        contract_id=contract_id,
+        leg_order=order,
+    )
+
+
+def _legs_of(postings: Sequence[Move]) -> tuple[dict[str, int], list[tuple[str, int]]]:
+    """Per-account deltas of ``postings``, and the postings' legs in order."""
     legs: dict[str, int] = defaultdict(int)
     order: list[tuple[str, int]] = []
     for move in postings:
@@ -347,13 +394,7 @@ def ledger_post(
         legs[move.destination] += move.amount
         order.append((move.source, -move.amount))
         order.append((move.destination, move.amount))
-    return _post_legs(
-        reference=reference,
-        memo=memo,
-        legs=dict(legs),
-        contract_id=contract_id,
-        leg_order=order,
-    )
+    return dict(legs), order
 
 
 def ledger_reverse(*, reference: str, original_reference: str, memo: str) -> JournalEntry:
@@ -370,6 +411,10 @@ def ledger_reverse(*, reference: str, original_reference: str, memo: str) -> Jou
     if original.reversal_of_id is not None:
         raise Conflict(
             "A reversing entry cannot be reversed; post a new entry.", code="already_reversed"
+        )
+    if original.phase != JournalEntry.Phase.POSTED:
+        raise Conflict(
+            "Only posted entries are reversed; a hold is voided instead.", code="not_posted"
         )
     if JournalEntry.objects.filter(reversal_of=original).exists():
         raise Conflict(
@@ -391,6 +436,103 @@ def ledger_reverse(*, reference: str, original_reference: str, memo: str) -> Jou
         contract_id=original.contract_id,
         reversal_of=original,
         leg_order=order,
+    )
+
+
+def ledger_hold(
+    *,
+    reference: str,
+    memo: str,
+    postings: Sequence[Move],
+    contract_id: int | None = None,
+) -> JournalEntry:
+    """Record a pending entry: ``postings`` are promised (a card authorization), not made.
+
+    The entry and its postings are written (they balance, as every entry's must) but no
+    balance changes and no account is locked, so holds never queue on ``world``. Nothing
+    is reserved either: the moves are checked like any entry's when the hold is posted.
+    Later exactly one of ``ledger_hold_post`` or ``ledger_hold_void`` resolves it.
+    Preconditions and errors as ``ledger_post`` (``reference`` unique, well-formed moves);
+    the caller is inside the transaction of the change the hold belongs to.
+    """
+    _validate_moves(reference, postings)
+    legs, order = _legs_of(postings)
+    return _post_legs(
+        reference=reference,
+        memo=memo,
+        legs=legs,
+        contract_id=contract_id,
+        leg_order=order,
+        phase=JournalEntry.Phase.PENDING,
+    )
+
+
+def _open_hold(hold_reference: str) -> JournalEntry:
+    hold = JournalEntry.objects.filter(reference=hold_reference).first()
+    if hold is None:
+        raise NotFound(f"No journal entry with reference {hold_reference!r}.")
+    if hold.phase != JournalEntry.Phase.PENDING:
+        raise ValueError(f"entry {hold_reference!r} is not a hold")
+    if JournalEntry.objects.filter(resolves=hold).exists():
+        raise Conflict(
+            f"The hold {hold_reference!r} was already posted or voided.", code="hold_resolved"
+        )
+    return hold
+
+
+def _resolve(
+    *, hold_reference: str, reference: str, memo: str, phase: str, sign: int
+) -> JournalEntry:
+    if not reference or len(reference) > 200:
+        raise ValueError("a journal entry needs a reference of 1..200 characters")
+    hold = _open_hold(hold_reference)
+    order = [
+        (name, sign * amount)
+        for name, amount in hold.postings.order_by("id").values_list("account__name", "amount")
+    ]
+    legs: dict[str, int] = defaultdict(int)
+    for name, amount in order:
+        legs[name] += amount
+    return _post_legs(
+        reference=reference,
+        memo=memo,
+        legs=dict(legs),
+        contract_id=hold.contract_id,
+        leg_order=order,
+        phase=phase,
+        resolves=hold,
+    )
+
+
+def ledger_hold_post(*, hold_reference: str, reference: str, memo: str) -> JournalEntry:
+    """Make a hold's moves: a posted entry with the hold's postings, linked to it.
+
+    Balances change now, under the accounts' locks, with the checks of ``ledger_post``
+    (``insufficient_funds``; ``duplicate_reference``). Raises ``NotFound`` for an unknown
+    hold, ``Conflict(code="hold_resolved")`` if it was posted or voided before (the
+    database refuses a second resolution even from a concurrent transaction), and
+    ``ValueError`` when the reference names an entry that is not a hold (a caller's bug).
+    """
+    return _resolve(
+        hold_reference=hold_reference,
+        reference=reference,
+        memo=memo,
+        phase=JournalEntry.Phase.POSTED,
+        sign=1,
+    )
+
+
+def ledger_hold_void(*, hold_reference: str, reference: str, memo: str) -> JournalEntry:
+    """Release a hold: a void entry with the hold's postings reversed, linked to it.
+
+    No balance changes (none did for the hold). Errors as ``ledger_hold_post``.
+    """
+    return _resolve(
+        hold_reference=hold_reference,
+        reference=reference,
+        memo=memo,
+        phase=JournalEntry.Phase.VOID,
+        sign=-1,
     )
 
 

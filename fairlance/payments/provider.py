@@ -1,9 +1,11 @@
 """The payment provider interface and the built-in sandbox card processor.
 
-Domain code calls ``get_provider().charge(...)`` / ``.refund(...)``; the object returned
-records every call in ``PaymentAttempt`` (in the caller's transaction) whatever the
-backend. The backend is chosen by ``settings.FAIRLANCE_PAYMENT_PROVIDER``: ``"sandbox"``
-(default) or the dotted path of a class implementing ``PaymentProvider``.
+Domain code calls ``get_provider().charge(...)`` / ``.refund(...)`` for one-step payments and
+``.authorize(...)`` / ``.capture(...)`` / ``.void(...)`` for two-step ones (a hold that is
+later taken or released); the object returned records every call in ``PaymentAttempt`` (in
+the caller's transaction) whatever the backend. The backend is chosen by
+``settings.FAIRLANCE_PAYMENT_PROVIDER``: ``"sandbox"`` (default) or the dotted path of a
+class implementing ``PaymentProvider``.
 
 Providers never raise for a business outcome (declined, insufficient funds): they return a
 result with ``ok=False`` and a stable ``error_code``. They raise only for programming
@@ -15,6 +17,7 @@ from __future__ import annotations
 import functools
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
@@ -30,22 +33,26 @@ from fairlance.payments.models import PaymentAttempt
 CARD_SUCCESS = "4242424242424242"
 CARD_DECLINED = "4000000000000002"
 CARD_INSUFFICIENT_FUNDS = "4000000000009995"
+# Authorizes, but the hold is gone by the time anyone captures it: every capture fails with
+# ``authorization_expired`` (Stripe's "attaches, but charging it fails" number).
+CARD_EXPIRED_HOLD = "4000000000000341"
+# How long a sandbox hold lasts before a capture fails (real processors: about 7 days).
+DEFAULT_HOLD_DAYS = 7
 
 
 @dataclass(frozen=True, slots=True)
-class ChargeResult:
+class ProviderResult:
+    """What a provider answers to any call: ``ok``, its reference, or a stable error code."""
+
     ok: bool
     provider_ref: str | None
     error_code: str | None
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class RefundResult:
-    ok: bool
-    provider_ref: str | None
-    error_code: str | None
-    message: str
+# The names callers have always used; every call answers the same shape.
+ChargeResult = ProviderResult
+RefundResult = ProviderResult
 
 
 class PaymentProvider(Protocol):
@@ -58,7 +65,28 @@ class PaymentProvider(Protocol):
         ...
 
     def refund(self, *, charge_ref: str, amount_minor: int, reference: str) -> RefundResult:
-        """Return up to the charge's unrefunded amount to the card it came from."""
+        """Return up to the unrefunded amount of a charge or capture to its card."""
+        ...
+
+    def authorize(
+        self, *, amount_minor: int, card_number: str, reference: str, payer_id: int | None
+    ) -> ProviderResult:
+        """Hold ``amount_minor`` on the card without taking it; ``provider_ref`` names the hold."""
+        ...
+
+    def capture(
+        self, *, authorization_ref: str, amount_minor: int, reference: str
+    ) -> ProviderResult:
+        """Take at most the held amount, once; ``provider_ref`` is what refunds then name.
+
+        Fails with ``authorization_expired`` (the hold lapsed), ``authorization_voided``,
+        ``already_captured`` or ``authorization_not_found``.
+        """
+        ...
+
+    def void(self, *, authorization_ref: str, amount_minor: int, reference: str) -> ProviderResult:
+        """Release a hold (``amount_minor`` is what it held, for the log); fails with
+        ``already_captured`` once it was taken. Releasing a lapsed or released hold is ok."""
         ...
 
 
@@ -108,14 +136,47 @@ def _replayed(kind: str, provider: str, reference: str) -> tuple[int, str | None
     return (int(row[0]), row[1]) if row is not None else None
 
 
+def hold_days() -> int:
+    """How many days a sandbox hold lasts (``FAIRLANCE_SANDBOX_HOLD_DAYS``)."""
+    return int(getattr(settings, "FAIRLANCE_SANDBOX_HOLD_DAYS", DEFAULT_HOLD_DAYS))
+
+
+def _card_refusal(number: str) -> ProviderResult | None:
+    """Why the sandbox refuses this card for a charge or a hold, or None."""
+    if number == CARD_DECLINED:
+        return ChargeResult(False, None, "card_declined", "The card was declined.")
+    if number == CARD_INSUFFICIENT_FUNDS:
+        return ChargeResult(False, None, "insufficient_funds", "The card has insufficient funds.")
+    if not luhn_valid(number):
+        return ChargeResult(False, None, "invalid_card", "The card number is not valid.")
+    return None
+
+
+# The sandbox marks a hold on ``CARD_EXPIRED_HOLD`` in its own reference (only the last four
+# digits of a card reach the log, which many cards share): its captures always fail.
+_EXPIRED_HOLD_PREFIX = "sb_au_expired_"
+
+
+def _succeeded(kind: str, provider: str, *, charge_ref: str) -> bool:
+    return PaymentAttempt.objects.filter(
+        kind=kind, provider=provider, charge_ref=charge_ref, ok=True
+    ).exists()
+
+
 class SandboxProvider:
     """Behaves like a card processor, keeping its state in the ``PaymentAttempt`` log.
 
     Test cards: 4242 4242 4242 4242 succeeds, 4000 0000 0000 0002 is declined
     (``card_declined``), 4000 0000 0000 9995 has insufficient funds
-    (``insufficient_funds``); any other number failing the Luhn check is ``invalid_card``
-    and any other valid number succeeds. A repeated charge ``reference`` that succeeded
-    before returns the original result instead of charging twice.
+    (``insufficient_funds``), 4000 0000 0000 0341 authorizes but its hold cannot be
+    captured (``authorization_expired``); any other number failing the Luhn check is
+    ``invalid_card`` and any other valid number succeeds. A repeated ``reference`` that
+    succeeded before returns the original result instead of acting twice.
+
+    Holds: a capture takes at most the held amount, once; a hold lapses
+    ``FAIRLANCE_SANDBOX_HOLD_DAYS`` after it was made (``timezone.now()``), and a
+    captured hold cannot be voided nor a voided one captured. Refunds work on a capture as
+    on a charge.
     """
 
     name = "sandbox"
@@ -126,26 +187,70 @@ class SandboxProvider:
         _check_amount(amount_minor)
         previous = _replayed(PaymentAttempt.Kind.CHARGE, self.name, reference)
         if previous is not None:
-            previous_amount, previous_ref = previous
-            if previous_amount != amount_minor:
-                # Like a real processor's idempotency: one reference, one request.
-                return ChargeResult(
-                    False,
-                    None,
-                    "reference_reused",
-                    "This payment reference was already used for a different amount.",
-                )
-            return ChargeResult(True, previous_ref, None, "Already charged (replay).")
-        number = normalize_card_number(card_number)
-        if number == CARD_DECLINED:
-            return ChargeResult(False, None, "card_declined", "The card was declined.")
-        if number == CARD_INSUFFICIENT_FUNDS:
-            return ChargeResult(
-                False, None, "insufficient_funds", "The card has insufficient funds."
-            )
-        if not luhn_valid(number):
-            return ChargeResult(False, None, "invalid_card", "The card number is not valid.")
+            return _replay_or_reused(previous, amount_minor, "Already charged (replay).")
+        refusal = _card_refusal(normalize_card_number(card_number))
+        if refusal is not None:
+            return refusal
         return ChargeResult(True, f"sb_ch_{uuid.uuid4().hex}", None, "Charged.")
+
+    def authorize(
+        self, *, amount_minor: int, card_number: str, reference: str, payer_id: int | None
+    ) -> ProviderResult:
+        _check_amount(amount_minor)
+        previous = _replayed(PaymentAttempt.Kind.AUTHORIZE, self.name, reference)
+        if previous is not None:
+            return _replay_or_reused(previous, amount_minor, "Already authorized (replay).")
+        number = normalize_card_number(card_number)
+        refusal = _card_refusal(number)
+        if refusal is not None:
+            return refusal
+        prefix = _EXPIRED_HOLD_PREFIX if number == CARD_EXPIRED_HOLD else "sb_au_"
+        return ChargeResult(True, f"{prefix}{uuid.uuid4().hex}", None, "Authorized (held).")
+
+    def capture(
+        self, *, authorization_ref: str, amount_minor: int, reference: str
+    ) -> ProviderResult:
+        _check_amount(amount_minor)
+        previous = _replayed(PaymentAttempt.Kind.CAPTURE, self.name, reference)
+        if previous is not None:
+            return _replay_or_reused(previous, amount_minor, "Already captured (replay).")
+        hold = self._hold(authorization_ref)
+        if hold is None:
+            return ProviderResult(False, None, "authorization_not_found", "No such hold.")
+        if _succeeded(PaymentAttempt.Kind.VOID, self.name, charge_ref=authorization_ref):
+            return ProviderResult(
+                False, None, "authorization_voided", "The hold was released before the capture."
+            )
+        if _succeeded(PaymentAttempt.Kind.CAPTURE, self.name, charge_ref=authorization_ref):
+            return ProviderResult(False, None, "already_captured", "The hold was already taken.")
+        if self._lapsed(hold):
+            return ProviderResult(
+                False, None, "authorization_expired", "The card hold expired before the capture."
+            )
+        if amount_minor > hold.amount_minor:
+            return ProviderResult(
+                False,
+                None,
+                "capture_exceeds_authorization",
+                f"Only {hold.amount_minor} is held.",
+            )
+        return ProviderResult(True, f"sb_cp_{uuid.uuid4().hex}", None, "Captured.")
+
+    def void(self, *, authorization_ref: str, amount_minor: int, reference: str) -> ProviderResult:
+        _check_amount(amount_minor)
+        previous = _replayed(PaymentAttempt.Kind.VOID, self.name, reference)
+        if previous is not None:
+            return ProviderResult(True, previous[1], None, "Already released (replay).")
+        hold = self._hold(authorization_ref)
+        if hold is None:
+            return ProviderResult(False, None, "authorization_not_found", "No such hold.")
+        if _succeeded(PaymentAttempt.Kind.CAPTURE, self.name, charge_ref=authorization_ref):
+            return ProviderResult(
+                False, None, "already_captured", "The hold was taken; refund it instead."
+            )
+        # Releasing a hold that lapsed or was released already leaves the card as it is,
+        # which is what the caller wants: nothing of it is taken.
+        return ProviderResult(True, f"sb_vo_{uuid.uuid4().hex}", None, "Released.")
 
     def refund(self, *, charge_ref: str, amount_minor: int, reference: str) -> RefundResult:
         _check_amount(amount_minor)
@@ -153,7 +258,10 @@ class SandboxProvider:
         if previous is not None:
             return RefundResult(True, previous[1], None, "Already refunded (replay).")
         charge = PaymentAttempt.objects.filter(
-            kind=PaymentAttempt.Kind.CHARGE, provider=self.name, provider_ref=charge_ref, ok=True
+            kind__in=(PaymentAttempt.Kind.CHARGE, PaymentAttempt.Kind.CAPTURE),
+            provider=self.name,
+            provider_ref=charge_ref,
+            ok=True,
         ).first()
         if charge is None:
             return RefundResult(False, None, "charge_not_found", "No such charge.")
@@ -171,9 +279,38 @@ class SandboxProvider:
             )
         return RefundResult(True, f"sb_re_{uuid.uuid4().hex}", None, "Refunded.")
 
+    def _hold(self, authorization_ref: str) -> PaymentAttempt | None:
+        return PaymentAttempt.objects.filter(
+            kind=PaymentAttempt.Kind.AUTHORIZE,
+            provider=self.name,
+            provider_ref=authorization_ref,
+            ok=True,
+        ).first()
+
+    @staticmethod
+    def _lapsed(hold: PaymentAttempt) -> bool:
+        if (hold.provider_ref or "").startswith(_EXPIRED_HOLD_PREFIX):
+            return True
+        return timezone.now() >= hold.created_at + timedelta(days=hold_days())
+
+
+def _replay_or_reused(
+    previous: tuple[int, str | None], amount_minor: int, message: str
+) -> ProviderResult:
+    previous_amount, previous_ref = previous
+    if previous_amount != amount_minor:
+        # Like a real processor's idempotency: one reference, one request.
+        return ChargeResult(
+            False,
+            None,
+            "reference_reused",
+            "This payment reference was already used for a different amount.",
+        )
+    return ChargeResult(True, previous_ref, None, message)
+
 
 class LoggedProvider:
-    """Wraps a backend and writes a ``PaymentAttempt`` row for every charge and refund."""
+    """Wraps a backend and writes a ``PaymentAttempt`` row for every call."""
 
     def __init__(self, inner: PaymentProvider) -> None:
         self.inner = inner
@@ -188,9 +325,73 @@ class LoggedProvider:
             reference=reference,
             payer_id=payer_id,
         )
+        self._log_card(
+            PaymentAttempt.Kind.CHARGE,
+            result,
+            amount_minor,
+            card_number,
+            reference,
+            payer_id=payer_id,
+        )
+        return result
+
+    def authorize(
+        self, *, amount_minor: int, card_number: str, reference: str, payer_id: int | None
+    ) -> ProviderResult:
+        result = self.inner.authorize(
+            amount_minor=amount_minor,
+            card_number=card_number,
+            reference=reference,
+            payer_id=payer_id,
+        )
+        self._log_card(
+            PaymentAttempt.Kind.AUTHORIZE,
+            result,
+            amount_minor,
+            card_number,
+            reference,
+            payer_id=payer_id,
+        )
+        return result
+
+    def capture(
+        self, *, authorization_ref: str, amount_minor: int, reference: str
+    ) -> ProviderResult:
+        result = self.inner.capture(
+            authorization_ref=authorization_ref, amount_minor=amount_minor, reference=reference
+        )
+        self._log_on(
+            PaymentAttempt.Kind.CAPTURE, result, amount_minor, authorization_ref, reference
+        )
+        return result
+
+    def void(self, *, authorization_ref: str, amount_minor: int, reference: str) -> ProviderResult:
+        result = self.inner.void(
+            authorization_ref=authorization_ref, amount_minor=amount_minor, reference=reference
+        )
+        self._log_on(PaymentAttempt.Kind.VOID, result, amount_minor, authorization_ref, reference)
+        return result
+
+    def refund(self, *, charge_ref: str, amount_minor: int, reference: str) -> RefundResult:
+        result = self.inner.refund(
+            charge_ref=charge_ref, amount_minor=amount_minor, reference=reference
+        )
+        self._log_on(PaymentAttempt.Kind.REFUND, result, amount_minor, charge_ref, reference)
+        return result
+
+    def _log_card(
+        self,
+        kind: str,
+        result: ProviderResult,
+        amount_minor: int,
+        card_number: str,
+        reference: str,
+        *,
+        payer_id: int | None,
+    ) -> None:
         number = normalize_card_number(card_number)
         _log(
-            kind=PaymentAttempt.Kind.CHARGE,
+            kind=kind,
             provider=self.name,
             reference=reference[:200],
             amount_minor=amount_minor,
@@ -202,26 +403,23 @@ class LoggedProvider:
             error_code=result.error_code or "",
             message=result.message[:300],
         )
-        return result
 
-    def refund(self, *, charge_ref: str, amount_minor: int, reference: str) -> RefundResult:
-        result = self.inner.refund(
-            charge_ref=charge_ref, amount_minor=amount_minor, reference=reference
-        )
+    def _log_on(
+        self, kind: str, result: ProviderResult, amount_minor: int, acted_on: str, reference: str
+    ) -> None:
         _log(
-            kind=PaymentAttempt.Kind.REFUND,
+            kind=kind,
             provider=self.name,
             reference=reference[:200],
             amount_minor=amount_minor,
             payer_id=None,
             card_last4="",
-            charge_ref=charge_ref[:100],
+            charge_ref=acted_on[:100],
             ok=result.ok,
             provider_ref=result.provider_ref,
             error_code=result.error_code or "",
             message=result.message[:300],
         )
-        return result
 
 
 def _log(**values: Any) -> None:

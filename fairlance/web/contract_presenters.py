@@ -209,6 +209,7 @@ def _ending_why(contract: Contract, *, role: str) -> str:
         "decline": f"{fl} declined the request",
         "withdraw": f"{cl} withdrew the request",
         "expire_request": "the request expired unanswered",
+        "expire_hold": "the card hold expired before the request was accepted",
         "cancel_before_start": f"{cl} cancelled before work started",
         "expire_requirements": "the requirements never arrived",
         "decline_in_grace": f"{fl} declined without fault",
@@ -288,7 +289,7 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "danger",
         "note",
         "Message to the client",
-        help="Whatever the client paid goes back to them. Declining never counts against you.",
+        help="The hold on the client's card is released. Declining never counts against you.",
         confirm="Yes, decline",
         confirm_refund="Yes, decline and refund {amount}",
     ),
@@ -296,7 +297,7 @@ ACTION_LOOK: dict[str, ActionButton] = {
         "withdraw",
         "Withdraw request",
         "secondary",
-        help="The request ends and whatever you paid comes back to you.",
+        help="The hold on your card is released; nothing is charged.",
         confirm="Yes, withdraw the request",
         confirm_refund="Yes, withdraw and get {amount} back",
     ),
@@ -376,9 +377,10 @@ ACTION_LOOK: dict[str, ActionButton] = {
 
 # What the flash message says after a button worked: the outcome, not the button's name.
 DONE_MESSAGES: dict[str, str] = {
-    "accept": "Accepted. The delivery clock has started.",
-    "decline": "Declined. The client is refunded in full; this never counts against you.",
-    "withdraw": "Request withdrawn. You are refunded in full.",
+    "accept": "Accepted. The client's payment is in escrow and the delivery clock has started.",
+    "decline": "Declined. The hold on the client's card is released; this never counts against "
+    "you.",
+    "withdraw": "Request withdrawn. The hold on your card is released; nothing was charged.",
     "cancel_before_start": "Order cancelled. You are refunded in full.",
     "decline_in_grace": "Declined without fault. The client is refunded in full.",
     "approve": "Delivery approved. The payment was released to the freelancer.",
@@ -468,7 +470,12 @@ def money_panel(contract: Contract, *, money: ContractMoney) -> MoneyPanel:
                 key="receives",
             )
         )
-    ledger = [
+    # A request's money is only held on the client's card until it is accepted: shown
+    # apart from the ledger's posted rows, which it is not part of.
+    ledger = [MoneyRow("Held on the card, not charged", money.on_hold, strong=True, key="on-hold")]
+    if not money.on_hold:
+        ledger = []
+    ledger += [
         MoneyRow("Paid in by the client", money.paid_in, strong=True, key="paid-in"),
         MoneyRow("Refunded to the client", money.refunded, key="refunded"),
         MoneyRow("Released to the freelancer", money.to_freelancer, strong=True, key="released"),
@@ -547,11 +554,12 @@ def dispute_split(
 # The money part of an ending is not written here: ``timeline`` adds it from the ledger.
 EVENT_WORDS = {
     "purchase": "Bought the project; payment held in escrow",
-    "request": "Asked to buy",
-    "accept": "Accepted the request; work started",
-    "decline": "Declined the request",
-    "withdraw": "Withdrew the request",
-    "expire_request": "The request expired unanswered",
+    "request": "Asked to buy; payment held on the card, not charged",
+    "accept": "Accepted the request; payment captured into escrow; work started",
+    "decline": "Declined the request; card hold released",
+    "withdraw": "Withdrew the request; card hold released",
+    "expire_request": "The request expired unanswered; card hold released",
+    "expire_hold": "The card hold expired before the request was accepted; nothing charged",
     "submit_requirements": "Sent the requirements; work started",
     "cancel_before_start": "Cancelled before work started",
     "expire_requirements": "No requirements arrived in time",

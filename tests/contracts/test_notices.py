@@ -22,6 +22,7 @@ from fairlance.catalog.services import project_create, project_publish
 from fairlance.contracts import notices, process
 from fairlance.contracts.models import Contract
 from fairlance.notifications.models import Notification
+from fairlance.payments.provider import CARD_EXPIRED_HOLD
 from tests.contracts.conftest import START, answers_for, buy, make_project
 
 pytestmark = pytest.mark.django_db
@@ -160,6 +161,15 @@ def _scenarios() -> dict[str, Scenario]:
         _worker_at(clock, timedelta(days=7))
         return cid, None
 
+    def expire_hold(api, client_user, freelancer, operator, clock):
+        # The sandbox card whose hold can never be captured: accepting ends the request.
+        project = _project(freelancer, mode="request")
+        body = {"answers": answers_for(project), "card": CARD_EXPIRED_HOLD}
+        cid = int(buy(api(client_user), project, **body).json()["id"])
+        response = api(freelancer).post(f"contracts/{cid}/accept", {})
+        assert response.status_code == 409 and response.json()["code"] == "hold_expired"
+        return cid, None
+
     def submit_requirements(api, client_user, freelancer, operator, clock):
         project = _project(freelancer)
         cid = int(buy(api(client_user), project).json()["id"])
@@ -290,7 +300,7 @@ def test_a_decline_tells_the_client_in_words_with_the_freelancers_note(
     assert email.subject == f"Request declined: {TITLE}"
     assert "Fran declined your request" in email.body
     assert "> Fully booked until May." in email.body
-    assert "The full amount ($100) is yours again" in email.body
+    assert "The hold of $100 on your card is released; nothing was charged" in email.body
     assert f"{SITE}/contracts/{cid}/" in email.body
 
 

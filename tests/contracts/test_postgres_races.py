@@ -321,3 +321,121 @@ def test_a_worker_killed_mid_run_loses_and_doubles_nothing() -> None:
     assert Timer.objects.filter(status="fired").count() == 600
     assert ContractEvent.objects.filter(name="mark_late").count() == 600
     assert Contract.objects.filter(late=True).count() == 600
+
+
+# --- accept racing withdraw: the card hold is captured or released, never both -----------------
+
+
+def _requests(count: int) -> tuple[Any, Any, list[int]]:
+    from tests.contracts.conftest import answers_for
+
+    freelancer = make_user("fran@example.com")
+    client = make_user("carla@example.com")
+    project = make_project(freelancer, mode="request", capacity=count)
+    ids = [
+        contract_purchase(
+            client=client,
+            project_id=project.pk,
+            tier_id=project.tiers.first().pk,
+            answers=answers_for(project),
+            card_number=GOOD_CARD,
+        ).contract.pk
+        for _ in range(count)
+    ]
+    return freelancer, client, ids
+
+
+def _race_accept_and_withdraw(freelancer: Any, client: Any, cid: int) -> list[Any]:
+    from fairlance.contracts.services import contract_transition
+
+    def act(i: int) -> Any:
+        if i == 0:
+            return contract_transition(
+                contract_id=cid, name="accept", actor=Actor("freelancer", freelancer)
+            )
+        return contract_transition(contract_id=cid, name="withdraw", actor=Actor("client", client))
+
+    return run_in_threads(2, act)
+
+
+def _assert_money_consistent(cid: int) -> str:
+    """The card and the ledger agree on the outcome of one contract; returns the winner."""
+    from fairlance.ledger.selectors import contract_money
+    from fairlance.payments.models import ProviderIntent
+
+    contract = Contract.objects.get(pk=cid)
+    ok = PaymentAttempt.objects.filter(ok=True)
+    captures = list(ok.filter(kind="capture", charge_ref=contract.authorization_ref))
+    refunded = sum(
+        r.amount_minor
+        for r in ok.filter(kind="refund", charge_ref__in=[c.provider_ref for c in captures])
+    )
+    taken = sum(c.amount_minor for c in captures) - refunded
+    money = contract_money(contract_id=cid)
+    assert not ProviderIntent.objects.filter(contract_id=cid, status="pending").exists()
+    if contract.state == "in_progress":
+        assert (taken, money.paid_in, balance(escrow(cid)), money.on_hold) == (PRICE,) * 3 + (0,)
+        assert contract.charge_ref == captures[0].provider_ref
+        return "accept"
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", "withdraw", "none")
+    assert (taken, money.paid_in, balance(escrow(cid)), money.on_hold) == (0, 0, 0, 0)
+    assert ok.filter(kind="void", charge_ref=contract.authorization_ref).exists() or captures
+    return "withdraw"
+
+
+def test_accept_racing_withdraw_has_one_winner_and_consistent_money() -> None:
+    # Given six requests, each accepted and withdrawn at the same moment
+    freelancer, client, ids = _requests(6)
+    winners = []
+    for cid in ids:
+        results = _race_accept_and_withdraw(freelancer, client, cid)
+        # Then exactly one call won; the other got the usual 409
+        won = [r for r in results if isinstance(r, Contract)]
+        lost = [r for r in results if not isinstance(r, Contract)]
+        assert len(won) == 1, results
+        assert [getattr(e, "code", repr(e)) for e in lost] == ["transition_not_available"]
+        winners.append(_assert_money_consistent(cid))
+    assert ledger_check() == []
+    assert Project.objects.get().active_contracts == winners.count("accept")
+
+
+def test_a_withdraw_that_commits_after_the_capture_leaves_the_capture_refunded(
+    monkeypatch: Any,
+) -> None:
+    from fairlance.contracts.services import contract_transition
+    from fairlance.payments.provider import SandboxProvider
+
+    # Given a processor that captures slowly: the client's withdraw commits meanwhile
+    freelancer, client, (cid,) = _requests(1)
+    captured = threading.Event()
+    withdrawn = threading.Event()
+    capture = SandboxProvider.capture
+
+    def slow_capture(self: Any, **kwargs: Any) -> Any:
+        result = capture(self, **kwargs)
+        captured.set()
+        assert withdrawn.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(SandboxProvider, "capture", slow_capture)
+
+    def act(i: int) -> Any:
+        if i == 0:
+            return contract_transition(
+                contract_id=cid, name="accept", actor=Actor("freelancer", freelancer)
+            )
+        assert captured.wait(timeout=30)
+        try:
+            return contract_transition(
+                contract_id=cid, name="withdraw", actor=Actor("client", client)
+            )
+        finally:
+            withdrawn.set()
+
+    accepted, withdrew = run_in_threads(2, act)
+    # Then the withdrawal won, the accept was the usual 409, and the capture went back
+    assert isinstance(withdrew, Contract)
+    assert getattr(accepted, "code", None) == "transition_not_available"
+    assert _assert_money_consistent(cid) == "withdraw"
+    assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1
+    assert ledger_check() == []

@@ -67,6 +67,18 @@ def test_final_states_agree_with_the_model_constant_the_ledger_reads() -> None:
     assert models.FINAL_STATES == process.FINAL_STATES
 
 
+def test_the_hold_state_is_the_one_the_ledger_check_expects_a_card_hold_in() -> None:
+    # Given the transitions that enter a state with a card hold and those that leave it
+    assert {process.REQUESTED} == models.HOLD_STATES
+    entering = [t for t in process.TRANSITIONS if process.REQUESTED in process.target_states(t)]
+    assert [t.name for t in entering] == ["request"]
+    # Then every way out either captures the hold or releases it, once
+    for t in process.transitions_from(process.REQUESTED):
+        names = {a.__name__ for a in t.actions}
+        assert len(names & {"capture_hold", "void_hold"}) == 1, t.name
+        assert t.capture == ("capture_hold" in names), t.name
+
+
 def test_every_ending_transition_records_an_outcome() -> None:
     # Given the actions of transitions into final states, each one records the ending
     enders = {

@@ -15,7 +15,7 @@ from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_r
 from fairlance.payments.models import PaymentAttempt
 from fairlance.payments.provider import get_provider
 from tests.conftest import assert_problem
-from tests.contracts.conftest import GOOD_CARD, PRICE, buy, make_project
+from tests.contracts.conftest import GOOD_CARD, PRICE, answers_for, buy, make_project
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +92,85 @@ def test_the_worker_runs_the_reconciliation(clock, client_user, monkeypatch: Any
     monkeypatch.setattr(worker, "_last_reconcile", None)
     call_command("worker", "--once", verbosity=0)
     assert len(_refunds(ref)) == 1
+
+
+# --- holds and captures ----------------------------------------------------------------------
+
+
+def _voids(authorization_ref: str) -> list[PaymentAttempt]:
+    return list(PaymentAttempt.objects.filter(kind="void", ok=True, charge_ref=authorization_ref))
+
+
+def test_an_orphan_authorization_is_voided_once(clock, client_user) -> None:
+    # Given a request's hold whose purchase died before the contract was committed
+    hold = get_provider().authorize(
+        amount_minor=PRICE, card_number=GOOD_CARD, reference=f"purchase:{client_user.pk}:k9",
+        payer_id=client_user.pk,
+    )  # fmt: skip
+    assert hold.ok and hold.provider_ref
+    # When the worker looks too early, it waits; later the hold is released, once, with
+    # the reference the purchase's own undo would have used
+    assert purchase_charges_reconcile(now=timezone.now() + ORPHAN_CHARGE_AFTER / 2) == 0
+    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(seconds=1)
+    assert purchase_charges_reconcile(now=later) == 1
+    (void,) = _voids(hold.provider_ref)
+    assert void.reference == f"purchase:{client_user.pk}:k9:undo"
+    assert purchase_charges_reconcile(now=later + timedelta(minutes=5)) == 0
+    assert len(_voids(hold.provider_ref)) == 1
+
+
+def test_a_request_keeps_its_hold_and_a_capacity_loser_voids_its_own(
+    clock, api, client_user, freelancer, monkeypatch: Any
+) -> None:
+    # Given a request that went through, and one that lost the last slot after its hold
+    project = make_project(freelancer, mode="request")
+    assert buy(api(client_user), project, answers=answers_for(project)).status_code == 201
+    kept = Contract.objects.get().authorization_ref
+    monkeypatch.setattr(services, "_take_slot", lambda project_id: False)
+    lost = buy(api(client_user), project, answers=answers_for(project))
+    assert_problem(lost, 409, "capacity_full")
+    # Then the loser's hold was voided (not refunded: nothing was taken)
+    (undone,) = PaymentAttempt.objects.filter(kind="void").values_list("charge_ref", flat=True)
+    assert not PaymentAttempt.objects.filter(kind__in=("charge", "refund")).exists()
+    # And the worker finds nothing more to do
+    later = timezone.now() + ORPHAN_CHARGE_AFTER * 2
+    assert purchase_charges_reconcile(now=later) == 0
+    assert _voids(kept) == [] and len(_voids(undone)) == 1
+
+
+def test_a_capture_whose_accept_never_committed_is_refunded_once_the_request_is_over(
+    clock, api, client_user, freelancer
+) -> None:
+    # Given a request, and an accept that captured the hold and then died before its
+    # transaction committed
+    project = make_project(freelancer, mode="request")
+    c = api(client_user)
+    cid = buy(c, project, answers=answers_for(project)).json()["id"]
+    contract = Contract.objects.get(pk=cid)
+    capture = get_provider().capture(
+        authorization_ref=contract.authorization_ref,
+        amount_minor=PRICE,
+        reference=f"contract:{cid}:capture",
+    )
+    assert capture.ok and capture.provider_ref
+    # When the worker looks while the contract is still requested, it leaves the capture:
+    # the freelancer's retried accept replays it and keeps it
+    later = timezone.now() + ORPHAN_CHARGE_AFTER * 2
+    assert purchase_charges_reconcile(now=later) == 0
+    # When the request ends without it (the client withdraws), the capture is refunded
+    assert c.post(f"contracts/{cid}/withdraw").status_code == 200
+    assert purchase_charges_reconcile(now=later) == 1
+    (refund,) = _refunds(capture.provider_ref)
+    assert (refund.amount_minor, refund.reference) == (PRICE, f"contract:{cid}:capture:undo")
+    assert purchase_charges_reconcile(now=later + timedelta(minutes=5)) == 0
+
+
+def test_a_capture_kept_by_an_accepted_contract_is_left_alone(
+    clock, api, client_user, freelancer
+) -> None:
+    project = make_project(freelancer, mode="request")
+    cid = buy(api(client_user), project, answers=answers_for(project)).json()["id"]
+    assert api(freelancer).post(f"contracts/{cid}/accept").status_code == 200
+    later = timezone.now() + ORPHAN_CHARGE_AFTER * 2
+    assert purchase_charges_reconcile(now=later) == 0
+    assert not PaymentAttempt.objects.filter(kind="refund").exists()

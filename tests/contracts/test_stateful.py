@@ -1,13 +1,23 @@
-"""Random purchases, transitions, refunds and clock jumps; the money invariants after each step."""
+"""Random purchases, transitions, refunds and clock jumps; the money invariants after each step.
+
+Requests hold the card (authorize), ``accept`` captures, every other exit voids, and a card
+whose hold lapses ends the request at ``accept`` (``expire_hold``). Refunds and voids reach
+the processor through intents, executed by a rule of their own; when none is pending, what
+the processor took from the card for each contract equals what the ledger says the client
+paid in and got back.
+"""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -20,18 +30,16 @@ from hypothesis.stateful import (
 
 from fairlance.catalog.models import Project
 from fairlance.contracts import process
-from fairlance.contracts.engine import (
-    Actor,
-    apply_transition,
-    available_transitions,
-    fire_due_timers,
-)
+from fairlance.contracts.engine import Actor, available_transitions, fire_due_timers
 from fairlance.contracts.models import Contract
-from fairlance.contracts.services import contract_purchase
+from fairlance.contracts.services import contract_purchase, contract_transition
 from fairlance.core.errors import FairlanceError
 from fairlance.ledger.accounts import escrow, freelancer_pending
 from fairlance.ledger.models import LedgerAccount
-from fairlance.ledger.selectors import balance, ledger_check
+from fairlance.ledger.selectors import balance, contract_money, ledger_check
+from fairlance.payments.models import PaymentAttempt, ProviderIntent
+from fairlance.payments.provider import CARD_EXPIRED_HOLD
+from fairlance.payments.services import intents_execute_due
 from tests.conftest import make_user
 from tests.contracts.conftest import GOOD_CARD, START, answers_for, make_project
 
@@ -60,28 +68,32 @@ class ContractMachine(RuleBasedStateMachine):
         self.contract_ids: list[int] = []
 
     def teardown(self) -> None:
+        # Whatever happened, the operators' check agrees (it raises on any problem).
+        call_command("ledger", "check", stdout=io.StringIO())
         self._clock.stop()
         transaction.set_rollback(True)
         self._atomic.__exit__(None, None, None)
 
     @initialize()
     def one_of_each(self) -> None:
-        # Start every run with a contract of each kind so short runs still exercise the engine.
+        # Start every run with a contract of each kind so short runs still exercise the engine:
+        # two instant purchases, a request on a good card and one on a card whose hold lapses.
         for which in range(3):
             self.buy(which=which, with_answers=False)
+        self.buy(which=2, with_answers=True, lapsing_hold=True)
 
-    @rule(which=st.integers(0, 2), with_answers=st.booleans())
-    def buy(self, which: int, with_answers: bool) -> None:
+    @rule(which=st.integers(0, 2), with_answers=st.booleans(), lapsing_hold=st.booleans())
+    def buy(self, which: int, with_answers: bool, lapsing_hold: bool = False) -> None:
         project = self.projects[which]
-        answers = (
-            answers_for(project) if with_answers or project.purchase_mode == "request" else None
-        )
+        request = project.purchase_mode == "request"
+        answers = answers_for(project) if with_answers or request else None
         contract = contract_purchase(
             client=self.client,
             project_id=project.pk,
             tier_id=project.tiers.first().pk,
             answers=answers,
-            card_number=GOOD_CARD,
+            # A request on this card authorizes, but its capture at accept fails.
+            card_number=CARD_EXPIRED_HOLD if request and lapsing_hold else GOOD_CARD,
         ).contract
         self.contract_ids.append(contract.pk)
 
@@ -110,12 +122,14 @@ class ContractMachine(RuleBasedStateMachine):
         if name == "submit_requirements" and contract.project_id:
             payload["answers"] = answers_for(Project.objects.get(pk=contract.project_id))
         try:
-            apply_transition(
+            contract_transition(
                 contract_id=cid, name=name, actor=Actor("person", user), payload=payload
             )
             event(f"applied {name}")
-        except FairlanceError:
-            pass  # refused cleanly: the invariants below prove nothing was half-written
+        except FairlanceError as exc:
+            # Refused cleanly: the invariants below prove nothing was half-written. (A
+            # lapsed hold refuses accept but ends the request: that is the point.)
+            event(f"refused {name}: {exc.code}")
 
     @rule(
         index=st.integers(0, 30),
@@ -147,14 +161,52 @@ class ContractMachine(RuleBasedStateMachine):
             payload["answers"] = answers_for(Project.objects.get(pk=contract.project_id))
         if name == "partial_refund" and contract.price_minor < 2:
             return
-        apply_transition(contract_id=cid, name=name, actor=Actor("person", user), payload=payload)
+        try:
+            contract_transition(
+                contract_id=cid, name=name, actor=Actor("person", user), payload=payload
+            )
+        except FairlanceError as exc:
+            # Offered, yet refused: only an accept whose card hold lapsed may be.
+            assert (name, exc.code) == ("accept", "hold_expired"), exc
+            assert Contract.objects.get(pk=cid).ending == "expire_hold"
+            event("accept found the hold expired")
+            return
         event(f"applied {name}")
+
+    @rule(index=st.integers(0, 30), answer=st.sampled_from(["accept", "decline", "withdraw"]))
+    def answer_a_request(self, index: int, answer: str) -> None:
+        """The freelancer accepts or declines a waiting request, or its client withdraws."""
+        waiting = list(
+            Contract.objects.filter(pk__in=self.contract_ids, state=process.REQUESTED)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if not waiting:
+            return
+        cid = waiting[index % len(waiting)]
+        user = self.client if answer == "withdraw" else self.freelancer
+        try:
+            contract_transition(contract_id=cid, name=answer, actor=Actor("person", user))
+        except FairlanceError as exc:
+            # Only the capture of a lapsed hold refuses, and it ends the request.
+            assert (answer, exc.code) == ("accept", "hold_expired"), exc
+            assert Contract.objects.get(pk=cid).ending == "expire_hold"
+            event("accept found the hold expired")
+            return
+        event(f"answered a request: {answer}")
 
     @rule(hours=st.integers(1, 24 * 9))
     def jump(self, hours: int) -> None:
         self._traveller.shift(timedelta(hours=hours))
         if fire_due_timers(limit=1000):
             event("a timer fired")
+
+    @rule()
+    def processor_catches_up(self) -> None:
+        """The worker carries out every pending refund and void (their on-commit calls never
+        run here: each example lives in a transaction that is rolled back)."""
+        if intents_execute_due(now=timezone.now() + timedelta(days=1)):
+            event("intents executed")
 
     @invariant()
     def ledger_is_clean(self) -> None:
@@ -165,17 +217,49 @@ class ContractMachine(RuleBasedStateMachine):
         open_total = 0
         for c in Contract.objects.all():
             held = balance(escrow(c.pk))
+            on_hold = contract_money(contract_id=c.pk).on_hold
             if c.state in process.FINAL_STATES:
-                assert held == 0
+                assert held == 0 and on_hold == 0
                 assert c.outcome and c.ending and c.fault, c
+            elif c.state == process.REQUESTED:
+                # Held on the card, not taken: nothing in escrow yet
+                assert held == 0 and on_hold == c.escrow_total_minor
+                assert c.outcome is None and not c.charge_ref
             else:
                 assert held == c.price_minor + c.client_fee_minor
+                assert on_hold == 0
                 assert c.outcome is None
                 open_total += held
         escrow_sum = sum(
             a.balance for a in LedgerAccount.objects.filter(name__startswith="escrow:contract:")
         )
         assert escrow_sum == open_total
+
+    @invariant()
+    def the_card_agrees_with_the_ledger(self) -> None:
+        """Once no intent is pending, each contract's card was charged what the ledger says
+        the client paid in, less what it says went back; no intent ever gives up."""
+        assert not ProviderIntent.objects.filter(status="failed").exists()
+        pending = set(
+            ProviderIntent.objects.filter(status="pending").values_list("contract_id", flat=True)
+        )
+        ok = PaymentAttempt.objects.filter(ok=True)
+        for c in Contract.objects.exclude(pk__in=pending):
+            money = contract_money(contract_id=c.pk)
+            taken = sum(
+                ok.filter(kind__in=("charge", "capture"), provider_ref=c.charge_ref)
+                .exclude(provider_ref="")
+                .values_list("amount_minor", flat=True)
+            )
+            given_back = sum(
+                ok.filter(kind="refund", charge_ref=c.charge_ref)
+                .exclude(charge_ref="")
+                .values_list("amount_minor", flat=True)
+            )
+            assert taken - given_back == money.paid_in - money.refunded, c
+            if c.authorization_ref and c.state in process.FINAL_STATES and not c.charge_ref:
+                # A request that ended unaccepted: its hold was released at the processor
+                assert ok.filter(kind="void", charge_ref=c.authorization_ref).exists(), c
 
     @invariant()
     def capacity_counts_open_contracts(self) -> None:

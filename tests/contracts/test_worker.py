@@ -8,11 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from fairlance.contracts import actions
 from fairlance.contracts.engine import MAX_TIMER_ATTEMPTS, fire_due_timers
 from fairlance.contracts.models import Contract, ContractEvent, Timer
 from fairlance.ledger.accounts import escrow
 from fairlance.ledger.selectors import balance, ledger_check
-from fairlance.payments.provider import RefundResult, SandboxProvider
+from fairlance.payments.models import PaymentAttempt, ProviderIntent
 from tests.contracts.conftest import PRICE, buy, make_project
 
 pytestmark = pytest.mark.django_db
@@ -50,23 +51,27 @@ def test_leaving_a_state_skips_its_timers(clock, api, client_user, freelancer) -
 def test_a_failing_timer_is_retried_a_few_times_then_marked_failed(
     clock, api, client_user, freelancer, monkeypatch
 ) -> None:
-    # Given the card processor refuses every refund
-    def broken(self, *, charge_ref, amount_minor, reference):
-        return RefundResult(False, None, "processor_down", "The processor is down.")
+    # Given an ending that always breaks after its refund was written (the capacity slot
+    # cannot be given back)
+    def broken(contract, ctx, *args, **kwargs):
+        raise RuntimeError("the capacity slot could not be given back")
 
     cid = buy(api(client_user), make_project(freelancer)).json()["id"]
-    monkeypatch.setattr(SandboxProvider, "refund", broken)
+    monkeypatch.setattr(actions, "_end", broken)
     # When the requirements window expires and the worker keeps running for an hour
     clock.shift(timedelta(days=3))
     for _ in range(12):
         call_command("worker", "--once", verbosity=0)
         clock.shift(timedelta(minutes=5))
-    # Then the timer failed after a bounded number of attempts, and nothing half-happened
+    # Then the timer failed after a bounded number of attempts, and nothing half-happened:
+    # no refund in the ledger, none owed to the card
     timer = Timer.objects.get(contract_id=cid, transition="expire_requirements")
     assert (timer.status, timer.attempts) == ("failed", MAX_TIMER_ATTEMPTS)
-    assert "processor" in timer.last_error.lower()
+    assert "capacity slot" in timer.last_error
     assert Contract.objects.get(pk=cid).state == "awaiting_requirements"
     assert balance(escrow(cid)) == PRICE
+    assert not ProviderIntent.objects.exists()
+    assert not PaymentAttempt.objects.filter(kind="refund").exists()
     assert ledger_check() == []
 
 
@@ -107,20 +112,19 @@ def test_one_failing_timer_in_a_batch_rolls_back_alone(
 ) -> None:
     from fairlance.notifications.models import Notification
 
-    # Given two orders waiting for requirements, and a processor that refuses the refund
-    # of the first one only
+    # Given two orders waiting for requirements, and a refund whose intent cannot be
+    # recorded for the first one only (after its ledger entry was written)
     c = api(client_user)
     broken_id = buy(c, make_project(freelancer)).json()["id"]
     fine_id = buy(c, make_project(freelancer)).json()["id"]
-    broken_charge = Contract.objects.get(pk=broken_id).charge_ref
-    refund = SandboxProvider.refund
+    record = actions.intent_record
 
-    def refund_unless_broken(self, *, charge_ref, amount_minor, reference):
-        if charge_ref == broken_charge:
-            return RefundResult(False, None, "processor_down", "The processor is down.")
-        return refund(self, charge_ref=charge_ref, amount_minor=amount_minor, reference=reference)
+    def record_unless_broken(**kwargs):
+        if kwargs["contract_id"] == broken_id:
+            raise RuntimeError("the intent could not be written")
+        return record(**kwargs)
 
-    monkeypatch.setattr(SandboxProvider, "refund", refund_unless_broken)
+    monkeypatch.setattr(actions, "intent_record", record_unless_broken)
     # When both requirements windows expire and the worker fires them in one batch
     clock.shift(timedelta(days=3))
     fire_due_timers(batch_size=10)
@@ -129,8 +133,9 @@ def test_one_failing_timer_in_a_batch_rolls_back_alone(
     assert (fine.state, fine.ending) == ("cancelled", "expire_requirements")
     assert balance(escrow(fine_id)) == 0
     assert Notification.objects.filter(kind="contract.expire_requirements").count() == 2
+    assert ProviderIntent.objects.get().contract_id == fine_id
     # and nothing of the failed one was kept: not its refund posting (written before the
-    # processor said no), not its event, not its notifications; its timer waits to retry
+    # intent failed), not its event, not its notifications; its timer waits to retry
     broken = Contract.objects.get(pk=broken_id)
     assert broken.state == "awaiting_requirements"
     assert balance(escrow(broken_id)) == PRICE

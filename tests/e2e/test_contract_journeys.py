@@ -137,7 +137,7 @@ def test_request_declined_after_reading_client_card(
     assert client.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     shot(client, "request_checkout_360")
     client.get_by_role("button", name="Send request").click()
-    client.get_by_text("Request sent.").wait_for()
+    client.get_by_text("Request sent. The amount is held on your card, not charged").wait_for()
     contract = Contract.objects.get()
     assert client.url.endswith(f"/contracts/{contract.pk}/")
     assert "Waiting for Fran to accept your request" in client.locator("h1").inner_text()
@@ -154,16 +154,17 @@ def test_request_declined_after_reading_client_card(
     freelancer.get_by_label("Message to the client").fill("Sorry, fully booked this month.")
     freelancer.get_by_role("button", name="Yes, decline and refund $120").click()
     freelancer.get_by_text(
-        "Declined. The client is refunded in full; this never counts against you."
+        "Declined. The hold on the client's card is released; this never counts against you."
     ).wait_for()
 
-    # Then the client sees the contract cancelled and refunded
+    # Then the client sees the contract cancelled and the card hold released, nothing charged
     client.reload()
     assert (
-        "Fran declined the request; you were refunded in full" in client.locator("h1").inner_text()
+        "Fran declined the request; the card hold was released, nothing was charged"
+        in client.locator("h1").inner_text()
     )
     timeline = client.locator(".timeline").inner_text()
-    assert "Declined the request; the client was refunded in full ($120)" in timeline
+    assert "Declined the request; card hold released; nothing was charged" in timeline
     assert "Sorry, fully booked this month." in timeline
-    assert "Refunded to the client" in client.content()
+    assert "Refunded to the client" not in client.content()
     shot(client, "request_room_client_cancelled")

@@ -29,6 +29,8 @@ def test_admin_ledger_pages_are_read_only(settings) -> None:
     assert web.get("/admin/ledger/ledgeraccount/").status_code == 200
     assert web.get("/admin/ledger/pendingclearance/").status_code == 200
     assert web.get("/admin/payments/paymentattempt/").status_code == 200
+    assert web.get("/admin/payments/providerintent/").status_code == 200
+    assert web.get("/admin/payments/providerintent/add/").status_code == 403
     assert web.get("/admin/ledger/journalentry/add/").status_code == 403
     assert web.post(f"/admin/ledger/journalentry/{entry.pk}/delete/").status_code == 403
     assert JournalEntry.objects.count() == 1

@@ -36,7 +36,7 @@ def test_check_fails_with_exit_status_1_on_problems() -> None:
 
     # then the problem is printed and the exit status is 1
     assert exc.value.returncode == 1
-    assert "stored balance 400 != sum of postings 500" in out.getvalue()
+    assert "stored balance 400 != sum of posted postings 500" in out.getvalue()
 
 
 def test_balances_lists_accounts() -> None:

@@ -297,7 +297,7 @@ def test_ledger_check_finds_injected_corruption() -> None:
     problems = ledger_check()
     text = "\n".join(problems)
     assert "entry purchase:contract:1 does not balance" in text
-    assert f"account {names.escrow(1)}: stored balance 500 != sum of postings -200" in text
+    assert f"account {names.escrow(1)}: stored balance 500 != sum of posted postings -200" in text
     assert f"account {names.escrow(1)} is negative" in text
 
 

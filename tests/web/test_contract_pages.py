@@ -21,7 +21,7 @@ from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, balances_for_user
 from fairlance.ledger.services import clearance_release_due
 from fairlance.payments.models import PaymentAttempt
-from fairlance.payments.provider import CARD_DECLINED, CARD_SUCCESS
+from fairlance.payments.provider import CARD_DECLINED, CARD_EXPIRED_HOLD, CARD_SUCCESS
 from tests.conftest import make_user
 from tests.web.conftest import login, make_project
 
@@ -78,7 +78,7 @@ def test_checkout_shows_tiers_totals_and_test_cards(published, client_user):
     html = response.content.decode()
     assert response.status_code == 200
     assert "Basic" in html and "Premium" in html and "Express delivery" in html
-    assert CARD_SUCCESS in html and CARD_DECLINED in html
+    assert CARD_SUCCESS in html and CARD_DECLINED in html and CARD_EXPIRED_HOLD in html
     assert 'id="sum-total">$300<' in html
     assert 'id="sum-receives">$270<' in html
     assert f'value="{_tier(published, "Premium")}" data-price="30000" checked' in html
@@ -422,16 +422,18 @@ def test_request_mode_room_shows_client_card_and_decline(freelancer, client_user
     html = login(client_user).get(room).content.decode()
     assert "About the client" not in html
     assert "Waiting for Fran to accept your request" in html
-    # When the freelancer declines, the client sees the refund
+    assert 'Held on the card, not charged</dt><dd class="total" id="money-on-hold">$120<' in html
+    # When the freelancer declines, the client sees the hold released and nothing paid
     assert login(freelancer).post(f"{room}do/decline/", {"note": "Fully booked"}).status_code == 302
     contract.refresh_from_db()
-    assert contract.state == "cancelled" and contract.refunded_minor == 12_000
+    assert contract.state == "cancelled" and contract.refunded_minor == 0
     html = login(client_user).get(room).content.decode()
-    assert "Cancelled — Fran declined the request; you were refunded in full" in html
-    assert 'id="money-paid-in">$120<' in html
-    assert 'id="money-refunded">$120<' in html
+    assert "Cancelled — Fran declined the request; nothing was charged" in html
+    assert 'id="money-paid-in">$0<' in html
+    assert 'id="money-refunded">$0<' in html
     assert 'id="money-released">$0<' in html
-    assert "Declined the request; the client was refunded in full ($120)" in html
+    assert 'id="money-on-hold"' not in html
+    assert "Declined the request; card hold released; nothing was charged" in html
     assert "Fully booked" in html
 
 
@@ -480,3 +482,49 @@ def test_balance_page_and_payouts(published, client_user, freelancer, stranger):
         response = browser.post("/balance/", {"amount": "20", "payout_key": key})
         assert response.status_code == 302
     assert balances_for_user(freelancer.pk) == {"pending": 0, "available": 3_800}
+
+
+def test_accepting_a_request_in_the_room_captures_the_card_hold(
+    freelancer, client_user, stranger, operator
+):
+    # Given a request, held on the client's card
+    project = request_project(freelancer)
+    contract = buy(client_user, project, answers=_answers(project))
+    url = f"/contracts/{contract.pk}/do/accept/"
+    # Then nobody but its freelancer may accept it, and none of them reaches the processor
+    assert login(client_user).post(url).status_code == 403
+    assert login(operator).post(url).status_code == 403
+    assert login(stranger).post(url).status_code == 404
+    assert login(None).post(url).status_code == 302  # to the login page
+    assert not PaymentAttempt.objects.filter(kind="capture").exists()
+    # When the freelancer accepts, the hold is captured into escrow (the same domain
+    # function as the API's accept)
+    response = login(freelancer).post(url)
+    assert response.status_code == 302
+    contract.refresh_from_db()
+    assert contract.state == "in_progress"
+    assert PaymentAttempt.objects.get(kind="capture").provider_ref == contract.charge_ref
+    assert balance(escrow(contract.pk)) == 12_000
+
+
+def test_a_lapsed_card_hold_is_explained_in_the_room(freelancer, client_user):
+    # Given a request paid with the card whose hold lapses
+    project = request_project(freelancer)
+    contract = contract_purchase(
+        client=client_user,
+        project_id=project.pk,
+        tier_id=_tier(project),
+        answers=_answers(project),
+        card_number=CARD_EXPIRED_HOLD,
+    ).contract
+    # When the freelancer accepts in the room, the page says what happened
+    response = login(freelancer).post(f"/contracts/{contract.pk}/do/accept/")
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "The client&#x27;s card hold expired before you accepted" in html
+    # And the request has ended without fault; the client reads it in their words
+    contract.refresh_from_db()
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", "expire_hold", "none")
+    html = login(client_user).get(f"/contracts/{contract.pk}/").content.decode()
+    assert "the card hold expired before the request was accepted" in html
+    assert "nothing was charged" in html

@@ -127,22 +127,17 @@ def test_every_ending_shows_the_ledger_in_the_money_panel(parties, ending) -> No
         ),
         (
             "decline",
-            "Cancelled — Fran declined the request; you were refunded in full ($100); "
-            "no one is at fault",
-            "Cancelled — you declined the request; the client was refunded in full ($100); "
-            "no one is at fault",
+            "Cancelled — Fran declined the request; nothing was charged; no one is at fault",
+            "Cancelled — you declined the request; nothing was charged; no one is at fault",
         ),
         (
             "withdraw",
-            "Cancelled — you withdrew the request; you were refunded in full ($100); "
-            "no one is at fault",
-            "Cancelled — Carla withdrew the request; the client was refunded in full ($100); "
-            "no one is at fault",
+            "Cancelled — you withdrew the request; nothing was charged; no one is at fault",
+            "Cancelled — Carla withdrew the request; nothing was charged; no one is at fault",
         ),
         (
             "expire_request",
-            "Cancelled — the request expired unanswered; you were refunded in full ($100); "
-            "no one is at fault",
+            "Cancelled — the request expired unanswered; nothing was charged; no one is at fault",
             None,
         ),
         (

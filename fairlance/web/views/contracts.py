@@ -1,7 +1,8 @@
 """Checkout, the requirements form and the contract room.
 
-Views parse input and call one domain function: ``contract_purchase`` to buy, the engine's
-``apply_transition`` for everything after. Which buttons show is the engine's answer
+Views parse input and call one domain function: ``contract_purchase`` to buy,
+``contract_transition`` (the engine, plus the processor where a transition needs one) for
+everything after, as the API does. Which buttons show is the engine's answer
 (``available_transitions``), dressed by ``contract_presenters``; no rule lives here.
 """
 
@@ -26,7 +27,7 @@ from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
-from fairlance.contracts.engine import Actor, apply_transition, available_transitions
+from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
 from fairlance.contracts.selectors import (
     access_contract,
@@ -35,7 +36,7 @@ from fairlance.contracts.selectors import (
     contract_events,
     contract_recent_purchase,
 )
-from fairlance.contracts.services import contract_purchase
+from fairlance.contracts.services import contract_purchase, contract_transition
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
 from fairlance.core.idempotency import REPLAYED_HEADER, idempotency_key_use, idempotent
 from fairlance.core.money import format_minor
@@ -44,7 +45,12 @@ from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.responses import upload_response
 from fairlance.files.selectors import access_contract_file, contract_files
 from fairlance.ledger.selectors import contract_money
-from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, CARD_SUCCESS
+from fairlance.payments.provider import (
+    CARD_DECLINED,
+    CARD_EXPIRED_HOLD,
+    CARD_INSUFFICIENT_FUNDS,
+    CARD_SUCCESS,
+)
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
 from fairlance.web.forms import parse_amount
@@ -55,6 +61,7 @@ TEST_CARDS = (
     (CARD_SUCCESS, "succeeds"),
     (CARD_DECLINED, "is declined"),
     (CARD_INSUFFICIENT_FUNDS, "fails with insufficient funds"),
+    (CARD_EXPIRED_HOLD, "holds a request, but the hold expires before it is accepted"),
 )
 
 
@@ -341,7 +348,11 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
                 _attach_errors(form, exc, field_map)
             return render_page(exc.status)
         if request_mode:
-            messages.success(request, "Request sent. The freelancer will accept or decline.")
+            messages.success(
+                request,
+                "Request sent. The amount is held on your card, not charged, until the "
+                "freelancer accepts or declines.",
+            )
         elif contract.state == "awaiting_requirements":
             messages.success(request, "Paid. Send your requirements so work can start.")
             return redirect("web:contract_requirements", contract.pk)
@@ -458,7 +469,7 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
         files = question_files(request, questions, user)
         if form.is_valid() and not files.errors:
             try:
-                apply_transition(
+                contract_transition(
                     contract_id=contract.pk,
                     name="submit_requirements",
                     actor=Actor("client", user),
@@ -675,7 +686,7 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         # contract's bounds in words, the same message as for an amount out of range.
         payload["amount_minor"] = parse_amount(form.cleaned_data["amount"])
     try:
-        apply_transition(
+        contract_transition(
             contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
         )
     except FairlanceError as exc:
@@ -708,7 +719,7 @@ def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
     if not form.is_valid():
         return again(400)
     try:
-        apply_transition(
+        contract_transition(
             contract_id=contract.pk,
             name="resolve_dispute",
             actor=Actor("operator", operator),
@@ -756,7 +767,7 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
         return again(" ".join(files.errors["files"]), 422)
     try:
         # The engine records the delivery and attaches its files in one transaction.
-        apply_transition(
+        contract_transition(
             contract_id=contract_id,
             name="deliver",
             actor=Actor("person", user),

@@ -16,6 +16,7 @@ from fairlance.core.idempotency import idempotency_purge
 from fairlance.files.services import uploads_purge_stale
 from fairlance.ledger.services import clearance_release_due
 from fairlance.notifications.services import notifications_send_due
+from fairlance.payments.services import intents_execute_due
 
 # How long the loop sleeps when there was nothing to do.
 IDLE_SECONDS = 2.0
@@ -37,6 +38,9 @@ def _background_jobs(now: Any) -> int:
     """Other apps' periodic jobs; each runs in its own transactions."""
     global _last_reconcile
     done = clearance_release_due(now=now)
+    # Refunds and hold releases still pending after their on-commit call (a processor
+    # outage, a crash): retried with backoff.
+    done += intents_execute_due(now=now)
     done += notifications_send_due(now=now)
     idempotency_purge(now=now)
     # Files uploaded for something that never happened (a form left half done).

@@ -1,0 +1,284 @@
+"""Request to buy holds the card, it does not take (issue 10, item 2).
+
+A request authorizes the card (a hold) and records a pending ledger entry; ``accept``
+captures it into escrow; decline, withdraw and the request window's expiry void it; a hold
+the processor will not capture any more ends the request without fault. Everything here
+goes through the HTTP API, with the clock moved by time_machine and timers fired by the
+worker.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.ledger.accounts import escrow
+from fairlance.ledger.models import JournalEntry
+from fairlance.ledger.selectors import balance, contract_money, ledger_check
+from fairlance.notifications.models import Notification
+from fairlance.payments.models import PaymentAttempt, ProviderIntent
+from fairlance.payments.provider import CARD_EXPIRED_HOLD, ProviderResult, SandboxProvider
+from tests.conftest import assert_problem
+from tests.contracts.conftest import PRICE, answers_for, buy, make_project
+
+pytestmark = pytest.mark.django_db
+
+
+def request(api: Any, client_user: Any, freelancer: Any, **kw: Any) -> tuple[Any, Any, int]:
+    """A request to buy through the API: (client's API, freelancer's API, contract id)."""
+    project = make_project(freelancer, mode="request")
+    c = api(client_user)
+    resp = buy(c, project, answers=answers_for(project), **kw)
+    assert resp.status_code == 201, resp.content
+    assert resp.json()["state"] == "requested"
+    return c, api(freelancer), resp.json()["id"]
+
+
+def attempts() -> list[tuple[str, bool]]:
+    return list(PaymentAttempt.objects.order_by("id").values_list("kind", "ok"))
+
+
+def entry(reference: str) -> JournalEntry:
+    return JournalEntry.objects.get(reference=reference)
+
+
+def assert_hold_released(cid: int, *, by: str) -> None:
+    """The request ended by ``by``: the hold is voided in the ledger and at the processor,
+    the card was never charged, and no money is anywhere."""
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", by, "none")
+    void = JournalEntry.objects.get(resolves__reference=f"contract:{cid}:hold")
+    assert void.phase == "void"
+    intent = ProviderIntent.objects.get(contract_id=cid)
+    assert (intent.kind, intent.status, intent.reference) == ("void", "done", void.reference)
+    assert (intent.payment_ref, intent.amount_minor) == (contract.authorization_ref, PRICE)
+    assert attempts() == [("authorize", True), ("void", True)]
+    assert not contract.charge_ref
+    assert balance(escrow(cid)) == 0
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.refunded, money.on_hold) == (0, 0, 0)
+    assert ledger_check() == []
+
+
+def test_a_request_authorizes_the_card_and_takes_nothing(clock, api, client_user, freelancer):
+    # When a client asks to buy
+    _, _, cid = request(api, client_user, freelancer)
+    # Then the card is authorized, not charged
+    contract = Contract.objects.get(pk=cid)
+    assert attempts() == [("authorize", True)]
+    assert contract.authorization_ref.startswith("sb_au_") and contract.charge_ref == ""
+    # and the ledger records a pending hold into the contract's escrow, which stays empty
+    hold = entry(f"contract:{cid}:hold")
+    assert hold.phase == "pending" and not JournalEntry.objects.filter(resolves=hold).exists()
+    assert balance(escrow(cid)) == 0
+    money = contract_money(contract_id=cid)
+    assert (money.on_hold, money.paid_in, money.held) == (PRICE, 0, 0)
+    assert ledger_check() == []
+
+
+def test_accept_captures_the_hold_into_escrow(clock, api, client_user, freelancer) -> None:
+    _, f, cid = request(api, client_user, freelancer)
+    # When the freelancer accepts
+    resp = f.post(f"contracts/{cid}/accept")
+    # Then the hold is captured at the processor and posted into escrow
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["state"] == "in_progress"
+    capture = PaymentAttempt.objects.get(kind="capture")
+    contract = Contract.objects.get(pk=cid)
+    assert capture.ok and capture.charge_ref == contract.authorization_ref
+    assert contract.charge_ref == capture.provider_ref  # refunds name the capture
+    posted = entry(f"contract:{cid}:capture")
+    assert (posted.phase, posted.resolves.reference) == ("posted", f"contract:{cid}:hold")
+    assert balance(escrow(cid)) == PRICE
+    money = contract_money(contract_id=cid)
+    assert (money.on_hold, money.paid_in, money.held) == (0, PRICE, PRICE)
+    assert attempts() == [("authorize", True), ("capture", True)]
+    assert ledger_check() == []
+
+
+def test_a_refund_after_accept_goes_back_to_the_captured_card(
+    clock, api, client_user, freelancer, django_capture_on_commit_callbacks
+) -> None:
+    _, f, cid = request(api, client_user, freelancer)
+    f.post(f"contracts/{cid}/accept")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert f.post(f"contracts/{cid}/refund").status_code == 200
+    refund = PaymentAttempt.objects.get(kind="refund")
+    assert (refund.ok, refund.amount_minor) == (True, PRICE)
+    assert refund.charge_ref == Contract.objects.get(pk=cid).charge_ref
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize(("who", "name"), [("freelancer", "decline"), ("client", "withdraw")])
+def test_decline_and_withdraw_void_the_hold(
+    clock, api, client_user, freelancer, who, name, django_capture_on_commit_callbacks
+) -> None:
+    c, f, cid = request(api, client_user, freelancer)
+    # When the request is declined or withdrawn
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = (f if who == "freelancer" else c).post(f"contracts/{cid}/{name}")
+    # Then the hold is released; the card was never charged
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["money"]["refunded"]["minor"] == 0
+    assert_hold_released(cid, by=name)
+
+
+def test_the_request_window_expires_through_the_worker_and_voids_the_hold(
+    clock, api, client_user, freelancer
+) -> None:
+    # Given a request made on Wednesday 10:00 (2 working days to answer)
+    _, _, cid = request(api, client_user, freelancer)
+    # When the worker runs as the window closes
+    clock.shift(timedelta(days=2))
+    call_command("worker", "--once", verbosity=0)
+    # Then the request is cancelled and its hold voided in the ledger; the processor's void
+    # is an intent still waiting for its on-commit call (which a test transaction never
+    # makes), so the worker makes it once the intent is due
+    assert Contract.objects.get(pk=cid).state == "cancelled"
+    assert ProviderIntent.objects.get(contract_id=cid).status == "pending"
+    assert attempts() == [("authorize", True)]
+    clock.shift(timedelta(minutes=1))
+    call_command("worker", "--once", verbosity=0)
+    assert_hold_released(cid, by="expire_request")
+
+
+def test_accept_of_an_expired_hold_ends_the_request_without_fault(
+    clock, api, client_user, freelancer, django_capture_on_commit_callbacks
+) -> None:
+    # Given a request paid with the card whose hold lapses
+    _, f, cid = request(api, client_user, freelancer, card=CARD_EXPIRED_HOLD)
+    # When the freelancer accepts
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = f.post(f"contracts/{cid}/accept")
+    # Then the call is refused with a stable code, and the request has ended: no fault,
+    # the hold released, nothing charged
+    body = assert_problem(resp, 409, "hold_expired")
+    assert "card hold expired before you accepted" in body["detail"]
+    assert (body["state"], body["provider_code"]) == ("cancelled", "authorization_expired")
+    capture = PaymentAttempt.objects.get(kind="capture")
+    assert (capture.ok, capture.error_code) == (False, "authorization_expired")
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", "expire_hold", "none")
+    event = ContractEvent.objects.get(contract_id=cid, name="expire_hold")
+    assert (event.actor_role, event.from_state) == ("system", "requested")
+    assert ProviderIntent.objects.get(contract_id=cid).status == "done"
+    assert balance(escrow(cid)) == 0 and contract_money(contract_id=cid).on_hold == 0
+    assert ledger_check() == []
+    # And both sides are told, in words
+    notes = {n.user_id: n.body for n in Notification.objects.filter(kind="contract.expire_hold")}
+    assert "card expired before you accepted" in notes[freelancer.pk]
+    assert "No one is at fault" in notes[freelancer.pk]
+    assert "Nothing was charged" in notes[client_user.pk]
+    # And accepting again is the usual 409 without another capture
+    assert_problem(f.post(f"contracts/{cid}/accept"), 409, "transition_not_available")
+    assert PaymentAttempt.objects.filter(kind="capture").count() == 1
+
+
+def test_a_hold_older_than_the_processor_keeps_it_cannot_be_captured(
+    clock, api, client_user, freelancer, settings
+) -> None:
+    # Given holds that last a day, and a request made on Wednesday 10:00
+    settings.FAIRLANCE_SANDBOX_HOLD_DAYS = 1
+    _, f, cid = request(api, client_user, freelancer)
+    # When the freelancer accepts on Thursday 11:00, inside the request window
+    clock.shift(timedelta(days=1, hours=1))
+    # Then the hold has lapsed: the request ends without fault
+    assert_problem(f.post(f"contracts/{cid}/accept"), 409, "hold_expired")
+    assert Contract.objects.get(pk=cid).ending == "expire_hold"
+    assert ledger_check() == []
+
+
+def test_a_processor_outage_at_accept_changes_nothing(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    # Given a request, and a processor that is down
+    _, f, cid = request(api, client_user, freelancer)
+
+    def down(self, **kwargs):
+        return ProviderResult(False, None, "processor_unavailable", "The processor is down.")
+
+    monkeypatch.setattr(SandboxProvider, "capture", down)
+    # When the freelancer accepts, the answer is a 502 problem
+    body = assert_problem(f.post(f"contracts/{cid}/accept"), 502, "payment_provider_error")
+    assert body["provider_code"] == "processor_unavailable"
+    # Then nothing changed: still requested, the hold open, nothing in escrow
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.last_event_seq, contract.charge_ref) == ("requested", 1, "")
+    assert contract_money(contract_id=cid).on_hold == PRICE
+    assert not ProviderIntent.objects.exists()
+    assert ledger_check() == []
+    # And once the processor is back, the same call goes through
+    monkeypatch.undo()
+    assert f.post(f"contracts/{cid}/accept").status_code == 200
+    assert balance(escrow(cid)) == PRICE
+
+
+def test_withdraw_committing_between_capture_and_accept_ends_refunded(
+    clock, api, client_user, freelancer, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # Given a request, and a client who withdraws while the processor is capturing the
+    # freelancer's accept (after the capture, before accept locks the contract)
+    c, f, cid = request(api, client_user, freelancer)
+    capture = SandboxProvider.capture
+
+    def capture_while_the_client_withdraws(self, **kwargs):
+        result = capture(self, **kwargs)
+        assert c.post(f"contracts/{cid}/withdraw").status_code == 200
+        return result
+
+    monkeypatch.setattr(SandboxProvider, "capture", capture_while_the_client_withdraws)
+    # When the freelancer's accept reaches the contract
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = f.post(f"contracts/{cid}/accept")
+    # Then it is the usual 409, the withdrawal stands, and the money the capture took is
+    # refunded to the card through a durable intent
+    assert_problem(resp, 409, "transition_not_available")
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", "withdraw", "none")
+    captured = PaymentAttempt.objects.get(kind="capture", ok=True)
+    undo = ProviderIntent.objects.get(reference=f"contract:{cid}:capture:undo")
+    assert (undo.kind, undo.status, undo.payment_ref) == ("refund", "done", captured.provider_ref)
+    refund = PaymentAttempt.objects.get(kind="refund", ok=True)
+    assert (refund.charge_ref, refund.amount_minor) == (captured.provider_ref, PRICE)
+    # The withdrawal's void found the hold captured: done, its capture refunded instead
+    void = ProviderIntent.objects.get(kind="void")
+    assert (void.status, void.error_code) == ("done", "already_captured")
+    # In the ledger the hold was voided, never posted: no money moved at all
+    assert entry(f"contract:{cid}:void:2").resolves.reference == f"contract:{cid}:hold"
+    assert not JournalEntry.objects.filter(reference=f"contract:{cid}:capture").exists()
+    assert balance(escrow(cid)) == 0
+    assert ledger_check() == []
+    # And the worker later finds nothing left to give back
+    from django.utils import timezone
+
+    from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+
+    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
+    assert purchase_charges_reconcile(now=later) == 0
+    assert PaymentAttempt.objects.filter(kind="refund").count() == 1
+
+
+def test_who_may_accept_a_request(clock, api, client_user, freelancer, stranger, operator) -> None:
+    # Given a request
+    c, f, cid = request(api, client_user, freelancer)
+    # Then only its freelancer may accept: the client and an operator are refused, a
+    # stranger and an anonymous caller learn nothing, and none of them reaches the processor
+    assert_problem(c.post(f"contracts/{cid}/accept"), 403, "not_your_transition")
+    assert_problem(api(operator).post(f"contracts/{cid}/accept"), 403, "not_your_transition")
+    assert_problem(api(stranger).post(f"contracts/{cid}/accept"), 404, "not_found")
+    assert_problem(api().post(f"contracts/{cid}/accept"), 401)
+    assert attempts() == [("authorize", True)]
+    assert f.post(f"contracts/{cid}/accept").status_code == 200
+
+
+def test_a_retried_accept_with_its_key_captures_once(clock, api, client_user, freelancer) -> None:
+    _, f, cid = request(api, client_user, freelancer)
+    first = f.post(f"contracts/{cid}/accept", **{"Idempotency-Key": "accept-1"})
+    again = f.post(f"contracts/{cid}/accept", **{"Idempotency-Key": "accept-1"})
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true"
+    assert PaymentAttempt.objects.filter(kind="capture").count() == 1
