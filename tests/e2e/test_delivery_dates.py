@@ -55,11 +55,11 @@ def test_project_page_and_checkout_show_delivery_dates(page: Any, live_server: A
     page.goto(f"{live_server.url}/projects/{project.pk}/checkout/")
     page.get_by_label("Premium").check()
     six = page.locator("#sum-date").inner_text()
-    assert page.locator("#sum-days").inner_text() == "6 days"
+    assert page.locator("#sum-days").inner_text() == "6 working days"
     page.get_by_label("Express delivery").check()
     # Then the preview shows the server's days and date for 6 - 2 = 4, never its own
     preview = json.loads(page.locator("#delivery-preview").inner_text())
-    assert page.locator("#sum-days").inner_text() == "4 days"
+    assert page.locator("#sum-days").inner_text() == "4 working days"
     assert page.locator("#sum-date").inner_text() == preview["4"]["local"] != six
     assert page.locator("#sum-date-why").inner_text().startswith("4 working days after")
     assert page.locator("#sum-date-stale").is_hidden()
@@ -105,4 +105,4 @@ def test_checkout_with_too_many_day_sums_asks_for_a_refresh(page: Any, live_serv
     update.click()
     page.wait_for_load_state()
     assert page.locator("#sum-date").is_visible()
-    assert page.locator("#sum-days").inner_text() == "11 days"
+    assert page.locator("#sum-days").inner_text() == "11 working days"

@@ -52,7 +52,7 @@ def test_client_searches_filters_and_compares_tiers(page: Any, live_server: Any)
     assert [h.split("\n")[0] for h in headers] == ["Basic", "Premium"]
     assert "$120" in headers[0] and "$300" in headers[1]
     delivery = table.locator("tbody tr", has_text="Delivery").locator("td").all_inner_texts()
-    assert delivery == ["3 days", "7 days"]
+    assert delivery == ["3 working days", "7 working days"]
     # And each tier lists what it includes in its own column
     includes = table.locator("tbody tr", has_text="What you get").locator("td")
     assert includes.nth(0).locator("li").all_inner_texts() == ["PNG file"]

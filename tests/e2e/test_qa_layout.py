@@ -64,9 +64,9 @@ def test_checkout_summary_follows_the_chosen_package(page: Any, live_server: Any
     make_user("carla@example.com")
     log_in(page, live_server.url, "carla@example.com", PASSWORD)
     page.goto(f"{live_server.url}/projects/{project.pk}/checkout/")
-    assert page.locator("#sum-days").inner_text() == "3 days"
+    assert page.locator("#sum-days").inner_text() == "3 working days"
     # When the client picks the bigger package
     page.get_by_label("Premium").check()
     # Then the summary's delivery time changes with the price, not only the price
-    assert page.locator("#sum-days").inner_text() == "7 days"
+    assert page.locator("#sum-days").inner_text() == "7 working days"
     assert page.locator("#sum-total").inner_text() == "$300"

@@ -159,12 +159,14 @@ _FIELD_HTML: dict[tuple[Any, ...], str] = {}
 
 
 @register.filter
-def plural_days(n: Any) -> str:
+def plural_days(n: Any, working: Any = False) -> str:
+    """``3 days``, or ``3 working days`` when ``working`` (the project counts working days)."""
     try:
         value = int(n)
     except (TypeError, ValueError):
         return ""
-    return f"{value} day" if value == 1 else f"{value} days"
+    unit = "working day" if working else "day"
+    return f"{value} {unit}" if value == 1 else f"{value} {unit}s"
 
 
 @register.filter
