@@ -159,10 +159,7 @@ def test_request_declined_after_reading_client_card(
 
     # Then the client sees the contract cancelled and the card hold released, nothing charged
     client.reload()
-    assert (
-        "Fran declined the request; nothing was charged"
-        in client.locator("h1").inner_text()
-    )
+    assert "Fran declined the request; nothing was charged" in client.locator("h1").inner_text()
     timeline = client.locator(".timeline").inner_text()
     assert "Declined the request; card hold released; nothing was charged" in timeline
     assert "Sorry, fully booked this month." in timeline
