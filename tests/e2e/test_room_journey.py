@@ -1,18 +1,21 @@
 """Issue 10's room journey in a real browser, at 1280 and 360 px wide.
 
-A client buys, goes Back and buys again (the visit replays its purchase; a new visit is
-asked first); the freelancer gives part of the price back with a typo in the amount (the
-error says dollars and the amount stays); a dispute is split by an operator; and the room's
-money panel shows what the ledger did.
+A client buys with an add-on that shortens delivery (the checkout's date is the contract's),
+goes Back and buys again (the visit replays its purchase; a new visit is asked first); the
+freelancer gives part of the price back with a typo in the amount (the error says dollars
+and the amount stays) and delivers an SVG (a download, never rendered); a dispute is split
+by an operator; and the room's money panel shows what the ledger did.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from fairlance.catalog.inputs import AddOnInput
 from fairlance.contracts.models import Contract
 from fairlance.core.money import format_minor
 from fairlance.ledger.selectors import contract_money, ledger_check
@@ -24,6 +27,7 @@ from tests.web.conftest import make_project
 pytestmark = pytest.mark.e2e
 
 FITS = "document.documentElement.scrollWidth <= window.innerWidth"
+SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><circle r="4"/></svg>'
 PANEL = {
     "paid-in": "paid_in",
     "refunded": "refunded",
@@ -76,7 +80,11 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
     fran = make_user("fran@example.com", headline="Illustrator", country="PT")
     make_user("carla@example.com", country="US")
     make_user("olga@example.com", is_operator=True, is_staff=True)
-    project = make_project(fran, title="Hand-drawn logo for your brand")
+    project = make_project(
+        fran,
+        title="Hand-drawn logo for your brand",
+        addons=(AddOnInput(title="Express delivery", price_minor=5_000, extra_delivery_days=-2),),
+    )
     client, freelancer, operator = people
     log_in(client, url, "carla@example.com", PASSWORD)
     log_in(freelancer, url, "fran@example.com", PASSWORD)
@@ -94,10 +102,17 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
     else:
         client.locator(".buy-box").get_by_role("link", name="Continue to checkout").click()
     client.wait_for_url(f"**/projects/{project.pk}/checkout/")
+    # The Premium package (7 working days) with express delivery (-2 days): 5 working days,
+    # and the checkout says by when before anything is paid
+    client.get_by_label("Premium").check()
+    client.get_by_label("Express delivery").check()
+    assert client.locator("#sum-days").inner_text() == "5 working days"
+    promised = client.locator("#sum-date").get_attribute("datetime")
     client.get_by_label("Card number").fill(CARD_SUCCESS)
     client.get_by_role("button", name="Buy").click()
     client.wait_for_url("**/requirements/")
     first = Contract.objects.get()
+    assert first.delivery_days == 5 and first.price_minor == 35_000
 
     # --- Back, and Buy again: the same visit replays its purchase -------------------------
     client.go_back()
@@ -127,6 +142,12 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
     client.get_by_label("What is the brand name?").fill("Acme Bakery")
     client.get_by_role("button", name="Send requirements and start").click()
     client.get_by_text("Requirements sent. Work has started.").wait_for()
+    # The delivery is due when the checkout said it would be: working days keep the time
+    # of day work started, which came a few seconds after the checkout was drawn
+    first.refresh_from_db()
+    assert first.delivery_due_at is not None and promised is not None
+    gap = first.delivery_due_at - datetime.fromisoformat(promised)
+    assert timedelta(0) <= gap < timedelta(minutes=2), gap
 
     # --- the freelancer gives part of the price back, with a typo first -------------------
     room = f"{url}/contracts/{first.pk}/"
@@ -135,12 +156,12 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
     freelancer.get_by_text("More options").click()
     freelancer.locator("summary", has_text="Give part of the price back").click()
     amount = freelancer.get_by_label("Amount to refund ($)")
-    assert amount.get_attribute("max") == "119.99"
+    assert amount.get_attribute("max") == "349.99"
     amount.fill("1250")  # meant 12.50
     freelancer.get_by_role("button", name="Yes, refund this amount").click()
     error = freelancer.locator("#act-partial_refund-error")
     error.wait_for()
-    assert "Enter an amount between $0.01 and $119.99" in error.inner_text()
+    assert "Enter an amount between $0.01 and $349.99" in error.inner_text()
     assert freelancer.get_by_label("Amount to refund ($)").input_value() == "1250"
     check(freelancer, "partial_refund_error", width)
     freelancer.get_by_label("Amount to refund ($)").fill("12.50")
@@ -149,9 +170,16 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
 
     # --- delivery, dispute, and the operator's split -------------------------------------
     freelancer.get_by_label("Note to the client").fill("Final files: https://example.com/logo")
+    freelancer.get_by_label("Attachments").set_input_files(
+        files=[{"name": "logo.svg", "mimeType": "image/svg+xml", "buffer": SVG}]
+    )
     freelancer.get_by_role("button", name="Deliver", exact=True).click()
     freelancer.get_by_text("Delivered. The client has been told.").wait_for()
     client.goto(room)
+    # The SVG the project promised arrives as a download, never rendered in the page
+    with client.expect_download() as download:
+        client.get_by_role("link", name="logo.svg").click()
+    assert download.value.suggested_filename == "logo.svg"
     client.get_by_text("More options").click()
     client.get_by_label("What went wrong?").fill("The colours are not the ones we agreed.")
     client.get_by_role("button", name="Open a dispute").click()
