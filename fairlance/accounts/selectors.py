@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import functools
-
 from django.contrib.auth.models import AnonymousUser
 
 from fairlance.accounts.models import User, WorkingCalendar
@@ -46,27 +44,3 @@ def access_public_profile(*, viewer: User | AnonymousUser, user_id: int) -> User
         if not (is_self or is_operator):
             raise NotFound("No such freelancer.")
     return user
-
-
-def country_name(code: str) -> str:
-    """The English name of an ISO 3166-1 alpha-2 country code, else the code itself.
-
-    The names come from the registry of the ``holidays`` package (already a dependency for
-    working calendars), which knows almost every country; its module names are the
-    countries' names in lower case with underscores ("united_kingdom").
-    """
-    return _country_names().get(code.upper(), code.upper())
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    from holidays.registry import COUNTRIES
-
-    small = {"and", "of", "the"}
-    names: dict[str, str] = {}
-    for module, (_cls, alpha2, *_rest) in COUNTRIES.items():
-        words = module.split("_")
-        names[alpha2] = " ".join(
-            w if i and w in small else w.capitalize() for i, w in enumerate(words)
-        )
-    return names

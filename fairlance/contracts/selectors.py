@@ -190,7 +190,7 @@ def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
     Users, their contracts as client (one row each, a few columns) and the ledger's sums
     for those contracts (``contracts_money``), however many clients or contracts.
     """
-    from fairlance.accounts.selectors import country_name
+    from fairlance.accounts.places import country_name
     from fairlance.ledger.selectors import contracts_money
 
     ids = sorted({int(i) for i in client_ids if valid_id(i)})
@@ -224,7 +224,7 @@ def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
             name=user.public_name,
             member_since=user.date_joined.date(),
             country=user.country,
-            country_name=country_name(user.country) if user.country else "",
+            country_name=country_name(user.country.upper()) if user.country else "",
             payment_verified=bool(counts.get("paid")),
             total_spent_minor=counts.get("spent", 0),
             contracts=counts.get("started", 0),

@@ -307,7 +307,7 @@ def test_the_project_page_and_checkout_write_signed_add_on_days(freelancer, clie
     page = login(None).get(f"/projects/{project.pk}/").content.decode()
     checkout = login(client_user).get(f"/projects/{project.pk}/checkout/").content.decode()
     for html in (page, checkout):
-        assert "\u22122 days delivery" in html and "+3 days delivery" in html
+        assert "\u22122 working days delivery" in html and "+3 working days delivery" in html
         assert "+-2" not in html
 
 

@@ -134,6 +134,8 @@ def test_project_page_shows_tiers_fees_addons_faq_and_questions(freelancer, clie
     # Sanitised Markdown and the freelancer card
     assert "<strong>memorable</strong>" in html
     assert "Illustrator" in html and "Member since" in html
+    # The freelancer's country by its name, not its code (the fixture's freelancer is in PT)
+    assert "<dt>Country</dt><dd>Portugal</dd>" in html
     # The buy box links to checkout
     assert f'href="/projects/{project.pk}/checkout/"' in html
 

@@ -170,14 +170,22 @@ def plural_days(n: Any, working: Any = False) -> str:
 
 
 @register.filter
-def signed_days(n: Any) -> str:
-    """An add-on's extra days: ``+3 days``, ``+1 day``; a negative count (an add-on that
-    shortens delivery) reads with a real minus sign, U+2212."""
+def signed_days(n: Any, working: Any = False) -> str:
+    """An add-on's extra days: ``+3 days``, ``+1 working day``; a negative count (an add-on
+    that shortens delivery) reads with a real minus sign, U+2212."""
     try:
         value = int(n)
     except (TypeError, ValueError):
         return ""
-    return ("+" if value >= 0 else "\u2212") + plural_days(abs(value))
+    return ("+" if value >= 0 else "\u2212") + plural_days(abs(value), working)
+
+
+@register.filter
+def country(code: Any) -> str:
+    """A country's name from its ISO code (``PT`` → ``Portugal``), the code if unknown."""
+    from fairlance.accounts.places import country_name
+
+    return country_name(str(code or "").upper())
 
 
 @register.filter

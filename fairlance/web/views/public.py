@@ -122,7 +122,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 # Bump when project_public.html or what it is given changes, so a cache shared between
 # deployments (Redis in CACHES) never serves the old markup.
-PUBLIC_FRAGMENT_FORMAT = 3
+PUBLIC_FRAGMENT_FORMAT = 4
 
 
 @dataclass(frozen=True)
