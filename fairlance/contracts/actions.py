@@ -200,6 +200,13 @@ def set_late(contract: Contract, ctx: Context) -> None:
 
 
 def use_revision(contract: Contract, ctx: Context) -> None:
+    """Send the work back for a revision; the client must say what should change (a
+    revision without words gives the freelancer nothing to act on), by web or API alike."""
+    note = ctx.payload.get("note", "")
+    if not isinstance(note, str) or not note.strip() or len(note) > MAX_TEXT:
+        raise InvalidInput(
+            errors=[field_error("note", "Say what should change, in a few words.", "required")]
+        )
     contract.revisions_left -= 1
 
 

@@ -196,7 +196,7 @@ def test_contract_page_query_count_does_not_grow_with_history(
     f, c = api(freelancer), api(client_user)
     for _ in range(3):
         f.post(f"contracts/{cid}/deliver", {"note": "v"})
-        c.post(f"contracts/{cid}/request_revision")
+        c.post(f"contracts/{cid}/request_revision", {"note": "again"})  # while revisions last
     # When the client reads it, a fixed number of queries answers
     with django_assert_max_num_queries(8):
         assert c.get(f"contracts/{cid}").status_code == 200

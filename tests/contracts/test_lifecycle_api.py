@@ -307,12 +307,18 @@ def test_delivering_before_due_means_the_late_timer_is_skipped(
 
 def test_request_revision_uses_up_revisions(clock, api, client_user, freelancer) -> None:
     c, f, cid = delivered(api, client_user, freelancer, revisions=1)
-    resp = c.post(f"contracts/{cid}/request_revision")
+    # A revision says what should change: without words it is refused and changes nothing,
+    # as on the web (one rule, in the transition's action)
+    body = assert_problem(c.post(f"contracts/{cid}/request_revision"), 422, "invalid_input")
+    assert body["errors"][0]["field"] == "note"
+    assert c.get(f"contracts/{cid}").json()["revisions_left"] == 1
+    resp = c.post(f"contracts/{cid}/request_revision", {"note": "Bigger letters, please."})
     assert resp.status_code == 200, resp.content
     assert (resp.json()["state"], resp.json()["revisions_left"]) == ("in_progress", 0)
     f.post(f"contracts/{cid}/deliver", {"note": "v2"})
     assert "request_revision" not in c.get(f"contracts/{cid}").json()["available_transitions"]
-    assert_problem(c.post(f"contracts/{cid}/request_revision"), 409, "transition_not_available")
+    again = c.post(f"contracts/{cid}/request_revision", {"note": "Smaller, now."})
+    assert_problem(again, 409, "transition_not_available")
     assert Delivery.objects.filter(contract_id=cid).count() == 2
 
 
@@ -320,7 +326,7 @@ def test_auto_approve_counts_from_the_latest_delivery(clock, api, client_user, f
     # Given a first delivery, a revision 3 days later and a second delivery 2 days after that
     c, f, cid = delivered(api, client_user, freelancer)
     clock.shift(timedelta(days=3))
-    c.post(f"contracts/{cid}/request_revision")
+    c.post(f"contracts/{cid}/request_revision", {"note": "Warmer colours."})
     clock.shift(timedelta(days=2))
     f.post(f"contracts/{cid}/deliver", {"note": "v2"})
     # When 7 days after the FIRST delivery pass, nothing happens

@@ -345,7 +345,8 @@ def test_delivery_revision_and_approval_through_the_room(published, client_user,
     assert "logo.png" in html and "First draft" in html
     # A revision request without a note is refused and changes nothing
     response = login(client_user).post(f"{room}do/request_revision/", {"note": ""})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert "Say what should change" in response.content.decode()
     contract.refresh_from_db()
     assert contract.state == "delivered" and contract.revisions_left == 1
     # With a note it goes back to the freelancer

@@ -668,17 +668,8 @@ def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpRespo
         return _room_with_error(request, user, contract_id, name, message, 400, typed=typed)
     payload: dict[str, Any] = {}
     if look.field in ("note", "reason"):
+        # Whether the words are required is the transition's rule (its action says so).
         text = form.cleaned_data[look.field].strip()
-        if look.field_required and not text:
-            return _room_with_error(
-                request,
-                user,
-                contract_id,
-                name,
-                f"{look.field_label} Please write a few words.",
-                400,
-                typed=typed,
-            )
         if text:
             payload[look.field] = text
     elif look.field == "amount":
