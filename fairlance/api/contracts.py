@@ -27,9 +27,11 @@ from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
+    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
+    contract_files,
     contracts_of_user,
 )
 from fairlance.contracts.services import Purchase, contract_purchase, contract_transition
@@ -39,7 +41,6 @@ from fairlance.core.money import currency, format_minor
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
 from fairlance.files.responses import upload_response
-from fairlance.files.selectors import access_contract_file, contract_files
 from fairlance.files.services import upload_create, uploads_discard
 from fairlance.ledger.selectors import contract_money
 

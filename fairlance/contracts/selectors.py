@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -19,6 +19,8 @@ from fairlance.contracts.models import (
     Outcome,
 )
 from fairlance.core.errors import NotFound
+from fairlance.files.models import Upload
+from fairlance.files.selectors import as_uuid
 
 # Database ids are 64-bit; a bigger number in a URL cannot name anything (and would make
 # the database driver raise instead of finding nothing).
@@ -284,3 +286,34 @@ def contract_recent_purchase(*, client_id: int, project_id: int, now: datetime) 
         .order_by("-created_at", "-id")
         .first()
     )
+
+
+# --- contract files: the one door to a file of a contract ------------------------------
+
+
+def access_contract_file(*, user: Any, contract_id: int, file_id: Any) -> Upload:
+    """The file ``file_id`` attached to contract ``contract_id``, if ``user`` may see it.
+
+    Who may see the contract decides (its client, its freelancer, an operator:
+    ``access_contract``); the file must be attached to *that* contract. Everything else
+    (strangers, anonymous callers, a malformed id, another contract's file) is the same
+    ``NotFound`` as an id that does not exist.
+    """
+    contract = access_contract(user=user, contract_id=contract_id)
+    public_id = as_uuid(file_id)
+    if public_id is None:
+        raise NotFound()
+    upload = Upload.objects.filter(public_id=public_id, contract=contract).first()
+    if upload is None:
+        raise NotFound()
+    return upload
+
+
+def contract_files(*, contract: Contract, public_ids: Iterable[Any]) -> dict[str, Upload]:
+    """The contract's attached uploads among ``public_ids``, keyed by id (as text)."""
+    ids = {u for u in (as_uuid(v) for v in public_ids) if u is not None}
+    if not ids:
+        return {}
+    return {
+        str(u.public_id): u for u in Upload.objects.filter(contract=contract, public_id__in=ids)
+    }

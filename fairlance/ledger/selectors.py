@@ -89,11 +89,6 @@ class ContractMoney:
     held: int = 0
     on_hold: int = 0
 
-    @property
-    def kept_by_client(self) -> int:
-        """What the client paid and did not get back: released to freelancer and fees."""
-        return self.paid_in - self.refunded - self.held
-
 
 def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney]:
     """``ContractMoney`` of each contract in ``contract_ids`` (one query; absent: zeros).

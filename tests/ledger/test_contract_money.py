@@ -26,7 +26,6 @@ def test_completion_splits_between_freelancer_and_platform(freelancer) -> None:
     money = contract_money(contract_id=1)
 
     assert money == ContractMoney(paid_in=10_000, to_freelancer=9_000, to_platform=1_000)
-    assert money.kept_by_client == 10_000
 
 
 def test_a_clearance_does_not_count_as_a_second_release(freelancer) -> None:
@@ -58,8 +57,6 @@ def test_refunds_and_what_escrow_still_holds(freelancer) -> None:
     money = contract_money(contract_id=3)
 
     assert money == ContractMoney(paid_in=8_000, refunded=3_000, held=5_000)
-    # Money still in escrow is not "kept" by anyone yet.
-    assert money.kept_by_client == 0
 
 
 def test_many_contracts_in_one_read(freelancer, django_assert_num_queries) -> None:

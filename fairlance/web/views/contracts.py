@@ -31,9 +31,11 @@ from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
 from fairlance.contracts.selectors import (
     access_contract,
+    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
+    contract_files,
     contract_recent_purchase,
 )
 from fairlance.contracts.services import contract_purchase, contract_transition
@@ -43,7 +45,6 @@ from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.responses import upload_response
-from fairlance.files.selectors import access_contract_file, contract_files
 from fairlance.ledger.selectors import contract_money
 from fairlance.payments.provider import (
     CARD_DECLINED,
