@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fairlance.contracts.models import (
     Contract,
@@ -189,49 +189,48 @@ def _percent(part: int, whole: int) -> int | None:
 def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
     """The ``ClientCard`` of each existing user in ``client_ids``, in three queries.
 
-    Users, their contracts as client (one row each, a few columns) and the ledger's sums
-    for those contracts (``contracts_money``), however many clients or contracts.
+    Users; their contracts as client, counted per client in the database; and the
+    ledger's sums of those contracts per client (``money_totals_by``): however long a
+    client's history, nothing of it is loaded row by row.
     """
     from fairlance.accounts.places import country_name
-    from fairlance.ledger.selectors import contracts_money
+    from fairlance.ledger.selectors import ContractMoney, money_totals_by
 
     ids = sorted({int(i) for i in client_ids if valid_id(i)})
     if not ids:
         return {}
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
-    rows = list(
-        Contract.objects.filter(client_id__in=list(users)).values_list(
-            "pk", "client_id", "work_started_at", "outcome", "fault"
+    theirs = Contract.objects.filter(client_id__in=list(users))
+    counts: dict[int, dict[str, Any]] = {
+        row["client_id"]: dict(row)
+        for row in theirs.values("client_id").annotate(
+            started=Count("pk", filter=Q(work_started_at__isnull=False)),
+            client_fault=Count("pk", filter=Q(fault=Fault.CLIENT)),
+            completed=Count("pk", filter=Q(outcome=Outcome.COMPLETED, fault=Fault.NONE)),
         )
+    }
+    client_of_entry = Subquery(
+        Contract.objects.filter(pk=OuterRef("entry__contract_id")).values("client_id")[:1]
     )
-    money = contracts_money(contract_ids=[pk for pk, *_ in rows])
-    tally: dict[int, dict[str, int]] = {uid: {} for uid in users}
-    for pk, client_id, started_at, outcome, fault in rows:
-        counts = tally[client_id]
-        m = money[pk]
-        counts["spent"] = counts.get("spent", 0) + m.to_freelancer + m.to_platform
-        if m.paid_in > 0:
-            counts["paid"] = 1
-        if started_at is not None:
-            counts["started"] = counts.get("started", 0) + 1
-        if fault == Fault.CLIENT:
-            counts["client_fault"] = counts.get("client_fault", 0) + 1
-        elif outcome == Outcome.COMPLETED and fault == Fault.NONE:
-            counts["completed"] = counts.get("completed", 0) + 1
+    money = money_totals_by(contract_ids=theirs.values("pk"), group=client_of_entry)
     cards: dict[int, ClientCard] = {}
     for uid, user in users.items():
-        counts = tally[uid]
+        row = counts.get(uid, {})
+        m = money.get(uid, ContractMoney())
         cards[uid] = ClientCard(
             client_id=uid,
             name=user.public_name,
             member_since=user.date_joined.date(),
             country=user.country,
             country_name=country_name(user.country.upper()) if user.country else "",
-            payment_verified=bool(counts.get("paid")),
-            total_spent_minor=counts.get("spent", 0),
-            contracts=counts.get("started", 0),
-            completions=counts.get("completed", 0),
-            client_caused_endings=counts.get("client_fault", 0),
+            # Money was taken from them once: a hold alone verifies nothing.
+            payment_verified=m.paid_in > 0,
+            # What left their escrows for the freelancer side: releases and dispute
+            # shares, never refunds.
+            total_spent_minor=m.to_freelancer + m.to_platform,
+            contracts=int(row.get("started", 0)),
+            completions=int(row.get("completed", 0)),
+            client_caused_endings=int(row.get("client_fault", 0)),
         )
     return cards
 

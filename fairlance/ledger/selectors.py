@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from django.apps import apps as django_apps
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
@@ -101,29 +101,49 @@ def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney
     entries that moved nothing, only open holds count: what they promise escrow is
     ``on_hold`` (a posted or voided hold is in its resolving entry, or nowhere).
     """
-    from fairlance.ledger.models import Posting
-
     ids = sorted({int(i) for i in contract_ids})
     if not ids:
         return {}
+    sums = _money_sums(_contract_postings(ids), "entry__contract_id")
+    return {i: sums.get(i, ContractMoney()) for i in ids}
+
+
+def money_totals_by(*, contract_ids: QuerySet[Any], group: Any) -> dict[Any, ContractMoney]:
+    """``ContractMoney`` summed over many contracts, per value of ``group``, in one query.
+
+    ``contract_ids`` is a query of contract ids (a subquery, however many there are) and
+    ``group`` an expression over a posting that names its group, e.g. the client of the
+    entry's contract: the client card sums a client's whole history without reading it.
+    The ledger knows nothing about contracts; the caller says how they group.
+    """
+    postings = _contract_postings(contract_ids).annotate(money_group=group)
+    return _money_sums(postings, "money_group")
+
+
+def _contract_postings(contract_ids: Collection[int] | QuerySet[Any]) -> QuerySet[Any]:
+    """The postings that make a contract's money: posted entries and open holds."""
+    from fairlance.ledger.models import Posting
+
+    phase = JournalEntry.Phase
+    return Posting.objects.filter(entry__contract_id__in=contract_ids).filter(
+        Q(entry__phase=phase.POSTED) | Q(entry__phase=phase.PENDING, entry__resolution__isnull=True)
+    )
+
+
+def _money_sums(postings: QuerySet[Any], key: str) -> dict[Any, ContractMoney]:
+    """Classify ``postings`` (see ``contracts_money``), grouped by the value ``key``."""
     positive = Sum(Case(When(amount__gt=0, then=F("amount")), default=0))
     negative = Sum(Case(When(amount__lt=0, then=-F("amount")), default=0))
-    phase = JournalEntry.Phase
     rows = (
-        Posting.objects.filter(entry__contract_id__in=ids)
-        .filter(
-            Q(entry__phase=phase.POSTED)
-            | Q(entry__phase=phase.PENDING, entry__resolution__isnull=True)
-        )
-        .values("entry__contract_id", "entry__phase", "account__kind")
+        postings.values(key, "entry__phase", "account__kind")
         .annotate(incoming=positive, outgoing=negative)
         .order_by()
     )
-    sums: dict[int, dict[str, int]] = {}
+    sums: dict[Any, dict[str, int]] = {}
     for row in rows:
-        out = sums.setdefault(int(row["entry__contract_id"] or 0), {})
+        out = sums.setdefault(row[key], {})
         kind, incoming, outgoing = row["account__kind"], int(row["incoming"]), int(row["outgoing"])
-        if row["entry__phase"] == phase.PENDING:
+        if row["entry__phase"] == JournalEntry.Phase.PENDING:
             if kind == LedgerAccount.Kind.ESCROW:
                 out["on_hold"] = out.get("on_hold", 0) + incoming - outgoing
             continue
@@ -136,7 +156,7 @@ def contracts_money(*, contract_ids: Collection[int]) -> dict[int, ContractMoney
             out["to_platform"] = out.get("to_platform", 0) + incoming
         elif kind == LedgerAccount.Kind.ESCROW:
             out["held"] = out.get("held", 0) + incoming - outgoing
-    return {i: ContractMoney(**sums.get(i, {})) for i in ids}
+    return {k: ContractMoney(**v) for k, v in sums.items()}
 
 
 def contract_money(*, contract_id: int) -> ContractMoney:
