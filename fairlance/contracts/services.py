@@ -40,7 +40,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
@@ -511,20 +518,44 @@ def _end_request_without_hold(contract_id: int, *, provider_code: str) -> None:
     )
 
 
-def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
-    """Refund a capture whose transition was refused, through a durable refund intent.
+def capture_kept(capture_ref: str | OuterRef) -> Q:
+    """The contracts that keep the processor capture ``capture_ref``, or may still keep it.
 
-    The intent is committed before the caller's 409 goes out and executed right after
-    (and by the worker if that fails). Its reference is the one the reconciler uses for
-    an orphan capture, so however many times this runs (a retried accept replays the same
-    capture), the card gets the money back once.
+    A contract keeps a capture once ``accept`` posted it into escrow (``charge_ref`` names
+    it), and may still keep it while it waits on the request (an accept retried with the
+    contract's capture reference replays the capture and posts it). Any other capture of a
+    contract's hold is owed back to the card. Both undos of a capture decide by this one
+    rule: an accept refused after its capture (``_undo_capture``) and the reconciler, for
+    an accept that died (``purchase_charges_reconcile``).
+    """
+    return Q(charge_ref=capture_ref) | Q(state__in=sorted(HOLD_STATES))
+
+
+def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
+    """Refund a capture whose transition was refused, unless its contract kept it, through a
+    durable refund intent.
+
+    A refused accept does not mean its capture is nobody's: two clicks on Accept both
+    capture with the contract's reference (the processor answers the second with the
+    first's capture), one of them posts it and the other is refused. So the decision is
+    taken under the contract's row lock, after whatever refused this accept has committed,
+    by the reconciler's rule (``capture_kept``); the capture is refunded only if the
+    contract did not keep it. The intent is committed before the caller's 409 goes out
+    and executed right after (and by the worker if that fails). Its reference is the one
+    the reconciler uses for an orphan capture, so however many times this runs (a retried
+    accept replays the same capture), the card gets the money back once.
     """
     from fairlance.payments.models import ProviderIntent
     from fairlance.payments.services import intent_record
 
     reference = f"{actions.capture_reference(contract_id)}:undo"
+    kept = ExpressionWrapper(capture_kept(capture_ref), output_field=BooleanField())
     try:
         with transaction.atomic():
+            locked = Contract.objects.select_for_update().filter(pk=contract_id)
+            if locked.values_list(kept, flat=True).first():
+                logger.info("contract %s kept the capture of a refused accept", contract_id)
+                return
             intent_record(
                 kind=ProviderIntent.Kind.REFUND,
                 reference=reference,
@@ -557,7 +588,7 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
     - an ``accept``'s capture that its contract did not keep, once the contract is no
       longer waiting on the request (the accept lost to a withdrawal, or died): refunded.
       While the contract is still requested the capture is left alone: retrying the
-      accept replays it and keeps it.
+      accept replays it and keeps it (``capture_kept``, the rule ``_undo_capture`` uses).
 
     Each undo uses the reference its own undo would have used (``<reference>:undo``), so
     one that did happen is replayed by the provider, never repeated. Returns how many
@@ -592,11 +623,10 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
     )
     captures = (
         PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CAPTURE, **window)
-        .exclude(Exists(Contract.objects.filter(charge_ref=OuterRef("provider_ref"))))
         .exclude(
             Exists(
                 Contract.objects.filter(
-                    authorization_ref=OuterRef("charge_ref"), state__in=HOLD_STATES
+                    capture_kept(OuterRef("provider_ref")), authorization_ref=OuterRef("charge_ref")
                 )
             )
         )

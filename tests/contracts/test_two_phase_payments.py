@@ -21,7 +21,12 @@ from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, contract_money, ledger_check
 from fairlance.notifications.models import Notification
 from fairlance.payments.models import PaymentAttempt, ProviderIntent
-from fairlance.payments.provider import CARD_EXPIRED_HOLD, ProviderResult, SandboxProvider
+from fairlance.payments.provider import (
+    CARD_EXPIRED_HOLD,
+    LoggedProvider,
+    ProviderResult,
+    SandboxProvider,
+)
 from tests.conftest import assert_problem
 from tests.contracts.conftest import PRICE, answers_for, buy, make_project
 
@@ -260,6 +265,51 @@ def test_withdraw_committing_between_capture_and_accept_ends_refunded(
     later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
     assert purchase_charges_reconcile(now=later) == 0
     assert PaymentAttempt.objects.filter(kind="refund").count() == 1
+
+
+def test_a_double_click_on_accept_keeps_the_capture_the_contract_posted(
+    clock, api, client_user, freelancer, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # Given a request, and a freelancer who clicks Accept twice: the second click lands
+    # while the first is between its capture and its transition. Both passed the check;
+    # the second click's capture has the contract's reference, so the processor replays
+    # the first's capture; the second click then commits the accept first.
+    _, f, cid = request(api, client_user, freelancer)
+    capture = LoggedProvider.capture
+    second: list[Any] = []
+
+    def capture_then_the_second_click_lands(self, **kwargs):
+        result = capture(self, **kwargs)
+        if not second:
+            second.append(None)
+            second[0] = f.post(f"contracts/{cid}/accept")
+        return result
+
+    monkeypatch.setattr(LoggedProvider, "capture", capture_then_the_second_click_lands)
+    # When the first click's transition reaches the contract
+    with django_capture_on_commit_callbacks(execute=True):
+        first = f.post(f"contracts/{cid}/accept")
+    # Then the second click accepted, and the first is the usual 409
+    assert second[0].status_code == 200, second[0].content
+    assert_problem(first, 409, "transition_not_available")
+    # And the capture the contract posted into escrow stays taken: no refund was decided
+    # or made, and the card agrees with the ledger
+    (captured,) = PaymentAttempt.objects.filter(kind="capture", ok=True)
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.charge_ref) == ("in_progress", captured.provider_ref)
+    assert not ProviderIntent.objects.exists()
+    assert not PaymentAttempt.objects.filter(kind="refund").exists()
+    assert balance(escrow(cid)) == PRICE
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.refunded, money.held) == (PRICE, 0, PRICE)
+    assert ledger_check() == []
+    # And the worker later finds nothing to give back either
+    from django.utils import timezone
+
+    from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+
+    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
+    assert purchase_charges_reconcile(now=later) == 0
 
 
 def test_who_may_accept_a_request(clock, api, client_user, freelancer, stranger, operator) -> None:
