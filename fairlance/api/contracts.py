@@ -34,7 +34,7 @@ from fairlance.contracts.selectors import (
 )
 from fairlance.contracts.services import Purchase, contract_purchase, contract_transition
 from fairlance.core.errors import InvalidInput, NotFound, field_error
-from fairlance.core.idempotency import idempotent
+from fairlance.core.idempotency import idempotent, idempotent_attempt
 from fairlance.core.money import currency, format_minor
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
@@ -256,9 +256,8 @@ def _event(e: ContractEvent) -> dict[str, Any]:
 )
 def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> HttpResponse:
     user = _caller(request)
-    key = request.headers.get("Idempotency-Key")
 
-    def run() -> HttpResponse:
+    def run(attempt: str | None) -> HttpResponse:
         bought = contract_purchase(
             client=user,
             project_id=project_id,
@@ -266,7 +265,7 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
             addon_ids=payload.addon_ids,
             answers=payload.answers,
             card_number=payload.card_number,
-            idempotency_key=key.strip() if key else None,
+            attempt=attempt,
         )
         # The instance the purchase returns is the contract as committed (the engine saved
         # every field on it) with its client and freelancer loaded, and the buyer is its
@@ -280,7 +279,7 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
     # The card number is part of the fingerprint (a different card is a different
     # request) but only its hash is stored by ``idempotent``.
     params = payload.model_dump(mode="json")
-    return idempotent(request, f"purchase:project:{project_id}", params, run)
+    return idempotent_attempt(request, f"purchase:project:{project_id}", params, run)
 
 
 @router.get("/contracts", response=dict, auth=REQUIRED_AUTH)

@@ -265,7 +265,7 @@ def contract_purchase(
     addon_ids: list[int] | tuple[int, ...] = (),
     answers: dict[str, Any] | None = None,
     card_number: str,
-    idempotency_key: str | None = None,
+    attempt: str | None = None,
 ) -> Purchase:
     """Buy ``tier_id`` of project ``project_id`` (plus add-ons) and start the contract.
 
@@ -277,6 +277,10 @@ def contract_purchase(
     (``not_published``, ``freelancer_away``, ``capacity_full``, ``freelancer_suspended``,
     ``own_project``), ``InvalidInput`` for bad choices or answers and ``PaymentFailed``
     (402, code from the processor, e.g. ``card_declined``) when the card is refused.
+
+    ``attempt`` names this purchase attempt (``core.idempotency.idempotent_attempt`` gives
+    it for an ``Idempotency-Key``): the same value only when the same attempt runs again.
+    None: a one-off attempt.
     """
     if not valid_id(project_id):
         raise NotFound()
@@ -339,12 +343,15 @@ def contract_purchase(
     client_fee = percent_of(price, policy.client_fee_bp)
     total = price + client_fee
 
-    # Same key, same reference: the sandbox (like real processors) charges a reference once.
-    reference = (
-        f"purchase:{client.pk}:{idempotency_key}"
-        if idempotency_key
-        else f"purchase:{client.pk}:{uuid.uuid4().hex}"
-    )[:200]
+    # The processor (the sandbox, like real ones) answers a reference it has seen with its
+    # first success, so the reference names this attempt and nothing wider: the same when
+    # the same attempt runs again (the processor dedupes it), never one an undone attempt
+    # used (its charge was refunded: replayed, it would fund a contract with nothing) nor
+    # one of another project (two contracts would share one charge). The attempt of an
+    # Idempotency-Key is its claim, whose identity changes when a failed run frees the
+    # key (see ``core.idempotency``); keys are scoped per project and the reference names
+    # the project, so one key on two projects is two attempts.
+    reference = f"purchase:{client.pk}:{project.pk}:{attempt or uuid.uuid4().hex}"[:200]
     provider = get_provider()
     # A request holds the money on the card while the freelancer decides; an instant
     # purchase takes it at once.
