@@ -475,11 +475,19 @@ def _fire_capturing(
     Between 2 and 3 the contract may move on (the client withdrew a moment earlier; the
     request window closed): the transition then answers the usual 409, and the capture is
     given back by a refund recorded durably before the 409 leaves (``_undo_capture``).
+
+    A request ``charged_up_front`` (made before requests held the card) has nothing to
+    capture: its money is in escrow, and the transition fires at once.
     """
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None:
         raise NotFound()
     engine.transition_precheck(contract, name=name, actor=actor, payload=payload)
+    if contract.charged_up_front:
+        # A request made before requests held the card: its money is in escrow already.
+        return engine.apply_transition(
+            contract_id=contract.pk, name=name, actor=actor, payload=payload
+        )
     amount = contract.escrow_total_minor
     from fairlance.payments.provider import get_provider
 

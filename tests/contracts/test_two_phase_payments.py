@@ -332,3 +332,137 @@ def test_a_retried_accept_with_its_key_captures_once(clock, api, client_user, fr
     assert first.status_code == again.status_code == 200
     assert again["Idempotent-Replayed"] == "true"
     assert PaymentAttempt.objects.filter(kind="capture").count() == 1
+
+
+# --- requests opened before requests held the card -------------------------------------------
+
+
+def legacy_request(api: Any, client_user: Any, freelancer: Any, monkeypatch: Any) -> int:
+    """A request as the code before two-phase payments left it; returns its id.
+
+    No code path makes one any more (a request now holds the card), yet a database upgraded
+    while requests waited holds them. So the request is made through the API with the old
+    code's two money steps put back: the card is charged instead of held, and the money
+    booked into escrow (``contract:N:capture``) instead of a pending hold entry. Then its
+    reference is moved to where the old code kept it, directly in the row: ``charge_ref``,
+    with ``authorization_ref`` blank (migration 0003 added that column empty).
+    """
+    from fairlance.contracts import actions
+
+    with monkeypatch.context() as old_code:
+        old_code.setattr(LoggedProvider, "authorize", LoggedProvider.charge)
+        old_code.setattr(actions, "hold_book", actions.capture_book)
+        _, _, cid = request(api, client_user, freelancer)
+    charge = PaymentAttempt.objects.get(kind="charge", ok=True)
+    Contract.objects.filter(pk=cid).update(charge_ref=charge.provider_ref, authorization_ref="")
+    # The shape: requested, the whole price in escrow from that charge, no card hold
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.authorization_ref) == ("requested", "")
+    assert not JournalEntry.objects.filter(contract_id=cid, phase="pending").exists()
+    assert entry(f"contract:{cid}:capture").phase == "posted"
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.held, money.on_hold) == (PRICE, PRICE, 0)
+    return cid
+
+
+def assert_legacy_refunded(cid: int, *, by: str, intent_status: str = "done") -> None:
+    """The legacy request ended by ``by``: no fault, its escrow refunded in full to the
+    charge, as such requests always were."""
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", by, "none")
+    intent = ProviderIntent.objects.get(contract_id=cid)
+    assert (intent.kind, intent.status, intent.amount_minor) == ("refund", intent_status, PRICE)
+    assert intent.payment_ref == contract.charge_ref
+    assert JournalEntry.objects.filter(reference=intent.reference, phase="posted").exists()
+    assert balance(escrow(cid)) == 0
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.refunded, money.held) == (PRICE, PRICE, 0)
+    assert not PaymentAttempt.objects.filter(kind__in=("capture", "void")).exists()
+    assert ledger_check() == []
+
+
+def test_a_request_charged_before_holds_is_accepted_without_a_capture(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    # Given a request made before requests held the card: the ledger check accepts it
+    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    charge_ref = Contract.objects.get(pk=cid).charge_ref
+    assert ledger_check() == []
+    # When the freelancer accepts
+    resp = api(freelancer).post(f"contracts/{cid}/accept")
+    # Then work starts on the money already in escrow: the processor is not asked for
+    # anything, and refunds still name the original charge
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["state"] == "in_progress"
+    assert resp.json()["money"]["paid_in"]["minor"] == PRICE
+    contract = Contract.objects.get(pk=cid)
+    assert contract.charge_ref == charge_ref and contract.delivery_due_at is not None
+    assert attempts() == [("charge", True)]
+    assert balance(escrow(cid)) == PRICE
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize(("who", "name"), [("freelancer", "decline"), ("client", "withdraw")])
+def test_a_request_charged_before_holds_is_refunded_when_declined_or_withdrawn(
+    clock, api, client_user, freelancer, monkeypatch, who, name, django_capture_on_commit_callbacks
+) -> None:
+    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    # When the request is declined or withdrawn
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = api(freelancer if who == "freelancer" else client_user).post(
+            f"contracts/{cid}/{name}"
+        )
+    # Then its escrow goes back to the card it was charged to, in full
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["money"]["refunded"]["minor"] == PRICE
+    assert_legacy_refunded(cid, by=name)
+    refund = PaymentAttempt.objects.get(kind="refund", ok=True)
+    assert (refund.charge_ref, refund.amount_minor) == (
+        Contract.objects.get(pk=cid).charge_ref,
+        PRICE,
+    )
+
+
+def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refunded(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    # Given a request made before requests held the card, on Wednesday 10:00
+    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    # When the worker runs as the request window closes
+    clock.shift(timedelta(days=2))
+    call_command("worker", "--once", verbosity=0)
+    # Then the request is cancelled and its escrow refunded in the ledger; the card's refund
+    # waits for its intent to be due (no on-commit call in a test transaction)
+    assert_legacy_refunded(cid, by="expire_request", intent_status="pending")
+    clock.shift(timedelta(minutes=1))
+    call_command("worker", "--once", verbosity=0)
+    assert_legacy_refunded(cid, by="expire_request")
+    assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1
+
+
+def test_the_ledger_check_still_flags_a_request_charged_up_front_that_lost_its_shape(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    from fairlance.ledger.accounts import WORLD
+    from fairlance.ledger.services import Move, ledger_hold, ledger_post
+
+    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    # When, behind the lifecycle's back, part of its escrow leaves, a card hold appears and
+    # the contract forgets its charge
+    ledger_post(
+        reference="stray-refund",
+        memo="",
+        postings=[Move(escrow(cid), WORLD, 2_500)],
+        contract_id=cid,
+    )
+    ledger_hold(
+        reference="stray-hold", memo="", postings=[Move(WORLD, escrow(cid), PRICE)], contract_id=cid
+    )
+    Contract.objects.filter(pk=cid).update(charge_ref="")
+    # Then the check reports each
+    where = f"contract {cid} is requested, charged up front,"
+    assert ledger_check() == [
+        f"{where} with 1 open card holds (expected 0)",
+        f"{where} but its escrow holds {PRICE - 2_500} (expected {PRICE})",
+        f"{where} but names no charge",
+    ]
