@@ -32,6 +32,8 @@ from tests.contracts.conftest import PRICE, answers_for, buy, make_project
 
 pytestmark = pytest.mark.django_db
 
+PRICE_WORDS = "$100"  # PRICE as people read it
+
 
 def request(api: Any, client_user: Any, freelancer: Any, **kw: Any) -> tuple[Any, Any, int]:
     """A request to buy through the API: (client's API, freelancer's API, contract id)."""
@@ -421,6 +423,11 @@ def test_a_request_charged_before_holds_is_refunded_when_declined_or_withdrawn(
         Contract.objects.get(pk=cid).charge_ref,
         PRICE,
     )
+    # And a declined client is told their payment was refunded, not that a hold was released
+    if name == "decline":
+        note = Notification.objects.get(kind="contract.decline", user_id=client_user.pk)
+        assert f"The {PRICE_WORDS} you paid is refunded to your card" in note.body
+        assert "nothing was charged" not in note.body
 
 
 def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refunded(
@@ -438,6 +445,8 @@ def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refund
     call_command("worker", "--once", verbosity=0)
     assert_legacy_refunded(cid, by="expire_request")
     assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1
+    note = Notification.objects.get(kind="contract.expire_request", user_id=client_user.pk)
+    assert f"The {PRICE_WORDS} you paid is refunded to your card" in note.body
 
 
 def test_the_ledger_check_still_flags_a_request_charged_up_front_that_lost_its_shape(
