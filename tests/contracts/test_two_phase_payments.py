@@ -314,6 +314,31 @@ def test_a_double_click_on_accept_keeps_the_capture_the_contract_posted(
     assert purchase_charges_reconcile(now=later) == 0
 
 
+def test_the_api_shows_the_card_hold_in_the_contracts_money(
+    clock, api, client_user, freelancer, operator, stranger
+) -> None:
+    # Given a request: the card is held, nothing is charged
+    c, f, cid = request(api, client_user, freelancer)
+    # Then everyone who may read the contract sees the hold in its money, apart from what
+    # the ledger took (nothing yet)
+    for reader in (c, f, api(operator)):
+        money = reader.get(f"contracts/{cid}").json()["money"]
+        assert money["on_hold"] == {"minor": PRICE, "display": PRICE_WORDS}
+        assert money["paid_in"]["minor"] == money["held"]["minor"] == 0
+        assert money["client_pays"]["minor"] == PRICE
+    assert_problem(api(stranger).get(f"contracts/{cid}"), 404, "not_found")
+    assert_problem(api().get(f"contracts/{cid}"), 401)
+    # When the freelancer accepts, the hold becomes money in escrow
+    money = f.post(f"contracts/{cid}/accept").json()["money"]
+    assert money["on_hold"]["minor"] == 0
+    assert money["paid_in"]["minor"] == money["held"]["minor"] == PRICE
+    # And the OpenAPI document describes the member
+    schemas = api().get("openapi.json").json()["components"]["schemas"]
+    on_hold = schemas["ContractMoneyOut"]["properties"]["on_hold"]
+    assert "held on the client's card and not charged" in on_hold["description"]
+    assert "see on_hold" in schemas["ContractMoneyOut"]["properties"]["client_pays"]["description"]
+
+
 def test_who_may_accept_a_request(clock, api, client_user, freelancer, stranger, operator) -> None:
     # Given a request
     c, f, cid = request(api, client_user, freelancer)
