@@ -28,7 +28,13 @@ from fairlance.payments.provider import (
     SandboxProvider,
 )
 from tests.conftest import assert_problem
-from tests.contracts.conftest import PRICE, answers_for, buy, make_project
+from tests.contracts.conftest import (
+    PRICE,
+    answers_for,
+    buy,
+    make_project,
+    request_charged_up_front,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -364,27 +370,14 @@ def test_a_retried_accept_with_its_key_captures_once(clock, api, client_user, fr
 # --- requests opened before requests held the card -------------------------------------------
 
 
-def legacy_request(api: Any, client_user: Any, freelancer: Any, monkeypatch: Any) -> int:
-    """A request as the code before two-phase payments left it; returns its id.
-
-    No code path makes one any more (a request now holds the card), yet a database upgraded
-    while requests waited holds them. So the request is made through the API with the old
-    code's two money steps put back: the card is charged instead of held, and the money
-    booked into escrow (``contract:N:capture``) instead of a pending hold entry. Then its
-    reference is moved to where the old code kept it, directly in the row: ``charge_ref``,
-    with ``authorization_ref`` blank (migration 0003 added that column empty).
-    """
-    from fairlance.contracts import actions
-
-    with monkeypatch.context() as old_code:
-        old_code.setattr(LoggedProvider, "authorize", LoggedProvider.charge)
-        old_code.setattr(actions, "hold_book", actions.capture_book)
-        _, _, cid = request(api, client_user, freelancer)
-    charge = PaymentAttempt.objects.get(kind="charge", ok=True)
-    Contract.objects.filter(pk=cid).update(charge_ref=charge.provider_ref, authorization_ref="")
+def legacy_request(api: Any, client_user: Any, freelancer: Any) -> int:
+    """A request made through the API as before requests held the card (see
+    ``request_charged_up_front``); returns its id."""
+    cid = request_charged_up_front(lambda: request(api, client_user, freelancer)[2])
     # The shape: requested, the whole price in escrow from that charge, no card hold
     contract = Contract.objects.get(pk=cid)
     assert (contract.state, contract.authorization_ref) == ("requested", "")
+    assert contract.charge_ref == PaymentAttempt.objects.get(kind="charge", ok=True).provider_ref
     assert not JournalEntry.objects.filter(contract_id=cid, phase="pending").exists()
     assert entry(f"contract:{cid}:capture").phase == "posted"
     money = contract_money(contract_id=cid)
@@ -409,10 +402,10 @@ def assert_legacy_refunded(cid: int, *, by: str, intent_status: str = "done") ->
 
 
 def test_a_request_charged_before_holds_is_accepted_without_a_capture(
-    clock, api, client_user, freelancer, monkeypatch
+    clock, api, client_user, freelancer
 ) -> None:
     # Given a request made before requests held the card: the ledger check accepts it
-    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    cid = legacy_request(api, client_user, freelancer)
     charge_ref = Contract.objects.get(pk=cid).charge_ref
     assert ledger_check() == []
     # When the freelancer accepts
@@ -431,9 +424,9 @@ def test_a_request_charged_before_holds_is_accepted_without_a_capture(
 
 @pytest.mark.parametrize(("who", "name"), [("freelancer", "decline"), ("client", "withdraw")])
 def test_a_request_charged_before_holds_is_refunded_when_declined_or_withdrawn(
-    clock, api, client_user, freelancer, monkeypatch, who, name, django_capture_on_commit_callbacks
+    clock, api, client_user, freelancer, who, name, django_capture_on_commit_callbacks
 ) -> None:
-    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    cid = legacy_request(api, client_user, freelancer)
     # When the request is declined or withdrawn
     with django_capture_on_commit_callbacks(execute=True):
         resp = api(freelancer if who == "freelancer" else client_user).post(
@@ -456,10 +449,10 @@ def test_a_request_charged_before_holds_is_refunded_when_declined_or_withdrawn(
 
 
 def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refunded(
-    clock, api, client_user, freelancer, monkeypatch
+    clock, api, client_user, freelancer
 ) -> None:
     # Given a request made before requests held the card, on Wednesday 10:00
-    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    cid = legacy_request(api, client_user, freelancer)
     # When the worker runs as the request window closes
     clock.shift(timedelta(days=2))
     call_command("worker", "--once", verbosity=0)
@@ -475,12 +468,12 @@ def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refund
 
 
 def test_the_ledger_check_still_flags_a_request_charged_up_front_that_lost_its_shape(
-    clock, api, client_user, freelancer, monkeypatch
+    clock, api, client_user, freelancer
 ) -> None:
     from fairlance.ledger.accounts import WORLD
     from fairlance.ledger.services import Move, ledger_hold, ledger_post
 
-    cid = legacy_request(api, client_user, freelancer, monkeypatch)
+    cid = legacy_request(api, client_user, freelancer)
     # When, behind the lifecycle's back, part of its escrow leaves, a card hold appears and
     # the contract forgets its charge
     ledger_post(
