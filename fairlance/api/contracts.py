@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import Field, StrictInt
+from pydantic import ConfigDict, Field, StrictInt
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
@@ -36,7 +36,7 @@ from fairlance.contracts.selectors import (
 )
 from fairlance.contracts.services import Purchase, contract_purchase, contract_transition
 from fairlance.core.errors import InvalidInput, NotFound, field_error
-from fairlance.core.idempotency import idempotent
+from fairlance.core.idempotency import idempotent, idempotent_attempt
 from fairlance.core.money import currency, format_minor
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
@@ -80,6 +80,47 @@ class ListQuery(Schema):
     role: str | None = Field(None, pattern="^(client|freelancer)$")
     state: str | None = Field(None, max_length=30)
     cursor: str | None = Field(None, max_length=20)
+
+
+class AmountOut(Schema):
+    minor: int = Field(description="integer minor units (cents); compute with this")
+    display: str = Field(description="formatted for people")
+
+
+class ContractMoneyOut(Schema):
+    """A contract's money: its terms, then what the ledger did."""
+
+    currency: str
+    client_pays: AmountOut = Field(
+        description="what the client pays for the contract: price + client_fee (charged, "
+        "or only held on the card while a request waits: see on_hold)"
+    )
+    price: AmountOut = Field(description="tier + add-ons, minus partial refunds")
+    freelancer_fee: AmountOut = Field(description="the platform's fee taken from the price")
+    client_fee: AmountOut = Field(description="the marketplace fee added for the client")
+    freelancer_receives: AmountOut = Field(description="price - freelancer_fee")
+    paid_in: AmountOut = Field(description="what the ledger took from the client into escrow")
+    refunded: AmountOut = Field(description="what the ledger gave back to the client so far")
+    to_freelancer: AmountOut = Field(
+        description="what the ledger released to the freelancer, after the service fee"
+    )
+    to_platform: AmountOut = Field(description="the fees the ledger kept")
+    held: AmountOut = Field(description="what the contract's escrow holds now")
+    on_hold: AmountOut = Field(
+        description="held on the client's card and not charged (a request waiting for the "
+        "freelancer); in none of the other ledger amounts until accept captures it"
+    )
+
+
+class ContractOut(Schema):
+    """The contract as its client, freelancer or an operator reads it; the API guide
+    (docs/api.md) describes the members besides money."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: int
+    state: str
+    money: ContractMoneyOut
 
 
 def _caller(request: HttpRequest) -> User:
@@ -168,6 +209,7 @@ def contract_detail(
                 "to_freelancer": _money(ledger.to_freelancer),
                 "to_platform": _money(ledger.to_platform),
                 "held": _money(ledger.held),
+                "on_hold": _money(ledger.on_hold),
             },
             "deadlines": [
                 {
@@ -250,16 +292,15 @@ def _event(e: ContractEvent) -> dict[str, Any]:
 
 @router.post(
     "/projects/{project_id}/purchase",
-    response={201: dict},
+    response={201: ContractOut},
     auth=REQUIRED_AUTH,
     summary="Buy a project tier (accepts an Idempotency-Key header)",
     openapi_extra=problems(402, 409),
 )
 def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> HttpResponse:
     user = _caller(request)
-    key = request.headers.get("Idempotency-Key")
 
-    def run() -> HttpResponse:
+    def run(attempt: str | None) -> HttpResponse:
         bought = contract_purchase(
             client=user,
             project_id=project_id,
@@ -267,7 +308,7 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
             addon_ids=payload.addon_ids,
             answers=payload.answers,
             card_number=payload.card_number,
-            idempotency_key=key.strip() if key else None,
+            attempt=attempt,
         )
         # The instance the purchase returns is the contract as committed (the engine saved
         # every field on it) with its client and freelancer loaded, and the buyer is its
@@ -281,7 +322,7 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
     # The card number is part of the fingerprint (a different card is a different
     # request) but only its hash is stored by ``idempotent``.
     params = payload.model_dump(mode="json")
-    return idempotent(request, f"purchase:project:{project_id}", params, run)
+    return idempotent_attempt(request, f"purchase:project:{project_id}", params, run)
 
 
 @router.get("/contracts", response=dict, auth=REQUIRED_AUTH)
@@ -301,10 +342,13 @@ def list_contracts(request: HttpRequest, query: Query[ListQuery]) -> dict[str, A
     }
 
 
-@router.get("/contracts/{contract_id}", response=dict, auth=REQUIRED_AUTH)
-def get_contract(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+@router.get("/contracts/{contract_id}", response=ContractOut, auth=REQUIRED_AUTH)
+def get_contract(request: HttpRequest, contract_id: int) -> HttpResponse:
     user = _caller(request)
-    return contract_detail(access_contract(user=user, contract_id=contract_id), user)
+    # Sent as built, like every other answer with the contract: ``ContractOut`` documents
+    # the money block and lets the other members through, but validating against it would
+    # keep only the members it names.
+    return JsonResponse(contract_detail(access_contract(user=user, contract_id=contract_id), user))
 
 
 @router.get("/contracts/{contract_id}/events", response=dict, auth=REQUIRED_AUTH)
@@ -338,7 +382,7 @@ def _fire(
 
 @router.post(
     "/contracts/{contract_id}/partial-refund",
-    response=dict,
+    response=ContractOut,
     auth=REQUIRED_AUTH,
     summary="Freelancer gives part of the price back (accepts an Idempotency-Key header)",
     openapi_extra=problems(403, 409),
@@ -351,7 +395,7 @@ def partial_refund(
 
 @router.post(
     "/contracts/{contract_id}/deliveries",
-    response=dict,
+    response=ContractOut,
     auth=REQUIRED_AUTH,
     summary="Deliver with attachments (multipart: note, files); fires `deliver`",
     description=(
@@ -424,7 +468,7 @@ def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileR
 
 @router.post(
     "/contracts/{contract_id}/{transition}",
-    response=dict,
+    response=ContractOut,
     auth=REQUIRED_AUTH,
     summary="Fire a person transition (accept, decline, deliver, approve, ...)",
     openapi_extra=problems(400, 402, 403, 409, 413, 415, 502),

@@ -384,7 +384,11 @@ def capture_hold(contract: Contract, ctx: Context) -> None:
     ``services.contract_transition`` captures outside the transaction and passes the
     capture's reference (``CAPTURED_REF``), which refunds will name from now on.
     Firing ``accept`` any other way is a programming error: no money would be taken.
+    A request ``charged_up_front`` (made before requests held the card) has no hold: its
+    money is in escrow already, and its charge stays what refunds name.
     """
+    if contract.charged_up_front:
+        return
     captured = ctx.payload.get(CAPTURED_REF)
     if not isinstance(captured, str) or not captured:
         raise ValueError("accept runs through contracts.services.contract_transition")
@@ -398,7 +402,14 @@ def capture_hold(contract: Contract, ctx: Context) -> None:
 
 def void_hold(contract: Contract, ctx: Context) -> None:
     """Release the request's card hold: void it in the ledger, and have the processor void it
-    after the commit (an intent, see ``payments.services``)."""
+    after the commit (an intent, see ``payments.services``).
+
+    A request ``charged_up_front`` (made before requests held the card) has no hold to
+    release: its escrow is refunded in full instead, as such requests always were.
+    """
+    if contract.charged_up_front:
+        refund_full(contract, ctx)
+        return
     reference = f"contract:{contract.pk}:void:{ctx.seq}"
     ledger_hold_void(
         hold_reference=hold_reference(contract.pk),

@@ -105,6 +105,19 @@ class Contract(models.Model):
         """What the client paid in and was not refunded: the escrow of an open contract."""
         return self.price_minor + self.client_fee_minor
 
+    @property
+    def charged_up_front(self) -> bool:
+        """The client's card was charged when the contract was bought, not held.
+
+        True for every instant purchase, and for a request made before requests held the
+        card (decision 0008): such a request has no card authorization, its money has been
+        in escrow since the purchase (``charge_ref`` names the charge) and no hold entry
+        exists. The one rule for that legacy shape: ``accept`` then takes nothing from the
+        processor, the request's other exits refund the escrow in full, and the ledger
+        check expects escrow rather than a hold (it reads this property).
+        """
+        return not self.authorization_ref
+
 
 class ContractEvent(models.Model):
     """One applied transition. Append-only: rows are never updated or deleted."""
@@ -213,6 +226,6 @@ class Milestone(models.Model):
 
 # The states a contract never leaves (process.FINAL_STATES; the ledger check reads this).
 FINAL_STATES = frozenset({"completed", "cancelled"})
-# The states in which the client's money is a hold on their card, not in escrow
-# (process.REQUESTED; the ledger check reads this).
+# The states in which the client's money is a hold on their card, not in escrow, unless
+# the contract was ``charged_up_front`` (process.REQUESTED; the ledger check reads this).
 HOLD_STATES = frozenset({"requested"})

@@ -14,7 +14,10 @@ Fields (all text):
   transition; ``state``: the contract's state now, in words.
 - ``price`` (what the work costs now), ``paid`` (what the client paid or has held: price
   plus marketplace fee), ``earnings`` (price less the freelancer's service fee),
-  ``refund`` (what this transition sent back to the client), ``percent`` and ``share``
+  ``refund`` (what this transition sent back to the client), ``money_back`` (how a
+  request's ending gave the client's money back, as a sentence without its full stop: the
+  card hold released, or, for a request charged before requests held the card, the
+  payment refunded), ``percent`` and ``share``
   (a dispute decision's share of the price for the freelancer, and what it pays them
   after the service fee), ``revisions_left``.
 - ``message``: what the acting person wrote (a decline note, a revision request, a
@@ -117,6 +120,12 @@ def _fields(facts: Facts, clock: str | None, zone_name: str) -> dict[str, str]:
         "paid": format_minor(contract.escrow_total_minor),
         "earnings": format_minor(contract.price_minor - contract.fee_minor),
         "refund": format_minor(facts.refunded),
+        "money_back": (
+            f"The {format_minor(facts.refunded)} you paid is refunded to your card"
+            if facts.refunded
+            else f"The hold of {format_minor(contract.escrow_total_minor)} on your card is "
+            "released; nothing was charged"
+        ),
         "percent": str(facts.payload.get("freelancer_percent", "")),
         "share": _share(facts),
         "revisions_left": str(contract.revisions_left),

@@ -333,9 +333,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "client",
                 "Request declined: {project}",
                 '{freelancer} declined your request for "{project}". '
-                "Their message:\n\n{message}\n\nThe hold of {paid} on your card is released; "
-                "nothing was charged and nothing counts against you. You can look for "
-                "another freelancer.",
+                "Their message:\n\n{message}\n\n{money_back}, and nothing counts against "
+                "you. You can look for another freelancer.",
             ),
         ),
     ),
@@ -389,8 +388,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "client",
                 "Your request expired: {project}",
                 '{freelancer} did not answer your request for "{project}" in time. '
-                "The hold of {paid} on your card is released; nothing was charged and nothing "
-                "counts against you.",
+                "{money_back}, and nothing counts against you.",
             ),
         ),
     ),

@@ -40,7 +40,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, connection, connections, transaction
-from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.db.models import (
+    BooleanField,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
@@ -258,7 +265,7 @@ def contract_purchase(
     addon_ids: list[int] | tuple[int, ...] = (),
     answers: dict[str, Any] | None = None,
     card_number: str,
-    idempotency_key: str | None = None,
+    attempt: str | None = None,
 ) -> Purchase:
     """Buy ``tier_id`` of project ``project_id`` (plus add-ons) and start the contract.
 
@@ -270,6 +277,10 @@ def contract_purchase(
     (``not_published``, ``freelancer_away``, ``capacity_full``, ``freelancer_suspended``,
     ``own_project``), ``InvalidInput`` for bad choices or answers and ``PaymentFailed``
     (402, code from the processor, e.g. ``card_declined``) when the card is refused.
+
+    ``attempt`` names this purchase attempt (``core.idempotency.idempotent_attempt`` gives
+    it for an ``Idempotency-Key``): the same value only when the same attempt runs again.
+    None: a one-off attempt.
     """
     if not valid_id(project_id):
         raise NotFound()
@@ -332,12 +343,15 @@ def contract_purchase(
     client_fee = percent_of(price, policy.client_fee_bp)
     total = price + client_fee
 
-    # Same key, same reference: the sandbox (like real processors) charges a reference once.
-    reference = (
-        f"purchase:{client.pk}:{idempotency_key}"
-        if idempotency_key
-        else f"purchase:{client.pk}:{uuid.uuid4().hex}"
-    )[:200]
+    # The processor (the sandbox, like real ones) answers a reference it has seen with its
+    # first success, so the reference names this attempt and nothing wider: the same when
+    # the same attempt runs again (the processor dedupes it), never one an undone attempt
+    # used (its charge was refunded: replayed, it would fund a contract with nothing) nor
+    # one of another project (two contracts would share one charge). The attempt of an
+    # Idempotency-Key is its claim, whose identity changes when a failed run frees the
+    # key (see ``core.idempotency``); keys are scoped per project and the reference names
+    # the project, so one key on two projects is two attempts.
+    reference = f"purchase:{client.pk}:{project.pk}:{attempt or uuid.uuid4().hex}"[:200]
     provider = get_provider()
     # A request holds the money on the card while the freelancer decides; an instant
     # purchase takes it at once.
@@ -461,11 +475,19 @@ def _fire_capturing(
     Between 2 and 3 the contract may move on (the client withdrew a moment earlier; the
     request window closed): the transition then answers the usual 409, and the capture is
     given back by a refund recorded durably before the 409 leaves (``_undo_capture``).
+
+    A request ``charged_up_front`` (made before requests held the card) has nothing to
+    capture: its money is in escrow, and the transition fires at once.
     """
     contract = Contract.objects.filter(pk=contract_id).first()
     if contract is None:
         raise NotFound()
     engine.transition_precheck(contract, name=name, actor=actor, payload=payload)
+    if contract.charged_up_front:
+        # A request made before requests held the card: its money is in escrow already.
+        return engine.apply_transition(
+            contract_id=contract.pk, name=name, actor=actor, payload=payload
+        )
     amount = contract.escrow_total_minor
     from fairlance.payments.provider import get_provider
 
@@ -511,20 +533,44 @@ def _end_request_without_hold(contract_id: int, *, provider_code: str) -> None:
     )
 
 
-def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
-    """Refund a capture whose transition was refused, through a durable refund intent.
+def capture_kept(capture_ref: str | OuterRef) -> Q:
+    """The contracts that keep the processor capture ``capture_ref``, or may still keep it.
 
-    The intent is committed before the caller's 409 goes out and executed right after
-    (and by the worker if that fails). Its reference is the one the reconciler uses for
-    an orphan capture, so however many times this runs (a retried accept replays the same
-    capture), the card gets the money back once.
+    A contract keeps a capture once ``accept`` posted it into escrow (``charge_ref`` names
+    it), and may still keep it while it waits on the request (an accept retried with the
+    contract's capture reference replays the capture and posts it). Any other capture of a
+    contract's hold is owed back to the card. Both undos of a capture decide by this one
+    rule: an accept refused after its capture (``_undo_capture``) and the reconciler, for
+    an accept that died (``purchase_charges_reconcile``).
+    """
+    return Q(charge_ref=capture_ref) | Q(state__in=sorted(HOLD_STATES))
+
+
+def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
+    """Refund a capture whose transition was refused, unless its contract kept it, through a
+    durable refund intent.
+
+    A refused accept does not mean its capture is nobody's: two clicks on Accept both
+    capture with the contract's reference (the processor answers the second with the
+    first's capture), one of them posts it and the other is refused. So the decision is
+    taken under the contract's row lock, after whatever refused this accept has committed,
+    by the reconciler's rule (``capture_kept``); the capture is refunded only if the
+    contract did not keep it. The intent is committed before the caller's 409 goes out
+    and executed right after (and by the worker if that fails). Its reference is the one
+    the reconciler uses for an orphan capture, so however many times this runs (a retried
+    accept replays the same capture), the card gets the money back once.
     """
     from fairlance.payments.models import ProviderIntent
     from fairlance.payments.services import intent_record
 
     reference = f"{actions.capture_reference(contract_id)}:undo"
+    kept = ExpressionWrapper(capture_kept(capture_ref), output_field=BooleanField())
     try:
         with transaction.atomic():
+            locked = Contract.objects.select_for_update().filter(pk=contract_id)
+            if locked.values_list(kept, flat=True).first():
+                logger.info("contract %s kept the capture of a refused accept", contract_id)
+                return
             intent_record(
                 kind=ProviderIntent.Kind.REFUND,
                 reference=reference,
@@ -557,7 +603,7 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
     - an ``accept``'s capture that its contract did not keep, once the contract is no
       longer waiting on the request (the accept lost to a withdrawal, or died): refunded.
       While the contract is still requested the capture is left alone: retrying the
-      accept replays it and keeps it.
+      accept replays it and keeps it (``capture_kept``, the rule ``_undo_capture`` uses).
 
     Each undo uses the reference its own undo would have used (``<reference>:undo``), so
     one that did happen is replayed by the provider, never repeated. Returns how many
@@ -592,11 +638,10 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
     )
     captures = (
         PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CAPTURE, **window)
-        .exclude(Exists(Contract.objects.filter(charge_ref=OuterRef("provider_ref"))))
         .exclude(
             Exists(
                 Contract.objects.filter(
-                    authorization_ref=OuterRef("charge_ref"), state__in=HOLD_STATES
+                    capture_kept(OuterRef("provider_ref")), authorization_ref=OuterRef("charge_ref")
                 )
             )
         )

@@ -16,6 +16,12 @@ Records are keyed by (user, scope, key) and hold a hash of the request parameter
 - the same key with different parameters: 422 ``idempotency_key_reused``;
 - the handler raised an unexpected exception or answered 5xx: the row is deleted so a
   retry can run again (nothing was stored that a retry would contradict).
+
+A handler that calls a processor names the call after the *attempt*, not the key
+(``idempotent_attempt``): the claim's identity stays the same if that claim is run again,
+and is new once a failed run freed the key. A processor replays an earlier success with
+the same reference, so a reference derived from the key alone would hand a retry the
+money an earlier, undone attempt took and gave back.
 """
 
 from __future__ import annotations
@@ -127,6 +133,34 @@ def idempotent(
 ) -> HttpResponse:
     """Run ``handler`` at most once per (caller, ``scope``, ``Idempotency-Key``).
 
+    ``idempotent_attempt`` for a handler that does not need to know the attempt.
+    """
+    return idempotent_attempt(request, scope, params, lambda _attempt: handler(), key=key)
+
+
+def _attempt_id(record: IdempotencyRecord) -> str:
+    # Record ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so
+    # a claim made after a failed one deleted its row has an identity of its own.
+    return f"idem:{record.pk}"
+
+
+def idempotent_attempt(
+    request: HttpRequest,
+    scope: str,
+    params: dict[str, Any],
+    handler: Callable[[str | None], HttpResponse],
+    *,
+    key: str | None = None,
+) -> HttpResponse:
+    """Run ``handler(attempt)`` at most once per (caller, ``scope``, ``Idempotency-Key``).
+
+    ``attempt`` identifies this run's claim of the key (``idem:<record id>``): the same
+    if this claim is ever run again (a claim whose process died), a new one once a failed
+    run (a 5xx, an exception) freed the key and a retry claimed it anew. It is None when
+    the call runs without a key (no header, an anonymous caller). A handler that calls a
+    payment processor derives the call's reference from it, so the processor dedupes a
+    re-run but never replays an earlier attempt's money to a new one.
+
     ``scope`` names the operation and its target ("payout", "purchase:project:12");
     ``params`` are the request's parsed parameters; ``handler`` does the work in its own
     transaction and returns the response. A ``FairlanceError`` raised by the handler is
@@ -139,7 +173,7 @@ def idempotent(
     """
     raw_key = key if key is not None else request.headers.get(HEADER)
     if raw_key is None:
-        return handler()
+        return handler(None)
     key = raw_key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         return _problem(
@@ -150,7 +184,7 @@ def idempotent(
         )
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return handler()
+        return handler(None)
 
     digest = request_hash(params)
     record, created = _claim(user_id=user.pk, scope=scope, key=key, digest=digest)
@@ -174,7 +208,7 @@ def idempotent(
 
     try:
         try:
-            response = handler()
+            response = handler(_attempt_id(record))
         except FairlanceError as exc:
             response = _error_response(exc)
     except BaseException:

@@ -235,8 +235,8 @@ def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: 
         addon_ids=[addons[i].pk for i in purchase.addons],
         answers=answers,
         card_number=DEMO_CARD,
-        # A stable key: the sandbox charges one reference once, like real processors.
-        idempotency_key=f"demo-{project.pk}-{number}",
+        # A stable attempt: the sandbox charges one reference once, like real processors.
+        attempt=f"demo-{number}",
     ).contract
     if purchase.accepted:
         # Accepting captures the card hold at the processor: the same door as a click.

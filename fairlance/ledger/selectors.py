@@ -203,9 +203,10 @@ def ledger_check() -> list[str]:
     with exactly its postings (posted) or their opposite (void), and nothing else resolves
     anything; and, when the contracts app is installed, a contract in a final state has
     an empty escrow and no open hold, and a contract waiting on a request has exactly one
-    open hold and an empty escrow. When the payments app is installed, every refund or
-    void the worker gave up on is listed too: money owed to a card that an operator must
-    see to.
+    open hold and an empty escrow (or, a request charged up front before requests held
+    the card, no hold, a charge, and all its money in escrow). When the payments app is
+    installed, every refund or void the worker gave up on is listed too: money owed to a
+    card that an operator must see to.
     """
     problems: list[str] = []
     problems += _unbalanced_entries()
@@ -350,8 +351,14 @@ def _contract_problems(contracts: _ContractStates) -> list[str]:
                 problems.append(
                     f"contract {contract_id} is in a final state but has an open card hold"
                 )
-    waiting = manager.filter(state__in=sorted(contracts.hold_states)).values_list("pk", "state")
-    for contract_id, state in waiting.order_by("pk"):
+    waiting = manager.filter(state__in=sorted(contracts.hold_states)).only(
+        "pk", "state", "price_minor", "client_fee_minor", "charge_ref", "authorization_ref"
+    )
+    for contract in waiting.order_by("pk"):
+        if getattr(contract, "charged_up_front", False):
+            problems += _charged_up_front_problems(contract, holds, nonzero)
+            continue
+        contract_id, state = contract.pk, contract.state
         count = holds.get(contract_id, 0)
         if count != 1:
             problems.append(
@@ -361,6 +368,24 @@ def _contract_problems(contracts: _ContractStates) -> list[str]:
             problems.append(
                 f"contract {contract_id} is {state} but its escrow holds {nonzero[contract_id]}"
             )
+    return problems
+
+
+def _charged_up_front_problems(
+    contract: Any, holds: dict[int, int], nonzero: dict[int, int]
+) -> list[str]:
+    """A request made before requests held the card (``Contract.charged_up_front``): its
+    money is in escrow, all of it, from the charge it names; it has no card hold."""
+    problems = []
+    contract_id, state = contract.pk, contract.state
+    where = f"contract {contract_id} is {state}, charged up front,"
+    if holds.get(contract_id, 0):
+        problems.append(f"{where} with {holds[contract_id]} open card holds (expected 0)")
+    held, total = nonzero.get(contract_id, 0), contract.escrow_total_minor
+    if held != total:
+        problems.append(f"{where} but its escrow holds {held} (expected {total})")
+    if not contract.charge_ref:
+        problems.append(f"{where} but names no charge")
     return problems
 
 

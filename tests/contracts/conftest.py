@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
+from django.db.models import F
 
 from fairlance.accounts.models import User
 from fairlance.catalog.inputs import QuestionInput, TierInput
@@ -15,7 +18,7 @@ from fairlance.catalog.services import project_create, project_publish
 from fairlance.contracts.models import Contract
 from fairlance.ledger.accounts import escrow, freelancer_available, freelancer_pending
 from fairlance.ledger.selectors import balance, ledger_check
-from fairlance.payments.provider import CARD_DECLINED, CARD_SUCCESS
+from fairlance.payments.provider import CARD_DECLINED, CARD_SUCCESS, LoggedProvider
 
 GOOD_CARD = CARD_SUCCESS
 BAD_CARD = CARD_DECLINED
@@ -72,6 +75,30 @@ def buy(
     if answers is not None:
         body["answers"] = answers
     return api_client.post(f"projects/{project.pk}/purchase", body, **headers)
+
+
+def request_charged_up_front(make_request: Callable[[], int]) -> int:
+    """A request as the code before two-phase payments left it; returns its contract id.
+
+    No code path makes one any more (a request now holds the card), yet a database upgraded
+    while requests waited holds them. So ``make_request`` (which makes a request and returns
+    its id) runs with the old code's two money steps put back: the card is charged instead
+    of held, and the money booked into escrow (``contract:N:capture``) instead of a pending
+    hold entry. Then the charge's reference is moved, directly in the row, to where the old
+    code kept it: ``charge_ref``, with ``authorization_ref`` blank (migration 0003 added
+    that column empty).
+    """
+    from fairlance.contracts import actions
+
+    with (
+        mock.patch.object(LoggedProvider, "authorize", LoggedProvider.charge),
+        mock.patch.object(actions, "hold_book", actions.capture_book),
+    ):
+        contract_id = make_request()
+    Contract.objects.filter(pk=contract_id).update(
+        charge_ref=F("authorization_ref"), authorization_ref=""
+    )
+    return contract_id
 
 
 def assert_money_settled(contract_id: int, *, freelancer_gets: int) -> None:

@@ -41,8 +41,8 @@ def _site(settings: Any) -> None:
 
 FIELDS = {
     "project", "package", "addons", "receipt", "client", "freelancer", "actor", "state",
-    "price", "paid", "earnings", "refund", "percent", "share", "revisions_left", "message",
-    "deadline", "deadline_full", "deadline_why", "delivery_due", "grace", "site",
+    "price", "paid", "earnings", "refund", "money_back", "percent", "share", "revisions_left",
+    "message", "deadline", "deadline_full", "deadline_why", "delivery_due", "grace", "site",
 }  # fmt: skip
 STORED_CLOCKS = {"delivery_due", "grace", "late_grace"}
 

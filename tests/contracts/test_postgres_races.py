@@ -439,3 +439,44 @@ def test_a_withdraw_that_commits_after_the_capture_leaves_the_capture_refunded(
     assert _assert_money_consistent(cid) == "withdraw"
     assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1
     assert ledger_check() == []
+
+
+def test_two_accepts_at_once_keep_the_capture_the_contract_posted(monkeypatch: Any) -> None:
+    from fairlance.contracts.services import contract_transition
+    from fairlance.payments.provider import LoggedProvider
+
+    # Given a request, and a freelancer who clicks Accept twice: both clicks pass the check
+    # and capture before either reaches the contract. The processor answers one capture
+    # at a time (real processors serialize a reference), so the second is replayed the
+    # first's capture.
+    freelancer, _client, (cid,) = _requests(1)
+    one_at_a_time = threading.Lock()
+    both_captured = threading.Barrier(2)
+    capture = LoggedProvider.capture
+
+    def capture_then_wait_for_the_other_click(self: Any, **kwargs: Any) -> Any:
+        with one_at_a_time:
+            result = capture(self, **kwargs)
+        both_captured.wait(timeout=30)
+        return result
+
+    monkeypatch.setattr(LoggedProvider, "capture", capture_then_wait_for_the_other_click)
+
+    # When both clicks' transitions race for the contract
+    results = run_in_threads(
+        2,
+        lambda i: contract_transition(
+            contract_id=cid, name="accept", actor=Actor("freelancer", freelancer)
+        ),
+    )
+    # Then one accepted and the other got the usual 409
+    won = [r for r in results if isinstance(r, Contract)]
+    lost = [r for r in results if not isinstance(r, Contract)]
+    assert len(won) == 1, results
+    assert [getattr(e, "code", repr(e)) for e in lost] == ["transition_not_available"]
+    # And the one capture stays taken, in escrow: the loser's undo saw the contract keep it
+    (captured,) = PaymentAttempt.objects.filter(kind="capture", ok=True)
+    assert Contract.objects.get(pk=cid).charge_ref == captured.provider_ref
+    assert _assert_money_consistent(cid) == "accept"
+    assert not PaymentAttempt.objects.filter(kind="refund").exists()
+    assert ledger_check() == []

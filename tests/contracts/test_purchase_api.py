@@ -14,8 +14,8 @@ from fairlance.catalog.services import project_create, project_pause, project_pu
 from fairlance.contracts.models import Contract
 from fairlance.core.models import PolicyVersion
 from fairlance.ledger.accounts import escrow
-from fairlance.ledger.selectors import balance
-from fairlance.payments.models import PaymentAttempt
+from fairlance.ledger.selectors import balance, ledger_check
+from fairlance.payments.models import PaymentAttempt, ProviderIntent
 from tests.conftest import assert_problem, make_user
 from tests.contracts.conftest import PRICE, answers_for, buy, make_project
 
@@ -135,6 +135,101 @@ def test_idempotent_purchase_replays_the_first_response(
         **{"Idempotency-Key": "k-1"},
     )
     assert_problem(other, 422, "idempotency_key_reused")
+
+
+# --- processor references: one per purchase attempt --------------------------------------------
+
+MONEY_TAKEN = {"instant": "charge", "request": "authorize"}
+MONEY_GIVEN_BACK = {"instant": "refund", "request": "void"}
+
+
+def _payment_ref(contract: Contract) -> str:
+    """The processor reference of what the purchase took: the charge or the card hold."""
+    return (
+        contract.charge_ref if contract.purchase_mode == "instant" else contract.authorization_ref
+    )
+
+
+def _given_back(payment_ref: str) -> bool:
+    return PaymentAttempt.objects.filter(
+        kind__in=("refund", "void"), ok=True, charge_ref=payment_ref
+    ).exists()
+
+
+@pytest.mark.parametrize("mode", ["instant", "request"])
+def test_a_retry_after_a_failed_purchase_pays_afresh(
+    clock, api, client_user, freelancer, monkeypatch, mode
+) -> None:
+    from fairlance.contracts import services
+    from fairlance.core.models import IdempotencyRecord
+
+    # Given a purchase with a key that fails unexpectedly after the card was charged (or
+    # held): the purchase gives the money back itself and answers 500, and the key is free
+    # for a retry
+    project = make_project(freelancer, mode=mode)
+    c = api(client_user)
+    c.client.raise_request_exception = False
+    answers = answers_for(project) if mode == "request" else None
+
+    def the_database_goes_away(project_id: int) -> bool:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "_take_slot", the_database_goes_away)
+    failed = buy(c, project, answers=answers, **{"Idempotency-Key": "k-1"})
+    assert failed.status_code == 500
+    (first,) = PaymentAttempt.objects.filter(kind=MONEY_TAKEN[mode], ok=True)
+    assert _given_back(first.provider_ref)
+    assert not Contract.objects.exists() and not IdempotencyRecord.objects.exists()
+    # When the client retries with the same key
+    monkeypatch.undo()
+    retry = buy(c, project, answers=answers, **{"Idempotency-Key": "k-1"})
+    # Then the retry pays with a new charge (or hold), not the one given back
+    assert retry.status_code == 201, retry.content
+    contract = Contract.objects.get()
+    taken = PaymentAttempt.objects.get(provider_ref=_payment_ref(contract))
+    assert (taken.kind, taken.ok) == (MONEY_TAKEN[mode], True)
+    assert taken.provider_ref != first.provider_ref and not _given_back(taken.provider_ref)
+    # named after this attempt (the key's new claim), so a re-run of the same claim would
+    # be deduplicated by the processor
+    record = IdempotencyRecord.objects.get(key="k-1")
+    assert taken.reference == f"purchase:{client_user.pk}:{project.pk}:idem:{record.pk}"
+    assert first.reference != taken.reference
+    # And the money is really there: in escrow, or captured when the freelancer accepts
+    if mode == "request":
+        assert api(freelancer).post(f"contracts/{contract.pk}/accept").status_code == 200
+    assert balance(escrow(contract.pk)) == PRICE
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize("mode", ["instant", "request"])
+def test_one_key_on_two_projects_pays_each_contract_with_its_own_payment(
+    clock, api, client_user, freelancer, mode
+) -> None:
+    # Given two projects of one freelancer
+    projects = [make_project(freelancer, mode=mode) for _ in range(2)]
+    c = api(client_user)
+    # When the client buys both with the same Idempotency-Key (keys are per project)
+    for project in projects:
+        answers = answers_for(project) if mode == "request" else None
+        resp = buy(c, project, answers=answers, **{"Idempotency-Key": "same"})
+        assert resp.status_code == 201, resp.content
+        assert "Idempotent-Replayed" not in resp
+    # Then each contract has a payment of its own at the processor
+    contracts = list(Contract.objects.order_by("pk"))
+    refs = {_payment_ref(contract) for contract in contracts}
+    assert len(refs) == 2 and "" not in refs
+    assert PaymentAttempt.objects.filter(kind=MONEY_TAKEN[mode], ok=True).count() == 2
+    # And each one's money can be taken and given back on its own
+    for contract in contracts:
+        if mode == "request":
+            assert api(freelancer).post(f"contracts/{contract.pk}/accept").status_code == 200
+        assert balance(escrow(contract.pk)) == PRICE
+        assert api(freelancer).post(f"contracts/{contract.pk}/refund").status_code == 200
+    intents = ProviderIntent.objects.filter(kind="refund")
+    assert intents.count() == 2
+    assert {i.payment_ref for i in intents} == {c.charge_ref for c in Contract.objects.all()}
+    assert len({i.payment_ref for i in intents}) == 2
+    assert ledger_check() == []
 
 
 # --- the freelancer's calendar ---------------------------------------------------------------

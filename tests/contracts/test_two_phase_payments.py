@@ -21,11 +21,24 @@ from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, contract_money, ledger_check
 from fairlance.notifications.models import Notification
 from fairlance.payments.models import PaymentAttempt, ProviderIntent
-from fairlance.payments.provider import CARD_EXPIRED_HOLD, ProviderResult, SandboxProvider
+from fairlance.payments.provider import (
+    CARD_EXPIRED_HOLD,
+    LoggedProvider,
+    ProviderResult,
+    SandboxProvider,
+)
 from tests.conftest import assert_problem
-from tests.contracts.conftest import PRICE, answers_for, buy, make_project
+from tests.contracts.conftest import (
+    PRICE,
+    answers_for,
+    buy,
+    make_project,
+    request_charged_up_front,
+)
 
 pytestmark = pytest.mark.django_db
+
+PRICE_WORDS = "$100"  # PRICE as people read it
 
 
 def request(api: Any, client_user: Any, freelancer: Any, **kw: Any) -> tuple[Any, Any, int]:
@@ -262,6 +275,76 @@ def test_withdraw_committing_between_capture_and_accept_ends_refunded(
     assert PaymentAttempt.objects.filter(kind="refund").count() == 1
 
 
+def test_a_double_click_on_accept_keeps_the_capture_the_contract_posted(
+    clock, api, client_user, freelancer, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    # Given a request, and a freelancer who clicks Accept twice: the second click lands
+    # while the first is between its capture and its transition. Both passed the check;
+    # the second click's capture has the contract's reference, so the processor replays
+    # the first's capture; the second click then commits the accept first.
+    _, f, cid = request(api, client_user, freelancer)
+    capture = LoggedProvider.capture
+    second: list[Any] = []
+
+    def capture_then_the_second_click_lands(self, **kwargs):
+        result = capture(self, **kwargs)
+        if not second:
+            second.append(None)
+            second[0] = f.post(f"contracts/{cid}/accept")
+        return result
+
+    monkeypatch.setattr(LoggedProvider, "capture", capture_then_the_second_click_lands)
+    # When the first click's transition reaches the contract
+    with django_capture_on_commit_callbacks(execute=True):
+        first = f.post(f"contracts/{cid}/accept")
+    # Then the second click accepted, and the first is the usual 409
+    assert second[0].status_code == 200, second[0].content
+    assert_problem(first, 409, "transition_not_available")
+    # And the capture the contract posted into escrow stays taken: no refund was decided
+    # or made, and the card agrees with the ledger
+    (captured,) = PaymentAttempt.objects.filter(kind="capture", ok=True)
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.charge_ref) == ("in_progress", captured.provider_ref)
+    assert not ProviderIntent.objects.exists()
+    assert not PaymentAttempt.objects.filter(kind="refund").exists()
+    assert balance(escrow(cid)) == PRICE
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.refunded, money.held) == (PRICE, 0, PRICE)
+    assert ledger_check() == []
+    # And the worker later finds nothing to give back either
+    from django.utils import timezone
+
+    from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+
+    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
+    assert purchase_charges_reconcile(now=later) == 0
+
+
+def test_the_api_shows_the_card_hold_in_the_contracts_money(
+    clock, api, client_user, freelancer, operator, stranger
+) -> None:
+    # Given a request: the card is held, nothing is charged
+    c, f, cid = request(api, client_user, freelancer)
+    # Then everyone who may read the contract sees the hold in its money, apart from what
+    # the ledger took (nothing yet)
+    for reader in (c, f, api(operator)):
+        money = reader.get(f"contracts/{cid}").json()["money"]
+        assert money["on_hold"] == {"minor": PRICE, "display": PRICE_WORDS}
+        assert money["paid_in"]["minor"] == money["held"]["minor"] == 0
+        assert money["client_pays"]["minor"] == PRICE
+    assert_problem(api(stranger).get(f"contracts/{cid}"), 404, "not_found")
+    assert_problem(api().get(f"contracts/{cid}"), 401)
+    # When the freelancer accepts, the hold becomes money in escrow
+    money = f.post(f"contracts/{cid}/accept").json()["money"]
+    assert money["on_hold"]["minor"] == 0
+    assert money["paid_in"]["minor"] == money["held"]["minor"] == PRICE
+    # And the OpenAPI document describes the member
+    schemas = api().get("openapi.json").json()["components"]["schemas"]
+    on_hold = schemas["ContractMoneyOut"]["properties"]["on_hold"]
+    assert "held on the client's card and not charged" in on_hold["description"]
+    assert "see on_hold" in schemas["ContractMoneyOut"]["properties"]["client_pays"]["description"]
+
+
 def test_who_may_accept_a_request(clock, api, client_user, freelancer, stranger, operator) -> None:
     # Given a request
     c, f, cid = request(api, client_user, freelancer)
@@ -282,3 +365,131 @@ def test_a_retried_accept_with_its_key_captures_once(clock, api, client_user, fr
     assert first.status_code == again.status_code == 200
     assert again["Idempotent-Replayed"] == "true"
     assert PaymentAttempt.objects.filter(kind="capture").count() == 1
+
+
+# --- requests opened before requests held the card -------------------------------------------
+
+
+def legacy_request(api: Any, client_user: Any, freelancer: Any) -> int:
+    """A request made through the API as before requests held the card (see
+    ``request_charged_up_front``); returns its id."""
+    cid = request_charged_up_front(lambda: request(api, client_user, freelancer)[2])
+    # The shape: requested, the whole price in escrow from that charge, no card hold
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.authorization_ref) == ("requested", "")
+    assert contract.charge_ref == PaymentAttempt.objects.get(kind="charge", ok=True).provider_ref
+    assert not JournalEntry.objects.filter(contract_id=cid, phase="pending").exists()
+    assert entry(f"contract:{cid}:capture").phase == "posted"
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.held, money.on_hold) == (PRICE, PRICE, 0)
+    return cid
+
+
+def assert_legacy_refunded(cid: int, *, by: str, intent_status: str = "done") -> None:
+    """The legacy request ended by ``by``: no fault, its escrow refunded in full to the
+    charge, as such requests always were."""
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.ending, contract.fault) == ("cancelled", by, "none")
+    intent = ProviderIntent.objects.get(contract_id=cid)
+    assert (intent.kind, intent.status, intent.amount_minor) == ("refund", intent_status, PRICE)
+    assert intent.payment_ref == contract.charge_ref
+    assert JournalEntry.objects.filter(reference=intent.reference, phase="posted").exists()
+    assert balance(escrow(cid)) == 0
+    money = contract_money(contract_id=cid)
+    assert (money.paid_in, money.refunded, money.held) == (PRICE, PRICE, 0)
+    assert not PaymentAttempt.objects.filter(kind__in=("capture", "void")).exists()
+    assert ledger_check() == []
+
+
+def test_a_request_charged_before_holds_is_accepted_without_a_capture(
+    clock, api, client_user, freelancer
+) -> None:
+    # Given a request made before requests held the card: the ledger check accepts it
+    cid = legacy_request(api, client_user, freelancer)
+    charge_ref = Contract.objects.get(pk=cid).charge_ref
+    assert ledger_check() == []
+    # When the freelancer accepts
+    resp = api(freelancer).post(f"contracts/{cid}/accept")
+    # Then work starts on the money already in escrow: the processor is not asked for
+    # anything, and refunds still name the original charge
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["state"] == "in_progress"
+    assert resp.json()["money"]["paid_in"]["minor"] == PRICE
+    contract = Contract.objects.get(pk=cid)
+    assert contract.charge_ref == charge_ref and contract.delivery_due_at is not None
+    assert attempts() == [("charge", True)]
+    assert balance(escrow(cid)) == PRICE
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize(("who", "name"), [("freelancer", "decline"), ("client", "withdraw")])
+def test_a_request_charged_before_holds_is_refunded_when_declined_or_withdrawn(
+    clock, api, client_user, freelancer, who, name, django_capture_on_commit_callbacks
+) -> None:
+    cid = legacy_request(api, client_user, freelancer)
+    # When the request is declined or withdrawn
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = api(freelancer if who == "freelancer" else client_user).post(
+            f"contracts/{cid}/{name}"
+        )
+    # Then its escrow goes back to the card it was charged to, in full
+    assert resp.status_code == 200, resp.content
+    assert resp.json()["money"]["refunded"]["minor"] == PRICE
+    assert_legacy_refunded(cid, by=name)
+    refund = PaymentAttempt.objects.get(kind="refund", ok=True)
+    assert (refund.charge_ref, refund.amount_minor) == (
+        Contract.objects.get(pk=cid).charge_ref,
+        PRICE,
+    )
+    # And a declined client is told their payment was refunded, not that a hold was released
+    if name == "decline":
+        note = Notification.objects.get(kind="contract.decline", user_id=client_user.pk)
+        assert f"The {PRICE_WORDS} you paid is refunded to your card" in note.body
+        assert "nothing was charged" not in note.body
+
+
+def test_a_request_charged_before_holds_expires_through_the_worker_and_is_refunded(
+    clock, api, client_user, freelancer
+) -> None:
+    # Given a request made before requests held the card, on Wednesday 10:00
+    cid = legacy_request(api, client_user, freelancer)
+    # When the worker runs as the request window closes
+    clock.shift(timedelta(days=2))
+    call_command("worker", "--once", verbosity=0)
+    # Then the request is cancelled and its escrow refunded in the ledger; the card's refund
+    # waits for its intent to be due (no on-commit call in a test transaction)
+    assert_legacy_refunded(cid, by="expire_request", intent_status="pending")
+    clock.shift(timedelta(minutes=1))
+    call_command("worker", "--once", verbosity=0)
+    assert_legacy_refunded(cid, by="expire_request")
+    assert PaymentAttempt.objects.filter(kind="refund", ok=True).count() == 1
+    note = Notification.objects.get(kind="contract.expire_request", user_id=client_user.pk)
+    assert f"The {PRICE_WORDS} you paid is refunded to your card" in note.body
+
+
+def test_the_ledger_check_still_flags_a_request_charged_up_front_that_lost_its_shape(
+    clock, api, client_user, freelancer
+) -> None:
+    from fairlance.ledger.accounts import WORLD
+    from fairlance.ledger.services import Move, ledger_hold, ledger_post
+
+    cid = legacy_request(api, client_user, freelancer)
+    # When, behind the lifecycle's back, part of its escrow leaves, a card hold appears and
+    # the contract forgets its charge
+    ledger_post(
+        reference="stray-refund",
+        memo="",
+        postings=[Move(escrow(cid), WORLD, 2_500)],
+        contract_id=cid,
+    )
+    ledger_hold(
+        reference="stray-hold", memo="", postings=[Move(WORLD, escrow(cid), PRICE)], contract_id=cid
+    )
+    Contract.objects.filter(pk=cid).update(charge_ref="")
+    # Then the check reports each
+    where = f"contract {cid} is requested, charged up front,"
+    assert ledger_check() == [
+        f"{where} with 1 open card holds (expected 0)",
+        f"{where} but its escrow holds {PRICE - 2_500} (expected {PRICE})",
+        f"{where} but names no charge",
+    ]

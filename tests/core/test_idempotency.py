@@ -11,7 +11,7 @@ from django.http import HttpResponse, JsonResponse
 from django.test import RequestFactory
 
 from fairlance.core.errors import Conflict
-from fairlance.core.idempotency import idempotency_purge, idempotent
+from fairlance.core.idempotency import idempotency_purge, idempotent, idempotent_attempt
 from fairlance.core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
@@ -204,3 +204,30 @@ def test_purge_keeps_records_for_24_hours(freelancer) -> None:
     # 25 hours after the first: only the first goes
     assert idempotency_purge(now=start + timedelta(hours=25)) == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_handler_learns_its_attempt_which_a_retry_after_a_5xx_does_not_share(
+    freelancer,
+) -> None:
+    attempts: list[str | None] = []
+
+    def handler(status: int):
+        def run(attempt: str | None) -> HttpResponse:
+            attempts.append(attempt)
+            return JsonResponse({}, status=status)
+
+        return run
+
+    # Without a key the call is a one-off attempt
+    idempotent_attempt(_request(freelancer), "s", {}, handler(201))
+    # With one, the attempt names the key's claim; a 5xx frees the key, and the retry's
+    # claim is a new attempt
+    idempotent_attempt(_request(freelancer, "k"), "s", {}, handler(502))
+    idempotent_attempt(_request(freelancer, "k"), "s", {}, handler(201))
+    record = IdempotencyRecord.objects.get()
+    assert attempts[0] is None
+    assert attempts[2] == f"idem:{record.pk}"
+    assert attempts[1] is not None and attempts[1] != attempts[2]
+    # A replay runs nothing
+    idempotent_attempt(_request(freelancer, "k"), "s", {}, handler(201))
+    assert len(attempts) == 3

@@ -15,6 +15,7 @@ from fairlance.catalog.models import Project
 from fairlance.contracts.engine import Actor, apply_transition
 from fairlance.contracts.models import Contract, Delivery, DeliveryFile
 from fairlance.contracts.services import contract_purchase
+from fairlance.core.models import IdempotencyRecord
 from fairlance.files.models import Upload
 from fairlance.ledger.accounts import escrow
 from fairlance.ledger.models import JournalEntry
@@ -142,6 +143,10 @@ def test_double_submitted_checkout_pays_once(published, client_user):
     assert first["Location"] == f"/contracts/{contract.pk}/requirements/"
     assert second["Location"] == f"/contracts/{contract.pk}/"
     assert balance(escrow(contract.pk)) == contract.price_minor
+    # And the charge is named after this purchase's claim of the key, as the API's are
+    record = IdempotencyRecord.objects.get(key=key)
+    charge = PaymentAttempt.objects.get(kind="charge")
+    assert charge.reference == f"purchase:{client_user.pk}:{published.pk}:idem:{record.pk}"
     # And a new visit (through the project page) renders a new key, so a deliberate second
     # purchase still works
     browser.get(f"/projects/{published.pk}/")

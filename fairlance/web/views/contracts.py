@@ -40,7 +40,7 @@ from fairlance.contracts.selectors import (
 )
 from fairlance.contracts.services import contract_purchase, contract_transition
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
-from fairlance.core.idempotency import REPLAYED_HEADER, idempotency_key_use, idempotent
+from fairlance.core.idempotency import REPLAYED_HEADER, idempotency_key_use, idempotent_attempt
 from fairlance.core.money import format_minor
 from fairlance.core.policy import current_policy, policy_for_version
 from fairlance.files.kinds import RULES, Purpose
@@ -327,7 +327,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
         # A second purchase within a day is a choice, never an accident: ask, charge nothing.
         return render_page(409, ask_again=True)
 
-    def purchase() -> HttpResponse:
+    def purchase(attempt: str | None) -> HttpResponse:
         nonlocal ran
         ran = True
         try:
@@ -338,6 +338,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
                 addon_ids=data["addons"],
                 answers={**form.text_answers(), **file_answers(files)},
                 card_number=data["card_number"],
+                attempt=attempt,
             ).contract
         except FairlanceError as exc:
             files.discard()
@@ -361,7 +362,7 @@ def checkout(request: HttpRequest, project_id: int) -> HttpResponse:
             messages.success(request, "Paid. Work has started.")
         return redirect("web:contract_room", contract.pk)
 
-    response = idempotent(request, scope, params, purchase, key=key)
+    response = idempotent_attempt(request, scope, params, purchase, key=key)
     if not ran:
         # A repeated submission answered from the first one: its own files are not used.
         files.discard()
