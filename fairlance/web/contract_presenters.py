@@ -226,6 +226,7 @@ def money_words(money: ContractMoney, *, role: str = "") -> str:
     the money panel shows the fee itself.
     """
     if money.paid_in == 0:
+        # A request's card was only held (released now), or nothing was ever paid.
         return "nothing was charged"
     client = "you" if role == "client" else "the client"
     freelancer = "you" if role == "freelancer" else "the freelancer"
@@ -378,9 +379,8 @@ ACTION_LOOK: dict[str, ActionButton] = {
 # What the flash message says after a button worked: the outcome, not the button's name.
 DONE_MESSAGES: dict[str, str] = {
     "accept": "Accepted. The client's payment is in escrow and the delivery clock has started.",
-    "decline": "Declined. The hold on the client's card is released; this never counts against "
-    "you.",
-    "withdraw": "Request withdrawn. The hold on your card is released; nothing was charged.",
+    "decline": "Declined. The client keeps their money; this never counts against you.",
+    "withdraw": "Request withdrawn. You keep your money; nothing counts against you.",
     "cancel_before_start": "Order cancelled. You are refunded in full.",
     "decline_in_grace": "Declined without fault. The client is refunded in full.",
     "approve": "Delivery approved. The payment was released to the freelancer.",
@@ -556,9 +556,11 @@ EVENT_WORDS = {
     "purchase": "Bought the project; payment held in escrow",
     "request": "Asked to buy; payment held on the card, not charged",
     "accept": "Accepted the request; payment captured into escrow; work started",
-    "decline": "Declined the request; card hold released",
-    "withdraw": "Withdrew the request; card hold released",
-    "expire_request": "The request expired unanswered; card hold released",
+    # Where the money went is added from the ledger (``money_words``): a request holds the
+    # card (nothing charged), one made before holds existed was charged and is refunded.
+    "decline": "Declined the request",
+    "withdraw": "Withdrew the request",
+    "expire_request": "The request expired unanswered",
     "expire_hold": "The card hold expired before the request was accepted; nothing charged",
     "submit_requirements": "Sent the requirements; work started",
     "cancel_before_start": "Cancelled before work started",

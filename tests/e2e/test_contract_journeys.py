@@ -154,14 +154,14 @@ def test_request_declined_after_reading_client_card(
     freelancer.get_by_label("Message to the client").fill("Sorry, fully booked this month.")
     freelancer.get_by_role("button", name="Yes, decline", exact=True).click()
     freelancer.get_by_text(
-        "Declined. The hold on the client's card is released; this never counts against you."
+        "Declined. The client keeps their money; this never counts against you."
     ).wait_for()
 
     # Then the client sees the contract cancelled and the card hold released, nothing charged
     client.reload()
     assert "Fran declined the request; nothing was charged" in client.locator("h1").inner_text()
     timeline = client.locator(".timeline").inner_text()
-    assert "Declined the request; card hold released; nothing was charged" in timeline
+    assert "Declined the request; nothing was charged" in timeline
     assert "Sorry, fully booked this month." in timeline
     # The money panel is the ledger's: nothing was ever paid in, so nothing was refunded
     assert client.locator("#money-paid-in").inner_text() == "$0"

@@ -439,7 +439,7 @@ def test_request_mode_room_shows_client_card_and_decline(freelancer, client_user
     assert 'id="money-refunded">$0<' in html
     assert 'id="money-released">$0<' in html
     assert 'id="money-on-hold"' not in html
-    assert "Declined the request; card hold released; nothing was charged" in html
+    assert "Declined the request; nothing was charged" in html
     assert "Fully booked" in html
 
 
