@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from fairlance.core.production import DEVELOPMENT_SECRET_KEY, production_problems
+
 BASE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite file, uploaded media) lives outside the package.
 VAR_DIR = Path(os.environ.get("FAIRLANCE_VAR_DIR", BASE_DIR.parent / "var"))
@@ -24,20 +26,13 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-# PRODUCTION=true turns on the HTTPS-only settings below and refuses to start with the
-# development key, so a forgotten SECRET_KEY fails loudly instead of signing sessions
-# with a key published in this repository.
+# PRODUCTION=true turns on the HTTPS-only settings below and refuses to start with
+# settings that would be unsafe in public (a weak or development SECRET_KEY, DEBUG on: see
+# the end of this file and fairlance/core/production.py), so a forgotten variable fails
+# loudly instead of signing sessions with a key published in this repository.
 PRODUCTION = env_bool("PRODUCTION", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A fixed key is acceptable only for local development; check --deploy flags it.
-    "django-insecure-fairlance-development-key-change-me-in-production-0123456789"
-)
-if PRODUCTION and (len(os.environ.get("SECRET_KEY", "")) < 50 or DEBUG):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "PRODUCTION=true needs SECRET_KEY set to at least 50 random characters and DEBUG off."
-    )
+# A fixed key is acceptable only for local development; PRODUCTION refuses it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -253,3 +248,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FAIRLANCE_CACHE_MAX_ENTRIES", "20000"))},
     }
 }
+
+# --- Refusals -------------------------------------------------------------------------
+# Last, so that every value is final. The list of what production refuses is
+# fairlance/core/production.py; everything wrong is reported at once.
+if PRODUCTION and (_problems := production_problems(globals())):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "PRODUCTION=true refuses to start:\n" + "\n".join(f"- {p}" for p in _problems)
+    )
