@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from fairlance.core.production import DEVELOPMENT_SECRET_KEY, production_problems
 
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
     "ninja",
     "fairlance.core",
     "fairlance.accounts",
@@ -67,6 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that answers on its own (static files, a refused body, error
+    # pages), so that all of those carry the two policies too.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -196,6 +202,53 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PRODUCTION", False)
 SECURE_HSTS_PRELOAD = env_bool("PRODUCTION", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy and Permissions-Policy (every mode) -----------------------
+# Scripts and styles come only from our own static files; the two inline scripts (the
+# contract room's and the checkout's) carry the request's nonce. Pages have no inline
+# style (the stylesheet has a class for everything) and htmx is told not to inject its
+# own (the htmx-config meta tag in base.html). data: images are the empty favicon and the
+# API docs' icons. Django's debug pages (DEBUG only) go without, as django-csp decides.
+# A response that sets its own policy keeps it: file downloads are sandboxed
+# (fairlance/files/responses.py). See docs/decisions/0009-security-headers.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Powerful features nothing on the site uses, denied to the site and anything it embeds:
+# an injected script cannot ask for the camera or a payment sheet either.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,
