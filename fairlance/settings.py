@@ -79,6 +79,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (the CSRF check parses a form to find its token, and
+    # parsing a multipart body spools its files to disk); after the user is known, so that
+    # the refusal page shows the right navigation.
+    "fairlance.limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -184,7 +188,9 @@ STORAGES = {
 # Serve static files straight from the app folders when no collectstatic ran (demo, tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-# A request body above this is refused with 413 before anything is parsed.
+# A request body above this is refused with 413 before anything reads it, except on the
+# routes that take files, each of which has its own limit (fairlance/limits.py); Django
+# itself would only count the form fields and spool any size of file to disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
