@@ -10,6 +10,9 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
+
+from fairlance.core.production import DEVELOPMENT_SECRET_KEY, production_problems
 
 BASE_DIR = Path(__file__).resolve().parent
 # Runtime data (SQLite file, uploaded media) lives outside the package.
@@ -24,20 +27,13 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
-# PRODUCTION=true turns on the HTTPS-only settings below and refuses to start with the
-# development key, so a forgotten SECRET_KEY fails loudly instead of signing sessions
-# with a key published in this repository.
+# PRODUCTION=true turns on the HTTPS-only settings below and refuses to start with
+# settings that would be unsafe in public (a weak or development SECRET_KEY, DEBUG on: see
+# the end of this file and fairlance/core/production.py), so a forgotten variable fails
+# loudly instead of signing sessions with a key published in this repository.
 PRODUCTION = env_bool("PRODUCTION", False)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    # A fixed key is acceptable only for local development; check --deploy flags it.
-    "django-insecure-fairlance-development-key-change-me-in-production-0123456789"
-)
-if PRODUCTION and (len(os.environ.get("SECRET_KEY", "")) < 50 or DEBUG):
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured(
-        "PRODUCTION=true needs SECRET_KEY set to at least 50 random characters and DEBUG off."
-    )
+# A fixed key is acceptable only for local development; PRODUCTION refuses it.
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -57,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "csp",
     "ninja",
     "fairlance.core",
     "fairlance.accounts",
@@ -72,12 +69,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside everything that answers on its own (static files, a refused body, error
+    # pages), so that all of those carry the two policies too.
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (the CSRF check parses a form to find its token, and
+    # parsing a multipart body spools its files to disk); after the user is known, so that
+    # the refusal page shows the right navigation.
+    "fairlance.limits.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -183,7 +188,9 @@ STORAGES = {
 # Serve static files straight from the app folders when no collectstatic ran (demo, tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
-# A request body above this is refused with 413 before anything is parsed.
+# A request body above this is refused with 413 before anything reads it, except on the
+# routes that take files, each of which has its own limit (fairlance/limits.py); Django
+# itself would only count the form fields and spool any size of file to disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -201,6 +208,53 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PRODUCTION", False)
 SECURE_HSTS_PRELOAD = env_bool("PRODUCTION", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# --- Content-Security-Policy and Permissions-Policy (every mode) -----------------------
+# Scripts and styles come only from our own static files; the two inline scripts (the
+# contract room's and the checkout's) carry the request's nonce. Pages have no inline
+# style (the stylesheet has a class for everything) and htmx is told not to inject its
+# own (the htmx-config meta tag in base.html). data: images are the empty favicon and the
+# API docs' icons. Django's debug pages (DEBUG only) go without, as django-csp decides.
+# A response that sets its own policy keeps it: file downloads are sandboxed
+# (fairlance/files/responses.py). See docs/decisions/0009-security-headers.md.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+# Powerful features nothing on the site uses, denied to the site and anything it embeds:
+# an injected script cannot ask for the camera or a payment sheet either.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,
@@ -253,3 +307,13 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FAIRLANCE_CACHE_MAX_ENTRIES", "20000"))},
     }
 }
+
+# --- Refusals -------------------------------------------------------------------------
+# Last, so that every value is final. The list of what production refuses is
+# fairlance/core/production.py; everything wrong is reported at once.
+if PRODUCTION and (_problems := production_problems(globals())):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "PRODUCTION=true refuses to start:\n" + "\n".join(f"- {p}" for p in _problems)
+    )

@@ -21,7 +21,14 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         k: v
         for k, v in os.environ.items()
         if k
-        not in {"DEBUG", "PRODUCTION", "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        not in {
+            "DEBUG",
+            "PRODUCTION",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "DATABASE_URL",
+        }
         and not k.startswith("SECURE_")
         and not k.endswith("_COOKIE_SECURE")
     }
@@ -35,18 +42,50 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def documented_production_environment() -> dict[str, str]:
+    """The environment file docs/operations.md gives, with its placeholders filled in."""
+    guide = (ROOT / "docs" / "operations.md").read_text()
+    block = guide.split("An environment file for every process", 1)[1]
+    block = block.split("```sh\n", 1)[1].split("```", 1)[0]
+    env = {}
+    for line in block.splitlines():
+        name, _, value = line.partition("=")
+        env[name] = value.replace("<password>", "password").replace("…", "filled-in")
+    assert env["SECRET_KEY"].startswith("<output of")
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    return env
+
+
 def test_deploy_check_passes_with_production_environment() -> None:
     # given the production environment the docs describe
-    env = {
-        "PRODUCTION": "true",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "example.com",
-    }
+    env = documented_production_environment()
+    assert env["PRODUCTION"] == "true"
     # when Django's deployment checklist runs, failing on warnings too
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", **env)
     # then it finds nothing
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+    assert "WARNING" not in result.stderr
+
+
+def test_production_refuses_a_weak_key_and_says_how_to_make_one() -> None:
+    # given the documented environment with a key someone typed: long, but a pattern
+    env = {**documented_production_environment(), "SECRET_KEY": "0123456789" * 6}
+    # when any management command starts
+    result = run_manage("check", **env)
+    # then settings refuse to load, saying what is wrong and how to fix it
+    assert result.returncode != 0
+    assert "PRODUCTION=true refuses to start" in result.stderr
+    assert "SECRET_KEY is not random enough" in result.stderr
+    assert "secrets.token_urlsafe(50)" in result.stderr
+
+
+def test_production_names_every_problem_at_once() -> None:
+    env = {**documented_production_environment(), "SECRET_KEY": "changeme" * 8, "DEBUG": "true"}
+    result = run_manage("check", **env)
+    assert result.returncode != 0
+    assert 'SECRET_KEY contains "changeme"' in result.stderr
+    assert "DEBUG is on" in result.stderr
 
 
 def test_deploy_check_fails_without_production_flag() -> None:

@@ -14,6 +14,7 @@ from django import forms
 
 from fairlance.accounts import places
 from fairlance.accounts.models import Weekday
+from fairlance.catalog import images
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import PurchaseMode, QuestionKind
 from fairlance.catalog.selectors import categories_cached
@@ -359,7 +360,17 @@ def rows_of(formset: forms.BaseFormSet) -> list[Any]:
 
 
 class GalleryForm(forms.Form):
-    upload = forms.ImageField(label="Image", help_text="JPEG, PNG or WebP, up to 2 MB.")
+    # A plain file field: every rule about the image (type, bytes, pixels) is
+    # ``catalog.images``', checked once by the service. Django's ImageField would open it
+    # with Pillow first and call an image that is too large "not a valid image".
+    upload = forms.FileField(
+        label="Image",
+        help_text=(
+            f"JPEG, PNG or WebP, up to {images.MAX_UPLOAD_BYTES // (1024 * 1024)} MB "
+            f"and {images.MAX_PIXELS_TEXT}."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
     alt_text = forms.CharField(
         max_length=200,
         required=False,

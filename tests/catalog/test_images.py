@@ -4,13 +4,15 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from PIL import Image
+from PIL import Image, ImageFile
 
-from fairlance.catalog.images import MAX_UPLOAD_BYTES, process_upload
+from fairlance.catalog.images import MAX_PIXELS, MAX_UPLOAD_BYTES, process_upload
 from fairlance.catalog.models import GalleryImage
 from fairlance.catalog.services import gallery_image_add, gallery_image_remove
 from fairlance.core.errors import Conflict, InvalidInput, NotFound
 from tests.catalog.factories import make_project
+from tests.conftest import assert_problem
+from tests.web.conftest import login
 
 
 def encode(image: Image.Image, fmt: str, **params) -> bytes:
@@ -74,6 +76,72 @@ def test_bad_uploads_are_refused(data, code):
     with pytest.raises(InvalidInput) as exc:
         process_upload(io.BytesIO(data), size=len(data))
     assert error_code(exc) == code
+
+
+# --- decompression bombs (issue 11, item 20) ---------------------------------------------
+# A one-colour PNG of tens of megapixels is a few kilobytes on disk: it passes any size
+# check, and decoding it kept a worker busy for seconds (39 MP was under the old 40 MP
+# limit, and Pillow's own guard only starts at 89 MP).
+
+
+def bomb(width: int, height: int) -> bytes:
+    """A PNG of width x height pixels, tiny on disk (one bit per pixel, all zero)."""
+    return encode(Image.new("1", (width, height)), "PNG")
+
+
+@pytest.fixture
+def no_decoding(monkeypatch):
+    """Fail the test if any image's pixels are decoded."""
+
+    def decode(self):
+        raise AssertionError("the image was decoded")
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", decode)
+
+
+@pytest.mark.parametrize(
+    "size",
+    [(6500, 6000), (6001, 4000), (10_000, 6000)],
+    ids=["39 MP", "just over", "above Pillow's hard limit"],
+)
+def test_images_over_24_megapixels_are_refused_from_the_header(size, no_decoding):
+    data = bomb(*size)
+    assert len(data) < 100_000  # small on disk: the size limit does not catch it
+
+    with pytest.raises(InvalidInput) as exc:
+        process_upload(io.BytesIO(data), size=len(data))
+
+    assert error_code(exc) == "too_many_pixels"
+    assert "24 megapixels" in exc.value.errors[0]["message"]
+
+
+def test_pillow_guards_at_our_limit():
+    # Image.open itself refuses above the limit, for any code in the process.
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS == 24_000_000
+
+
+def test_a_bomb_is_refused_by_the_gallery_page_and_the_api(freelancer, api):
+    project = make_project(freelancer)
+    data = bomb(6500, 6000)
+
+    # The page says why, next to the file field (not Django's "not a valid image").
+    page = login(freelancer).post(
+        f"/my/projects/{project.pk}/gallery/",
+        {"upload": upload(data, "poster.png", "image/png"), "alt_text": "Poster"},
+    )
+    assert page.status_code == 422
+    assert "The image has more than 24 megapixels" in page.content.decode()
+
+    # The API answers a problem document naming the field.
+    c = api(freelancer)
+    response = c.client.post(
+        f"/api/v1/projects/{project.pk}/gallery",
+        {"upload": upload(data, "poster.png", "image/png")},
+        headers=c.headers,
+    )
+    body = assert_problem(response, 422, "invalid_input")
+    assert [(e["field"], e["code"]) for e in body["errors"]] == [("upload", "too_many_pixels")]
+    assert not GalleryImage.objects.exists()
 
 
 def test_files_over_5_mb_are_refused_even_if_the_size_lies():

@@ -41,13 +41,32 @@ def browser() -> Iterator[Any]:
         browser.close()
 
 
+def watch_policies(context: Any) -> list[str]:
+    """Collect what the browser reports against the site's policies, on every page of
+    ``context``: Content-Security-Policy refusals (a blocked inline script or style, a
+    disallowed source) and Permissions-Policy header errors."""
+    reports: list[str] = []
+
+    def on_console(message: Any) -> None:
+        text = message.text
+        if "Content Security Policy" in text or "Permissions-Policy" in text:
+            reports.append(f"{message.page.url if message.page else ''}: {text}")
+
+    context.on("console", on_console)
+    return reports
+
+
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
+    reports = watch_policies(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    # Every journey runs under the site's real policies: anything they refused (an inline
+    # script without its nonce, a style attribute) is a broken page for real visitors.
+    assert not reports, "\n".join(reports)
 
 
 @pytest.fixture(autouse=True)
@@ -68,9 +87,18 @@ def _e2e_environment(settings: Any, transactional_db: None) -> None:
         )
 
 
+def load_axe(page: Any) -> None:
+    """Put axe-core into the page.
+
+    Evaluated through the browser's automation protocol, not added as a <script> tag,
+    which the site's Content-Security-Policy refuses as an inline script without a nonce.
+    """
+    page.evaluate(AXE_JS.read_text())
+
+
 def axe_check(page: Any) -> None:
     """Run axe-core in the page; fail on any serious or critical violation."""
-    page.add_script_tag(content=AXE_JS.read_text())
+    load_axe(page)
     result = page.evaluate(
         "async () => { const r = await axe.run(document, {resultTypes: ['violations']});"
         " return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,"

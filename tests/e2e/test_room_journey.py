@@ -21,7 +21,7 @@ from fairlance.core.money import format_minor
 from fairlance.ledger.selectors import contract_money, ledger_check
 from fairlance.payments.provider import CARD_SUCCESS
 from tests.conftest import PASSWORD, make_user
-from tests.e2e.conftest import AXE_JS, axe_check, log_in, shot
+from tests.e2e.conftest import axe_check, load_axe, log_in, shot
 from tests.web.conftest import make_project
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +60,7 @@ def people(browser: Any, width: int) -> Iterator[tuple[Any, Any, Any]]:
 
 def violations(page: Any) -> set[str]:
     """Every axe rule the page breaks, whatever its impact."""
-    page.add_script_tag(content=AXE_JS.read_text())
+    load_axe(page)
     return set(
         page.evaluate(
             "async () => (await axe.run(document, {resultTypes: ['violations']}))"
