@@ -64,10 +64,14 @@ def client_address(request: HttpRequest) -> str:
     throttle and allauth's own rate limits always agree on who the client is.
     """
     from allauth.account.adapter import get_adapter
-    from django.core.exceptions import PermissionDenied
+    from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 
     try:
         raw = get_adapter(request).get_client_ip(request)
+    except ImproperlyConfigured:
+        # Fewer X-Forwarded-For entries than the proxies configured: the request did not
+        # come through them, so the connection's own address is the client's.
+        raw = request.META.get("REMOTE_ADDR", "")
     except PermissionDenied:
         return "unknown"
     try:

@@ -299,3 +299,17 @@ def test_the_login_page_offers_the_code(db: None):
     assert 'href="/accounts/login/code/"' in html
     page = Client().get("/accounts/login/code/")
     assert page.status_code == 200 and "Sign in with a code" in page.content.decode()
+
+
+def test_behind_a_proxy_the_forwarded_address_is_the_clients(owner: User, clock: Any, settings):
+    # Given one trusted proxy (nginx appends the client's address to X-Forwarded-For)
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    proxy = "127.0.0.1"
+    for _ in range(3):
+        token(owner.email, "guess", proxy, **{"X-Forwarded-For": f"10.0.0.1, {ATTACKER}"})
+    # Then the attacker waits whatever they put in front, and other clients do not
+    wait_of(token(owner.email, "guess", proxy, **{"X-Forwarded-For": f"1.2.3.4, {ATTACKER}"}))
+    assert token(owner.email, PASSWORD, proxy, **{"X-Forwarded-For": OWNER}).status_code == 201
+    # And a request that skipped the proxy is counted by its own address, not refused
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 2
+    assert token(owner.email, PASSWORD, OWNER, **{"X-Forwarded-For": "x"}).status_code == 201
