@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -131,10 +132,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: an address signs in only to the account that verified it (or, until someone
+# verifies it, to the sign-up whose primary address it is). See accounts/backends.py.
+AUTHENTICATION_BACKENDS = ["fairlance.accounts.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -147,8 +147,29 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "web:home"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
+# Nobody signs in with, or receives a reset for, an address they have not confirmed: an
+# unconfirmed address would let anyone claim someone else's (docs/decisions/0010).
+# PRODUCTION=true refuses anything but "mandatory" (core/production.py).
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+# A confirmation link opened in the browser that signed up finishes the sign-in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "fairlance.accounts.forms.SignupExtraForm"
+ACCOUNT_FORMS = {
+    "signup": "fairlance.accounts.account_forms.SignupForm",
+    "reset_password": "fairlance.accounts.account_forms.ResetPasswordForm",
+    "request_login_code": "fairlance.accounts.account_forms.RequestLoginCodeForm",
+    "change_password": "fairlance.accounts.account_forms.ChangePasswordForm",
+}
+# The way back in for an owner the password throttle slows down: a one-time code mailed to
+# their verified address (/accounts/login/code/).
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+# allauth's other rate limits stay (sign-up, reset and code requests per address and
+# email); wrong passwords are counted by fairlance's throttle instead of allauth's
+# "login_failed", which locks an account for everyone, its owner included, after 5.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# How many proxies in front of the app append to X-Forwarded-For. The password throttle
+# and allauth's rate limits count clients by address; 0 (the default) believes no header.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_LOGOUT_ON_GET = False
 # Subjects start with "[<FAIRLANCE_SITE_NAME>] " (the adapter adds it); links and the site's
 # name in allauth's emails come from the settings below, never from the request's host.
@@ -216,7 +237,7 @@ X_FRAME_OPTIONS = "DENY"
 # own (the htmx-config meta tag in base.html). data: images are the empty favicon and the
 # API docs' icons. Django's debug pages (DEBUG only) go without, as django-csp decides.
 # A response that sets its own policy keeps it: file downloads are sandboxed
-# (fairlance/files/responses.py). See docs/decisions/0009-security-headers.md.
+# (fairlance/files/responses.py). See docs/decisions/0009-security-headers-and-limits.md.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -301,12 +322,48 @@ FAIRLANCE_PREPARED_READS = env_bool("FAIRLANCE_PREPARED_READS", True)
 # Django's cache: per process (LocMemCache) unless configured otherwise; a shared backend
 # (Redis, memcached) would serve every worker from one copy. LocMemCache's default of 300
 # entries keeps almost nothing at catalog scale (two entries per viewed project, ~4 KB).
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FAIRLANCE_CACHE_MAX_ENTRIES", "20000"))},
+# CACHE_URL=redis://host:6379/0 puts it in Redis instead, shared by every process: then the
+# password throttle and allauth's rate limits count each client once, not once per worker.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL:
+    CACHES = {
+        alias: {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": alias,
+        }
+        for alias in ("default", "throttle")
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("FAIRLANCE_CACHE_MAX_ENTRIES", "20000"))},
+        },
+        # The password throttle's counts, apart so that busy catalog pages never push them
+        # out of a full cache.
+        "throttle": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "throttle",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        },
+    }
+# The password throttle (accounts/throttle.py): wrong passwords allowed per account and
+# client address before waits start, per address across accounts and per account across
+# addresses; the longest wait (each failure doubles it: 1 s, 2 s, 4 s...); and how long
+# failures are remembered after the last one.
+FAIRLANCE_LOGIN_FREE_FAILURES = int(os.environ.get("FAIRLANCE_LOGIN_FREE_FAILURES", "3"))
+FAIRLANCE_LOGIN_FREE_FAILURES_PER_ADDRESS = int(
+    os.environ.get("FAIRLANCE_LOGIN_FREE_FAILURES_PER_ADDRESS", "30")
+)
+FAIRLANCE_LOGIN_FREE_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("FAIRLANCE_LOGIN_FREE_FAILURES_PER_ACCOUNT", "30")
+)
+FAIRLANCE_LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("FAIRLANCE_LOGIN_MAX_DELAY_SECONDS", "900"))
+FAIRLANCE_LOGIN_FAILURE_MEMORY_SECONDS = int(
+    os.environ.get("FAIRLANCE_LOGIN_FAILURE_MEMORY_SECONDS", "86400")
+)
 
 # --- Refusals -------------------------------------------------------------------------
 # Last, so that every value is final. The list of what production refuses is

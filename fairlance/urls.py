@@ -1,12 +1,24 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
 
 from fairlance.api.main import api
+
+# The admin has no password form of its own: it sends people to the site's login (mandatory
+# verified address, the password throttle, the code by email) and password page (which
+# revokes API tokens), allauth's documented way to protect it.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("api/v1/", api.urls),
     path("accounts/", include("allauth.urls")),
+    path(
+        "admin/password_change/",
+        RedirectView.as_view(pattern_name="account_change_password"),
+        name="admin_password_change",
+    ),
     path("admin/", admin.site.urls),
     path("", include("fairlance.web.urls")),
 ]

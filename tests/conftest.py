@@ -69,7 +69,19 @@ def _media_root(settings: Any, tmp_path: Any) -> None:
     settings.FAIRLANCE_PROJECT_CACHE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    # The password throttle and allauth's rate limits count in Django's caches, which live
+    # as long as the test process: one test's wrong passwords must not slow the next.
+    from django.core.cache import caches
+
+    for cache in caches.all():
+        cache.clear()
+
+
 def make_user(email: str, **extra: Any) -> User:
+    """A user whose address is verified (as after a confirmed sign-up), so it can log in."""
+    extra.setdefault("email_verified", True)
     return user_create(
         email=email, password=PASSWORD, display_name=email.split("@")[0].title(), **extra
     )

@@ -357,3 +357,54 @@ def test_an_older_demo_operator_becomes_a_django_admin_on_the_next_load() -> Non
     demo_load(images=False)
 
     assert user("olga").is_superuser
+
+
+def test_every_demo_account_logs_in_with_the_documented_password() -> None:
+    # Given the demo marketplace (addresses must be confirmed before anyone logs in)
+    demo_load(images=False)
+    for person in PEOPLE:
+        # When each demo person logs in on the website with the README's password
+        browser = Client()
+        response = browser.post(
+            "/accounts/login/", {"login": person.email, "password": DEMO_PASSWORD}
+        )
+        # Then they are in, with no confirmation email to wait for
+        assert response.status_code == 302, person.email
+        assert response["Location"] == "/dashboard/"
+        assert browser.get("/dashboard/").status_code == 200
+
+
+def test_the_demo_operator_reaches_the_admin_through_the_site_login() -> None:
+    demo_load(images=False)
+    browser = Client()
+    # The admin's own login form is gone: it sends people to the site's login
+    redirect = browser.get("/admin/login/?next=/admin/")
+    assert redirect.status_code == 302
+    assert redirect["Location"].startswith("/accounts/login/")
+    response = browser.post(
+        "/accounts/login/?next=/admin/",
+        {"login": "olga@demo.fairlance.dev", "password": DEMO_PASSWORD, "next": "/admin/"},
+    )
+    assert response["Location"] == "/admin/"
+    assert browser.get("/admin/").status_code == 200
+
+
+def test_an_older_demo_whose_addresses_were_never_confirmed_logs_in_after_the_next_load() -> None:
+    # Given a demo loaded before addresses had to be confirmed
+    from allauth.account.models import EmailAddress
+
+    demo_load(images=False)
+    EmailAddress.objects.all().delete()
+    refused = Client().post(
+        "/accounts/login/", {"login": "ana@demo.fairlance.dev", "password": DEMO_PASSWORD}
+    )
+    assert refused["Location"] == "/accounts/confirm-email/"
+
+    # When the demo command loads it again
+    demo_load(images=False)
+
+    # Then the documented password works again
+    response = Client().post(
+        "/accounts/login/", {"login": "ana@demo.fairlance.dev", "password": DEMO_PASSWORD}
+    )
+    assert response["Location"] == "/dashboard/"

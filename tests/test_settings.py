@@ -6,11 +6,14 @@ Each case runs ``manage.py`` in a subprocess because settings are read once per 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -127,3 +130,42 @@ def test_production_refuses_debug() -> None:
     )
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
+
+
+def test_production_refuses_to_start_without_mandatory_email_verification() -> None:
+    # given a production environment that turns address confirmation off
+    env = {
+        "PRODUCTION": "true",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "example.com",
+        "ACCOUNT_EMAIL_VERIFICATION": "none",
+    }
+    # when any management command starts
+    result = run_manage("check", **env)
+    # then settings refuse to load, naming the setting and why
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "ACCOUNT_EMAIL_VERIFICATION=mandatory" in result.stderr
+
+
+def test_email_verification_is_mandatory_unless_turned_off() -> None:
+    from django.conf import settings
+
+    if "ACCOUNT_EMAIL_VERIFICATION" in os.environ:
+        pytest.skip("ACCOUNT_EMAIL_VERIFICATION is set in this environment")
+    assert settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory"
+
+
+def test_cache_url_puts_the_caches_in_redis() -> None:
+    # Settings are read once per process: ask a fresh one what CACHE_URL makes of them.
+    code = (
+        "from django.conf import settings; import json;"
+        "print(json.dumps({a: [c['BACKEND'], c.get('LOCATION')] for a, c in settings.CACHES.items()}))"
+    )
+    result = run_manage("shell", "-c", code, CACHE_URL="redis://127.0.0.1:6379/3")
+    assert result.returncode == 0, result.stderr
+    caches = json.loads(result.stdout.strip().splitlines()[-1])
+    assert caches == {
+        alias: ["django.core.cache.backends.redis.RedisCache", "redis://127.0.0.1:6379/3"]
+        for alias in ("default", "throttle")
+    }

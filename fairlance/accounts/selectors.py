@@ -1,14 +1,51 @@
-"""Reads on accounts: the caller's calendar and other people's public profiles."""
+"""Reads on accounts: who an address signs in to, the caller's calendar and API tokens,
+and other people's public profiles."""
 
 from __future__ import annotations
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 
-from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.accounts.models import ApiToken, User, WorkingCalendar
 from fairlance.core.errors import NotFound
 
 #: Ids outside a signed 64-bit integer would overflow the database driver (a 500).
 MAX_ID = 2**63 - 1
+
+
+def users_by_login_address(*, email: str) -> list[User]:
+    """The accounts a person typing ``email`` may sign in to, or reset the password of.
+
+    An address belongs to the account that verified it. Only when nobody has verified it
+    does it still lead to the account whose primary address it is: a sign-up waiting for
+    its confirmation, which can only finish by proving the mailbox (allauth's mandatory
+    verification, or a reset link sent there). An unverified *secondary* address leads
+    nowhere: anybody can type someone else's address into their own account, and it must
+    not let them receive that person's reset links, sign in with it, or block their
+    sign-up. (allauth's own look-up counts every stored address, verified or not.)
+    Inactive accounts are included; callers decide what they may do.
+    """
+    address = email.strip().lower()
+    if not address:
+        return []
+    # allauth keeps at most one verified row per address (a unique constraint).
+    owner = User.objects.filter(emailaddress__email=address, emailaddress__verified=True).first()
+    if owner is not None:
+        return [owner]
+    return list(User.objects.filter(email=address))
+
+
+def address_is_verified(*, user: User, email: str) -> bool:
+    """Whether ``user`` has confirmed owning ``email``."""
+    return EmailAddress.objects.filter(
+        user=user, email=email.strip().lower(), verified=True
+    ).exists()
+
+
+def tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens, newest first (the raw secrets are never stored)."""
+    return ApiToken.objects.filter(user=user).order_by("-pk")
 
 
 def calendar_of(*, user: User) -> WorkingCalendar:

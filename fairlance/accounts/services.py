@@ -1,4 +1,5 @@
-"""Writes on accounts: sign-up completion, profile and calendar changes, tokens."""
+"""Writes on accounts: sign-up completion, addresses, passwords, API tokens, profile and
+calendar changes."""
 
 from __future__ import annotations
 
@@ -8,11 +9,20 @@ from collections.abc import Iterable
 from datetime import date, datetime, time
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
 from django.db import transaction
 
-from fairlance.accounts import places
-from fairlance.accounts.models import TimeOff, User, WorkingCalendar
-from fairlance.core.errors import InvalidInput, NotFound, field_error
+from fairlance.accounts import places, throttle
+from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
+from fairlance.accounts.selectors import address_is_verified
+from fairlance.core.errors import (
+    InvalidInput,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    field_error,
+)
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, merged_range_end
 
 DISPLAY_NAME_MAX = 80
@@ -25,6 +35,8 @@ SUBDIVISION_MAX = 40
 TIME_OFF_MAX_DAYS = 366
 #: Every working-day clock reads all of a freelancer's ranges; keep that list short.
 TIME_OFF_MAX_RANGES = 100
+#: An API token's label, as the model stores it.
+TOKEN_NAME_MAX = 80
 
 
 @transaction.atomic
@@ -38,15 +50,130 @@ def user_finish_signup(*, user: User, display_name: str = "") -> User:
 
 
 def user_create(
-    *, email: str, password: str | None, display_name: str = "", **profile: object
+    *,
+    email: str,
+    password: str | None,
+    display_name: str = "",
+    email_verified: bool = False,
+    **profile: object,
 ) -> User:
-    """Create a user with a calendar (demo data, tests, admin scripts)."""
+    """Create a user with a calendar (demo data, tests, admin scripts).
+
+    ``email_verified`` vouches for the address without a confirmation email: only for
+    addresses the platform itself controls or trusts (demo accounts, tests). Without it the
+    person confirms the address the first time they sign in, as after a sign-up.
+    """
     with transaction.atomic():
         user = User.objects.create_user(
             email=email, password=password, display_name=display_name, **profile
         )
         WorkingCalendar.objects.create(user=user)
+        if email_verified:
+            user_mark_email_verified(user=user)
     return user
+
+
+@transaction.atomic
+def user_mark_email_verified(*, user: User) -> None:
+    """Record the user's primary address as verified, without asking them to confirm it.
+
+    Precondition: the address is vouched for by whoever calls this (see ``user_create``).
+    Idempotent.
+    """
+    row, _ = EmailAddress.objects.get_or_create(
+        user=user, email=user.email, defaults={"primary": True, "verified": True}
+    )
+    if not (row.primary and row.verified):
+        row.primary = row.verified = True
+        row.save(update_fields=["primary", "verified"])
+    EmailAddress.objects.filter(user=user, primary=True).exclude(pk=row.pk).update(primary=False)
+    email_claims_release(email=user.email, owner=user)
+
+
+def email_claims_release(*, email: str, owner: User) -> int:
+    """Drop other accounts' unverified secondary claims on an address ``owner`` verified.
+
+    Such a claim already leads nowhere (``selectors.users_by_login_address``); removing it
+    keeps it from lingering in the other account's list as if it might still be confirmed
+    (it cannot: allauth refuses to verify an address someone else has verified). A claim
+    that is another account's primary address is kept: that account is a sign-up waiting
+    for confirmation and still needs its row. Returns how many claims were dropped.
+    """
+    dropped, _ = (
+        EmailAddress.objects.filter(email=email.strip().lower(), verified=False, primary=False)
+        .exclude(user=owner)
+        .delete()
+    )
+    return dropped
+
+
+@transaction.atomic
+def user_set_password(*, user: User, password: str | None) -> int:
+    """Give the user a new password and revoke all their API tokens; returns how many.
+
+    Every way a password changes calls this: allauth's change and reset pages (through the
+    account adapter) and anything an operator scripts. A token is only as good as the
+    password that let someone create it: a person changes a password because it may have
+    leaked, and a thief's token must stop working with it. Django itself ends the user's
+    other sessions, whose hash is derived from the password's.
+    """
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    revoked, _ = ApiToken.objects.filter(user=user).delete()
+    return revoked
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for ``user`` labelled ``name``; returns it with its raw secret.
+
+    The raw secret exists only in this return value: the database keeps its SHA-256
+    digest, so the caller shows it once and it can never be shown again.
+    """
+    errors: list[dict[str, Any]] = []
+    label = _clean_text("name", name, max_length=TOKEN_NAME_MAX, errors=errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    raw = ApiToken.new_raw()
+    token = ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), name=label)
+    return token, raw
+
+
+def token_sign_in(
+    *, email: str, password: str, address: str, name: str = ""
+) -> tuple[ApiToken, str]:
+    """Exchange an address and its account's password for a new API token.
+
+    ``address`` is the client's (``throttle.client_address``): the password is checked
+    inside the one password throttle, so this raises ``TooManyAttempts`` while a wait is in
+    force, ``NotAuthenticated`` (``invalid_credentials``) for a wrong address or password or
+    a deactivated account, and ``PermissionDenied`` (``email_unverified``) for the right
+    password on an address its account has not confirmed yet (a sign-up waiting for its
+    confirmation email): programs must not get in where people would be stopped.
+    """
+    with throttle.password_attempt(
+        account=throttle.account_for_email(email), address=address
+    ) as attempt:
+        user = authenticate(None, email=email, password=password)
+        if not isinstance(user, User):
+            raise NotAuthenticated("Email or password is wrong.", code="invalid_credentials")
+        attempt.succeeded()
+    if not address_is_verified(user=user, email=email):
+        raise PermissionDenied(
+            "Confirm your email address first: open the link we emailed you, or log in on the "
+            "website to have a new one sent.",
+            code="email_unverified",
+        )
+    return token_create(user=user, name=name)
+
+
+def token_revoke(*, user: User, token_id: int) -> None:
+    """Delete one of the user's own tokens; anyone else's id is simply not found."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if not deleted:
+        raise NotFound("No such token.")
 
 
 # --- Profile ----------------------------------------------------------------------------

@@ -1,21 +1,21 @@
-"""Account endpoints: tokens, the caller's profile and working calendar, public profiles."""
+"""Account endpoints: API tokens, the caller's profile and working calendar, public profiles."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Any
 
-from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool, StrictInt
 
 from fairlance.accounts import selectors, services
 from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
+from fairlance.accounts.throttle import client_address
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
-from fairlance.core.errors import InvalidInput, NotAuthenticated, NotFound, field_error
+from fairlance.core.errors import InvalidInput, NotFound, field_error
 
 router = Router(tags=["accounts"])
 
@@ -23,7 +23,7 @@ router = Router(tags=["accounts"])
 class TokenIn(Schema):
     email: str
     password: str
-    name: str = ""
+    name: str = Field("", max_length=services.TOKEN_NAME_MAX)
 
 
 class TokenOut(Schema):
@@ -31,16 +31,96 @@ class TokenOut(Schema):
     token_type: str = "Bearer"
 
 
-@router.post("/auth/token", response={201: TokenOut}, auth=None, openapi_extra=problems(401))
+@router.post(
+    "/auth/token", response={201: TokenOut}, auth=None, openapi_extra=problems(401, 403, 429)
+)
 def create_token(request: HttpRequest, payload: TokenIn) -> Status[TokenOut]:
-    user = authenticate(
-        request, email=payload.email[:254].lower(), password=payload.password[:1000]
+    _, raw = services.token_sign_in(
+        email=payload.email[:254].lower(),
+        password=payload.password[:1000],
+        address=client_address(request),
+        name=payload.name,
     )
-    if user is None or not user.is_active:
-        raise NotAuthenticated("Email or password is wrong.", code="invalid_credentials")
-    raw = ApiToken.new_raw()
-    ApiToken.objects.create(user=user, digest=ApiToken.digest_of(raw), name=payload.name[:80])
     return Status(201, TokenOut(token=raw))
+
+
+class TokenInfoOut(Schema):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None = Field(
+        description="Refreshed at most once a minute; null if never used"
+    )
+
+
+class TokenListOut(Schema):
+    results: list[TokenInfoOut]
+    next_cursor: str | None
+
+
+class TokenListQuery(Schema):
+    cursor: str | None = Field(None, max_length=20)
+
+
+class TokenCreateIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        min_length=1,
+        max_length=services.TOKEN_NAME_MAX,
+        pattern=r"\S",
+        description="A label to tell the token apart, e.g. what uses it",
+        examples=["deploy script"],
+    )
+
+
+class TokenCreatedOut(TokenInfoOut):
+    token: str = Field(description="The secret, shown only in this response")
+    token_type: str = "Bearer"
+
+
+def _token_info(token: ApiToken) -> dict[str, Any]:
+    return {
+        "id": token.pk,
+        "name": token.name,
+        "created_at": token.created_at,
+        "last_used_at": token.last_used_at,
+    }
+
+
+#: Tokens listed per page.
+TOKEN_PAGE_SIZE = 50
+
+
+@router.get("/auth/tokens", response=TokenListOut, auth=REQUIRED_AUTH)
+def list_tokens(request: HttpRequest, query: Query[TokenListQuery]) -> TokenListOut:
+    tokens = selectors.tokens_of(user=_caller(request))
+    if query.cursor:
+        if not (query.cursor.isascii() and query.cursor.isdigit()):
+            raise InvalidInput(
+                errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
+            )
+        tokens = tokens.filter(pk__lt=min(int(query.cursor), selectors.MAX_ID))
+    rows = list(tokens[: TOKEN_PAGE_SIZE + 1])
+    page = rows[:TOKEN_PAGE_SIZE]
+    return TokenListOut(
+        results=[TokenInfoOut(**_token_info(t)) for t in page],
+        next_cursor=str(page[-1].pk) if len(rows) > TOKEN_PAGE_SIZE else None,
+    )
+
+
+@router.post("/auth/tokens", response={201: TokenCreatedOut}, auth=REQUIRED_AUTH)
+def create_named_token(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
+    token, raw = services.token_create(user=_caller(request), name=payload.name)
+    return Status(201, TokenCreatedOut(**_token_info(token), token=raw))
+
+
+@router.delete("/auth/tokens/{token_id}", response={204: None}, auth=REQUIRED_AUTH)
+def revoke_token(request: HttpRequest, token_id: int) -> Status[None]:
+    if not 1 <= token_id <= selectors.MAX_ID:
+        raise NotFound("No such token.")
+    services.token_revoke(user=_caller(request), token_id=token_id)
+    return Status(204, None)
 
 
 def _caller(request: HttpRequest) -> User:

@@ -56,6 +56,7 @@ STATUS_DESCRIPTIONS = {
     413: "Request body too large",
     415: "Body is not application/json",
     422: "Invalid fields (listed in errors), or an Idempotency-Key reused with other parameters",
+    429: "Too many wrong passwords lately; retry after the Retry-After header's seconds",
     502: "The card processor failed; nothing was changed, the same call may be retried",
 }
 
@@ -134,6 +135,9 @@ def problem_response(
     if status == 401:
         # RFC 9110: a 401 names the scheme the client should use.
         response["WWW-Authenticate"] = 'Bearer realm="fairlance"'
+    if status == 429 and "retry_after" in extra:
+        # RFC 9110: how many seconds the client should wait before trying again.
+        response["Retry-After"] = str(extra["retry_after"])
     return response
 
 

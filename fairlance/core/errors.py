@@ -67,5 +67,17 @@ class Conflict(FairlanceError):
     title = "Conflict with the current state"
 
 
+class TooManyAttempts(FairlanceError):
+    """Too many wrong passwords lately: wait ``retry_after`` seconds (429, ``Retry-After``)."""
+
+    status = 429
+    code = "too_many_attempts"
+    title = "Too many attempts"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int, **data: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **data)
+        self.retry_after = retry_after
+
+
 def field_error(field: str, message: str, code: str = "invalid") -> dict[str, Any]:
     return {"field": field, "message": message, "code": code}

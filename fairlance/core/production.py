@@ -103,4 +103,11 @@ def production_problems(values: Mapping[str, Any]) -> list[str]:
         problems.append(key_problem)
     if values.get("DEBUG"):
         problems.append("DEBUG is on; it shows tracebacks and settings to anyone. Unset DEBUG.")
+    verification = values.get("ACCOUNT_EMAIL_VERIFICATION")
+    if verification != "mandatory":
+        problems.append(
+            "ACCOUNT_EMAIL_VERIFICATION=mandatory is required (the default): with "
+            f"{verification!r}, anyone could sign in with, or reset the password of, an email "
+            "address they do not own."
+        )
     return problems

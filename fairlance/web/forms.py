@@ -453,6 +453,14 @@ class CalendarForm(forms.Form):
         )
 
 
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=80,
+        label="Label",
+        help_text="What the token is for, e.g. “invoice script”, so you know which to revoke.",
+    )
+
+
 class TimeOffForm(forms.Form):
     start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="From")
     end_date = forms.DateField(

@@ -58,7 +58,13 @@ def test_generated_keys_always_pass() -> None:
 
 def test_every_problem_is_listed_at_once() -> None:
     problems = production_problems({"SECRET_KEY": "a" * 60, "DEBUG": True})
-    assert len(problems) == 2
+    assert len(problems) == 3
     assert problems[0].startswith("SECRET_KEY")
     assert problems[1].startswith("DEBUG")
-    assert production_problems({"SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": False}) == []
+    assert problems[2].startswith("ACCOUNT_EMAIL_VERIFICATION=mandatory")
+    good = {
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "DEBUG": False,
+        "ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+    }
+    assert production_problems(good) == []

@@ -62,7 +62,6 @@ def test_pages_api_and_static_files_carry_both_policies(freelancer: User) -> Non
         "/search/?q=logo",
         f"/projects/{project.pk}/",
         "/accounts/login/",
-        "/admin/login/",
         "/api/v1/docs",
         "/api/v1/projects",
         "/static/fairlance/app.css",
@@ -70,6 +69,11 @@ def test_pages_api_and_static_files_carry_both_policies(freelancer: User) -> Non
         response = anonymous.get(path)
         assert response.status_code == 200, path
         assert_policies(response)
+    # The admin's login sends people to the site's (one login, one throttle): the
+    # redirect carries the policies too
+    response = anonymous.get("/admin/login/")
+    assert response.status_code == 302
+    assert_policies(response)
 
 
 def test_error_pages_and_problem_documents_carry_both_policies(

@@ -1,4 +1,4 @@
-"""Profile and working-calendar settings, with time off and away mode."""
+"""Profile and working-calendar settings, with time off and away mode; API tokens."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from django.views.decorators.http import require_POST
 
 from fairlance.accounts import services as accounts
 from fairlance.accounts.models import User, WorkingCalendar
+from fairlance.accounts.selectors import tokens_of
 from fairlance.catalog.selectors import projects_of_owner
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
-from fairlance.web.forms import CalendarForm, ProfileForm, TimeOffForm, attach_errors
+from fairlance.web.forms import CalendarForm, ProfileForm, TimeOffForm, TokenForm, attach_errors
 from fairlance.web.presenters import format_day
 from fairlance.web.views.common import current_user, parse_id
 
@@ -166,3 +167,57 @@ def time_off_remove(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Time off removed.")
     return redirect("web:settings_calendar")
+
+
+# --- API tokens -------------------------------------------------------------------------
+
+
+def _render_tokens(
+    request: HttpRequest,
+    user: User,
+    *,
+    form: TokenForm | None = None,
+    created: tuple[str, str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    response = render(
+        request,
+        "web/settings_tokens.html",
+        {"form": form or TokenForm(), "tokens": list(tokens_of(user=user)), "created": created},
+        status=status,
+    )
+    if created is not None:
+        # The page holds a secret that exists nowhere else: no cache may keep a copy.
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if request.method != "POST":
+        return _render_tokens(request, user)
+    form = TokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, raw = accounts.token_create(user=user, name=form.cleaned_data["name"])
+        except InvalidInput as exc:
+            attach_errors(exc, form)
+        else:
+            # Shown in this response only, never redirected to: the secret is not stored,
+            # and a message would carry it in a cookie.
+            return _render_tokens(request, user, created=(token.name, raw), status=201)
+    return _render_tokens(request, user, form=form, status=422)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    token_id = parse_id(request.POST.get("token_id", ""))
+    try:
+        accounts.token_revoke(user=user, token_id=token_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, "Token revoked: programs using it can no longer sign in with it.")
+    return redirect("web:settings_tokens")
