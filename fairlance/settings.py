@@ -144,6 +144,11 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none")
 ACCOUNT_SIGNUP_FORM_CLASS = "fairlance.accounts.forms.SignupExtraForm"
+# Sign-up and password reset answer alike whether an address is registered or not: a taken
+# address gets an "account already exists" email instead of a second account. allauth can
+# only do this when verification is mandatory (with it off, signing up logs the person in,
+# which a taken address cannot); see docs/configuration.md.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 # Subjects start with "[<FAIRLANCE_SITE_NAME>] " (the adapter adds it); links and the site's
 # name in allauth's emails come from the settings below, never from the request's host.

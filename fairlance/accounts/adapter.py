@@ -6,13 +6,18 @@ links from it, so a password reset asked for through a proxy or the demo's port 
 (``send_mail``, ``format_email_subject``) replace both with ``FAIRLANCE_SITE_NAME`` and
 ``FAIRLANCE_SITE_URL`` for every allauth email: verification, password reset, "account
 already exists" and the rest.
+
+It also keeps sign-up from telling who is registered (issue 11, item 21): see
+``send_account_already_exists_mail``.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib.auth.hashers import make_password
 from django.utils.encoding import force_str
 
 from fairlance.core.site import current_site, rebase_url, site_name
@@ -30,3 +35,9 @@ class AccountAdapter(DefaultAccountAdapter):
             if key.endswith("_url") and isinstance(value, str) and "://" in value:
                 context[key] = rebase_url(value)
         super().send_mail(template_prefix, email, context)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # A sign-up with a new address hashes its password; one with a taken address
+        # must cost the same, or the response time would tell who is registered.
+        make_password(secrets.token_urlsafe(16))
+        super().send_account_already_exists_mail(email)
