@@ -11,7 +11,7 @@ from django.db import transaction
 
 from fairlance.accounts import places
 from fairlance.accounts.models import TimeOff, User, WorkingCalendar
-from fairlance.core.errors import InvalidInput, NotFound, field_error
+from fairlance.core.errors import ConflictingInput, InvalidInput, NotFound, field_error
 from fairlance.core.text import TextError, TextRule, clean_text
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, merged_range_end
 
@@ -305,7 +305,7 @@ def time_off_add(
         .first()
     )
     if clash is not None:
-        raise InvalidInput(
+        raise ConflictingInput(
             errors=[
                 field_error(
                     "start_date",
@@ -316,7 +316,7 @@ def time_off_add(
             ]
         )
     if TimeOff.objects.filter(user=user).count() >= TIME_OFF_MAX_RANGES:
-        raise InvalidInput(
+        raise ConflictingInput(
             errors=[
                 field_error(
                     "start_date",

@@ -20,7 +20,7 @@ from fairlance.ledger.selectors import (
     ledger_check,
     upcoming_clearances,
 )
-from fairlance.ledger.services import payout_request
+from fairlance.ledger.services import MAX_MOVE_MINOR, payout_request
 
 router = Router(tags=["money"])
 
@@ -42,7 +42,10 @@ class BalanceOut(Schema):
 
 class PayoutIn(Schema):
     amount: int = Field(
-        strict=True, description="Minor units (cents) to pay out from the available balance."
+        strict=True,
+        ge=1,
+        le=MAX_MOVE_MINOR,
+        description="Minor units (cents) to pay out from the available balance.",
     )
 
 

@@ -202,7 +202,7 @@ def test_subdivision_is_matched_case_insensitively_and_stored_canonically(api, f
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
         ({"time_zone": "x" * 65}, "time_zone"),
         ({"working_weekdays": []}, "working_weekdays"),
-        ({"working_weekdays": [0, 7]}, "working_weekdays"),
+        ({"working_weekdays": [0, 7]}, "working_weekdays.1"),
         ({"working_weekdays": ["mon"]}, "working_weekdays.0"),
         ({"working_weekdays": [True]}, "working_weekdays.0"),
         ({"working_weekdays": "0,1"}, "working_weekdays"),
