@@ -9,19 +9,21 @@ from django.contrib.auth import authenticate
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool
 
 from fairlance.accounts import places, selectors, services
 from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
-from fairlance.api.openapi import not_nullable, one_of, text_field
+from fairlance.api.openapi import WholeInt, not_nullable, one_of, text_field
 from fairlance.core.errors import InvalidInput, NotAuthenticated, NotFound, field_error
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     email: str
     password: str
     name: str = ""
@@ -184,11 +186,13 @@ class CalendarIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     time_zone: TimeZone = Field(examples=["Europe/Lisbon"])
-    working_weekdays: list[Annotated[StrictInt, Field(ge=0, le=6)]] = Field(
+    working_weekdays: list[Annotated[WholeInt, Field(ge=0, le=6)]] = Field(
         min_length=1, max_length=7, examples=[[0, 1, 2, 3, 4]]
     )
     work_start: HourMinute
-    work_end: HourMinute = Field(description="HH:MM, 24h; later than work_start")
+    work_end: HourMinute = Field(
+        description="HH:MM, 24h; later than work_start", examples=["17:00"]
+    )
     holiday_country: HolidayCountry | None = Field(default=None, examples=["PT"])
     holiday_subdivision: str | None = Field(default=None, max_length=40)
 
@@ -251,7 +255,9 @@ def calendar_put(request: HttpRequest, payload: CalendarIn) -> CalendarOut:
     return _calendar_out(user, calendar)
 
 
-@router.post("/me/time-off", response={201: TimeOffOut}, auth=REQUIRED_AUTH)
+@router.post(
+    "/me/time-off", response={201: TimeOffOut}, auth=REQUIRED_AUTH, openapi_extra=problems(409)
+)
 def time_off_post(request: HttpRequest, payload: TimeOffIn) -> Status[TimeOffOut]:
     user = _caller(request)
     row = services.time_off_add(

@@ -17,12 +17,12 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
-from fairlance.api.openapi import not_nullable, text_field
+from fairlance.api.openapi import WholeInt, not_nullable, text_field
 from fairlance.catalog import selectors, services
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import GalleryImage, Project
@@ -68,13 +68,14 @@ FaqAnswer = Annotated[StrictStr, text_field(services.FAQ_ANSWER)]
 Tag = Annotated[StrictStr, text_field(services.TAG)]
 Title = Annotated[StrictStr, text_field(services.TITLE)]
 Description = Annotated[StrictStr, text_field(services.DESCRIPTION)]
+AltText = Annotated[str, text_field(services.ALT_TEXT)]
 ApprovalNote = Annotated[StrictStr, text_field(services.APPROVAL_NOTE)]
 RejectionNote = Annotated[StrictStr, text_field(services.REJECTION_NOTE)]
-Price = Annotated[StrictInt, Field(ge=services.PRICE_MIN, le=services.PRICE_MAX)]
-DeliveryDays = Annotated[StrictInt, Field(ge=services.DELIVERY_MIN, le=services.DELIVERY_MAX)]
-Revisions = Annotated[StrictInt, Field(ge=services.REVISIONS_MIN, le=services.REVISIONS_MAX)]
-ExtraDays = Annotated[StrictInt, Field(ge=services.EXTRA_DAYS_MIN, le=services.EXTRA_DAYS_MAX)]
-Capacity = Annotated[StrictInt, Field(ge=services.CAPACITY_MIN, le=services.CAPACITY_MAX)]
+Price = Annotated[WholeInt, Field(ge=services.PRICE_MIN, le=services.PRICE_MAX)]
+DeliveryDays = Annotated[WholeInt, Field(ge=services.DELIVERY_MIN, le=services.DELIVERY_MAX)]
+Revisions = Annotated[WholeInt, Field(ge=services.REVISIONS_MIN, le=services.REVISIONS_MAX)]
+ExtraDays = Annotated[WholeInt, Field(ge=services.EXTRA_DAYS_MIN, le=services.EXTRA_DAYS_MAX)]
+Capacity = Annotated[WholeInt, Field(ge=services.CAPACITY_MIN, le=services.CAPACITY_MAX)]
 # The slugs of GET /categories: document_inputs lists them when it builds the document.
 CategorySlug = Annotated[
     StrictStr, Field(max_length=60, json_schema_extra={"x-enum-from": "categories"})
@@ -166,7 +167,7 @@ Tags = Annotated[
     list[Tag],
     Field(max_length=services.MAX_TAGS),
 ]
-Tiers = Annotated[list[TierIn], Field(max_length=services.MAX_TIERS)]
+Tiers = Annotated[list[TierIn], Field(min_length=services.MIN_TIERS, max_length=services.MAX_TIERS)]
 AddOns = Annotated[list[AddOnIn], Field(max_length=services.MAX_ADDONS)]
 Questions = Annotated[list[QuestionIn], Field(max_length=services.MAX_QUESTIONS)]
 Faqs = Annotated[list[FaqIn], Field(max_length=services.MAX_FAQ)]
@@ -229,8 +230,10 @@ class RejectionIn(StrictSchema):
 
 
 class SearchQuery(Schema):
+    """Filters of the search; ``max_price`` is not below ``min_price`` (422 otherwise)."""
+
     q: Annotated[str, Field(max_length=200)] = ""
-    category: Annotated[str, Field(max_length=60)] | None = None
+    category: Annotated[str, Field(pattern="^[-a-zA-Z0-9_]{1,60}$")] | None = None
     min_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
     max_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
     max_delivery_days: Annotated[int, Field(ge=1, le=services.DELIVERY_MAX)] | None = None
@@ -239,7 +242,18 @@ class SearchQuery(Schema):
     )
     available: bool = False
     sort: Literal["relevance", "price", "-price", "rating", "newest"] = "relevance"
-    cursor: Annotated[str, Field(max_length=500)] | None = None
+    cursor: (
+        Annotated[
+            str,
+            Field(
+                max_length=500,
+                pattern="^[A-Za-z0-9_-]+$",
+                description="Only a next_cursor this same search returned (422 "
+                "invalid_cursor otherwise)",
+            ),
+        ]
+        | None
+    ) = None
     limit: Annotated[int, Field(ge=1, le=50)] = 24
 
 
@@ -611,7 +625,7 @@ def add_gallery_image(
     request: HttpRequest,
     project_id: int,
     upload: File[UploadedFile],
-    alt_text: Form[str] = "",  # length is checked by the service
+    alt_text: Form[AltText] = "",
 ) -> Any:
     user = _caller(request)
     project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))

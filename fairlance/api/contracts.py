@@ -14,13 +14,13 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import Field, StrictInt
+from pydantic import ConfigDict, Field
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
-from fairlance.api.openapi import text_field
+from fairlance.api.openapi import WholeInt, text_field
 from fairlance.contracts import actions, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
@@ -60,7 +60,10 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Answer = str | list[str] | None
 Answers = Annotated[
     dict[Annotated[str, Field(pattern="^[0-9]+$")], Answer],
-    Field(description="Keyed by question id, each question of the project at most once"),
+    Field(
+        description="Keyed by question id, each question of the project at most once",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]+$"}},
+    ),
 ]
 Paragraph = Annotated[str, text_field(actions.PARAGRAPH)]
 
@@ -69,6 +72,9 @@ class PurchaseIn(Schema):
     """``tier_id`` and ``addon_ids`` are the project's own; ``answers`` answer its
     questions (all required ones for a request to buy); ``card_number`` passes the Luhn
     check. Each is a 422 naming the field otherwise; a card the processor refuses is 402."""
+
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
 
     tier_id: Id
     addon_ids: list[Id] = Field(default_factory=list, max_length=MAX_ADDONS)
@@ -88,11 +94,14 @@ class TransitionIn(Schema):
     the ``answers`` (as for a purchase).
     """
 
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
     answers: Answers | None = None
     note: Paragraph | None = None
     reason: Paragraph | None = None
-    amount_minor: StrictInt | None = None
-    freelancer_percent: Annotated[StrictInt, Field(ge=0, le=100)] | None = None
+    amount_minor: WholeInt | None = None
+    freelancer_percent: Annotated[WholeInt, Field(ge=0, le=100)] | None = None
     fault: Literal["none", "freelancer", "client"] | None = None
     # ``deliver``: ids of delivery uploads (POST /uploads).
     files: list[Annotated[str, Field(max_length=64)]] | None = Field(
@@ -104,7 +113,10 @@ class PartialRefundIn(Schema):
     """``amount_minor`` is less than the contract's price (refund in full otherwise):
     a larger amount is a 422 naming the field."""
 
-    amount_minor: Annotated[StrictInt, Field(ge=1)]
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: Annotated[WholeInt, Field(ge=1)]
     note: Paragraph = ""
 
 

@@ -6,11 +6,12 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.errors import problems
+from fairlance.api.openapi import WholeInt
 from fairlance.core.errors import PermissionDenied
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -41,8 +42,9 @@ class BalanceOut(Schema):
 
 
 class PayoutIn(Schema):
-    amount: int = Field(
-        strict=True,
+    model_config = ConfigDict(extra="forbid")
+
+    amount: WholeInt = Field(
         ge=1,
         le=MAX_MOVE_MINOR,
         description="Minor units (cents) to pay out from the available balance.",

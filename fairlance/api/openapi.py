@@ -16,15 +16,30 @@ the schema's descriptions and answered 422 like the others.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from fairlance.core.text import TextRule, text_schema
 
 #: Strings the parser accepts: anything but NUL (fairlance.api.parser).
 NO_NUL = "^[^\\u0000]*$"
+
+
+def _whole_number(value: Any) -> Any:
+    # JSON Schema counts 12.0 as an integer, so the API must too; text ("12") and booleans
+    # are still refused, as a strict integer would.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise PydanticCustomError("int_type", "Input should be a whole number")
+    return value
+
+
+#: An integer field: a JSON number without a fraction (``12`` or ``12.0``), never text.
+WholeInt = Annotated[int, BeforeValidator(_whole_number)]
 
 
 def text_field(rule: TextRule, **kwargs: Any) -> FieldInfo:
@@ -63,10 +78,21 @@ def not_nullable(schema: dict[str, Any]) -> None:
             del prop["default"]
 
 
-def _category_slugs() -> list[str]:
+def _category_slugs() -> list[str] | None:
+    from django.db import DatabaseError
+
     from fairlance.catalog.selectors import categories_list
 
-    return [c.slug for c in categories_list()]
+    try:
+        return [c.slug for c in categories_list()]
+    except DatabaseError:
+        # Built without a database (python -m fairlance.api.docs_table): no list to publish.
+        return None
+
+
+# Bounds pydantic could not fold into a WholeInt's core schema come out under their
+# Python names; JSON Schema spells them these ways.
+_BOUNDS = {"ge": "minimum", "le": "maximum", "gt": "exclusiveMinimum", "lt": "exclusiveMaximum"}
 
 
 def _walk(node: Any, seen: set[int]) -> None:
@@ -78,7 +104,13 @@ def _walk(node: Any, seen: set[int]) -> None:
         return
     seen.add(id(node))
     if node.pop("x-enum-from", None) == "categories":
-        node["enum"] = _category_slugs()
+        slugs = _category_slugs()
+        if slugs is not None:
+            node["enum"] = slugs
+    if node.get("type") == "integer":
+        for python_name, json_name in _BOUNDS.items():
+            if python_name in node:
+                node[json_name] = node.pop(python_name)
     if (
         node.get("type") == "string"
         and "format" not in node
