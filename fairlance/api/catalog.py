@@ -22,13 +22,14 @@ from pydantic import ConfigDict, Field, StrictBool, StrictStr
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
-from fairlance.api.openapi import WholeInt, not_nullable, text_field
+from fairlance.api.openapi import WholeInt, bounds, not_nullable, text_field
 from fairlance.catalog import selectors, services
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import GalleryImage, Project
 from fairlance.catalog.search.base import SearchResult
 from fairlance.core.errors import NotFound, PermissionDenied
 from fairlance.core.money import MAX_PRICE_MINOR, currency
+from fairlance.core.text import text_pattern
 
 router = Router(tags=["catalog"])
 
@@ -68,14 +69,13 @@ FaqAnswer = Annotated[StrictStr, text_field(services.FAQ_ANSWER)]
 Tag = Annotated[StrictStr, text_field(services.TAG)]
 Title = Annotated[StrictStr, text_field(services.TITLE)]
 Description = Annotated[StrictStr, text_field(services.DESCRIPTION)]
-AltText = Annotated[str, text_field(services.ALT_TEXT)]
 ApprovalNote = Annotated[StrictStr, text_field(services.APPROVAL_NOTE)]
 RejectionNote = Annotated[StrictStr, text_field(services.REJECTION_NOTE)]
-Price = Annotated[WholeInt, Field(ge=services.PRICE_MIN, le=services.PRICE_MAX)]
-DeliveryDays = Annotated[WholeInt, Field(ge=services.DELIVERY_MIN, le=services.DELIVERY_MAX)]
-Revisions = Annotated[WholeInt, Field(ge=services.REVISIONS_MIN, le=services.REVISIONS_MAX)]
-ExtraDays = Annotated[WholeInt, Field(ge=services.EXTRA_DAYS_MIN, le=services.EXTRA_DAYS_MAX)]
-Capacity = Annotated[WholeInt, Field(ge=services.CAPACITY_MIN, le=services.CAPACITY_MAX)]
+Price = Annotated[WholeInt, bounds(services.PRICE_MIN, services.PRICE_MAX)]
+DeliveryDays = Annotated[WholeInt, bounds(services.DELIVERY_MIN, services.DELIVERY_MAX)]
+Revisions = Annotated[WholeInt, bounds(services.REVISIONS_MIN, services.REVISIONS_MAX)]
+ExtraDays = Annotated[WholeInt, bounds(services.EXTRA_DAYS_MIN, services.EXTRA_DAYS_MAX)]
+Capacity = Annotated[WholeInt, bounds(services.CAPACITY_MIN, services.CAPACITY_MAX)]
 # The slugs of GET /categories: document_inputs lists them when it builds the document.
 CategorySlug = Annotated[
     StrictStr, Field(max_length=60, json_schema_extra={"x-enum-from": "categories"})
@@ -625,7 +625,11 @@ def add_gallery_image(
     request: HttpRequest,
     project_id: int,
     upload: File[UploadedFile],
-    alt_text: Form[AltText] = "",
+    # The alt text's rule (fairlance.core.text) as a pattern: for a field that may be
+    # empty it is a plain character class, which pydantic's regex engine reads too.
+    alt_text: str = Form(
+        "", max_length=services.ALT_TEXT_MAX, pattern=text_pattern(services.ALT_TEXT)
+    ),
 ) -> Any:
     user = _caller(request)
     project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))

@@ -20,7 +20,7 @@ from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
-from fairlance.api.openapi import WholeInt, text_field
+from fairlance.api.openapi import WholeInt, bounds, text_field
 from fairlance.contracts import actions, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
@@ -101,7 +101,7 @@ class TransitionIn(Schema):
     note: Paragraph | None = None
     reason: Paragraph | None = None
     amount_minor: WholeInt | None = None
-    freelancer_percent: Annotated[WholeInt, Field(ge=0, le=100)] | None = None
+    freelancer_percent: Annotated[WholeInt, bounds(0, 100)] | None = None
     fault: Literal["none", "freelancer", "client"] | None = None
     # ``deliver``: ids of delivery uploads (POST /uploads).
     files: list[Annotated[str, Field(max_length=64)]] | None = Field(
@@ -116,7 +116,7 @@ class PartialRefundIn(Schema):
     # Unknown fields are refused, so that a typo never passes silently.
     model_config = ConfigDict(extra="forbid")
 
-    amount_minor: Annotated[WholeInt, Field(ge=1)]
+    amount_minor: Annotated[WholeInt, bounds(1)]
     note: Paragraph = ""
 
 

@@ -11,7 +11,7 @@ from pydantic import ConfigDict, Field
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.errors import problems
-from fairlance.api.openapi import WholeInt
+from fairlance.api.openapi import WholeInt, bounds
 from fairlance.core.errors import PermissionDenied
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -44,9 +44,9 @@ class BalanceOut(Schema):
 class PayoutIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    amount: WholeInt = Field(
-        ge=1,
-        le=MAX_MOVE_MINOR,
+    amount: WholeInt = bounds(  # type: ignore[assignment]
+        1,
+        MAX_MOVE_MINOR,
         description="Minor units (cents) to pay out from the available balance.",
     )
 

@@ -42,6 +42,18 @@ def _whole_number(value: Any) -> Any:
 WholeInt = Annotated[int, BeforeValidator(_whole_number)]
 
 
+def bounds(lo: int | None = None, hi: int | None = None, **kwargs: Any) -> FieldInfo:
+    """An integer's range, published only: the domain checks it and words the error in
+    the caller's terms ("Enter an amount between $1 and $1,000,000")."""
+    extra: dict[str, Any] = {}
+    if lo is not None:
+        extra["minimum"] = lo
+    if hi is not None:
+        extra["maximum"] = hi
+    field: FieldInfo = Field(json_schema_extra=extra, **kwargs)
+    return field
+
+
 def text_field(rule: TextRule, **kwargs: Any) -> FieldInfo:
     """The pydantic field of a string held to ``rule`` (fairlance.core.text)."""
     field: FieldInfo = Field(
