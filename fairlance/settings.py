@@ -170,6 +170,11 @@ ACCOUNT_RATE_LIMITS = {"login_failed": None}
 # How many proxies in front of the app append to X-Forwarded-For. The password throttle
 # and allauth's rate limits count clients by address; 0 (the default) believes no header.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Sign-up and password reset answer alike whether an address is registered or not: a taken
+# address gets an "account already exists" email instead of a second account. allauth can
+# only do this when verification is mandatory (with it off, signing up logs the person in,
+# which a taken address cannot); see docs/configuration.md.
+ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGOUT_ON_GET = False
 # Subjects start with "[<FAIRLANCE_SITE_NAME>] " (the adapter adds it); links and the site's
 # name in allauth's emails come from the settings below, never from the request's host.

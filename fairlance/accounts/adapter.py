@@ -10,10 +10,13 @@
 - Every password allauth sets (change, reset) goes through ``user_set_password``, which
   revokes the user's API tokens.
 - Verifying an address drops other accounts' unverified claims on it.
+- Sign-up does not tell who is registered (issue 11, item 21): see
+  ``send_account_already_exists_mail``.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -21,6 +24,7 @@ from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils.encoding import force_str
@@ -87,3 +91,9 @@ class AccountAdapter(DefaultAccountAdapter):
                 owner=email_address.user,  # type: ignore[arg-type]
             )
         return bool(confirmed)
+
+    def send_account_already_exists_mail(self, email: str) -> None:
+        # A sign-up with a new address hashes its password; one with a taken address
+        # must cost the same, or the response time would tell who is registered.
+        make_password(secrets.token_urlsafe(16))
+        super().send_account_already_exists_mail(email)

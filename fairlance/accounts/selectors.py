@@ -60,10 +60,15 @@ def calendar_of(*, user: User) -> WorkingCalendar:
 
 
 def access_public_profile(*, viewer: User | AnonymousUser, user_id: int) -> User:
-    """A person's public profile, with calendar and time off prefetched.
+    """A freelancer's public profile, with calendar and time off prefetched.
 
-    Deactivated accounts are not found. Suspended accounts are hidden from everyone but
-    themselves and operators, like their projects; the error never says which case it was.
+    A public profile is a seller's: someone who has published a project at least once
+    (pausing or archiving it later does not take their profile away). Anyone else's id —
+    a client's, an operator's, a deactivated account's — is not found, so the endpoint
+    cannot be walked id by id to learn who the marketplace's clients and operators are,
+    their countries and time zones (issue 11, item 21). People always see their own.
+    Suspended freelancers are hidden from everyone but themselves and operators, like
+    their projects. The error never says which case it was.
     """
     if not 1 <= user_id <= MAX_ID:
         raise NotFound("No such freelancer.")
@@ -75,9 +80,11 @@ def access_public_profile(*, viewer: User | AnonymousUser, user_id: int) -> User
     )
     if user is None:
         raise NotFound("No such freelancer.")
-    if user.is_suspended:
-        is_self = viewer.is_authenticated and viewer.pk == user.pk
-        is_operator = bool(getattr(viewer, "is_operator", False))
-        if not (is_self or is_operator):
-            raise NotFound("No such freelancer.")
+    if viewer.is_authenticated and viewer.pk == user.pk:
+        return user
+    sells = user.projects.filter(published_at__isnull=False).exists()
+    if not sells:
+        raise NotFound("No such freelancer.")
+    if user.is_suspended and not getattr(viewer, "is_operator", False):
+        raise NotFound("No such freelancer.")
     return user

@@ -3,7 +3,6 @@ calendar changes."""
 
 from __future__ import annotations
 
-import unicodedata
 import zoneinfo
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -17,18 +16,25 @@ from fairlance.accounts import places, throttle
 from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
 from fairlance.accounts.selectors import address_is_verified
 from fairlance.core.errors import (
+    ConflictingInput,
     InvalidInput,
     NotAuthenticated,
     NotFound,
     PermissionDenied,
     field_error,
 )
+from fairlance.core.text import TextError, TextRule, clean_text
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, merged_range_end
 
 DISPLAY_NAME_MAX = 80
 HEADLINE_MAX = 140
 BIO_MAX = 5000
 NOTE_MAX = 140
+# What each text field accepts (fairlance.core.text); the API's schemas publish the same.
+DISPLAY_NAME = TextRule(min_length=1, max_length=DISPLAY_NAME_MAX)
+HEADLINE = TextRule(max_length=HEADLINE_MAX)
+BIO = TextRule(max_length=BIO_MAX, multiline=True)
+NOTE = TextRule(max_length=NOTE_MAX)
 #: The model stores subdivision codes in 40 characters; longer ones cannot be saved.
 SUBDIVISION_MAX = 40
 #: A single absence may last a year (366 days, a leap year's worth) at most.
@@ -37,13 +43,31 @@ TIME_OFF_MAX_DAYS = 366
 TIME_OFF_MAX_RANGES = 100
 #: An API token's label, as the model stores it.
 TOKEN_NAME_MAX = 80
+TOKEN_NAME = TextRule(max_length=TOKEN_NAME_MAX)
+
+
+def signup_display_name_clean(display_name: str) -> str:
+    """The display name a sign-up form gave, checked like any display name; "" if none.
+
+    Raises ``InvalidInput`` (field ``display_name``) when it breaks the rule.
+    """
+    if not display_name.strip():
+        return ""
+    errors: list[dict[str, Any]] = []
+    clean = _clean_text("display_name", display_name, DISPLAY_NAME, errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    return clean
 
 
 @transaction.atomic
 def user_finish_signup(*, user: User, display_name: str = "") -> User:
-    """Give a new user a display name and a default working calendar."""
+    """Give a new user a display name and a default working calendar.
+
+    ``display_name`` is one ``signup_display_name_clean`` returned (or "").
+    """
     if display_name:
-        user.display_name = display_name.strip()[:80]
+        user.display_name = display_name
         user.save(update_fields=["display_name"])
     WorkingCalendar.objects.get_or_create(user=user)
     return user
@@ -133,7 +157,7 @@ def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     digest, so the caller shows it once and it can never be shown again.
     """
     errors: list[dict[str, Any]] = []
-    label = _clean_text("name", name, max_length=TOKEN_NAME_MAX, errors=errors)
+    label = _clean_text("name", name, TOKEN_NAME, errors)
     if errors:
         raise InvalidInput(errors=errors)
     raw = ApiToken.new_raw()
@@ -179,29 +203,12 @@ def token_revoke(*, user: User, token_id: int) -> None:
 # --- Profile ----------------------------------------------------------------------------
 
 
-def _has_control_chars(value: str, *, allow_newlines: bool = False) -> bool:
-    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
-    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
-
-
-def _clean_text(
-    field: str,
-    value: str,
-    *,
-    max_length: int,
-    errors: list[dict[str, Any]],
-    required: bool = False,
-    multiline: bool = False,
-) -> str:
-    # NFC so that "é" typed two ways counts and compares as one character.
-    cleaned = unicodedata.normalize("NFC", value).strip()
-    if required and not cleaned:
-        errors.append(field_error(field, "This field may not be blank.", "blank"))
-    elif len(cleaned) > max_length:
-        errors.append(field_error(field, f"Use at most {max_length} characters.", "too_long"))
-    elif _has_control_chars(cleaned, allow_newlines=multiline):
-        errors.append(field_error(field, "Control characters are not allowed.", "invalid"))
-    return cleaned
+def _clean_text(field: str, value: str, rule: TextRule, errors: list[dict[str, Any]]) -> str:
+    try:
+        return clean_text(value, rule=rule)
+    except TextError as exc:
+        errors.append(field_error(field, exc.message, exc.code))
+        return value
 
 
 @transaction.atomic
@@ -220,15 +227,11 @@ def profile_update(
     errors: list[dict[str, Any]] = []
     changes: dict[str, str] = {}
     if display_name is not None:
-        changes["display_name"] = _clean_text(
-            "display_name", display_name, max_length=DISPLAY_NAME_MAX, errors=errors, required=True
-        )
+        changes["display_name"] = _clean_text("display_name", display_name, DISPLAY_NAME, errors)
     if headline is not None:
-        changes["headline"] = _clean_text(
-            "headline", headline, max_length=HEADLINE_MAX, errors=errors
-        )
+        changes["headline"] = _clean_text("headline", headline, HEADLINE, errors)
     if bio is not None:
-        changes["bio"] = _clean_text("bio", bio, max_length=BIO_MAX, errors=errors, multiline=True)
+        changes["bio"] = _clean_text("bio", bio, BIO, errors)
     if country is not None:
         code = country.strip().upper()
         if code and not places.is_country(code):
@@ -410,7 +413,7 @@ def time_off_add(
     other (5 August, then 6 August) are fine.
     """
     errors: list[dict[str, Any]] = []
-    clean_note = _clean_text("note", note, max_length=NOTE_MAX, errors=errors)
+    clean_note = _clean_text("note", note, NOTE, errors)
     if end_date < start_date:
         errors.append(field_error("end_date", "The last day is before the first.", "before_start"))
     elif (end_date - start_date).days + 1 > TIME_OFF_MAX_DAYS:
@@ -431,7 +434,7 @@ def time_off_add(
         .first()
     )
     if clash is not None:
-        raise InvalidInput(
+        raise ConflictingInput(
             errors=[
                 field_error(
                     "start_date",
@@ -442,7 +445,7 @@ def time_off_add(
             ]
         )
     if TimeOff.objects.filter(user=user).count() >= TIME_OFF_MAX_RANGES:
-        raise InvalidInput(
+        raise ConflictingInput(
             errors=[
                 field_error(
                     "start_date",

@@ -8,19 +8,22 @@ from typing import Annotated, Any
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import ConfigDict, Field, StrictBool, StrictInt
+from pydantic import ConfigDict, Field, StrictBool
 
-from fairlance.accounts import selectors, services
+from fairlance.accounts import places, selectors, services
 from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
 from fairlance.accounts.throttle import client_address
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
+from fairlance.api.openapi import WholeInt, not_nullable, one_of, text_field
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 
 router = Router(tags=["accounts"])
 
 
 class TokenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
     email: str
     password: str
     name: str = Field("", max_length=services.TOKEN_NAME_MAX)
@@ -144,16 +147,30 @@ class MeOut(Schema):
     time_zone: str
 
 
+DisplayName = Annotated[str, text_field(services.DISPLAY_NAME)]
+Headline = Annotated[str, text_field(services.HEADLINE)]
+Bio = Annotated[str, text_field(services.BIO)]
+Note = Annotated[str, text_field(services.NOTE)]
+Country = Annotated[
+    str,
+    one_of(
+        ["", *sorted(code for code, _ in places.country_choices())],
+        description='ISO 3166-1 alpha-2 code; "" for none',
+    ),
+]
+
+
 class MePatchIn(Schema):
-    """Only the fields sent change; send "" to clear headline, bio or country."""
+    """Only the fields sent change; send "" to clear headline, bio or country. A field
+    sent as null is refused: leave it out instead."""
 
     # Unknown fields (say "email") are refused rather than silently ignored.
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_nullable)
 
-    display_name: str | None = None
-    headline: str | None = None
-    bio: str | None = None
-    country: str | None = None
+    display_name: DisplayName | None = None
+    headline: Headline | None = None
+    bio: Bio | None = None
+    country: Country | None = None
 
 
 def _me_out(user: User) -> MeOut:
@@ -197,7 +214,7 @@ def me_patch(request: HttpRequest, payload: MePatchIn) -> MeOut:
 
 HourMinute = Annotated[
     str,
-    Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["09:00"], description="HH:MM, 24h"),
+    Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", examples=["09:00"], description="HH:MM, 24h"),
 ]
 
 
@@ -223,24 +240,56 @@ class CalendarOut(Schema):
     today: date = Field(description="Today's date in the calendar's time zone")
 
 
+TimeZone = Annotated[
+    str,
+    one_of(
+        sorted(zone for _, group in places.time_zone_choices() for zone, _ in group),
+        description="An IANA time zone from the list people may choose",
+    ),
+]
+HolidayCountry = Annotated[
+    str,
+    one_of(
+        ["", *sorted(code for code, _ in places.holiday_country_choices())],
+        description='A country with a public-holiday calendar; "" or null for none',
+    ),
+]
+
+
 class CalendarIn(Schema):
+    """The whole working calendar. Besides each field's own rule, two rules join fields,
+    answered 422 like the others: ``work_end`` must be later than ``work_start`` (code
+    ``before_start``), and ``holiday_subdivision`` must be one of ``holiday_country``'s
+    regions (bare, "11", or prefixed, "PT-11"), or empty; without a holiday country there
+    is no region."""
+
     model_config = ConfigDict(extra="forbid")
 
-    time_zone: str = Field(max_length=64, examples=["Europe/Lisbon"])
-    working_weekdays: list[StrictInt] = Field(max_length=7, examples=[[0, 1, 2, 3, 4]])
+    time_zone: TimeZone = Field(examples=["Europe/Lisbon"])
+    working_weekdays: list[Annotated[WholeInt, Field(ge=0, le=6)]] = Field(
+        min_length=1, max_length=7, examples=[[0, 1, 2, 3, 4]]
+    )
     work_start: HourMinute
-    work_end: HourMinute
-    holiday_country: str | None = Field(default=None, max_length=2, examples=["PT"])
+    work_end: HourMinute = Field(
+        description="HH:MM, 24h; later than work_start", examples=["17:00"]
+    )
+    holiday_country: HolidayCountry | None = Field(default=None, examples=["PT"])
     holiday_subdivision: str | None = Field(default=None, max_length=40)
 
 
 class TimeOffIn(Schema):
+    """Inclusive dates in the caller's time zone. Rules joining fields, answered 422:
+    ``end_date`` is not before ``start_date`` (``before_start``), the range lasts at most
+    366 days (``too_long``), and it is not already over (``in_past``). A range sharing a
+    day with one already declared, or a 101st range, is a 409 (``overlaps``,
+    ``too_many``)."""
+
     model_config = ConfigDict(extra="forbid")
 
     start_date: date
     end_date: date
     away: StrictBool = True
-    note: str = ""
+    note: Note = ""
 
 
 def _time_off_out(row: TimeOff) -> TimeOffOut:
@@ -286,7 +335,9 @@ def calendar_put(request: HttpRequest, payload: CalendarIn) -> CalendarOut:
     return _calendar_out(user, calendar)
 
 
-@router.post("/me/time-off", response={201: TimeOffOut}, auth=REQUIRED_AUTH)
+@router.post(
+    "/me/time-off", response={201: TimeOffOut}, auth=REQUIRED_AUTH, openapi_extra=problems(409)
+)
 def time_off_post(request: HttpRequest, payload: TimeOffIn) -> Status[TimeOffOut]:
     user = _caller(request)
     row = services.time_off_add(

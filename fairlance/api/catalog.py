@@ -17,17 +17,19 @@ from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.responses import NinjaJSONEncoder
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr
+from pydantic import ConfigDict, Field, StrictBool, StrictStr
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
+from fairlance.api.openapi import WholeInt, bounds, not_nullable, text_field
 from fairlance.catalog import selectors, services
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import GalleryImage, Project
 from fairlance.catalog.search.base import SearchResult
 from fairlance.core.errors import NotFound, PermissionDenied
 from fairlance.core.money import MAX_PRICE_MINOR, currency
+from fairlance.core.text import text_pattern
 
 router = Router(tags=["catalog"])
 
@@ -56,26 +58,37 @@ class StrictSchema(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
-TierName = Annotated[StrictStr, Field(max_length=services.TIER_NAME_MAX)]
-TierDescription = Annotated[StrictStr, Field(max_length=services.TIER_DESCRIPTION_MAX)]
-Deliverable = Annotated[StrictStr, Field(max_length=services.DELIVERABLE_MAX)]
-AddOnTitle = Annotated[StrictStr, Field(max_length=services.ADDON_TITLE_MAX)]
-Prompt = Annotated[StrictStr, Field(max_length=services.PROMPT_MAX)]
-Choice = Annotated[StrictStr, Field(max_length=services.CHOICE_MAX)]
-FaqQuestion = Annotated[StrictStr, Field(max_length=services.FAQ_QUESTION_MAX)]
-FaqAnswer = Annotated[StrictStr, Field(max_length=services.FAQ_ANSWER_MAX)]
-Tag = Annotated[StrictStr, Field(max_length=services.TAG_MAX)]
-Title = Annotated[StrictStr, Field(max_length=services.TITLE_MAX)]
-CategorySlug = Annotated[StrictStr, Field(max_length=60)]
-Description = Annotated[StrictStr, Field(max_length=services.DESCRIPTION_MAX)]
-ReviewNote = Annotated[StrictStr, Field(max_length=services.REVIEW_NOTE_MAX)]
+TierName = Annotated[StrictStr, text_field(services.TIER_NAME)]
+TierDescription = Annotated[StrictStr, text_field(services.TIER_DESCRIPTION)]
+Deliverable = Annotated[StrictStr, text_field(services.DELIVERABLE)]
+AddOnTitle = Annotated[StrictStr, text_field(services.ADDON_TITLE)]
+Prompt = Annotated[StrictStr, text_field(services.PROMPT)]
+Choice = Annotated[StrictStr, text_field(services.CHOICE)]
+FaqQuestion = Annotated[StrictStr, text_field(services.FAQ_QUESTION)]
+FaqAnswer = Annotated[StrictStr, text_field(services.FAQ_ANSWER)]
+Tag = Annotated[StrictStr, text_field(services.TAG)]
+Title = Annotated[StrictStr, text_field(services.TITLE)]
+Description = Annotated[StrictStr, text_field(services.DESCRIPTION)]
+ApprovalNote = Annotated[StrictStr, text_field(services.APPROVAL_NOTE)]
+RejectionNote = Annotated[StrictStr, text_field(services.REJECTION_NOTE)]
+Price = Annotated[WholeInt, bounds(services.PRICE_MIN, services.PRICE_MAX)]
+DeliveryDays = Annotated[WholeInt, bounds(services.DELIVERY_MIN, services.DELIVERY_MAX)]
+Revisions = Annotated[WholeInt, bounds(services.REVISIONS_MIN, services.REVISIONS_MAX)]
+ExtraDays = Annotated[WholeInt, bounds(services.EXTRA_DAYS_MIN, services.EXTRA_DAYS_MAX)]
+Capacity = Annotated[WholeInt, bounds(services.CAPACITY_MIN, services.CAPACITY_MAX)]
+# The slugs of GET /categories: document_inputs lists them when it builds the document.
+CategorySlug = Annotated[
+    StrictStr, Field(max_length=60, json_schema_extra={"x-enum-from": "categories"})
+]
 
 
 class TierIn(StrictSchema):
+    """A tier; tier names are different from each other (compared ignoring case)."""
+
     name: TierName
-    price_minor: StrictInt
-    delivery_days: StrictInt
-    revisions: StrictInt = 1
+    price_minor: Price
+    delivery_days: DeliveryDays
+    revisions: Revisions = 1
     deliverables: Annotated[
         list[Deliverable],
         Field(max_length=services.MAX_DELIVERABLES),
@@ -95,8 +108,8 @@ class TierIn(StrictSchema):
 
 class AddOnIn(StrictSchema):
     title: AddOnTitle
-    price_minor: StrictInt
-    extra_delivery_days: StrictInt = 0
+    price_minor: Price
+    extra_delivery_days: ExtraDays = 0
 
     def to_input(self) -> AddOnInput:
         return AddOnInput(
@@ -107,6 +120,24 @@ class AddOnIn(StrictSchema):
 
 
 class QuestionIn(StrictSchema):
+    """A requirement question: ``single`` and ``multiple`` questions have 2 to 20
+    different choices (compared ignoring case), the other kinds none."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "if": {
+                "properties": {"kind": {"enum": ["single", "multiple"]}},
+                "required": ["kind"],
+            },
+            "then": {
+                "properties": {"choices": {"minItems": services.CHOICES_MIN}},
+                "required": ["choices"],
+            },
+            "else": {"properties": {"choices": {"maxItems": 0}}},
+        },
+    )
+
     prompt: Prompt
     kind: Literal["text", "single", "multiple", "file"] = "text"
     choices: Annotated[
@@ -136,7 +167,7 @@ Tags = Annotated[
     list[Tag],
     Field(max_length=services.MAX_TAGS),
 ]
-Tiers = Annotated[list[TierIn], Field(max_length=services.MAX_TIERS)]
+Tiers = Annotated[list[TierIn], Field(min_length=services.MIN_TIERS, max_length=services.MAX_TIERS)]
 AddOns = Annotated[list[AddOnIn], Field(max_length=services.MAX_ADDONS)]
 Questions = Annotated[list[QuestionIn], Field(max_length=services.MAX_QUESTIONS)]
 Faqs = Annotated[list[FaqIn], Field(max_length=services.MAX_FAQ)]
@@ -150,7 +181,7 @@ class ProjectIn(StrictSchema):
     purchase_mode: Literal["instant", "request"] = "instant"
     # Delivery days count the freelancer's working days unless the project says otherwise.
     delivery_in_working_days: StrictBool = True
-    capacity: StrictInt | None = None
+    capacity: Capacity | None = Field(None, description="null: the policy's default")
     tiers: Tiers
     addons: AddOns = []
     questions: Questions = []
@@ -158,7 +189,10 @@ class ProjectIn(StrictSchema):
 
 
 class ProjectPatch(StrictSchema):
-    """Only the fields sent change; a list sent replaces the whole list."""
+    """Only the fields sent change; a list sent replaces the whole list. A field sent as
+    null is refused (the catalog services refuse it): leave it out instead."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=not_nullable)
 
     title: Title | None = None
     category: CategorySlug | None = None
@@ -166,7 +200,7 @@ class ProjectPatch(StrictSchema):
     tags: Tags | None = None
     purchase_mode: Literal["instant", "request"] | None = None
     delivery_in_working_days: StrictBool | None = None
-    capacity: StrictInt | None = None
+    capacity: Capacity | None = None
     tiers: Tiers | None = None
     addons: AddOns | None = None
     questions: Questions | None = None
@@ -187,13 +221,19 @@ def _domain_fields(payload: ProjectIn | ProjectPatch, *, only_sent: bool) -> dic
     return fields
 
 
-class ReviewDecisionIn(StrictSchema):
-    note: ReviewNote = ""
+class ApprovalIn(StrictSchema):
+    note: ApprovalNote = ""
+
+
+class RejectionIn(StrictSchema):
+    note: RejectionNote = Field(description="Why: the freelancer reads it")
 
 
 class SearchQuery(Schema):
+    """Filters of the search; ``max_price`` is not below ``min_price`` (422 otherwise)."""
+
     q: Annotated[str, Field(max_length=200)] = ""
-    category: Annotated[str, Field(max_length=60)] | None = None
+    category: Annotated[str, Field(pattern="^[-a-zA-Z0-9_]{1,60}$")] | None = None
     min_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
     max_price: Annotated[int, Field(ge=0, le=MAX_PRICE_MINOR)] | None = None
     max_delivery_days: Annotated[int, Field(ge=1, le=services.DELIVERY_MAX)] | None = None
@@ -202,7 +242,18 @@ class SearchQuery(Schema):
     )
     available: bool = False
     sort: Literal["relevance", "price", "-price", "rating", "newest"] = "relevance"
-    cursor: Annotated[str, Field(max_length=500)] | None = None
+    cursor: (
+        Annotated[
+            str,
+            Field(
+                max_length=500,
+                pattern="^[A-Za-z0-9_-]+$",
+                description="Only a next_cursor this same search returned (422 "
+                "invalid_cursor otherwise)",
+            ),
+        ]
+        | None
+    ) = None
     limit: Annotated[int, Field(ge=1, le=50)] = 24
 
 
@@ -574,7 +625,11 @@ def add_gallery_image(
     request: HttpRequest,
     project_id: int,
     upload: File[UploadedFile],
-    alt_text: Form[str] = "",  # length is checked by the service
+    # The alt text's rule (fairlance.core.text) as a pattern: for a field that may be
+    # empty it is a plain character class, which pydantic's regex engine reads too.
+    alt_text: str = Form(
+        "", max_length=services.ALT_TEXT_MAX, pattern=text_pattern(services.ALT_TEXT)
+    ),
 ) -> Any:
     user = _caller(request)
     project = selectors.access_project_for_owner(user=user, project_id=_id(project_id))
@@ -617,16 +672,8 @@ def review_queue(request: HttpRequest) -> Any:
     return {"items": [_summary(request, p) for p in projects]}
 
 
-def _decision_endpoint(action: str, approve: bool) -> None:
-    @router.post(
-        f"/operator/projects/{{project_id}}/{action}",
-        response=ProjectOut,
-        auth=REQUIRED_AUTH,
-        operation_id=f"operator_project_{action}",
-        summary=f"{action.capitalize()} a project waiting for review (operator)",
-        openapi_extra=problems(403, 409),
-    )
-    def endpoint(request: HttpRequest, project_id: int, payload: ReviewDecisionIn) -> Any:
+def _decision_endpoint(action: str, approve: bool, schema: type[StrictSchema]) -> None:
+    def endpoint(request: HttpRequest, project_id: int, payload: Any) -> Any:
         operator = _operator(request)
         project = Project.objects.filter(pk=_id(project_id)).first()
         if project is None:
@@ -636,6 +683,18 @@ def _decision_endpoint(action: str, approve: bool) -> None:
         )
         return _detail_for(request, operator, project.pk)
 
+    # Approve and reject read different bodies (a rejection must say why); the annotation
+    # is set here because annotations in this module are strings, read at import.
+    endpoint.__annotations__["payload"] = schema
+    router.post(
+        f"/operator/projects/{{project_id}}/{action}",
+        response=ProjectOut,
+        auth=REQUIRED_AUTH,
+        operation_id=f"operator_project_{action}",
+        summary=f"{action.capitalize()} a project waiting for review (operator)",
+        openapi_extra=problems(403, 409),
+    )(endpoint)
 
-_decision_endpoint("approve", approve=True)
-_decision_endpoint("reject", approve=False)
+
+_decision_endpoint("approve", approve=True, schema=ApprovalIn)
+_decision_endpoint("reject", approve=False, schema=RejectionIn)

@@ -7,20 +7,21 @@ see the contract) and the engine (who may fire which transition).
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, Field, StrictInt
+from pydantic import ConfigDict, Field
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
-from fairlance.contracts import process
+from fairlance.api.openapi import WholeInt, bounds, text_field
+from fairlance.contracts import actions, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
 from fairlance.contracts.models import Contract, ContractEvent, Delivery
@@ -34,7 +35,12 @@ from fairlance.contracts.selectors import (
     contract_files,
     contracts_of_user,
 )
-from fairlance.contracts.services import Purchase, contract_purchase, contract_transition
+from fairlance.contracts.services import (
+    MAX_ADDONS,
+    Purchase,
+    contract_purchase,
+    contract_transition,
+)
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent, idempotent_attempt
 from fairlance.core.money import currency, format_minor
@@ -49,22 +55,54 @@ router = Router(tags=["contracts"])
 PAGE_SIZE = 20
 
 
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A text answer, the choices of a multiple-choice question, or an upload id (file).
+Answer = str | list[str] | None
+Answers = Annotated[
+    dict[Annotated[str, Field(pattern="^[0-9]+$")], Answer],
+    Field(
+        description="Keyed by question id, each question of the project at most once",
+        json_schema_extra={"propertyNames": {"pattern": "^[0-9]+$"}},
+    ),
+]
+Paragraph = Annotated[str, text_field(actions.PARAGRAPH)]
+
+
 class PurchaseIn(Schema):
-    tier_id: int
-    addon_ids: list[int] = Field(default_factory=list, max_length=20)
-    answers: dict[str, Any] = Field(default_factory=dict)
-    card_number: str = Field(max_length=40)
+    """``tier_id`` and ``addon_ids`` are the project's own; ``answers`` answer its
+    questions (all required ones for a request to buy); ``card_number`` passes the Luhn
+    check. Each is a 422 naming the field otherwise; a card the processor refuses is 402."""
+
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
+    tier_id: Id
+    addon_ids: list[Id] = Field(default_factory=list, max_length=MAX_ADDONS)
+    answers: Answers = Field(default_factory=dict)
+    card_number: str = Field(
+        pattern=r"^[0-9 -]*$", max_length=40, description="12 to 19 digits (spaces allowed)"
+    )
 
 
 class TransitionIn(Schema):
-    """Fields some transitions read; each transition ignores the ones it does not use."""
+    """Fields some transitions read; each transition ignores the ones it does not use.
 
-    answers: dict[str, Any] | None = None
-    note: str | None = Field(None, max_length=5000)
-    reason: str | None = Field(None, max_length=5000)
-    amount_minor: StrictInt | None = None
-    freelancer_percent: StrictInt | None = None
-    fault: str | None = Field(None, max_length=20)
+    Which fields a transition needs (answered 422 naming the field when missing):
+    ``request_revision`` a ``note`` saying what should change, ``open_dispute`` a
+    ``reason``, ``resolve_dispute`` a ``note``, a ``freelancer_percent`` and a ``fault``,
+    ``deliver`` a ``note`` or ``files`` (ids from POST /uploads), ``submit_requirements``
+    the ``answers`` (as for a purchase).
+    """
+
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
+    answers: Answers | None = None
+    note: Paragraph | None = None
+    reason: Paragraph | None = None
+    amount_minor: WholeInt | None = None
+    freelancer_percent: Annotated[WholeInt, bounds(0, 100)] | None = None
+    fault: Literal["none", "freelancer", "client"] | None = None
     # ``deliver``: ids of delivery uploads (POST /uploads).
     files: list[Annotated[str, Field(max_length=64)]] | None = Field(
         None, max_length=RULES[Purpose.DELIVERY].max_files
@@ -72,14 +110,20 @@ class TransitionIn(Schema):
 
 
 class PartialRefundIn(Schema):
-    amount_minor: StrictInt
-    note: str = Field("", max_length=5000)
+    """``amount_minor`` is less than the contract's price (refund in full otherwise):
+    a larger amount is a 422 naming the field."""
+
+    # Unknown fields are refused, so that a typo never passes silently.
+    model_config = ConfigDict(extra="forbid")
+
+    amount_minor: Annotated[WholeInt, bounds(1)]
+    note: Paragraph = ""
 
 
 class ListQuery(Schema):
-    role: str | None = Field(None, pattern="^(client|freelancer)$")
+    role: Literal["client", "freelancer"] | None = None
     state: str | None = Field(None, max_length=30)
-    cursor: str | None = Field(None, max_length=20)
+    cursor: str | None = Field(None, pattern="^[0-9]+$", max_length=20)
 
 
 class AmountOut(Schema):

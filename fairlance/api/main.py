@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 
 from fairlance.api.errors import document_problems, install_error_handlers, problem_response
+from fairlance.api.openapi import document_inputs
 from fairlance.api.parser import FairlanceParser
 
 
@@ -59,7 +60,7 @@ class FairlanceAPI(NinjaAPI):
         return patterns, app_name, namespace
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
-        return document_problems(super().get_openapi_schema(**kwargs))
+        return document_inputs(document_problems(super().get_openapi_schema(**kwargs)))
 
 
 api = FairlanceAPI(

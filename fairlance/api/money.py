@@ -6,11 +6,12 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.errors import problems
+from fairlance.api.openapi import WholeInt, bounds
 from fairlance.core.errors import PermissionDenied
 from fairlance.core.idempotency import idempotent
 from fairlance.core.money import currency, format_minor
@@ -20,7 +21,7 @@ from fairlance.ledger.selectors import (
     ledger_check,
     upcoming_clearances,
 )
-from fairlance.ledger.services import payout_request
+from fairlance.ledger.services import MAX_MOVE_MINOR, payout_request
 
 router = Router(tags=["money"])
 
@@ -41,8 +42,12 @@ class BalanceOut(Schema):
 
 
 class PayoutIn(Schema):
-    amount: int = Field(
-        strict=True, description="Minor units (cents) to pay out from the available balance."
+    model_config = ConfigDict(extra="forbid")
+
+    amount: WholeInt = bounds(  # type: ignore[assignment]
+        1,
+        MAX_MOVE_MINOR,
+        description="Minor units (cents) to pay out from the available balance.",
     )
 
 

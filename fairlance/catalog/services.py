@@ -13,7 +13,6 @@ its mistakes at once; field paths follow the input shape (``tiers.1.price_minor`
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -43,6 +42,7 @@ from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from fairlance.core.markdown import render_markdown
 from fairlance.core.money import MAX_PRICE_MINOR, format_minor
 from fairlance.core.policy import current_policy
+from fairlance.core.text import TextError, TextRule, clean_text
 
 # Limits (SPEC section 1 and the catalog brief). Kept here, in one place, so the API
 # schemas and the web forms can quote the same numbers.
@@ -66,6 +66,23 @@ MAX_FAQ, FAQ_QUESTION_MAX, FAQ_ANSWER_MAX = 15, 200, 2000
 CAPACITY_MIN, CAPACITY_MAX = 1, 100
 REVIEW_NOTE_MAX = 500
 ALT_TEXT_MAX = 200
+
+# What each text field accepts (fairlance.core.text): names are lines, the rest paragraphs.
+# The API's schemas publish these same rules.
+TITLE = TextRule(min_length=TITLE_MIN, max_length=TITLE_MAX)
+DESCRIPTION = TextRule(max_length=DESCRIPTION_MAX, multiline=True)
+TAG = TextRule(min_length=1, max_length=TAG_MAX)
+TIER_NAME = TextRule(min_length=1, max_length=TIER_NAME_MAX)
+TIER_DESCRIPTION = TextRule(max_length=TIER_DESCRIPTION_MAX, multiline=True)
+DELIVERABLE = TextRule(min_length=1, max_length=DELIVERABLE_MAX)
+ADDON_TITLE = TextRule(min_length=1, max_length=ADDON_TITLE_MAX)
+PROMPT = TextRule(min_length=1, max_length=PROMPT_MAX, multiline=True)
+CHOICE = TextRule(min_length=1, max_length=CHOICE_MAX)
+FAQ_QUESTION = TextRule(min_length=1, max_length=FAQ_QUESTION_MAX)
+FAQ_ANSWER = TextRule(min_length=1, max_length=FAQ_ANSWER_MAX, multiline=True)
+APPROVAL_NOTE = TextRule(max_length=REVIEW_NOTE_MAX, multiline=True)
+REJECTION_NOTE = TextRule(min_length=1, max_length=REVIEW_NOTE_MAX, multiline=True)
+ALT_TEXT = TextRule(max_length=ALT_TEXT_MAX)
 
 PROJECT_FIELDS = frozenset(
     {
@@ -102,28 +119,15 @@ class _Errors:
             )
 
 
-def _text(
-    errors: _Errors, field: str, value: object, *, min_len: int, max_len: int, multiline: bool
-) -> str:
+def _text(errors: _Errors, field: str, value: object, rule: TextRule) -> str:
     if not isinstance(value, str):
         errors.add(field, "Must be text.", "type")
         return ""
-    # NFC so that "é" typed two ways counts and compares as one character.
-    text = unicodedata.normalize("NFC", value).strip()
-    # Control characters have no place in a listing, and PostgreSQL cannot store NUL in
-    # text or jsonb at all: refuse them here instead of failing in the database.
-    allowed = {"\n", "\r", "\t"} if multiline else set()
-    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
-        errors.add(field, "Control characters are not allowed.", "invalid_character")
+    try:
+        return clean_text(value, rule=rule)
+    except TextError as exc:
+        errors.add(field, exc.message, exc.code)
         return ""
-    if len(text) < min_len:
-        if text:
-            errors.add(field, f"Must be at least {min_len} characters.", "too_short")
-        else:
-            errors.add(field, "This field is required.", "required")
-    elif len(text) > max_len:
-        errors.add(field, f"Must be at most {max_len} characters.", "too_long")
-    return text
 
 
 def _int(errors: _Errors, field: str, value: object, *, lo: int, hi: int) -> int:
@@ -168,7 +172,7 @@ def _sequence(errors: _Errors, field: str, value: object, *, max_items: int) -> 
 def _clean_tags(errors: _Errors, value: object) -> list[str]:
     tags: list[str] = []
     for i, raw in enumerate(_sequence(errors, "tags", value, max_items=MAX_TAGS)):
-        tag = _text(errors, f"tags.{i}", raw, min_len=1, max_len=TAG_MAX, multiline=False)
+        tag = _text(errors, f"tags.{i}", raw, TAG)
         # Tags are matched case-insensitively in search, so they are stored lowercase and
         # with inner whitespace collapsed; duplicates after normalising are dropped.
         tag = " ".join(tag.lower().split())
@@ -188,9 +192,7 @@ def _clean_tiers(errors: _Errors, value: object) -> list[dict[str, Any]]:
         if not isinstance(tier, TierInput):
             errors.add(path, "Must be a tier.", "type")
             continue
-        name = _text(
-            errors, f"{path}.name", tier.name, min_len=1, max_len=TIER_NAME_MAX, multiline=False
-        )
+        name = _text(errors, f"{path}.name", tier.name, TIER_NAME)
         if name.casefold() in seen:
             errors.add(f"{path}.name", "Tier names must be different.", "duplicate")
         seen.add(name.casefold())
@@ -199,9 +201,7 @@ def _clean_tiers(errors: _Errors, value: object) -> list[dict[str, Any]]:
                 errors,
                 f"{path}.deliverables.{j}",
                 d,
-                min_len=1,
-                max_len=DELIVERABLE_MAX,
-                multiline=False,
+                DELIVERABLE,
             )
             for j, d in enumerate(
                 _sequence(
@@ -216,9 +216,7 @@ def _clean_tiers(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     errors,
                     f"{path}.description",
                     tier.description,
-                    min_len=0,
-                    max_len=TIER_DESCRIPTION_MAX,
-                    multiline=True,
+                    TIER_DESCRIPTION,
                 ),
                 "price_minor": _amount(
                     errors, f"{path}.price_minor", tier.price_minor, lo=PRICE_MIN, hi=PRICE_MAX
@@ -266,9 +264,7 @@ def _clean_addons(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     errors,
                     f"{path}.title",
                     addon.title,
-                    min_len=1,
-                    max_len=ADDON_TITLE_MAX,
-                    multiline=False,
+                    ADDON_TITLE,
                 ),
                 "price_minor": _amount(
                     errors, f"{path}.price_minor", addon.price_minor, lo=PRICE_MIN, hi=PRICE_MAX
@@ -295,8 +291,7 @@ def _clean_questions(errors: _Errors, value: object) -> list[dict[str, Any]]:
             )
         raw_choices = _sequence(errors, f"{path}.choices", question.choices, max_items=CHOICES_MAX)
         choices = [
-            _text(errors, f"{path}.choices.{j}", c, min_len=1, max_len=CHOICE_MAX, multiline=False)
-            for j, c in enumerate(raw_choices)
+            _text(errors, f"{path}.choices.{j}", c, CHOICE) for j, c in enumerate(raw_choices)
         ]
         if kind in {QuestionKind.SINGLE, QuestionKind.MULTIPLE}:
             if len(raw_choices) < CHOICES_MIN:
@@ -315,9 +310,7 @@ def _clean_questions(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     errors,
                     f"{path}.prompt",
                     question.prompt,
-                    min_len=1,
-                    max_len=PROMPT_MAX,
-                    multiline=True,
+                    PROMPT,
                 ),
                 "kind": kind,
                 "choices": choices,
@@ -340,17 +333,13 @@ def _clean_faq(errors: _Errors, value: object) -> list[dict[str, Any]]:
                     errors,
                     f"{path}.question",
                     entry.question,
-                    min_len=1,
-                    max_len=FAQ_QUESTION_MAX,
-                    multiline=False,
+                    FAQ_QUESTION,
                 ),
                 "answer": _text(
                     errors,
                     f"{path}.answer",
                     entry.answer,
-                    min_len=1,
-                    max_len=FAQ_ANSWER_MAX,
-                    multiline=True,
+                    FAQ_ANSWER,
                 ),
             }
         )
@@ -371,13 +360,9 @@ def _clean_fields(fields: dict[str, Any]) -> dict[str, Any]:
             errors.add(_public_name(name), "This field may not be null.", "required")
             continue
         if name == "title":
-            clean[name] = _text(
-                errors, name, value, min_len=TITLE_MIN, max_len=TITLE_MAX, multiline=False
-            )
+            clean[name] = _text(errors, name, value, TITLE)
         elif name == "description":
-            clean[name] = _text(
-                errors, name, value, min_len=0, max_len=DESCRIPTION_MAX, multiline=True
-            )
+            clean[name] = _text(errors, name, value, DESCRIPTION)
         elif name == "category_slug":
             slug = value if isinstance(value, str) else ""
             category = Category.objects.filter(slug=slug[:60]).first() if slug else None
@@ -656,9 +641,7 @@ def project_review_decide(
     if not operator.is_operator:
         raise PermissionDenied("Only operators review projects.")
     errors = _Errors()
-    clean_note = _text(
-        errors, "note", note, min_len=0 if approve else 1, max_len=REVIEW_NOTE_MAX, multiline=True
-    )
+    clean_note = _text(errors, "note", note, APPROVAL_NOTE if approve else REJECTION_NOTE)
     errors.raise_if_any()
     with transaction.atomic():
         locked = Project.objects.select_for_update().filter(pk=project.pk).first()
@@ -689,9 +672,7 @@ def gallery_image_add(
 ) -> GalleryImage:
     """Add an image to the actor's project gallery (validated and re-encoded first)."""
     errors = _Errors()
-    clean_alt = _text(
-        errors, "alt_text", alt_text, min_len=0, max_len=ALT_TEXT_MAX, multiline=False
-    )
+    clean_alt = _text(errors, "alt_text", alt_text, ALT_TEXT)
     errors.raise_if_any()
     # Check ownership before spending CPU on decoding, but decode outside the row lock.
     access_project_for_owner(user=actor, project_id=project.pk)

@@ -18,6 +18,7 @@ from fairlance.contracts import deadlines
 from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
 from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import format_minor, percent_of
+from fairlance.core.text import TextError, TextRule, clean_text
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.services import uploads_attach, uploads_resolve
 from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
@@ -39,6 +40,9 @@ if TYPE_CHECKING:
     from fairlance.contracts.process import Context
 
 MAX_TEXT = 5000
+#: Notes, reasons and free-text answers (fairlance.core.text): paragraphs.
+PARAGRAPH = TextRule(max_length=MAX_TEXT, multiline=True)
+REQUIRED_PARAGRAPH = TextRule(min_length=1, max_length=MAX_TEXT, multiline=True)
 
 
 # --- requirements ------------------------------------------------------------------------
@@ -89,9 +93,10 @@ def clean_answers(
         if not isinstance(value, str):
             errors.append(field_error(path, "Send text.", "invalid"))
             continue
-        value = value.strip()
-        if len(value) > MAX_TEXT:
-            errors.append(field_error(path, f"At most {MAX_TEXT} characters.", "too_long"))
+        try:
+            value = clean_text(value, rule=PARAGRAPH)
+        except TextError as exc:
+            errors.append(field_error(path, exc.message, exc.code))
             continue
         if kind == "single" and value and value not in q.get("choices", []):
             errors.append(field_error(path, "Choose from the list.", "invalid_choice"))
@@ -199,14 +204,25 @@ def set_late(contract: Contract, ctx: Context) -> None:
     contract.late = True
 
 
+def _paragraph(payload: dict[str, Any], field: str, *, required: str | None = None) -> str:
+    """The payload's ``field`` as clean paragraph text (fairlance.core.text), "" if absent.
+
+    ``required`` is what to tell a person who left it empty; without it, empty is fine.
+    """
+    value = payload.get(field, "")
+    if not isinstance(value, str):
+        raise InvalidInput(errors=[field_error(field, "Send text.", "invalid")])
+    try:
+        return clean_text(value, rule=REQUIRED_PARAGRAPH if required else PARAGRAPH)
+    except TextError as exc:
+        message = required if required and exc.code == "required" else exc.message
+        raise InvalidInput(errors=[field_error(field, message, exc.code)]) from None
+
+
 def use_revision(contract: Contract, ctx: Context) -> None:
     """Send the work back for a revision; the client must say what should change (a
     revision without words gives the freelancer nothing to act on), by web or API alike."""
-    note = ctx.payload.get("note", "")
-    if not isinstance(note, str) or not note.strip() or len(note) > MAX_TEXT:
-        raise InvalidInput(
-            errors=[field_error("note", "Say what should change, in a few words.", "required")]
-        )
+    _paragraph(ctx.payload, "note", required="Say what should change, in a few words.")
     contract.revisions_left -= 1
 
 
@@ -216,9 +232,7 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
     The one place both the web form and the API are held to: a delivery says something
     or carries the work, and at most the purpose's number of files.
     """
-    note = ctx.payload.get("note", "")
-    if not isinstance(note, str) or len(note) > MAX_TEXT:
-        raise InvalidInput(errors=[field_error("note", f"Text of at most {MAX_TEXT} characters.")])
+    note = _paragraph(ctx.payload, "note")
     ids = ctx.payload.get("files") or []
     rules = RULES[Purpose.DELIVERY]
     if not isinstance(ids, list):
@@ -229,7 +243,7 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
                 field_error("files", f"At most {rules.max_files} files per delivery.", "too_many")
             ]
         )
-    if not note.strip() and not ids:
+    if not note and not ids:
         raise InvalidInput(
             "A delivery needs a note or at least one file.",
             errors=[field_error("note", "Write a note or attach the work.", "required")],
@@ -243,7 +257,7 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
     )
     number = contract.deliveries.count() + 1
     delivery = Delivery.objects.create(
-        contract=contract, number=number, note=note.strip(), created_at=ctx.now
+        contract=contract, number=number, note=note, created_at=ctx.now
     )
     # The same file named twice (in any spelling of its id) is one attachment.
     files = {upload.pk: upload for upload in uploads.values()}
@@ -253,11 +267,7 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
 
 
 def open_dispute(contract: Contract, ctx: Context) -> None:
-    reason = ctx.payload.get("reason", "")
-    if not isinstance(reason, str) or not reason.strip() or len(reason) > MAX_TEXT:
-        raise InvalidInput(
-            errors=[field_error("reason", "Say why you open a dispute.", "required")]
-        )
+    _paragraph(ctx.payload, "reason", required="Say why you open a dispute.")
     contract.previous_state = contract.state
     contract.dispute_opened_by = ctx.role
     contract.dispute_opened_at = ctx.now
@@ -533,11 +543,7 @@ def dispute_percent(payload: dict[str, Any]) -> int:
 def split_escrow(contract: Contract, ctx: Context) -> None:
     """The operator's decision: a share of the price to the freelancer, the rest back."""
     percent = dispute_percent(ctx.payload)
-    note = ctx.payload.get("note", "")
-    if not isinstance(note, str) or not note.strip() or len(note) > MAX_TEXT:
-        raise InvalidInput(
-            errors=[field_error("note", "Explain the decision to both sides.", "required")]
-        )
+    note = _paragraph(ctx.payload, "note", required="Explain the decision to both sides.")
     fault = ctx.payload.get("fault", Fault.NONE)
     if fault not in Fault.values:
         raise InvalidInput(
@@ -557,7 +563,7 @@ def split_escrow(contract: Contract, ctx: Context) -> None:
         actor=ctx.user,
         action="dispute_resolve",
         target=contract,
-        note=note.strip(),
+        note=note,
         freelancer_percent=percent,
         fault=fault,
     )

@@ -39,6 +39,16 @@ class InvalidInput(FairlanceError):
     title = "The request has invalid fields"
 
 
+class ConflictingInput(InvalidInput):
+    """Well-formed input that clashes with what is already stored (409): a range that
+    overlaps one declared, one too many. ``errors`` name the fields, as for 422, so forms
+    show them the same way; the status says that the same input could succeed later."""
+
+    status = 409
+    code = "conflicting_input"
+    title = "The request conflicts with what is already stored"
+
+
 class NotAuthenticated(FairlanceError):
     status = 401
     code = "not_authenticated"

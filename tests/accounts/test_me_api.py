@@ -10,6 +10,7 @@ import time_machine
 from fairlance.accounts.models import TimeOff, User, WorkingCalendar
 from fairlance.accounts.services import time_off_add
 from tests.conftest import assert_problem, make_user
+from tests.contracts.conftest import make_project
 
 NOW = "2026-11-20 12:00:00+00:00"
 
@@ -201,7 +202,7 @@ def test_subdivision_is_matched_case_insensitively_and_stored_canonically(api, f
         ({"time_zone": "Mars/Olympus_Mons"}, "time_zone"),
         ({"time_zone": "x" * 65}, "time_zone"),
         ({"working_weekdays": []}, "working_weekdays"),
-        ({"working_weekdays": [0, 7]}, "working_weekdays"),
+        ({"working_weekdays": [0, 7]}, "working_weekdays.1"),
         ({"working_weekdays": ["mon"]}, "working_weekdays.0"),
         ({"working_weekdays": [True]}, "working_weekdays.0"),
         ({"working_weekdays": "0,1"}, "working_weekdays"),
@@ -341,7 +342,8 @@ def test_operator_sees_only_own_data_on_me(api, freelancer, operator):
 
 @time_machine.travel(NOW, tick=False)
 def test_public_profile_shows_public_fields_only(api, freelancer, client_user):
-    # Given a freelancer in Lisbon who is away until 30 November
+    # Given a freelancer in Lisbon, selling, who is away until 30 November
+    make_project(freelancer)
     api(freelancer).put("me/calendar", GOOD_CALENDAR)
     time_off_add(user=freelancer, start_date=date(2026, 11, 19), end_date=date(2026, 11, 30))
     # When anyone looks at the profile (anonymous or another user)
@@ -370,6 +372,7 @@ def test_public_profile_of_unknown_or_inactive_user_is_404(api, freelancer):
 def test_suspended_profile_is_hidden_except_from_self_and_operators(
     api, freelancer, stranger, operator
 ):
+    make_project(freelancer)
     freelancer.is_suspended = True
     freelancer.save(update_fields=["is_suspended"])
     assert_problem(api().get(f"freelancers/{freelancer.pk}"), 404, "not_found")

@@ -167,8 +167,8 @@ def test_the_api_refuses_time_off_overlapping_a_declared_range(api, freelancer, 
     # When another range sharing a day (or the same range again) is sent
     body = assert_problem(
         api(freelancer).post("me/time-off", {"start_date": start, "end_date": end}),
-        422,
-        "invalid_input",
+        409,
+        "conflicting_input",
     )
     # Then it is refused with a message naming the existing range, and nothing is added
     (error,) = body["errors"]

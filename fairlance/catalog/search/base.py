@@ -214,7 +214,7 @@ def validate(params: SearchParams) -> None:
     errors: list[dict[str, Any]] = []
     if params.sort not in SORTS:
         errors.append(field_error("sort", f"Sort by one of: {', '.join(SORTS)}.", "invalid_choice"))
-    if params.category is not None and not _SLUG.match(params.category):
+    if params.category is not None and not _SLUG.fullmatch(params.category):
         errors.append(field_error("category", "Not a category slug."))
     for name in ("min_price", "max_price", "max_delivery_days"):
         value = getattr(params, name)
