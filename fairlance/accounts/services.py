@@ -44,6 +44,9 @@ TIME_OFF_MAX_RANGES = 100
 #: An API token's label, as the model stores it.
 TOKEN_NAME_MAX = 80
 TOKEN_NAME = TextRule(max_length=TOKEN_NAME_MAX)
+# A token made on purpose (the tokens page, POST /auth/tokens) is named; one handed out at
+# sign-in (POST /auth/token) may be left unnamed.
+TOKEN_NAME_REQUIRED = TextRule(min_length=1, max_length=TOKEN_NAME_MAX)
 
 
 def signup_display_name_clean(display_name: str) -> str:
@@ -150,14 +153,15 @@ def user_set_password(*, user: User, password: str | None) -> int:
 # --- API tokens -------------------------------------------------------------------------
 
 
-def token_create(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+def token_create(*, user: User, name: str, named: bool = True) -> tuple[ApiToken, str]:
     """A new API token for ``user`` labelled ``name``; returns it with its raw secret.
 
-    The raw secret exists only in this return value: the database keeps its SHA-256
+    A token made on purpose must be named (``named``); one handed out at sign-in may not
+    be. The raw secret exists only in this return value: the database keeps its SHA-256
     digest, so the caller shows it once and it can never be shown again.
     """
     errors: list[dict[str, Any]] = []
-    label = _clean_text("name", name, TOKEN_NAME, errors)
+    label = _clean_text("name", name, TOKEN_NAME_REQUIRED if named else TOKEN_NAME, errors)
     if errors:
         raise InvalidInput(errors=errors)
     raw = ApiToken.new_raw()
@@ -190,7 +194,7 @@ def token_sign_in(
             "website to have a new one sent.",
             code="email_unverified",
         )
-    return token_create(user=user, name=name)
+    return token_create(user=user, name=name, named=False)
 
 
 def token_revoke(*, user: User, token_id: int) -> None:

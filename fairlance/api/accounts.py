@@ -26,7 +26,7 @@ class TokenIn(Schema):
 
     email: str
     password: str
-    name: str = Field("", max_length=services.TOKEN_NAME_MAX)
+    name: Annotated[str, text_field(services.TOKEN_NAME)] = ""
 
 
 class TokenOut(Schema):
@@ -62,19 +62,20 @@ class TokenListOut(Schema):
 
 
 class TokenListQuery(Schema):
-    cursor: str | None = Field(None, max_length=20)
+    cursor: str | None = Field(None, pattern="^[0-9]+$", max_length=20)
 
 
 class TokenCreateIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(
-        min_length=1,
-        max_length=services.TOKEN_NAME_MAX,
-        pattern=r"\S",
-        description="A label to tell the token apart, e.g. what uses it",
-        examples=["deploy script"],
-    )
+    name: Annotated[
+        str,
+        text_field(
+            services.TOKEN_NAME_REQUIRED,
+            description="A label to tell the token apart, e.g. what uses it",
+            examples=["deploy script"],
+        ),
+    ]
 
 
 class TokenCreatedOut(TokenInfoOut):
