@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fairlance.contracts.engine import TIMER_BATCH, fire_due_timers
 from fairlance.contracts.models import Timer, TimerStatus
-from fairlance.contracts.services import purchase_charges_reconcile
+from fairlance.contracts.services import purchase_attempts_purge, purchase_charges_reconcile
 from fairlance.core.idempotency import idempotency_purge
 from fairlance.files.services import uploads_purge_stale
 from fairlance.ledger.services import clearance_release_due
@@ -28,9 +28,11 @@ MAX_PASSES = 10_000
 # (the emails they queue wait a little: the in-app notifications exist already); the jobs
 # still run at least this often.
 TIMER_SECONDS = 10.0
-# Orphan charges are rare and minutes old before they count: looking every few minutes is
-# soon enough, and spares the query on every pass.
-RECONCILE_SECONDS = 300.0
+# What a purchase that died took (a capacity slot, a charge or a hold) is given back once
+# it is older than the Idempotency-Key lease (30 s by default): looking every 15 s gives it
+# back within a minute of the crash, a pass of timers (TIMER_SECONDS) included, and spares
+# the look on the passes in between.
+RECONCILE_SECONDS = 15.0
 _last_reconcile: float | None = None
 
 
@@ -43,6 +45,7 @@ def _background_jobs(now: Any) -> int:
     done += intents_execute_due(now=now)
     done += notifications_send_due(now=now)
     idempotency_purge(now=now)
+    purchase_attempts_purge(now=now)
     # Files uploaded for something that never happened (a form left half done).
     done += uploads_purge_stale(now=now)
     if _last_reconcile is None or time.monotonic() - _last_reconcile >= RECONCILE_SECONDS:
