@@ -892,7 +892,9 @@ ORPHAN_CHARGE_LOOKBACK = timedelta(days=2)
 ATTEMPT_RETENTION = ORPHAN_CHARGE_LOOKBACK
 
 
-def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
+def purchase_charges_reconcile(
+    *, now: datetime, limit: int = 200, lookback: timedelta = ORPHAN_CHARGE_LOOKBACK
+) -> int:
     """Give back what purchases and accepts that died took, once no run can still decide.
 
     An orphan is a processor success that its purchase (or accept) neither kept nor
@@ -914,13 +916,16 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
       accept replays it and keeps it (``capture_kept``, the rule ``_undo_capture`` uses).
 
     Each undo uses the reference its own undo would have used (``<reference>:undo``), so
-    one that did happen is replayed by the provider, never repeated. Payments older than
-    ``ORPHAN_CHARGE_LOOKBACK`` are left to an operator. Returns how many were given back.
+    one that did happen is replayed by the provider, never repeated. Attempts in flight are
+    all looked at (a partial index holds only them); payments only if made within
+    ``lookback`` (at most ``ORPHAN_CHARGE_LOOKBACK``: older ones are left to an operator),
+    so a frequent look can stay small. Returns how many were given back.
     """
     older_than = now - idempotency_lease()
+    since = now - min(lookback, ORPHAN_CHARGE_LOOKBACK)
     done = _attempts_reconcile(older_than=older_than, now=now, limit=limit)
-    done += _payments_reconcile(older_than=older_than, now=now, limit=limit)
-    done += _captures_reconcile(older_than=older_than, now=now, limit=limit)
+    done += _payments_reconcile(older_than=older_than, since=since, now=now, limit=limit)
+    done += _captures_reconcile(older_than=older_than, since=since, limit=limit)
     return done
 
 
@@ -975,18 +980,18 @@ def _undone() -> Exists:
     )
 
 
-def _window(older_than: datetime, now: datetime) -> dict[str, Any]:
+def _window(older_than: datetime, since: datetime) -> dict[str, Any]:
     from fairlance.payments.provider import get_provider
 
     return {
         "ok": True,
         "provider": get_provider().name,
         "created_at__lt": older_than,
-        "created_at__gte": now - ORPHAN_CHARGE_LOOKBACK,
+        "created_at__gte": since,
     }
 
 
-def _payments_reconcile(*, older_than: datetime, now: datetime, limit: int) -> int:
+def _payments_reconcile(*, older_than: datetime, since: datetime, now: datetime, limit: int) -> int:
     from fairlance.payments.models import PaymentAttempt, ProviderIntent
     from fairlance.payments.services import intent_execute, intent_record_once
 
@@ -994,7 +999,7 @@ def _payments_reconcile(*, older_than: datetime, now: datetime, limit: int) -> i
         PaymentAttempt.objects.filter(
             kind__in=(PaymentAttempt.Kind.CHARGE, PaymentAttempt.Kind.AUTHORIZE),
             reference__startswith="purchase:",
-            **_window(older_than, now),
+            **_window(older_than, since),
         )
         .exclude(
             Exists(
@@ -1042,12 +1047,14 @@ def _payments_reconcile(*, older_than: datetime, now: datetime, limit: int) -> i
     return done
 
 
-def _captures_reconcile(*, older_than: datetime, now: datetime, limit: int) -> int:
+def _captures_reconcile(*, older_than: datetime, since: datetime, limit: int) -> int:
     from fairlance.payments.models import PaymentAttempt
     from fairlance.payments.provider import get_provider
 
     captures = (
-        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CAPTURE, **_window(older_than, now))
+        PaymentAttempt.objects.filter(
+            kind=PaymentAttempt.Kind.CAPTURE, **_window(older_than, since)
+        )
         .exclude(
             Exists(
                 Contract.objects.filter(

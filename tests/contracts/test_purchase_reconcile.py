@@ -211,3 +211,19 @@ def test_settled_attempts_are_purged_after_two_days_and_flying_ones_never(
     # ... after which the settled one goes
     assert purchase_attempts_purge(now=timezone.now() + timedelta(days=2, seconds=1)) == 1
     assert list(PurchaseAttempt.objects.values_list("state", flat=True)) == ["in_flight"]
+
+
+def test_the_frequent_look_sees_recent_payments_and_the_sweep_all_two_days(
+    clock, client_user
+) -> None:
+    from fairlance.contracts.management.commands.worker import RECENT_LOOKBACK
+
+    # Given a charge nothing kept, made twenty minutes before the worker looks
+    ref = _charge_of_a_purchase_that_died(client_user.pk)
+    later = timezone.now() + timedelta(minutes=20)
+    # Then the worker's frequent look, over recent payments only, leaves it ...
+    assert purchase_charges_reconcile(now=later, lookback=RECENT_LOOKBACK) == 0
+    assert _refunds(ref) == []
+    # ... and its sweep over the last two days refunds it
+    assert purchase_charges_reconcile(now=later) == 1
+    assert len(_refunds(ref)) == 1
