@@ -41,6 +41,7 @@ its own row, then the project.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import uuid
@@ -266,9 +267,17 @@ def _project_and_tier(project_id: int, tier_id: int) -> tuple[Project | None, Ti
     return project, tier if isinstance(tier, Tier) else None
 
 
-def _check_available(project: Project) -> None:
+def _check_available(project: Project, *, holds_slot: bool = False) -> None:
+    """Raise ``Conflict`` with the reason when ``project`` cannot be bought now.
+
+    ``holds_slot``: the caller's attempt holds one of the project's slots already (a
+    re-run of an attempt in flight), so that one does not count as taken.
+    """
     from fairlance.catalog.selectors import project_availability
 
+    if holds_slot:
+        project = copy.copy(project)
+        project.active_contracts -= 1
     availability = project_availability(project=project, now=timezone.now())
     if not availability.purchasable:
         data: dict[str, Any] = {}
@@ -385,22 +394,30 @@ def contract_purchase(
     reference = purchase_reference(
         client_id=client.pk, project_id=project_id, attempt=attempt or uuid.uuid4().hex
     )
+    order = {
+        "client": client,
+        "project_id": project_id,
+        "tier_id": tier_id,
+        "addon_ids": addon_ids,
+        "answers": answers,
+        "card_number": card_number,
+    }
     try:
-        terms = _purchase_terms(
-            client=client,
-            project_id=project_id,
-            tier_id=tier_id,
-            addon_ids=addon_ids,
-            answers=answers,
-            card_number=card_number,
-        )
+        terms = _purchase_terms(**order)
         opened = _attempt_open(reference=reference, project_id=project_id, attempt=attempt or "")
-    except FairlanceError:
-        # A re-run of an attempt whose process died after it bought (before it answered)
-        # may find the project full, or its answer files attached: by its own contract.
-        if attempt is not None and (bought := _bought_by_attempt(reference)) is not None:
-            return bought
-        raise
+    except FairlanceError as exc:
+        # A re-run of an attempt whose process died (a retry after the lease) may be
+        # refused for what that attempt did itself: the project full with its own slot,
+        # its answer files attached to the contract it made.
+        row = _attempt_row(reference) if attempt is not None else None
+        if row is None:
+            raise
+        if row.state == PurchaseAttempt.State.KEPT and row.contract_id is not None:
+            return _recovered(row.contract_id)
+        if row.state != PurchaseAttempt.State.IN_FLIGHT or exc.code != "capacity_full":
+            raise
+        terms = _purchase_terms(**order, holds_slot=True)
+        opened = row
     if opened.state == PurchaseAttempt.State.KEPT and opened.contract_id is not None:
         return _recovered(opened.contract_id)
     if opened.state != PurchaseAttempt.State.IN_FLIGHT:
@@ -458,9 +475,11 @@ def _purchase_terms(
     addon_ids: list[int] | tuple[int, ...],
     answers: dict[str, Any] | None,
     card_number: str,
+    holds_slot: bool = False,
 ) -> _Terms:
     """Every check of a purchase that needs no write; raises what ``contract_purchase``
-    documents for bad input and unavailable projects."""
+    documents for bad input and unavailable projects. ``holds_slot``: as for
+    ``_check_available``."""
     if not valid_id(tier_id):
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
     if not all(valid_id(a) for a in addon_ids):
@@ -480,7 +499,7 @@ def _purchase_terms(
         raise Conflict("You cannot buy your own project.", code="own_project")
     if getattr(client, "is_suspended", False):
         raise Conflict("Your account is suspended.", code="account_suspended")
-    _check_available(project)
+    _check_available(project, holds_slot=holds_slot)
 
     if tier is None:
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
@@ -709,14 +728,16 @@ def _recovered(contract_id: int) -> Purchase:
     return Purchase(contract, policy_for_version(contract.policy_version), [], recovered=True)
 
 
+def _attempt_row(reference: str) -> PurchaseAttempt | None:
+    return PurchaseAttempt.objects.filter(reference=reference).first()
+
+
 def _bought_by_attempt(reference: str) -> Purchase | None:
     """The contract the attempt ``reference`` made, if an earlier run of it made one."""
-    contract_id = (
-        PurchaseAttempt.objects.filter(reference=reference, state=PurchaseAttempt.State.KEPT)
-        .values_list("contract_id", flat=True)
-        .first()
-    )
-    return _recovered(contract_id) if contract_id is not None else None
+    row = _attempt_row(reference)
+    if row is None or row.state != PurchaseAttempt.State.KEPT or row.contract_id is None:
+        return None
+    return _recovered(row.contract_id)
 
 
 def _settled_elsewhere(*, reference: str, project_id: int, payment: _Payment) -> Purchase:

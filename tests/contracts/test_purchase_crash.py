@@ -344,3 +344,28 @@ def test_a_payment_made_after_its_attempt_was_given_up_is_given_back_too(
     assert purchase_charges_reconcile(now=timezone.now() + timedelta(minutes=5)) == 0
     assert _slots_taken(project) == 0 and not Contract.objects.exists()
     assert ledger_check() == []
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_retry_completes_a_dead_purchase_that_held_the_last_slot(
+    clock, api, client_user, freelancer, monkeypatch, mode
+) -> None:
+    # Given a purchase of the last slot killed after its payment: the project is full,
+    # with the dead attempt's own slot
+    project = make_project(freelancer, mode=mode, capacity=1)
+    payment = purchase_that_died(monkeypatch, api, client_user, project)
+    # When the client retries after the lease
+    clock.shift(idempotency_lease() + timedelta(seconds=1))
+    retry = buy(api(client_user), project, answers=_answers(project), **{"Idempotency-Key": "k-1"})
+    # Then the retry completes the purchase in that slot, with that payment: the slot it
+    # finds taken is its own
+    assert retry.status_code == 201, retry.content
+    contract = Contract.objects.get()
+    assert payment.provider_ref in (contract.charge_ref, contract.authorization_ref)
+    assert _slots_taken(project) == 1
+    # while another buyer still finds the project full
+    from tests.conftest import make_user
+
+    other = buy(api(make_user("oscar@example.com")), project, answers=_answers(project))
+    assert_problem(other, 409, "capacity_full")
+    assert ledger_check() == []
