@@ -414,9 +414,18 @@ def contract_purchase(
             raise
         if row.state == PurchaseAttempt.State.KEPT and row.contract_id is not None:
             return _recovered(row.contract_id)
-        if row.state != PurchaseAttempt.State.IN_FLIGHT or exc.code != "capacity_full":
+        if row.state != PurchaseAttempt.State.IN_FLIGHT:
             raise
-        terms = _purchase_terms(**order, holds_slot=True)
+        try:
+            if exc.code != "capacity_full":
+                raise
+            terms = _purchase_terms(**order, holds_slot=True)
+        except FairlanceError:
+            # Refused for good (the project was paused meanwhile): what the dead run took
+            # goes back now, not when the worker looks.
+            payment = _payment_of(reference)
+            _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
+            raise
         opened = row
     if opened.state == PurchaseAttempt.State.KEPT and opened.contract_id is not None:
         return _recovered(opened.contract_id)

@@ -369,3 +369,24 @@ def test_a_retry_completes_a_dead_purchase_that_held_the_last_slot(
     other = buy(api(make_user("oscar@example.com")), project, answers=_answers(project))
     assert_problem(other, 409, "capacity_full")
     assert ledger_check() == []
+
+
+def test_a_retry_refused_for_good_gives_back_what_the_dead_purchase_took(
+    clock, api, client_user, freelancer, monkeypatch
+) -> None:
+    from fairlance.catalog.services import project_pause
+
+    # Given a purchase killed after its charge, and a project paused since
+    project = make_project(freelancer)
+    payment = purchase_that_died(monkeypatch, api, client_user, project)
+    project_pause(project=project, actor=freelancer)
+    # When the client retries after the lease
+    clock.shift(idempotency_lease() + timedelta(seconds=1))
+    retry = buy(api(client_user), project, **{"Idempotency-Key": "k-1"})
+    # Then it is refused, and the charge and the slot go back at once
+    assert_problem(retry, 409, "not_published")
+    assert len(_given_back(payment)) == 1
+    assert _slots_taken(project) == 0
+    assert PurchaseAttempt.objects.get().state == "given_back"
+    assert purchase_charges_reconcile(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert ledger_check() == []
