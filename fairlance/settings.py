@@ -303,6 +303,12 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 FAIRLANCE_PAYMENT_PROVIDER = os.environ.get("FAIRLANCE_PAYMENT_PROVIDER", "sandbox")
 # Days a sandbox card hold (a request's authorization) lasts before a capture fails.
 FAIRLANCE_SANDBOX_HOLD_DAYS = int(os.environ.get("FAIRLANCE_SANDBOX_HOLD_DAYS", "7"))
+# Seconds a request with an Idempotency-Key holds the key while it runs; a retry after that
+# runs it again (its process is presumed dead), and the worker gives back what a purchase
+# that died took once it is this old. Above the longest a purchase can take.
+FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS = int(
+    os.environ.get("FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS", "30")
+)
 # The benchmark's baseline views (/bench/baseline, /bench/baseline-db); off in production.
 FAIRLANCE_BENCH_VIEWS = env_bool("FAIRLANCE_BENCH_VIEWS", False)
 # Seconds search remembers how many projects contain a word, which only decides the join

@@ -339,7 +339,7 @@ def _event(e: ContractEvent) -> dict[str, Any]:
     response={201: ContractOut},
     auth=REQUIRED_AUTH,
     summary="Buy a project tier (accepts an Idempotency-Key header)",
-    openapi_extra=problems(402, 409),
+    openapi_extra=problems(402, 409, 503),
 )
 def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> HttpResponse:
     user = _caller(request)
@@ -358,7 +358,10 @@ def purchase(request: HttpRequest, project_id: int, payload: PurchaseIn) -> Http
         # every field on it) with its client and freelancer loaded, and the buyer is its
         # client: re-reading it through access_contract would only cost a query. A new
         # contract has no deliveries, and its timers and policy are the purchase's, so
-        # none of those is read either.
+        # none of those is read either. One an earlier run of this attempt made (a retry
+        # after that run died) may have moved on, so it is read in full.
+        if bought.recovered:
+            return JsonResponse(contract_detail(bought.contract, user), status=201)
         return JsonResponse(
             contract_detail(bought.contract, user, deliveries=[], purchase=bought), status=201
         )

@@ -58,6 +58,8 @@ STATUS_DESCRIPTIONS = {
     422: "Invalid fields (listed in errors), or an Idempotency-Key reused with other parameters",
     429: "Too many wrong passwords lately; retry after the Retry-After header's seconds",
     502: "The card processor failed; nothing was changed, the same call may be retried",
+    503: "The purchase ran out of time and was undone (nothing bought, the payment given "
+    "back); the same call may be retried",
 }
 
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}

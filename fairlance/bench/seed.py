@@ -638,7 +638,9 @@ def write_purchase(
     Writes the contract (in progress, or completed at ``completed_at``), its milestone,
     the purchase event, its escrow account and the capture entry from ``world``; returns
     (contract id, escrow account id, amount captured). A completed contract's delivery,
-    approval and release are the caller's to write; its escrow balance is already 0.
+    approval and release are the caller's to write; its escrow balance is already 0. The
+    purchase's ``PurchaseAttempt`` row is not written: only a retry of that attempt would
+    read a kept one, and the worker purges it two days later anyway.
     """
     tier_id, tier_name, price, days, revisions = tier
     fee = percent_of(price, policy.freelancer_fee_bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from fairlance.contracts.models import Contract, ContractEvent, Timer
+from fairlance.contracts.models import Contract, ContractEvent, PurchaseAttempt, Timer
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,12 @@ class ContractEventAdmin(ReadOnlyAdmin):
 class TimerAdmin(ReadOnlyAdmin):
     list_display = ("contract", "transition", "fire_at", "status", "attempts")
     list_filter = ("status", "transition")
+
+
+@admin.register(PurchaseAttempt)
+class PurchaseAttemptAdmin(ReadOnlyAdmin):
+    """Where an operator looks when a payment's purchase is in question."""
+
+    list_display = ("reference", "project", "state", "contract", "created_at", "settled_at")
+    list_filter = ("state",)
+    search_fields = ("reference",)

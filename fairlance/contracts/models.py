@@ -224,6 +224,56 @@ class Milestone(models.Model):
         return self.title
 
 
+class PurchaseAttempt(models.Model):
+    """One attempt to buy: the capacity slot it holds, and what became of its payment.
+
+    ``contracts.services.contract_purchase`` writes it, with the slot, *before* it calls
+    the card processor, so a purchase that finds the project full is refused before its
+    card is charged or held. Its ``reference`` is the processor reference of the
+    attempt's payment (one per attempt: a re-run of the same attempt finds this row).
+    It leaves ``in_flight`` exactly once, by a compare-and-set on ``state``:
+
+    - ``kept``: the transaction that created the contract kept the payment and the slot
+      (``contract`` names it);
+    - ``given_back``: the purchase failed, or its process died and the worker gave up on
+      it after the lease, and the slot and the payment went back in the same transaction
+      (the payment through a refund or void intent).
+
+    So a payment is never both kept by a contract and given back, whatever runs at once
+    (a purchase outliving its lease, a retry of it, the worker). The row outlives its
+    outcome long enough for a retry of the same attempt to find it, then is purged.
+    """
+
+    class State(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        KEPT = "kept", "Kept by its contract"
+        GIVEN_BACK = "given_back", "Given back"
+
+    reference = models.CharField(max_length=200, unique=True)
+    project = models.ForeignKey("catalog.Project", on_delete=models.CASCADE, related_name="+")
+    # The Idempotency-Key claim it runs for (``idem:<record id>``), or "" for a one-off.
+    attempt = models.CharField(max_length=80, blank=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.IN_FLIGHT)
+    contract = models.ForeignKey(
+        Contract, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The worker's look for purchases that died in flight.
+            models.Index(
+                fields=["created_at"],
+                name="purchase_attempt_flying_idx",
+                condition=models.Q(state="in_flight"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"purchase attempt {self.reference} ({self.state})"
+
+
 # The states a contract never leaves (process.FINAL_STATES; the ledger check reads this).
 FINAL_STATES = frozenset({"completed", "cancelled"})
 # The states in which the client's money is a hold on their card, not in escrow, unless

@@ -6,32 +6,42 @@ The order of steps matters for money:
 1. Everything that can be checked without writing is checked first (project available,
    tier and add-ons belong to it, requirements answers, card number shape), so bad input
    costs nothing.
-2. The card is charged (instant mode) or authorized (request mode: a hold, nothing is
-   taken until the freelancer accepts) *outside* the database transaction, so the payment
-   attempts log keeps declined attempts and a slow processor never holds row locks.
-3. One transaction then creates the contract with its snapshot, fires its first
+2. A short transaction of its own writes the purchase's ``PurchaseAttempt`` and takes a
+   capacity slot with a conditional UPDATE. A purchase that finds the project full — the
+   last slot went to someone else a moment ago — is refused here, before the processor
+   ever sees its card: a capacity-race loser is never charged, nor even held.
+3. The card is charged (instant mode) or authorized (request mode: a hold, nothing is
+   taken until the freelancer accepts) *outside* any transaction, so the payment
+   attempts log keeps declined attempts and a slow processor never holds row locks. A
+   refused card gives the slot back.
+4. One transaction then creates the contract with its snapshot, fires its first
    transition, books the money into escrow (or records the hold, a pending ledger entry)
-   and, last, takes a capacity slot with a conditional UPDATE. If that fails — the last
-   slot went to someone else a moment ago — the whole transaction rolls back and the
-   charge is refunded (the hold voided) before the error is reported.
+   and, last, marks the attempt kept. If anything fails, the slot and the money go back
+   (the money through a refund or void intent, made at once).
 
-If the process dies between the processor call and the end of the transaction (a crash, a
-kill), neither the contract nor the undo exists: ``purchase_charges_reconcile``, run by the
-worker, refunds such charges and voids such holds once they are old enough that no purchase
-can still be running. The same goes for an ``accept`` whose capture went through but whose
-transition never committed.
+The attempt's row is where a payment's fate is decided, once: kept by the contract (step
+4) or given back with the slot (a failure, or the worker), by a compare-and-set on its
+state. If the process dies anywhere after step 2 (a crash, a kill), the attempt stays in
+flight: ``purchase_charges_reconcile``, run by the worker, gives back its slot and its
+payment once it is older than the Idempotency-Key lease, within a minute of the crash. A
+retry of the same key after the lease runs the same attempt again: it finds the row,
+carries on with its slot, and the processor replays its payment instead of charging
+twice (see ``core.idempotency``). The same goes for an ``accept`` whose capture went
+through but whose transition never committed.
 
-Why the escrow entry and the slot come last: each takes a row lock held until the
-commit, and other purchases queue on it — the ``world`` account's row (every purchase
-and refund updates it) and the project's row (every buyer of that project). Taken at the
-end, they are held for a few statements instead of the whole transition. The order
-(ledger accounts, then the project) is also the order of every ending, which refunds or
-releases escrow and then gives the slot back; a purchase that locked the project first
-and ``world`` second could deadlock with a cancellation on the same project.
+Why the escrow entry and the attempt come last: the entry takes a row lock held until the
+commit, and other purchases queue on it — the ``world`` account's row (every purchase and
+refund updates it). Taken at the end, it is held for a few statements instead of the whole
+transition. The project's row, which every buyer of the project also locks, is held only
+by step 2's transaction, for one statement and its commit. The order of locks (ledger
+accounts, then the project) is that of every ending, which refunds or releases escrow and
+then gives the slot back; step 4 locks no project at all, and giving an attempt back locks
+its own row, then the project.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import uuid
@@ -44,23 +54,33 @@ from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
+    Value,
     prefetch_related_objects,
 )
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
 from fairlance.contracts import actions, deadlines, engine, process
-from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, Timer
+from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, PurchaseAttempt, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
 from fairlance.contracts.unit_of_work import CreationWrites
 from fairlance.core.errors import Conflict, FairlanceError, InvalidInput, NotFound, field_error
+from fairlance.core.idempotency import idempotency_attempt_abandon, idempotency_lease
 from fairlance.core.money import percent_of
-from fairlance.core.policy import Policy, policy_in_force
-from fairlance.core.sql import ModelColumns, execute_prepared, insert_new, select_models
+from fairlance.core.policy import Policy, policy_for_version, policy_in_force
+from fairlance.core.sql import (
+    ModelColumns,
+    execute_prepared,
+    insert_new,
+    insert_or_skip,
+    select_models,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +100,20 @@ class PaymentProviderError(FairlanceError):
     status = 502
     code = "payment_provider_error"
     title = "The payment processor could not complete the request"
+
+
+class PurchaseAbandoned(FairlanceError):
+    """The purchase ran longer than its lease and was given up meanwhile (503): nothing was
+    bought, and its payment goes back to the card. A retry (with the same key) runs anew."""
+
+    status = 503
+    code = "purchase_abandoned"
+    title = "The purchase took too long and was undone"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Nothing was bought, and any payment it made goes back to your card. Please try again."
+        )
 
 
 MAX_ADDONS = 20
@@ -233,9 +267,17 @@ def _project_and_tier(project_id: int, tier_id: int) -> tuple[Project | None, Ti
     return project, tier if isinstance(tier, Tier) else None
 
 
-def _check_available(project: Project) -> None:
+def _check_available(project: Project, *, holds_slot: bool = False) -> None:
+    """Raise ``Conflict`` with the reason when ``project`` cannot be bought now.
+
+    ``holds_slot``: the caller's attempt holds one of the project's slots already (a
+    re-run of an attempt in flight), so that one does not count as taken.
+    """
     from fairlance.catalog.selectors import project_availability
 
+    if holds_slot:
+        project = copy.copy(project)
+        project.active_contracts -= 1
     availability = project_availability(project=project, now=timezone.now())
     if not availability.purchasable:
         data: dict[str, Any] = {}
@@ -249,12 +291,75 @@ class Purchase:
     """A new contract with what its purchase already holds for answering about it.
 
     ``policy`` is the contract's policy version and ``timers`` all its timers (the ones
-    its first transition armed), so the response needs to read neither.
+    its first transition armed), so the response needs to read neither. ``recovered``:
+    the contract is not new but the one an earlier run of the same attempt made (its
+    process died before answering); it may have moved on since, so read it afresh, and
+    ``timers`` is empty.
     """
 
     contract: Contract
     policy: Policy
     timers: list[Timer]
+    recovered: bool = False
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """What a purchase buys, checked before anything is written."""
+
+    project: Project
+    tier: Tier
+    addons: list[Any]
+    questions: list[RequirementQuestion]
+    answers: dict[str, Any]
+    card_number: str
+    policy: Policy
+    price: int
+    fee: int
+    client_fee: int
+
+    @property
+    def request_mode(self) -> bool:
+        return self.project.purchase_mode == "request"
+
+    @property
+    def total(self) -> int:
+        return self.price + self.client_fee
+
+
+@dataclass(frozen=True)
+class _Payment:
+    """What a purchase took at the processor: a charge, or a hold (``held``)."""
+
+    ref: str
+    amount: int
+    held: bool
+
+
+class _AttemptSettled(Exception):
+    """Inside the purchase's transaction: its attempt is no longer in flight (a retry of
+    it kept it first, or the worker gave it up), so this run must not keep it."""
+
+
+def purchase_reference(*, client_id: int, project_id: int, attempt: str) -> str:
+    """The processor reference of a purchase attempt's payment (and its attempt row's key).
+
+    The processor (the sandbox, like real ones) answers a reference it has seen with its
+    first success, so the reference names this attempt and nothing wider: the same when
+    the same attempt runs again (the processor dedupes it), never one an undone attempt
+    used (its charge was refunded: replayed, it would fund a contract with nothing) nor
+    one of another project (two contracts would share one charge). The attempt of an
+    Idempotency-Key is its claim, whose identity changes when a failed run frees the key
+    (see ``core.idempotency``); keys are scoped per project and the reference names the
+    project, so one key on two projects is two attempts.
+    """
+    return f"purchase:{int(client_id)}:{int(project_id)}:{attempt}"[:200]
+
+
+def _attempt_of_reference(reference: str) -> str:
+    """The attempt a purchase reference names (``purchase_reference`` read backwards)."""
+    parts = reference.split(":", 3)
+    return parts[3] if len(parts) == 4 else ""
 
 
 def contract_purchase(
@@ -275,15 +380,115 @@ def contract_purchase(
     every required answer up front and start in ``requested``. Raises ``NotFound`` for a
     project the client cannot see, ``Conflict`` with the availability reason
     (``not_published``, ``freelancer_away``, ``capacity_full``, ``freelancer_suspended``,
-    ``own_project``), ``InvalidInput`` for bad choices or answers and ``PaymentFailed``
-    (402, code from the processor, e.g. ``card_declined``) when the card is refused.
+    ``own_project``), ``InvalidInput`` for bad choices or answers, ``PaymentFailed``
+    (402, code from the processor, e.g. ``card_declined``) when the card is refused and
+    ``PurchaseAbandoned`` (503) when the purchase outlived its lease and was given up.
 
     ``attempt`` names this purchase attempt (``core.idempotency.idempotent_attempt`` gives
-    it for an ``Idempotency-Key``): the same value only when the same attempt runs again.
-    None: a one-off attempt.
+    it for an ``Idempotency-Key``): the same value only when the same attempt runs again,
+    and then the purchase answers with the contract that attempt made, if it made one.
+    None: a one-off attempt. Precondition: called outside any transaction.
     """
     if not valid_id(project_id):
         raise NotFound()
+    reference = purchase_reference(
+        client_id=client.pk, project_id=project_id, attempt=attempt or uuid.uuid4().hex
+    )
+    order = {
+        "client": client,
+        "project_id": project_id,
+        "tier_id": tier_id,
+        "addon_ids": addon_ids,
+        "answers": answers,
+        "card_number": card_number,
+    }
+    try:
+        terms = _purchase_terms(**order)
+        opened = _attempt_open(reference=reference, project_id=project_id, attempt=attempt or "")
+    except FairlanceError as exc:
+        # A re-run of an attempt whose process died (a retry after the lease) may be
+        # refused for what that attempt did itself: the project full with its own slot,
+        # its answer files attached to the contract it made.
+        row = _attempt_row(reference) if attempt is not None else None
+        if row is None:
+            raise
+        if row.state == PurchaseAttempt.State.KEPT and row.contract_id is not None:
+            return _recovered(row.contract_id)
+        if row.state != PurchaseAttempt.State.IN_FLIGHT:
+            raise
+        try:
+            if exc.code != "capacity_full":
+                raise
+            terms = _purchase_terms(**order, holds_slot=True)
+        except FairlanceError:
+            # Refused for good (the project was paused meanwhile): what the dead run took
+            # goes back now, not when the worker looks.
+            payment = _payment_of(reference)
+            _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
+            raise
+        opened = row
+    if opened.state == PurchaseAttempt.State.KEPT and opened.contract_id is not None:
+        return _recovered(opened.contract_id)
+    if opened.state != PurchaseAttempt.State.IN_FLIGHT:
+        raise PurchaseAbandoned()
+
+    from fairlance.payments.provider import get_provider
+
+    provider = get_provider()
+    # A request holds the money on the card while the freelancer decides; an instant
+    # purchase takes it at once. Either way the capacity slot is this attempt's already:
+    # a purchase that finds the project full never reaches the processor.
+    pay = provider.authorize if terms.request_mode else provider.charge
+    try:
+        result = pay(
+            amount_minor=terms.total,
+            card_number=terms.card_number,
+            reference=reference,
+            payer_id=client.pk,
+        )
+    except BaseException:
+        # A processor that failed without an answer (a network error) may still have
+        # taken the money: the slot goes back now, and a payment it turns out to have
+        # made is one no attempt keeps, which the worker gives back.
+        _attempt_give_back(reference=reference, project_id=project_id, payment=None)
+        raise
+    if not result.ok:
+        _attempt_give_back(reference=reference, project_id=project_id, payment=None)
+        raise PaymentFailed(result.message, code=result.error_code or "payment_failed")
+    payment = _Payment(ref=result.provider_ref or "", amount=terms.total, held=terms.request_mode)
+
+    try:
+        with transaction.atomic():
+            contract, writes = _contract_create(client=client, terms=terms, payment=payment)
+            # Last: the attempt's compare-and-set, which keeps the payment and the slot
+            # for this contract unless the attempt was settled meanwhile (the worker gave
+            # it up after its lease, or a retry of it kept it first). Its row is this
+            # attempt's alone, so no other purchase waits on it.
+            if not _attempt_settle(reference, to=PurchaseAttempt.State.KEPT, contract=contract):
+                raise _AttemptSettled()
+    except _AttemptSettled:
+        return _settled_elsewhere(reference=reference, project_id=project_id, payment=payment)
+    except BaseException:
+        # Nothing was committed: give the slot and the money back now (the reconciler's
+        # reference, so whichever of the two comes second is a replay at the processor).
+        _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
+        raise
+    return Purchase(contract, terms.policy, writes.timers)
+
+
+def _purchase_terms(
+    *,
+    client: Any,
+    project_id: int,
+    tier_id: int,
+    addon_ids: list[int] | tuple[int, ...],
+    answers: dict[str, Any] | None,
+    card_number: str,
+    holds_slot: bool = False,
+) -> _Terms:
+    """Every check of a purchase that needs no write; raises what ``contract_purchase``
+    documents for bad input and unavailable projects. ``holds_slot``: as for
+    ``_check_available``."""
     if not valid_id(tier_id):
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
     if not all(valid_id(a) for a in addon_ids):
@@ -303,7 +508,7 @@ def contract_purchase(
         raise Conflict("You cannot buy your own project.", code="own_project")
     if getattr(client, "is_suspended", False):
         raise Conflict("Your account is suspended.", code="account_suspended")
-    _check_available(project)
+    _check_available(project, holds_slot=holds_slot)
 
     if tier is None:
         raise InvalidInput(errors=[field_error("tier_id", "Choose one of this project's tiers.")])
@@ -326,7 +531,7 @@ def contract_purchase(
         questions, answers, require_all=request_mode or bool(answers), client_id=client.pk
     )
 
-    from fairlance.payments.provider import get_provider, luhn_valid, normalize_card_number
+    from fairlance.payments.provider import luhn_valid, normalize_card_number
 
     number = normalize_card_number(card_number or "")
     # isascii(): str.isdigit() also accepts superscript digits, which Luhn cannot read.
@@ -339,99 +544,224 @@ def contract_purchase(
 
     policy = policy_in_force()
     price = tier.price_minor + sum(a.price_minor for a in addons)
-    fee = percent_of(price, policy.freelancer_fee_bp)
-    client_fee = percent_of(price, policy.client_fee_bp)
-    total = price + client_fee
+    return _Terms(
+        project=project,
+        tier=tier,
+        addons=addons,
+        questions=project_questions,
+        answers=clean,
+        card_number=number,
+        policy=policy,
+        price=price,
+        fee=percent_of(price, policy.freelancer_fee_bp),
+        client_fee=percent_of(price, policy.client_fee_bp),
+    )
 
-    # The processor (the sandbox, like real ones) answers a reference it has seen with its
-    # first success, so the reference names this attempt and nothing wider: the same when
-    # the same attempt runs again (the processor dedupes it), never one an undone attempt
-    # used (its charge was refunded: replayed, it would fund a contract with nothing) nor
-    # one of another project (two contracts would share one charge). The attempt of an
-    # Idempotency-Key is its claim, whose identity changes when a failed run frees the
-    # key (see ``core.idempotency``); keys are scoped per project and the reference names
-    # the project, so one key on two projects is two attempts.
-    reference = f"purchase:{client.pk}:{project.pk}:{attempt or uuid.uuid4().hex}"[:200]
-    provider = get_provider()
-    # A request holds the money on the card while the freelancer decides; an instant
-    # purchase takes it at once.
-    pay = provider.authorize if request_mode else provider.charge
-    payment = pay(amount_minor=total, card_number=number, reference=reference, payer_id=client.pk)
-    if not payment.ok:
-        raise PaymentFailed(payment.message, code=payment.error_code or "payment_failed")
-    payment_ref = payment.provider_ref or ""
 
-    try:
-        with transaction.atomic():
-            now = timezone.now()
-            contract = Contract(
-                client=client,
-                freelancer=project.freelancer,
-                project=project,
-                snapshot=_snapshot(project, tier, addons, project_questions, price, fee),
-                answers=clean,
-                purchase_mode=project.purchase_mode,
-                price_minor=price,
-                fee_minor=fee,
-                client_fee_minor=client_fee,
-                charge_ref="" if request_mode else payment_ref,
-                authorization_ref=payment_ref if request_mode else "",
-                policy_version=policy.version,
-                state=INITIAL,
-                revisions_left=tier.revisions,
-                delivery_days=deadlines.purchase_delivery_days(
-                    tier_days=tier.delivery_days,
-                    addon_days=(a.extra_delivery_days for a in addons),
-                ),
-                created_at=now,
-                updated_at=now,
+def _contract_create(
+    *, client: Any, terms: _Terms, payment: _Payment
+) -> tuple[Contract, CreationWrites]:
+    """Create the contract of a paid purchase: snapshot, first transition, milestone, files,
+    escrow. Precondition: inside the purchase's transaction, the attempt's slot taken."""
+    now = timezone.now()
+    project, tier, addons = terms.project, terms.tier, terms.addons
+    contract = Contract(
+        client=client,
+        freelancer=project.freelancer,
+        project=project,
+        snapshot=_snapshot(project, tier, addons, terms.questions, terms.price, terms.fee),
+        answers=terms.answers,
+        purchase_mode=project.purchase_mode,
+        price_minor=terms.price,
+        fee_minor=terms.fee,
+        client_fee_minor=terms.client_fee,
+        charge_ref="" if payment.held else payment.ref,
+        authorization_ref=payment.ref if payment.held else "",
+        policy_version=terms.policy.version,
+        state=INITIAL,
+        revisions_left=tier.revisions,
+        delivery_days=deadlines.purchase_delivery_days(
+            tier_days=tier.delivery_days,
+            addon_days=(a.extra_delivery_days for a in addons),
+        ),
+        created_at=now,
+        updated_at=now,
+    )
+    # The first transition runs on the contract before it is stored: its actions
+    # (routing, the delivery clock; the capture is booked below) only set fields,
+    # and the engine's save is then the row's INSERT, in the state the transition
+    # chose, instead of an INSERT in ``new`` followed by an UPDATE of every column.
+    # The engine wants the caller to hold the contract's row lock: a row no other
+    # transaction can see yet needs none.
+    writes = CreationWrites()
+    engine.apply_locked(
+        contract,
+        name="request" if terms.request_mode else "purchase",
+        actor=engine.Actor("client", client),
+        payload={actions.BOOK_AT_END: True},
+        now=now,
+        policy=terms.policy,
+        writes=writes,
+    )
+    insert_new(Milestone(contract=contract, title=tier.name, amount_minor=terms.price))
+    # Files answered with the purchase are the contract's from now on.
+    actions.attach_answer_files(contract, now)
+    actions.escrow_open(contract)
+    # Last, see the module docstring: the escrow entry locks ``world`` until the commit
+    # (a hold locks nothing).
+    if payment.held:
+        actions.hold_book(contract)
+    else:
+        actions.capture_book(contract)
+    return contract, writes
+
+
+# --- purchase attempts: the slot and the payment, kept or given back once -----------------
+
+
+@functools.cache
+def _settle_sql() -> str:
+    qn = connection.ops.quote_name
+    # Only quoted names from the model are formatted in; values are parameters.
+    return (
+        f"UPDATE {qn(PurchaseAttempt._meta.db_table)} "  # noqa: S608
+        f"SET {qn('state')} = %s, {qn('contract_id')} = %s, {qn('settled_at')} = %s "
+        f"WHERE {qn('reference')} = %s AND {qn('state')} = %s"
+    )
+
+
+def _attempt_settle(reference: str, *, to: str, contract: Contract | None = None) -> bool:
+    """Move the attempt ``reference`` out of flight, to ``to``; False if it was not in flight.
+
+    The compare-and-set every decider goes through: the purchase that keeps its payment
+    (in the transaction that creates the contract), and whoever gives it back. On
+    PostgreSQL a second decider waits for the first's commit and then finds the state
+    moved; SQLite's writers take turns. Written once: the purchase runs it every time.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _settle_sql(),
+            [
+                to,
+                contract.pk if contract is not None else None,
+                timezone.now(),
+                reference,
+                PurchaseAttempt.State.IN_FLIGHT,
+            ],
+        )
+        return cursor.rowcount == 1
+
+
+def _attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseAttempt:
+    """Take a capacity slot for the attempt ``reference``, in one short transaction of its
+    own, or find the attempt's row if a run of the same attempt made it before.
+
+    Raises ``Conflict(code="capacity_full")``, with nothing written, when the project is
+    full. A new row is ``in_flight``; an existing one is as that run left it (in flight,
+    and then this run carries on with its slot; kept; or given back).
+    """
+    now = timezone.now()
+    values = {
+        "reference": reference,
+        "project_id": project_id,
+        "attempt": attempt,
+        "state": PurchaseAttempt.State.IN_FLIGHT,
+        "contract_id": None,
+        "created_at": now,
+        "settled_at": None,
+    }
+    with transaction.atomic():
+        inserted = insert_or_skip(PurchaseAttempt, [values])
+        if not inserted:
+            return PurchaseAttempt.objects.get(reference=reference)
+        # The count is re-checked under the project's row lock, held until the commit a
+        # statement later. Capacity is never oversold, and a loser is refused here,
+        # before the processor ever sees its card.
+        if not _take_slot(project_id):
+            raise Conflict(
+                "This project is at full capacity; check back soon.", code="capacity_full"
             )
-            # The first transition runs on the contract before it is stored: its actions
-            # (routing, the delivery clock; the capture is booked below) only set fields,
-            # and the engine's save is then the row's INSERT, in the state the transition
-            # chose, instead of an INSERT in ``new`` followed by an UPDATE of every column.
-            # The engine wants the caller to hold the contract's row lock: a row no other
-            # transaction can see yet needs none.
-            writes = CreationWrites()
-            engine.apply_locked(
-                contract,
-                name="request" if request_mode else "purchase",
-                actor=engine.Actor("client", client),
-                payload={actions.BOOK_AT_END: True},
-                now=now,
-                policy=policy,
-                writes=writes,
+    row = PurchaseAttempt(pk=inserted[0][0], **values)
+    row._state.adding = False
+    return row
+
+
+def _slot_give_back(project_id: int) -> None:
+    from fairlance.catalog.models import Project as CatalogProject
+
+    CatalogProject.objects.filter(pk=project_id, active_contracts__gt=0).update(
+        active_contracts=F("active_contracts") - 1
+    )
+
+
+def _attempt_give_back(*, reference: str, project_id: int, payment: _Payment | None) -> bool:
+    """Give back what the unfinished attempt ``reference`` took: its slot and its payment.
+
+    Decided on the attempt's row, in one transaction: an attempt still in flight is given
+    back now, its slot with it; one given back already (by the worker, which may not have
+    known the payment: the processor answered later) gets only the payment made sure of;
+    one a contract kept gives nothing back. The payment goes back through an intent with
+    the reference ``<reference>:undo`` (recorded once, whoever comes first), made at the
+    processor right after the commit and retried by the worker. Returns True when this
+    call took the attempt out of flight. Precondition: outside any transaction.
+    """
+    from fairlance.payments.models import ProviderIntent
+    from fairlance.payments.services import intent_execute, intent_record_once
+
+    intent_id = None
+    with transaction.atomic():
+        gave_back = _attempt_settle(reference, to=PurchaseAttempt.State.GIVEN_BACK)
+        if gave_back:
+            _slot_give_back(project_id)
+        kept = (
+            not gave_back
+            and PurchaseAttempt.objects.filter(
+                reference=reference, state=PurchaseAttempt.State.KEPT
+            ).exists()
+        )
+        if payment is not None and not kept:
+            intent_id = intent_record_once(
+                kind=ProviderIntent.Kind.VOID if payment.held else ProviderIntent.Kind.REFUND,
+                reference=f"{reference}:undo",
+                payment_ref=payment.ref,
+                amount_minor=payment.amount,
+                now=timezone.now(),
             )
-            insert_new(Milestone(contract=contract, title=tier.name, amount_minor=price))
-            # Files answered with the purchase are the contract's from now on.
-            actions.attach_answer_files(contract, now)
-            actions.escrow_open(contract)
-            # Last, see the module docstring: the escrow entry (locks ``world``; a hold
-            # locks nothing), then the capacity slot (locks the project), then the commit.
-            # Capacity is never oversold: the conditional UPDATE re-checks the count under
-            # the row lock, and a purchase that finds the project full rolls back the
-            # contract and the ledger entry with it.
-            if request_mode:
-                actions.hold_book(contract)
-            else:
-                actions.capture_book(contract)
-            if not _take_slot(project.pk):
-                raise Conflict(
-                    "This project is at full capacity; check back soon.", code="capacity_full"
-                )
-    except BaseException:
-        # Nothing was committed: give the money back now (the reconciler's reference, so
-        # whichever of the two comes second is a replay at the processor).
-        if request_mode:
-            provider.void(
-                authorization_ref=payment_ref, amount_minor=total, reference=f"{reference}:undo"
-            )
-        else:
-            provider.refund(
-                charge_ref=payment_ref, amount_minor=total, reference=f"{reference}:undo"
-            )
-        raise
-    return Purchase(contract, policy, writes.timers)
+    if intent_id is not None:
+        intent_execute(intent_id=intent_id, attempts=0)
+    return gave_back
+
+
+def _recovered(contract_id: int) -> Purchase:
+    contract = Contract.objects.select_related("client", "freelancer").get(pk=contract_id)
+    return Purchase(contract, policy_for_version(contract.policy_version), [], recovered=True)
+
+
+def _attempt_row(reference: str) -> PurchaseAttempt | None:
+    return PurchaseAttempt.objects.filter(reference=reference).first()
+
+
+def _bought_by_attempt(reference: str) -> Purchase | None:
+    """The contract the attempt ``reference`` made, if an earlier run of it made one."""
+    row = _attempt_row(reference)
+    if row is None or row.state != PurchaseAttempt.State.KEPT or row.contract_id is None:
+        return None
+    return _recovered(row.contract_id)
+
+
+def _settled_elsewhere(*, reference: str, project_id: int, payment: _Payment) -> Purchase:
+    """This run paid, but its attempt left flight before it could keep it.
+
+    Another run of the same attempt kept it (a retry after the lease, while this run was
+    slow): both had the same payment from the processor, and that run's contract is the
+    answer. Otherwise the worker gave it up after the lease: the payment goes back (the
+    worker may not have seen it) and the purchase is ``PurchaseAbandoned``.
+    """
+    bought = _bought_by_attempt(reference)
+    if bought is not None:
+        return bought
+    _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
+    raise PurchaseAbandoned()
 
 
 # --- person transitions that need the processor -------------------------------------------
@@ -585,59 +915,176 @@ def _undo_capture(contract_id: int, capture_ref: str, amount: int) -> None:
 
 # --- orphans ---------------------------------------------------------------------------------
 
-# A purchase request times out long before this; a charge this old whose purchase neither
-# kept it nor refunded it belongs to a process that died in between.
-ORPHAN_CHARGE_AFTER = timedelta(minutes=10)
 # How far back the worker looks; older orphans are left to an operator (logged each run).
 ORPHAN_CHARGE_LOOKBACK = timedelta(days=2)
+# Attempt rows are kept this long after they settled: past the retention of the
+# Idempotency-Key claims (a day) that could run them again, and the lookback above.
+ATTEMPT_RETENTION = ORPHAN_CHARGE_LOOKBACK
 
 
-def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
-    """Give back money the processor took or holds for work that never committed.
+def purchase_charges_reconcile(
+    *, now: datetime, limit: int = 200, lookback: timedelta = ORPHAN_CHARGE_LOOKBACK
+) -> int:
+    """Give back what purchases and accepts that died took, once no run can still decide.
 
-    Three kinds of orphans, each at least ``ORPHAN_CHARGE_AFTER`` old (so no call can still
-    be running) and at most ``ORPHAN_CHARGE_LOOKBACK``:
+    An orphan is a processor success that its purchase (or accept) neither kept nor
+    undid, older than the Idempotency-Key lease (``core.idempotency.idempotency_lease``):
+    by then a retry may take the claim over, and the worker may give it up. Run by the
+    worker every few seconds; anything is given back within a minute of a crash.
 
-    - a purchase's charge that no contract kept and nobody refunded: refunded;
-    - a request's authorization that no contract kept and nobody voided: voided;
-    - an ``accept``'s capture that its contract did not keep, once the contract is no
+    - A purchase attempt still in flight (its process died between taking the slot and
+      the end of its transaction): the slot goes back, and the charge is refunded or the
+      hold voided if the processor took one. Not while a retry that took its claim over
+      runs it: that run decides. The claim of a given-up attempt is deleted, so the key's
+      next retry is a new attempt rather than a replay of the payment given back.
+    - A purchase's charge or hold with no attempt row in flight that nothing kept or gave
+      back (an attempt given up before its processor call returned, whose process then
+      died; payments made before attempts had rows): refunded or voided the same way.
+    - An ``accept``'s capture that its contract did not keep, once the contract is no
       longer waiting on the request (the accept lost to a withdrawal, or died): refunded.
       While the contract is still requested the capture is left alone: retrying the
       accept replays it and keeps it (``capture_kept``, the rule ``_undo_capture`` uses).
 
     Each undo uses the reference its own undo would have used (``<reference>:undo``), so
-    one that did happen is replayed by the provider, never repeated. Returns how many
-    were given back.
+    one that did happen is replayed by the provider, never repeated. Attempts in flight are
+    all looked at (a partial index holds only them); payments only if made within
+    ``lookback`` (at most ``ORPHAN_CHARGE_LOOKBACK``: older ones are left to an operator),
+    so a frequent look can stay small. Returns how many were given back.
     """
+    older_than = now - idempotency_lease()
+    since = now - min(lookback, ORPHAN_CHARGE_LOOKBACK)
+    done = _attempts_reconcile(older_than=older_than, now=now, limit=limit)
+    done += _payments_reconcile(older_than=older_than, since=since, now=now, limit=limit)
+    done += _captures_reconcile(older_than=older_than, since=since, limit=limit)
+    return done
+
+
+def _attempts_reconcile(*, older_than: datetime, now: datetime, limit: int) -> int:
+    stale = PurchaseAttempt.objects.filter(
+        state=PurchaseAttempt.State.IN_FLIGHT, created_at__lt=older_than
+    ).order_by("created_at")[:limit]
+    done = 0
+    for row in stale:
+        if not idempotency_attempt_abandon(attempt=row.attempt, now=now):
+            continue
+        payment = _payment_of(row.reference)
+        if _attempt_give_back(reference=row.reference, project_id=row.project_id, payment=payment):
+            logger.warning(
+                "gave back purchase attempt %s (slot%s): its process never finished",
+                row.reference,
+                f" and {payment.ref}" if payment is not None else "",
+            )
+            done += 1
+    return done
+
+
+def _payment_of(reference: str) -> _Payment | None:
+    """The charge or hold the processor made for the purchase attempt ``reference``."""
+    from fairlance.payments.models import PaymentAttempt
+
+    found = (
+        PaymentAttempt.objects.filter(
+            reference=reference,
+            ok=True,
+            kind__in=(PaymentAttempt.Kind.CHARGE, PaymentAttempt.Kind.AUTHORIZE),
+        )
+        .values_list("provider_ref", "amount_minor", "kind")
+        .first()
+    )
+    if found is None:
+        return None
+    ref, amount, kind = found
+    return _Payment(ref=ref or "", amount=amount, held=kind == PaymentAttempt.Kind.AUTHORIZE)
+
+
+def _undone() -> Exists:
+    """A successful refund or void of the payment ``provider_ref`` (the outer row)."""
+    from fairlance.payments.models import PaymentAttempt
+
+    return Exists(
+        PaymentAttempt.objects.filter(
+            kind__in=(PaymentAttempt.Kind.REFUND, PaymentAttempt.Kind.VOID),
+            ok=True,
+            charge_ref=OuterRef("provider_ref"),
+        )
+    )
+
+
+def _window(older_than: datetime, since: datetime) -> dict[str, Any]:
+    from fairlance.payments.provider import get_provider
+
+    return {
+        "ok": True,
+        "provider": get_provider().name,
+        "created_at__lt": older_than,
+        "created_at__gte": since,
+    }
+
+
+def _payments_reconcile(*, older_than: datetime, since: datetime, now: datetime, limit: int) -> int:
+    from fairlance.payments.models import PaymentAttempt, ProviderIntent
+    from fairlance.payments.services import intent_execute, intent_record_once
+
+    payments = (
+        PaymentAttempt.objects.filter(
+            kind__in=(PaymentAttempt.Kind.CHARGE, PaymentAttempt.Kind.AUTHORIZE),
+            reference__startswith="purchase:",
+            **_window(older_than, since),
+        )
+        .exclude(
+            Exists(
+                Contract.objects.filter(
+                    Q(charge_ref=OuterRef("provider_ref"))
+                    | Q(authorization_ref=OuterRef("provider_ref"))
+                )
+            )
+        )
+        # In flight: the attempt's own reconciliation above. Kept: its contract has it.
+        .exclude(
+            Exists(
+                PurchaseAttempt.objects.filter(reference=OuterRef("reference")).exclude(
+                    state=PurchaseAttempt.State.GIVEN_BACK
+                )
+            )
+        )
+        .exclude(
+            Exists(
+                ProviderIntent.objects.filter(
+                    reference=Concat(OuterRef("reference"), Value(":undo"))
+                )
+            )
+        )
+        .exclude(_undone())
+        .order_by("created_at")
+    )
+    done = 0
+    for payment in payments[:limit]:
+        if not idempotency_attempt_abandon(
+            attempt=_attempt_of_reference(payment.reference), now=now
+        ):
+            continue
+        held = payment.kind == PaymentAttempt.Kind.AUTHORIZE
+        intent_id = intent_record_once(
+            kind=ProviderIntent.Kind.VOID if held else ProviderIntent.Kind.REFUND,
+            reference=f"{payment.reference}:undo",
+            payment_ref=payment.provider_ref or "",
+            amount_minor=payment.amount_minor,
+            now=timezone.now(),
+        )
+        if intent_id is not None:
+            status = intent_execute(intent_id=intent_id, attempts=0)
+            done += _logged_undo(payment, status == ProviderIntent.Status.DONE, str(status))
+    return done
+
+
+def _captures_reconcile(*, older_than: datetime, since: datetime, limit: int) -> int:
     from fairlance.payments.models import PaymentAttempt
     from fairlance.payments.provider import get_provider
 
-    provider = get_provider()
-    window = {
-        "ok": True,
-        "provider": provider.name,
-        "created_at__lt": now - ORPHAN_CHARGE_AFTER,
-        "created_at__gte": now - ORPHAN_CHARGE_LOOKBACK,
-    }
-    undone = PaymentAttempt.objects.filter(
-        kind__in=(PaymentAttempt.Kind.REFUND, PaymentAttempt.Kind.VOID),
-        ok=True,
-        charge_ref=OuterRef("provider_ref"),
-    )
-    charges = (
-        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CHARGE, **window)
-        .filter(reference__startswith="purchase:")
-        .exclude(Exists(Contract.objects.filter(charge_ref=OuterRef("provider_ref"))))
-        .exclude(Exists(undone))
-    )
-    holds = (
-        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.AUTHORIZE, **window)
-        .filter(reference__startswith="purchase:")
-        .exclude(Exists(Contract.objects.filter(authorization_ref=OuterRef("provider_ref"))))
-        .exclude(Exists(undone))
-    )
     captures = (
-        PaymentAttempt.objects.filter(kind=PaymentAttempt.Kind.CAPTURE, **window)
+        PaymentAttempt.objects.filter(
+            kind=PaymentAttempt.Kind.CAPTURE, **_window(older_than, since)
+        )
         .exclude(
             Exists(
                 Contract.objects.filter(
@@ -645,33 +1092,36 @@ def purchase_charges_reconcile(*, now: datetime, limit: int = 200) -> int:
                 )
             )
         )
-        .exclude(Exists(undone))
+        .exclude(_undone())
+        .order_by("created_at")
     )
+    provider = get_provider()
     done = 0
-    for attempt in list(charges.order_by("created_at")[:limit]) + list(
-        captures.order_by("created_at")[:limit]
-    ):
+    for attempt in captures[:limit]:
         result = provider.refund(
             charge_ref=attempt.provider_ref or "",
             amount_minor=attempt.amount_minor,
             reference=f"{attempt.reference}:undo",
         )
-        done += _logged_undo(attempt, result.ok, result.message, "refunded")
-    for attempt in holds.order_by("created_at")[:limit]:
-        result = provider.void(
-            authorization_ref=attempt.provider_ref or "",
-            amount_minor=attempt.amount_minor,
-            reference=f"{attempt.reference}:undo",
-        )
-        done += _logged_undo(attempt, result.ok, result.message, "voided")
+        done += _logged_undo(attempt, result.ok, result.message)
     return done
 
 
-def _logged_undo(attempt: Any, ok: bool, message: str, what: str) -> int:
+def _logged_undo(attempt: Any, ok: bool, message: str) -> int:
     if ok:
         logger.warning(
-            "%s %s %s: what took it never finished", what, attempt.kind, attempt.provider_ref
+            "gave back %s %s: what took it never finished", attempt.kind, attempt.provider_ref
         )
         return 1
     logger.error("could not undo orphan %s %s: %s", attempt.kind, attempt.provider_ref, message)
     return 0
+
+
+def purchase_attempts_purge(*, now: datetime) -> int:
+    """Delete attempt rows settled longer than ``ATTEMPT_RETENTION`` ago; returns how many."""
+    deleted, _ = (
+        PurchaseAttempt.objects.filter(created_at__lt=now - ATTEMPT_RETENTION)
+        .exclude(state=PurchaseAttempt.State.IN_FLIGHT)
+        .delete()
+    )
+    return deleted

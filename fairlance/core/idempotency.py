@@ -10,7 +10,11 @@ Records are keyed by (user, scope, key) and hold a hash of the request parameter
 - a key longer than 255 characters (or empty): 400 ``idempotency_key_invalid``;
 - first use: an ``in_progress`` row is inserted and COMMITTED before the handler runs (one
   autocommitted statement), so a concurrent duplicate sees it and gets 409
-  ``idempotency_in_progress``;
+  ``idempotency_in_progress`` (with ``Retry-After``);
+- the row holds a lease of ``FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS``: a duplicate arriving
+  after it has run out takes the claim over and runs the handler again, as the same
+  attempt (see below), because the process that claimed it has died (a kill, a crash)
+  and would otherwise wedge the key until the purge;
 - the handler's response (2xx and 4xx alike — a declined card replays as declined) is
   stored and later replayed with the header ``Idempotent-Replayed: true``;
 - the same key with different parameters: 422 ``idempotency_key_reused``;
@@ -22,6 +26,14 @@ A handler that calls a processor names the call after the *attempt*, not the key
 and is new once a failed run freed the key. A processor replays an earlier success with
 the same reference, so a reference derived from the key alone would hand a retry the
 money an earlier, undone attempt took and gave back.
+
+The lease is not renewed while a handler runs, and need not be: a run that outlives it
+(a processor that hangs) and the run that took over share the attempt, so the processor
+gives both the same payment, and the handler's own domain decides once what becomes of
+it (a purchase: ``contracts.services``, whose attempt row is kept by one contract or
+given back, never both). The lease only decides who may *start* a run, and the run that
+owns it is the one whose answer is stored (``lease_until`` is its fencing token): a run
+overtaken by a takeover neither stores its answer nor frees the key.
 """
 
 from __future__ import annotations
@@ -29,10 +41,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -46,6 +60,22 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 # Records are kept at least this long; idempotency_purge deletes older ones.
 RETENTION = timedelta(hours=24)
+# How an attempt of a claim is named (``idem:<record id>``).
+ATTEMPT_PREFIX = "idem:"
+DEFAULT_LEASE_SECONDS = 30
+
+
+def idempotency_lease() -> timedelta:
+    """How long a claim in progress is its run's alone (``FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS``).
+
+    Long enough for any purchase that is still alive to finish (a processor call, a few
+    statements), short enough that a retry after a crash runs within seconds. The worker
+    gives back what a dead purchase took once it is older than this (``contracts.services.
+    purchase_charges_reconcile``): no run that could still decide about it may start.
+    """
+    return timedelta(
+        seconds=int(getattr(settings, "FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    )
 
 
 def request_hash(params: dict[str, Any]) -> str:
@@ -75,7 +105,8 @@ def _error_response(exc: FairlanceError) -> HttpResponse:
 
 
 def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[IdempotencyRecord, bool]:
-    """Insert the in-progress row (committed on return) or fetch the existing one.
+    """Insert the in-progress row (committed on return), take over one whose lease ran out,
+    or fetch the existing one; True when the caller now owns the claim.
 
     One autocommitted ``INSERT ... ON CONFLICT DO NOTHING`` (no transaction, no savepoint:
     a lone statement commits by itself): a row back means ours. On PostgreSQL the insert
@@ -95,6 +126,7 @@ def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[Idempote
             "body": "",
             "created_at": now,
             "completed_at": None,
+            "lease_until": now + idempotency_lease(),
         }
         inserted = insert_or_skip(IdempotencyRecord, [values])
         if inserted:
@@ -102,11 +134,37 @@ def _claim(*, user_id: int, scope: str, key: str, digest: str) -> tuple[Idempote
             record._state.adding = False
             return record, True
         existing = IdempotencyRecord.objects.filter(user_id=user_id, scope=scope, key=key).first()
-        if existing is not None:
-            return existing, False
-        # The other claimant failed and deleted its row between our insert and our read:
-        # the key is free again, so claim it.
+        if existing is None:
+            # The other claimant failed and deleted its row between our insert and our
+            # read: the key is free again, so claim it.
+            continue
+        if (
+            existing.state == IdempotencyRecord.State.IN_PROGRESS
+            and existing.request_hash == digest
+            and existing.lease_until <= now
+        ):
+            if _take_over(existing, now):
+                return existing, True
+            # Another retry took it over, or its run finished, a moment ago: look again.
+            continue
+        return existing, False
     raise RuntimeError(f"could not claim Idempotency-Key {key!r} for {scope}")
+
+
+def _take_over(record: IdempotencyRecord, now: datetime) -> bool:
+    """Make ``record``, whose lease ran out at ``record.lease_until``, this run's claim.
+
+    A compare-and-set on the lease: of several retries arriving together, one takes it.
+    """
+    lease_until = now + idempotency_lease()
+    taken = IdempotencyRecord.objects.filter(
+        pk=record.pk,
+        state=IdempotencyRecord.State.IN_PROGRESS,
+        lease_until=record.lease_until,
+    ).update(lease_until=lease_until)
+    if taken:
+        record.lease_until = lease_until
+    return bool(taken)
 
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
@@ -141,7 +199,27 @@ def idempotent(
 def _attempt_id(record: IdempotencyRecord) -> str:
     # Record ids are never reused (AUTOINCREMENT on SQLite, a sequence on PostgreSQL), so
     # a claim made after a failed one deleted its row has an identity of its own.
-    return f"idem:{record.pk}"
+    return f"{ATTEMPT_PREFIX}{record.pk}"
+
+
+def _in_progress(record: IdempotencyRecord) -> HttpResponse:
+    response = _problem(
+        409,
+        "idempotency_in_progress",
+        "A request with this Idempotency-Key is in progress",
+        "The first request with this key has not finished; retry shortly.",
+    )
+    # When a retry may take over the claim, should the first request never finish.
+    wait = (record.lease_until - timezone.now()).total_seconds()
+    response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
+def _release(record: IdempotencyRecord) -> None:
+    """Free the key of a run that failed, unless a takeover made the claim another run's."""
+    IdempotencyRecord.objects.filter(
+        pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS, lease_until=record.lease_until
+    ).delete()
 
 
 def idempotent_attempt(
@@ -155,8 +233,9 @@ def idempotent_attempt(
     """Run ``handler(attempt)`` at most once per (caller, ``scope``, ``Idempotency-Key``).
 
     ``attempt`` identifies this run's claim of the key (``idem:<record id>``): the same
-    if this claim is ever run again (a claim whose process died), a new one once a failed
-    run (a 5xx, an exception) freed the key and a retry claimed it anew. It is None when
+    if this claim is ever run again (a retry after the lease of a claim whose process
+    died), a new one once a failed run (a 5xx, an exception) freed the key and a retry
+    claimed it anew. It is None when
     the call runs without a key (no header, an anonymous caller). A handler that calls a
     payment processor derives the call's reference from it, so the processor dedupes a
     re-run but never replays an earlier attempt's money to a new one.
@@ -198,12 +277,7 @@ def idempotent_attempt(
                 "use a new key for a new request.",
             )
         if record.state == IdempotencyRecord.State.IN_PROGRESS:
-            return _problem(
-                409,
-                "idempotency_in_progress",
-                "A request with this Idempotency-Key is in progress",
-                "The first request with this key has not finished; retry shortly.",
-            )
+            return _in_progress(record)
         return _replay(record)
 
     try:
@@ -212,15 +286,13 @@ def idempotent_attempt(
         except FairlanceError as exc:
             response = _error_response(exc)
     except BaseException:
-        IdempotencyRecord.objects.filter(
-            pk=record.pk, state=IdempotencyRecord.State.IN_PROGRESS
-        ).delete()
+        _release(record)
         raise
     if response.status_code >= 500 or getattr(response, "streaming", False):
-        IdempotencyRecord.objects.filter(pk=record.pk).delete()
+        _release(record)
         return response
     _complete(
-        record.pk,
+        record,
         status_code=response.status_code,
         content_type=response.get("Content-Type", ""),
         body=(
@@ -253,25 +325,59 @@ _COMPLETED_FIELDS = ("state", "status_code", "content_type", "body", "completed_
 
 
 @functools.cache
-def _complete_statement(alias: str) -> tuple[str, tuple[Any, ...]]:
+def _complete_statement(alias: str) -> tuple[str, tuple[Any, ...], Any]:
     meta = IdempotencyRecord._meta
     by_name = {f.name: f for f in meta.concrete_fields}
     fields = tuple(by_name[name] for name in _COMPLETED_FIELDS)
+    lease = by_name["lease_until"]
     qn = connections[alias].ops.quote_name
     sets = ", ".join(f"{qn(str(f.column))} = %s" for f in fields)
     # Only quoted names from the model are formatted in; values are parameters.
-    sql = f"UPDATE {qn(meta.db_table)} SET {sets} WHERE {qn('id')} = %s"  # noqa: S608
-    return sql, fields
+    sql = (
+        f"UPDATE {qn(meta.db_table)} SET {sets} "  # noqa: S608
+        f"WHERE {qn('id')} = %s AND {qn(str(lease.column))} = %s"
+    )
+    return sql, fields, lease
 
 
-def _complete(record_id: int, *, status_code: int, content_type: str, body: str) -> None:
-    """Store the response to replay. The UPDATE is written once: every idempotent request
-    runs it, and the ORM compiled it each time for more CPU than the statement took."""
-    sql, fields = _complete_statement(connection.alias)
+def _complete(record: IdempotencyRecord, *, status_code: int, content_type: str, body: str) -> None:
+    """Store the response to replay, unless a takeover made the claim another run's.
+
+    The UPDATE is written once: every idempotent request runs it, and the ORM compiled it
+    each time for more CPU than the statement took.
+    """
+    sql, fields, lease = _complete_statement(connection.alias)
     values = (IdempotencyRecord.State.COMPLETED, status_code, content_type, body, timezone.now())
     params = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    owner = lease.get_db_prep_save(record.lease_until, connection)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, record_id])
+        cursor.execute(sql, [*params, record.pk, owner])
+
+
+def idempotency_attempt_abandon(*, attempt: str, now: datetime) -> bool:
+    """Give up the claim ``attempt`` names if no run owns it any more; False if one does.
+
+    For the worker, before it gives back what an attempt took: a claim in progress whose
+    lease ran out at ``now`` is deleted, so the key's next retry claims anew, as a new
+    attempt with references of its own (running this attempt again would have the
+    processor replay the very payment being given back). While a run holds the lease
+    (one that took the claim over is still deciding) the claim is left alone and this
+    answers False: that run decides what becomes of the attempt's work. True for an
+    attempt without a claim (``attempt`` not ``idem:<id>``: a call made without a key),
+    or whose claim is finished or gone.
+    """
+    if not attempt.startswith(ATTEMPT_PREFIX):
+        return True
+    record_id = attempt.removeprefix(ATTEMPT_PREFIX)
+    if not record_id.isdigit():
+        return True
+    claim = IdempotencyRecord.objects.filter(
+        pk=int(record_id), state=IdempotencyRecord.State.IN_PROGRESS
+    )
+    # Deleting first, on the lease's condition, settles a race with a retry taking the
+    # claim over (a compare-and-set on the same lease): one of the two finds it changed.
+    claim.filter(lease_until__lte=now).delete()
+    return not claim.exists()
 
 
 def idempotency_purge(*, now: datetime) -> int:

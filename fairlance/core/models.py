@@ -45,7 +45,10 @@ class IdempotencyRecord(models.Model):
     """One ``Idempotency-Key`` a user sent to one money-moving endpoint (core.idempotency).
 
     The row is committed as ``in_progress`` before the handler runs, so a concurrent
-    duplicate finds it; afterwards it holds the response to replay. Kept at least 24 hours.
+    duplicate finds it; afterwards it holds the response to replay. While in progress it
+    holds a lease (``lease_until``): a duplicate before then is told to wait, one after it
+    runs the handler again as the same attempt (its process is presumed dead). Kept at
+    least 24 hours.
     """
 
     class State(models.TextChoices):
@@ -62,6 +65,9 @@ class IdempotencyRecord(models.Model):
     body = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Until when the run that claimed (or took over) the key owns it. It also names that
+    # run: a run whose lease was taken over stores nothing (its successor answers).
+    lease_until = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [

@@ -29,7 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fairlance.core.sql import insert_new
+from fairlance.core.sql import insert_new, insert_or_skip
 from fairlance.payments.models import ProviderIntent
 from fairlance.payments.provider import ProviderResult, get_provider
 
@@ -86,6 +86,47 @@ def intent_record(
     # intent stays pending and the worker retries it.
     transaction.on_commit(partial(intent_execute, intent_id=intent.pk, attempts=0), robust=True)
     return intent
+
+
+def intent_record_once(
+    *,
+    kind: str,
+    reference: str,
+    payment_ref: str,
+    amount_minor: int,
+    now: datetime,
+) -> int | None:
+    """Record an intent to give back a payment no contract has (a purchase's charge or
+    hold), unless one with ``reference`` exists; returns the new intent's id, or None.
+
+    For several deciders that may each find the same payment to give back (a purchase's
+    own undo, a retry of it, the worker): the unique ``reference`` makes them record it
+    once, without an error that would abort the caller's transaction. Unlike
+    ``intent_record``, nothing runs on commit: the caller, outside any transaction once
+    it has committed, calls ``intent_execute(intent_id=..., attempts=0)`` itself, and the
+    worker retries it if that fails.
+    """
+    inserted = insert_or_skip(
+        ProviderIntent,
+        [
+            {
+                "kind": kind,
+                "reference": reference,
+                "payment_ref": payment_ref,
+                "amount_minor": amount_minor,
+                "contract_id": None,
+                "status": ProviderIntent.Status.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now + INTENT_DELAY,
+                "provider_ref": "",
+                "error_code": "",
+                "message": "",
+                "created_at": now,
+                "done_at": None,
+            }
+        ],
+    )
+    return int(inserted[0][0]) if inserted else None
 
 
 def _call(intent: ProviderIntent) -> ProviderResult:

@@ -38,11 +38,16 @@ pytestmark = [
 # --- capacity ---------------------------------------------------------------------------------
 
 
-def test_thirty_buyers_for_the_last_slot_make_one_contract() -> None:
+@pytest.mark.parametrize("mode", ["instant", "request"])
+def test_thirty_buyers_for_the_last_slot_make_one_contract_and_one_payment(mode: str) -> None:
+    from fairlance.contracts.models import PurchaseAttempt
+    from tests.contracts.conftest import answers_for
+
     # Given a project with one free slot and 30 clients
     freelancer = make_user("fran@example.com")
-    project = make_project(freelancer, questions=False, capacity=1)
+    project = make_project(freelancer, mode=mode, questions=mode == "request", capacity=1)
     buyers = [make_user(f"buyer{i}@example.com") for i in range(30)]
+    answers = answers_for(project) if mode == "request" else None
 
     # When all 30 buy at once
     def attempt(i: int) -> Any:
@@ -50,21 +55,29 @@ def test_thirty_buyers_for_the_last_slot_make_one_contract() -> None:
             client=buyers[i],
             project_id=project.pk,
             tier_id=project.tiers.first().pk,
+            answers=answers,
             card_number=GOOD_CARD,
         ).contract
 
     results = run_in_threads(30, attempt)
 
-    # Then exactly one contract exists; everyone else got capacity_full and their money back
+    # Then exactly one contract exists and everyone else got capacity_full
     won = [r for r in results if isinstance(r, Contract)]
     lost = [r for r in results if not isinstance(r, Contract)]
     assert len(won) == 1
     assert {getattr(e, "code", repr(e)) for e in lost} == {"capacity_full"}
     assert Contract.objects.count() == 1
     assert Project.objects.get(pk=project.pk).active_contracts == 1
-    charges = PaymentAttempt.objects.filter(kind="charge", ok=True).count()
-    refunds = PaymentAttempt.objects.filter(kind="refund", ok=True).count()
-    assert charges - refunds == 1
+    # And the processor saw one card only, the winner's: the losers were refused before
+    # any charge or hold (nothing to refund or release), and nothing was captured
+    (taken,) = PaymentAttempt.objects.all()
+    assert (taken.kind, taken.ok, taken.payer_id) == (
+        "charge" if mode == "instant" else "authorize",
+        True,
+        won[0].client_id,
+    )
+    assert taken.provider_ref in (won[0].charge_ref, won[0].authorization_ref)
+    assert list(PurchaseAttempt.objects.values_list("state", flat=True)) == ["kept"]
     assert ledger_check() == []
 
 

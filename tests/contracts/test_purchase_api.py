@@ -160,26 +160,29 @@ def _given_back(payment_ref: str) -> bool:
 def test_a_retry_after_a_failed_purchase_pays_afresh(
     clock, api, client_user, freelancer, monkeypatch, mode
 ) -> None:
-    from fairlance.contracts import services
+    from fairlance.contracts import actions
     from fairlance.core.models import IdempotencyRecord
 
     # Given a purchase with a key that fails unexpectedly after the card was charged (or
-    # held): the purchase gives the money back itself and answers 500, and the key is free
-    # for a retry
+    # held): the purchase gives the money and the slot back itself and answers 500, and
+    # the key is free for a retry
     project = make_project(freelancer, mode=mode)
     c = api(client_user)
     c.client.raise_request_exception = False
     answers = answers_for(project) if mode == "request" else None
 
-    def the_database_goes_away(project_id: int) -> bool:
+    def the_database_goes_away(contract: Contract) -> None:
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(services, "_take_slot", the_database_goes_away)
+    monkeypatch.setattr(actions, "capture_book", the_database_goes_away)
+    monkeypatch.setattr(actions, "hold_book", the_database_goes_away)
     failed = buy(c, project, answers=answers, **{"Idempotency-Key": "k-1"})
     assert failed.status_code == 500
     (first,) = PaymentAttempt.objects.filter(kind=MONEY_TAKEN[mode], ok=True)
     assert _given_back(first.provider_ref)
     assert not Contract.objects.exists() and not IdempotencyRecord.objects.exists()
+    project.refresh_from_db()
+    assert project.active_contracts == 0
     # When the client retries with the same key
     monkeypatch.undo()
     retry = buy(c, project, answers=answers, **{"Idempotency-Key": "k-1"})

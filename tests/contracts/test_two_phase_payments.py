@@ -268,9 +268,10 @@ def test_withdraw_committing_between_capture_and_accept_ends_refunded(
     # And the worker later finds nothing left to give back
     from django.utils import timezone
 
-    from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+    from fairlance.contracts.services import purchase_charges_reconcile
+    from fairlance.core.idempotency import idempotency_lease
 
-    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
+    later = timezone.now() + idempotency_lease() + timedelta(minutes=1)
     assert purchase_charges_reconcile(now=later) == 0
     assert PaymentAttempt.objects.filter(kind="refund").count() == 1
 
@@ -314,9 +315,10 @@ def test_a_double_click_on_accept_keeps_the_capture_the_contract_posted(
     # And the worker later finds nothing to give back either
     from django.utils import timezone
 
-    from fairlance.contracts.services import ORPHAN_CHARGE_AFTER, purchase_charges_reconcile
+    from fairlance.contracts.services import purchase_charges_reconcile
+    from fairlance.core.idempotency import idempotency_lease
 
-    later = timezone.now() + ORPHAN_CHARGE_AFTER + timedelta(minutes=1)
+    later = timezone.now() + idempotency_lease() + timedelta(minutes=1)
     assert purchase_charges_reconcile(now=later) == 0
 
 

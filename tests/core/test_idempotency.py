@@ -9,9 +9,17 @@ import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse, JsonResponse
 from django.test import RequestFactory
+from django.utils import timezone
 
+from fairlance.core import idempotency
 from fairlance.core.errors import Conflict
-from fairlance.core.idempotency import idempotency_purge, idempotent, idempotent_attempt
+from fairlance.core.idempotency import (
+    idempotency_attempt_abandon,
+    idempotency_lease,
+    idempotency_purge,
+    idempotent,
+    idempotent_attempt,
+)
 from fairlance.core.models import IdempotencyRecord
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +239,146 @@ def test_the_handler_learns_its_attempt_which_a_retry_after_a_5xx_does_not_share
     # A replay runs nothing
     idempotent_attempt(_request(freelancer, "k"), "s", {}, handler(201))
     assert len(attempts) == 3
+
+
+# --- the lease of a claim in progress (issue 11, item 19) ------------------------------------
+
+
+class Recorder:
+    """A handler that records the attempt it was given and answers ``status``."""
+
+    def __init__(self, status: int = 201, body: str = "ok") -> None:
+        self.attempts: list[str | None] = []
+        self.status = status
+        self.body = body
+
+    def __call__(self, attempt: str | None) -> HttpResponse:
+        self.attempts.append(attempt)
+        return JsonResponse({"body": self.body}, status=self.status)
+
+
+def _claim_of_a_dead_run(user, key: str = "k") -> IdempotencyRecord:
+    """A claim whose run never finished (its process was killed): in progress for good."""
+
+    def killed(attempt: str | None) -> HttpResponse:
+        raise KeyboardInterrupt  # stands for the kill; the claim is then left as it was
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(idempotency, "_release", lambda record: None)
+        with pytest.raises(KeyboardInterrupt):
+            idempotent_attempt(_request(user, key), "s", {"a": 1}, killed)
+    return IdempotencyRecord.objects.get()
+
+
+START = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def test_a_duplicate_inside_the_lease_is_told_when_to_retry(freelancer) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        _claim_of_a_dead_run(freelancer)
+        clock.shift(timedelta(seconds=12))
+        handler = Recorder()
+        resp = idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, handler)
+    assert resp.status_code == 409 and b"idempotency_in_progress" in resp.content
+    assert resp["Retry-After"] == str(idempotency_lease().seconds - 12)
+    assert handler.attempts == []
+
+
+def test_after_the_lease_a_duplicate_runs_the_same_attempt_again(freelancer) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        dead = _claim_of_a_dead_run(freelancer)
+        clock.shift(idempotency_lease() + timedelta(seconds=1))
+        handler = Recorder()
+        resp = idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, handler)
+        # The claim was taken over, not made anew: the handler runs as the same attempt
+        # (so a processor replays what the dead run paid), and its answer is stored
+        assert resp.status_code == 201
+        assert handler.attempts == [f"idem:{dead.pk}"]
+        record = IdempotencyRecord.objects.get()
+        assert (record.pk, record.state) == (dead.pk, "completed")
+        replay = idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, handler)
+    assert replay["Idempotent-Replayed"] == "true" and handler.attempts == [f"idem:{dead.pk}"]
+
+
+def test_after_the_lease_other_parameters_are_still_refused(freelancer) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        _claim_of_a_dead_run(freelancer)
+        clock.shift(idempotency_lease() + timedelta(seconds=1))
+        handler = Recorder()
+        resp = idempotent_attempt(_request(freelancer, "k"), "s", {"a": 2}, handler)
+    assert resp.status_code == 422 and handler.attempts == []
+
+
+def test_a_takeover_starts_a_new_lease_so_only_one_retry_runs(freelancer) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        _claim_of_a_dead_run(freelancer)
+        clock.shift(idempotency_lease() + timedelta(seconds=1))
+        # Given a retry that took the claim over and is still running ...
+        inner = Recorder()
+        inner_responses: list[HttpResponse] = []
+
+        def running(attempt: str | None) -> HttpResponse:
+            clock.shift(timedelta(seconds=5))
+            inner_responses.append(
+                idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, inner)
+            )
+            return JsonResponse({}, status=201)
+
+        idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, running)
+    # ... then a second retry is told to wait for the new lease
+    (second,) = inner_responses
+    assert second.status_code == 409
+    assert second["Retry-After"] == str(idempotency_lease().seconds - 5)
+    assert inner.attempts == []
+
+
+@pytest.mark.parametrize("status", [201, 502])
+def test_a_run_overtaken_by_a_takeover_stores_and_frees_nothing(freelancer, status) -> None:
+    # Given a run so slow that a retry takes its claim over and answers first
+    with time_machine.travel(START, tick=False) as clock:
+        retry = Recorder(body="the retry's answer")
+
+        def slow(attempt: str | None) -> HttpResponse:
+            clock.shift(idempotency_lease() + timedelta(seconds=1))
+            idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, retry)
+            return JsonResponse({"body": "the slow run's answer"}, status=status)
+
+        idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, slow)
+    # Then the key keeps the answer of the run that owned it last, whatever the slow one
+    # answered afterwards (a 5xx does not free the key the retry completed)
+    record = IdempotencyRecord.objects.get()
+    assert record.state == "completed" and "the retry's answer" in record.body
+
+
+def test_the_lease_is_a_setting(freelancer, settings) -> None:
+    settings.FAIRLANCE_IDEMPOTENCY_LEASE_SECONDS = 5
+    assert idempotency_lease() == timedelta(seconds=5)
+    with time_machine.travel(START, tick=False) as clock:
+        _claim_of_a_dead_run(freelancer)
+        clock.shift(timedelta(seconds=6))
+        handler = Recorder()
+        assert (
+            idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, handler).status_code == 201
+        )
+    assert len(handler.attempts) == 1
+
+
+def test_abandoning_an_attempt_frees_its_key_only_once_its_lease_ran_out(freelancer) -> None:
+    with time_machine.travel(START, tick=False) as clock:
+        dead = _claim_of_a_dead_run(freelancer)
+        attempt = f"idem:{dead.pk}"
+        # While the lease runs, a run may still decide: the claim stays
+        assert idempotency_attempt_abandon(attempt=attempt, now=timezone.now()) is False
+        assert IdempotencyRecord.objects.filter(pk=dead.pk).exists()
+        # Once it has run out, the claim is deleted: the next retry is a new attempt
+        clock.shift(idempotency_lease())
+        assert idempotency_attempt_abandon(attempt=attempt, now=timezone.now()) is True
+        assert not IdempotencyRecord.objects.exists()
+        handler = Recorder()
+        idempotent_attempt(_request(freelancer, "k"), "s", {"a": 1}, handler)
+        assert handler.attempts[0] not in (None, attempt)
+    # A finished claim, or an attempt that is no claim's, has nothing to wait for
+    done = IdempotencyRecord.objects.get()
+    assert idempotency_attempt_abandon(attempt=f"idem:{done.pk}", now=START) is True
+    assert IdempotencyRecord.objects.filter(pk=done.pk).exists()
+    assert idempotency_attempt_abandon(attempt="0f3a9c", now=START) is True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from fairlance.contracts.engine import TIMER_BATCH, fire_due_timers
 from fairlance.contracts.models import Timer, TimerStatus
-from fairlance.contracts.services import purchase_charges_reconcile
+from fairlance.contracts.services import purchase_attempts_purge, purchase_charges_reconcile
 from fairlance.core.idempotency import idempotency_purge
 from fairlance.files.services import uploads_purge_stale
 from fairlance.ledger.services import clearance_release_due
@@ -28,26 +28,38 @@ MAX_PASSES = 10_000
 # (the emails they queue wait a little: the in-app notifications exist already); the jobs
 # still run at least this often.
 TIMER_SECONDS = 10.0
-# Orphan charges are rare and minutes old before they count: looking every few minutes is
-# soon enough, and spares the query on every pass.
-RECONCILE_SECONDS = 300.0
+# What a purchase that died took (a capacity slot, a charge or a hold) is given back once
+# it is older than the Idempotency-Key lease (30 s by default): looking every 15 s gives it
+# back within a minute of the crash, a pass of timers (TIMER_SECONDS) included, and spares
+# the look on the passes in between. Those looks find payments nothing kept among the
+# last RECENT_LOOKBACK's only; every SWEEP_SECONDS the look goes back two days, as far as
+# the worker ever looks, so the frequent look stays small.
+RECONCILE_SECONDS = 15.0
+RECENT_LOOKBACK = timedelta(minutes=10)
+SWEEP_SECONDS = 300.0
 _last_reconcile: float | None = None
+_last_sweep: float | None = None
 
 
 def _background_jobs(now: Any) -> int:
     """Other apps' periodic jobs; each runs in its own transactions."""
-    global _last_reconcile
+    global _last_reconcile, _last_sweep
     done = clearance_release_due(now=now)
     # Refunds and hold releases still pending after their on-commit call (a processor
     # outage, a crash): retried with backoff.
     done += intents_execute_due(now=now)
     done += notifications_send_due(now=now)
     idempotency_purge(now=now)
+    purchase_attempts_purge(now=now)
     # Files uploaded for something that never happened (a form left half done).
     done += uploads_purge_stale(now=now)
     if _last_reconcile is None or time.monotonic() - _last_reconcile >= RECONCILE_SECONDS:
         _last_reconcile = time.monotonic()
-        purchase_charges_reconcile(now=now)
+        if _last_sweep is None or _last_reconcile - _last_sweep >= SWEEP_SECONDS:
+            _last_sweep = _last_reconcile
+            purchase_charges_reconcile(now=now)
+        else:
+            purchase_charges_reconcile(now=now, lookback=RECENT_LOOKBACK)
     return done
 
 

@@ -10,7 +10,12 @@ Serving choices, and why:
   ``collectstatic`` run first. Uploaded media (gallery pictures) are served by Django
   (``SERVE_MEDIA``, on by default).
 * The worker (``fairlance worker``, which fires timers and sends notifications) runs as a
-  second child when that command is installed.
+  second child when that command is installed. The demo supervises it: a worker that dies
+  (a crash, an out-of-memory kill, ``kill -9``) is started again after a short pause that
+  grows while it keeps dying (1 s, 2 s, 4 s … up to 30 s, back to 1 s once it has run a
+  minute), with a line in the log; the web server keeps serving meanwhile. Timers and jobs
+  are database rows, so a restarted worker picks up where the dead one stopped. The web
+  server stopping stops the demo, as it cannot serve without it.
 * Children start in their own session so that Ctrl-C reaches only this process, which
   then stops them in order (SIGTERM, then SIGKILL after a timeout) instead of each child
   racing to print its own interrupt traceback.
@@ -25,9 +30,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
@@ -40,10 +47,102 @@ from fairlance.demo.data import DEMO_PASSWORD
 from fairlance.demo.load import DemoSummary, demo_load
 
 STOP_TIMEOUT_SECONDS = 10
+# How often the demo looks at its children.
+POLL_SECONDS = 0.5
+# Seconds before a worker that exited is started again: the first, then the next each time
+# it exits again soon after, staying at the last.
+RESTART_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)
+# A worker that ran this long before it exited is restarted after the first delay again.
+STABLE_SECONDS = 60.0
 
 
 class _Stop(Exception):
     """Raised from the signal handler (Ctrl-C, SIGTERM, SIGHUP) to leave the wait loop."""
+
+
+class Process(Protocol):
+    """What the demo needs of a child process (``subprocess.Popen``, or a test's fake)."""
+
+    def poll(self) -> int | None: ...
+
+    def terminate(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+
+@dataclass
+class Child:
+    """One process the demo runs: the web server, or the worker (``restart``)."""
+
+    name: str
+    argv: list[str]
+    restart: bool = False
+    process: Process | None = None
+    started_at: float = 0.0
+    # Exits in a row soon after a start; picks the next restart delay.
+    quick_exits: int = 0
+    # While the child waits to be started again: when.
+    restart_at: float | None = None
+
+    def start(self, spawn: Callable[[list[str]], Process], now: float) -> None:
+        self.process = spawn(self.argv)
+        self.started_at = now
+        self.restart_at = None
+
+    def schedule_restart(self, now: float) -> float:
+        """Note that the child exited at ``now``; returns the seconds before its restart."""
+        if now - self.started_at >= STABLE_SECONDS:
+            self.quick_exits = 0
+        delay = RESTART_DELAYS[min(self.quick_exits, len(RESTART_DELAYS) - 1)]
+        self.quick_exits += 1
+        self.process = None
+        self.restart_at = now + delay
+        return delay
+
+
+def supervise(
+    children: list[Child],
+    *,
+    spawn: Callable[[list[str]], Process],
+    say: Callable[[str], None],
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] | None = None,
+) -> int:
+    """Start ``children`` and keep them running; returns the exit code of the first child
+    that exits and is not restarted (the web server).
+
+    A child with ``restart`` that exits is started again after a delay
+    (``RESTART_DELAYS``), with a line through ``say`` each time. Runs until then, or until
+    ``sleep`` raises (a stop signal's handler raises ``_Stop``); either way the caller
+    stops whatever still runs (``Child.process``). ``clock`` and ``sleep`` default to
+    ``time.monotonic`` and ``time.sleep``.
+    """
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
+    for child in children:
+        child.start(spawn, clock())
+    while True:
+        for child in children:
+            now = clock()
+            if child.process is None:
+                if child.restart_at is not None and now >= child.restart_at:
+                    child.start(spawn, now)
+                    say(f"Started the {child.name} again.")
+                continue
+            code = child.process.poll()
+            if code is None:
+                continue
+            if not child.restart:
+                say(f"The {child.name} process exited with code {code}.")
+                return code or 1
+            delay = child.schedule_restart(now)
+            say(
+                f"The {child.name} process exited with code {code}; "
+                f"starting it again in {delay:g} s."
+            )
+        sleep(POLL_SECONDS)
 
 
 def _sqlite_path() -> Path | None:
@@ -215,49 +314,38 @@ class Command(BaseCommand):
         def stop_signal(signum: int, frame: FrameType | None) -> None:
             raise _Stop(signum)
 
+        def spawn(argv: list[str]) -> Process:
+            return subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
+
         # SIGINT is handled explicitly too: a shell starting us in the background leaves it
         # ignored, and then Python would never raise KeyboardInterrupt.
         stop_on = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         previous = {sig: signal.signal(sig, stop_signal) for sig in stop_on}
-        children: list[tuple[str, subprocess.Popen[bytes]]] = []
+        children = [Child(name, argv, restart=name == "worker") for name, argv in commands]
         exit_code = 0
         try:
-            for name, argv in commands:
-                children.append(
-                    (name, subprocess.Popen(argv, env=env, start_new_session=True))  # noqa: S603
-                )
-            exit_code = self._wait(children)
+            exit_code = supervise(children, spawn=spawn, say=self.stderr.write)
         except (KeyboardInterrupt, _Stop):
             self.stdout.write("\nStopping…")
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
-            _stop_all(children)
+            _stop_all([c.process for c in children if c.process is not None])
         if exit_code:
             raise CommandError(f"A demo process stopped unexpectedly (exit code {exit_code}).")
         self.stdout.write("Stopped.")
 
-    def _wait(self, children: list[tuple[str, subprocess.Popen[bytes]]]) -> int:
-        """Block until a child exits on its own; return its exit code."""
-        while True:
-            for name, process in children:
-                code = process.poll()
-                if code is not None:
-                    self.stderr.write(f"The {name} process exited with code {code}.")
-                    return code or 1
-            time.sleep(0.5)
 
-
-def _stop_all(children: list[tuple[str, subprocess.Popen[bytes]]]) -> None:
+def _stop_all(processes: list[Process]) -> None:
     """SIGTERM every running child, then SIGKILL whatever is still alive after a timeout."""
     # A second Ctrl-C while stopping would abandon the children mid-shutdown; the timeout
     # below already bounds how long stopping can take.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for _, process in children:
+    for process in processes:
         if process.poll() is None:
             process.terminate()
     deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-    for _, process in children:
+    for process in processes:
         try:
             process.wait(timeout=max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
