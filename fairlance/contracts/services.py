@@ -65,8 +65,8 @@ from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
-from fairlance.contracts import actions, deadlines, engine, process
-from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, PurchaseAttempt, Timer
+from fairlance.contracts import actions, deadlines, engine, milestones, process
+from fairlance.contracts.models import HOLD_STATES, Contract, PurchaseAttempt, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
 from fairlance.contracts.unit_of_work import CreationWrites
@@ -77,7 +77,6 @@ from fairlance.core.policy import Policy, policy_for_version, policy_in_force
 from fairlance.core.sql import (
     ModelColumns,
     execute_prepared,
-    insert_new,
     insert_or_skip,
     select_models,
 )
@@ -603,7 +602,11 @@ def _contract_create(
         policy=terms.policy,
         writes=writes,
     )
-    insert_new(Milestone(contract=contract, title=tier.name, amount_minor=terms.price))
+    funded = milestones.milestones_create(
+        contract,
+        [milestones.MilestoneIn(tier.name, terms.price, contract.delivery_days)],
+        now=now,
+    )
     # Files answered with the purchase are the contract's from now on.
     actions.attach_answer_files(contract, now)
     actions.escrow_open(contract)
@@ -612,7 +615,7 @@ def _contract_create(
     if payment.held:
         actions.hold_book(contract)
     else:
-        actions.capture_book(contract)
+        actions.capture_book(contract, funded, terms.policy)
     return contract, writes
 
 
