@@ -25,7 +25,7 @@ from fairlance.contracts import actions, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
 from fairlance.contracts.milestones import current_index, milestones_of
-from fairlance.contracts.models import Contract, ContractEvent, Delivery
+from fairlance.contracts.models import Contract, ContractEvent, Delivery, Milestone
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
@@ -274,7 +274,9 @@ def contract_detail(
             "available_transitions": available_transitions(
                 contract, user, now=now, policy=purchase.policy if purchase is not None else None
             ),
-            "milestones": milestones_json(contract, tz),
+            "milestones": milestones_json(
+                contract, tz, purchase.milestones if purchase is not None else None
+            ),
             "requirement_files": _requirement_files(contract),
             "deliveries": [
                 {
@@ -293,10 +295,12 @@ def contract_detail(
     return body
 
 
-def milestones_json(contract: Contract, tz: str) -> list[dict[str, Any]]:
-    """The contract's milestones in order; ``current`` marks the one worked on or
-    reviewed (none once all are settled)."""
-    rows = milestones_of(contract)
+def milestones_json(
+    contract: Contract, tz: str, rows: list[Milestone] | None = None
+) -> list[dict[str, Any]]:
+    """The contract's milestones in order (``rows``, read unless a purchase just made
+    them); ``current`` marks the one worked on or reviewed (none once all are settled)."""
+    rows = milestones_of(contract) if rows is None else rows
     index = current_index(rows)
     return [
         {
