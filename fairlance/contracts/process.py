@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines
+from fairlance.contracts import actions, deadlines, milestones
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -202,6 +202,12 @@ def not_a_party(contract: Contract, ctx: Context) -> bool:
 
 def route_after_purchase(contract: Contract, ctx: Context) -> str:
     return IN_PROGRESS if actions.requirements_complete(contract) else AWAITING_REQUIREMENTS
+
+
+def route_after_release(contract: Contract, ctx: Context) -> str:
+    """Approving releases the current milestone only: work goes on while another funded
+    milestone follows, and the last one's release completes the contract."""
+    return IN_PROGRESS if milestones.more_after_current(contract) else COMPLETED
 
 
 def route_dispute_decision(contract: Contract, ctx: Context) -> str:
@@ -562,9 +568,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         "approve",
         ("client",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
-        summary="escrow released",
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
+        summary="the current milestone's escrow released; the next milestone starts, or the "
+        "last one's release completes the contract",
         money=True,
         notices=(
             Notice(
@@ -600,8 +608,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "auto_approve",
         ("system",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
         timer=TimerSpec(
             "last_entered",
             deadlines.review_deadline,
@@ -615,7 +624,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "before then.",
             ),
         ),
-        summary="review window after the latest delivery passed: escrow released",
+        summary="review window after the latest delivery passed: the current milestone's "
+        "escrow released, as by approve",
         money=True,
         notices=(
             Notice(

@@ -65,7 +65,7 @@ from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
-from fairlance.contracts import actions, deadlines, engine, process
+from fairlance.contracts import actions, deadlines, engine, milestones, process
 from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, PurchaseAttempt, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
@@ -77,7 +77,6 @@ from fairlance.core.policy import Policy, policy_for_version, policy_in_force
 from fairlance.core.sql import (
     ModelColumns,
     execute_prepared,
-    insert_new,
     insert_or_skip,
     select_models,
 )
@@ -301,6 +300,8 @@ class Purchase:
     policy: Policy
     timers: list[Timer]
     recovered: bool = False
+    # Its milestones as created (None when recovered: read them afresh).
+    milestones: list[Milestone] | None = None
 
 
 @dataclass(frozen=True)
@@ -459,7 +460,7 @@ def contract_purchase(
 
     try:
         with transaction.atomic():
-            contract, writes = _contract_create(client=client, terms=terms, payment=payment)
+            contract, writes, funded = _contract_create(client=client, terms=terms, payment=payment)
             # Last: the attempt's compare-and-set, which keeps the payment and the slot
             # for this contract unless the attempt was settled meanwhile (the worker gave
             # it up after its lease, or a retry of it kept it first). Its row is this
@@ -473,7 +474,7 @@ def contract_purchase(
         # reference, so whichever of the two comes second is a replay at the processor).
         _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
         raise
-    return Purchase(contract, terms.policy, writes.timers)
+    return Purchase(contract, terms.policy, writes.timers, milestones=funded)
 
 
 def _purchase_terms(
@@ -560,7 +561,7 @@ def _purchase_terms(
 
 def _contract_create(
     *, client: Any, terms: _Terms, payment: _Payment
-) -> tuple[Contract, CreationWrites]:
+) -> tuple[Contract, CreationWrites, list[Milestone]]:
     """Create the contract of a paid purchase: snapshot, first transition, milestone, files,
     escrow. Precondition: inside the purchase's transaction, the attempt's slot taken."""
     now = timezone.now()
@@ -603,7 +604,11 @@ def _contract_create(
         policy=terms.policy,
         writes=writes,
     )
-    insert_new(Milestone(contract=contract, title=tier.name, amount_minor=terms.price))
+    funded = milestones.milestones_create(
+        contract,
+        [milestones.MilestoneIn(tier.name, terms.price, contract.delivery_days)],
+        now=now,
+    )
     # Files answered with the purchase are the contract's from now on.
     actions.attach_answer_files(contract, now)
     actions.escrow_open(contract)
@@ -612,8 +617,8 @@ def _contract_create(
     if payment.held:
         actions.hold_book(contract)
     else:
-        actions.capture_book(contract)
-    return contract, writes
+        actions.capture_book(contract, funded, terms.policy)
+    return contract, writes, funded
 
 
 # --- purchase attempts: the slot and the payment, kept or given back once -----------------
