@@ -14,6 +14,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from fairlance.catalog.models import Project
 from fairlance.contracts.models import Contract, PurchaseAttempt
 from fairlance.ledger.selectors import ledger_check
 from fairlance.payments.models import ProviderIntent
@@ -81,12 +82,7 @@ def test_two_accepts_of_one_offer_make_one_contract_and_refund_the_other_charge(
         "kept",
     ]
     assert ProviderIntent.objects.filter(kind="refund").count() == 1
-    assert (
-        offer.quote_request.project.__class__.objects.get(
-            pk=offer.quote_request.project_id
-        ).active_contracts
-        == 1
-    )
+    assert Project.objects.get(pk=offer.quote_request.project_id).active_contracts == 1
     assert ledger_check() == []
 
 
