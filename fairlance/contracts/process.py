@@ -306,6 +306,37 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
     Transition(
+        "accept_offer",
+        ("client",),
+        (INITIAL,),
+        (IN_PROGRESS,),
+        actions=(actions.capture_payment, actions.start_delivery_clock),
+        summary="client accepts a custom offer and pays: payment captured into escrow; the "
+        "freelancer already chose, so work starts at once (no grace window, the quote "
+        "request is the requirements)",
+        money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Offer accepted: {project} from {client}, deliver by {deadline}",
+                '{client} accepted your offer "{project}" and paid {price} ({earnings} for '
+                "you after the service fee). The money is held in escrow.\n\n"
+                "Work starts now: deliver by {deadline_full}. {deadline_why}",
+                deadline="delivery_due",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} paid",
+                "Thank you for your order.\n\n{receipt}\n\nThe money is held in escrow and "
+                "reaches {freelancer} only when you approve the delivery.\n\n"
+                "{freelancer} has started; the delivery is due {deadline_full}.",
+                deadline="delivery_due",
+                receipt=True,
+            ),
+        ),
+    ),
+    Transition(
         "accept",
         ("freelancer",),
         (REQUESTED,),
