@@ -869,7 +869,9 @@ def contract_purchase_offer(
                 policy_version=policy.version,
                 state=INITIAL,
                 revisions_left=terms.revisions,
-                delivery_days=max(1, terms.delivery_days),
+                # The delivery clock that starts now is the first milestone's; each later
+                # milestone's starts when the one before it is released.
+                delivery_days=int(terms.milestones[0]["delivery_days"]),
             )
             writes = CreationWrites()
             engine.apply_locked(
@@ -881,9 +883,18 @@ def contract_purchase_offer(
                 writes=writes,
             )
             claim(contract)
-            _offer_milestones(contract, terms.milestones)
+            funded = milestones.milestones_create(
+                contract,
+                [
+                    milestones.MilestoneIn(
+                        str(m["title"]), int(m["amount_minor"]), int(m["delivery_days"])
+                    )
+                    for m in terms.milestones
+                ],
+                now=contract.created_at,
+            )
             actions.escrow_open(contract)
-            actions.capture_book(contract)
+            actions.capture_book(contract, funded, policy)
             if not _attempt_settle(reference, to=PurchaseAttempt.State.KEPT, contract=contract):
                 raise _AttemptSettled()
     except _AttemptSettled:
@@ -891,7 +902,7 @@ def contract_purchase_offer(
     except BaseException:
         _attempt_give_back(reference=reference, project_id=project.pk, payment=payment)
         raise
-    return Purchase(contract, policy, writes.timers)
+    return Purchase(contract, policy, writes.timers, milestones=funded)
 
 
 def offer_bought_by_attempt(*, client_id: int, project_id: int, attempt: str) -> Purchase | None:
@@ -936,25 +947,6 @@ def _offer_snapshot(terms: OfferTerms, fee: int) -> dict[str, Any]:
         "price_minor": terms.price,
         "fee_minor": fee,
     }
-
-
-def _offer_milestones(contract: Contract, milestones: list[dict[str, Any]]) -> None:
-    """The contract's milestones from the offer's list, in order.
-
-    One small function on purpose: the milestones work (issue 12 item 2) brings the
-    function that creates a contract's milestones with their states and due dates; this
-    is the one call to swap for it."""
-    Milestone.objects.bulk_create(
-        [
-            Milestone(
-                contract=contract,
-                position=i,
-                title=str(m["title"]),
-                amount_minor=int(m["amount_minor"]),
-            )
-            for i, m in enumerate(milestones)
-        ]
-    )
 
 
 def _offer_attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseAttempt:

@@ -105,8 +105,15 @@ def test_ask_offer_accept_pay_makes_a_running_contract_with_the_offers_milestone
     assert Project.objects.get(pk=world["project"].pk).active_contracts == 1
     # And the freelancer was told
     assert Notification.objects.filter(user=freelancer, title__startswith="Offer accepted").exists()
-    # And the contract follows the same lifecycle: deliver, approve, money released
-    world["freelancer"].post(f"contracts/{contract.pk}/deliver", {"note": "Here."})
+    # And the contract follows the same lifecycle, milestone by milestone: the first
+    # approval releases the first milestone only and starts the second's clock
+    world["freelancer"].post(f"contracts/{contract.pk}/deliver", {"note": "Pages 1-25."})
+    r = world["client"].post(f"contracts/{contract.pk}/approve", {})
+    assert r.json()["state"] == "in_progress"
+    assert balance(escrow(contract.pk)) == 30_000
+    assert [m["state"] for m in r.json()["milestones"]] == ["released", "in_progress"]
+    # And the second approval releases the rest and completes the contract
+    world["freelancer"].post(f"contracts/{contract.pk}/deliver", {"note": "Pages 26-50."})
     r = world["client"].post(f"contracts/{contract.pk}/approve", {})
     assert r.json()["state"] == "completed"
     assert balance(escrow(contract.pk)) == 0
