@@ -83,6 +83,12 @@ def funding_reference(contract_id: int, position: int) -> str:
 
 
 def milestones_of(contract: Contract) -> list[Milestone]:
+    """The contract's milestones in order. A page that prefetched them (``milestones``)
+    reads them once for every reader; domain code reads a locked contract, never
+    prefetched, so it always sees the rows as they are."""
+    prefetched = getattr(contract, "_prefetched_objects_cache", {}).get("milestones")
+    if prefetched is not None:
+        return sorted(prefetched, key=lambda m: m.position)
     return list(Milestone.objects.filter(contract_id=contract.pk).order_by("position"))
 
 

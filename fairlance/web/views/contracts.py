@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -556,6 +557,8 @@ def _room_context(
     now = timezone.now()
     tz_name = cp.zone_of(user)
     role = cp.viewer_role(contract, user)
+    # The milestones list and the partial refund's bounds both read them: once.
+    prefetch_related_objects([contract], "milestones")
     clocks = cp.clock_views(
         open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
     )
