@@ -31,8 +31,14 @@ REASON = "The logo is not what we agreed on."
 START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 
-def disputed(client: User, project: Project, *, reason: str = REASON) -> Contract:
-    """An instant purchase with requirements sent, then disputed by the client."""
+ANSWER = "The logo follows the brief to the letter."
+
+
+def disputed(
+    client: User, project: Project, *, reason: str = REASON, answered: bool = True
+) -> Contract:
+    """An instant purchase with requirements sent, then disputed by the client and (unless
+    ``answered`` is False) answered by the freelancer: both sides heard."""
     contract = contract_purchase(
         client=client,
         project_id=project.pk,
@@ -47,6 +53,13 @@ def disputed(client: User, project: Project, *, reason: str = REASON) -> Contrac
     for name, payload in steps:
         contract = apply_transition(
             contract_id=contract.pk, name=name, actor=Actor("person", client), payload=payload
+        )
+    if answered:
+        contract = apply_transition(
+            contract_id=contract.pk,
+            name="answer_dispute",
+            actor=Actor("person", project.freelancer),
+            payload={"note": ANSWER},
         )
     return contract
 
