@@ -24,6 +24,7 @@ from fairlance.contracts.actions import _paragraph
 from fairlance.contracts.deadlines import calendar_spec
 from fairlance.contracts.models import Contract, ContractEvent, Delivery
 from fairlance.core.errors import InvalidInput, field_error
+from fairlance.core.money import percent_of
 from fairlance.core.workdays import Deadline, explained_working_days_after
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
@@ -291,6 +292,42 @@ def dispute_evidence(*, contract: Contract) -> Evidence:
     )
 
 
+# --- the money of a decision ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputeSplit:
+    """Where the escrow goes for one percentage: the arithmetic of ``actions.split_escrow``."""
+
+    percent: int
+    freelancer_gross_minor: int
+    freelancer_fee_minor: int
+    freelancer_receives_minor: int
+    platform_minor: int
+    client_back_minor: int
+
+
+def dispute_split(
+    *, contract: Contract, percent: int, held_minor: int, policy: Policy
+) -> DisputeSplit:
+    """What ``resolve_dispute`` with ``percent`` would pay each side, before the operator decides.
+
+    Mirrors ``split_escrow``: the share is of the price, the freelancer's fee follows the
+    share, the client's marketplace fee is kept only when the freelancer gets something.
+    """
+    gross = percent_of(contract.price_minor, percent * 100) if percent > 0 else 0
+    fee = percent_of(gross, policy.freelancer_fee_bp)
+    kept_client_fee = contract.client_fee_minor if percent > 0 else 0
+    return DisputeSplit(
+        percent=percent,
+        freelancer_gross_minor=gross,
+        freelancer_fee_minor=fee,
+        freelancer_receives_minor=max(gross - fee, 0),
+        platform_minor=fee + kept_client_fee,
+        client_back_minor=max(held_minor - gross - kept_client_fee, 0),
+    )
+
+
 # --- operators --------------------------------------------------------------------------------
 
 
@@ -316,3 +353,38 @@ def contract_file_open(*, user: Any, contract_id: int, file_id: Any) -> Upload:
             file_name=upload.name,
         )
     return upload
+
+
+@dataclass(frozen=True)
+class QueuedDispute:
+    """One row of the operators' queue: the open dispute and whether both sides are heard."""
+
+    contract: Contract
+    opened_by: str
+    opened_at: datetime | None
+    reason: str
+    escrow_minor: int
+    answered: bool
+    answer_missed: bool
+    answer_due_at: datetime | None
+    both_heard: bool
+
+
+def disputes_queue(*, now: datetime) -> list[QueuedDispute]:
+    """Open disputes, the longest-waiting first (``selectors.disputes_open``)."""
+    from fairlance.contracts.selectors import disputes_open
+
+    return [
+        QueuedDispute(
+            contract=d.contract,
+            opened_by=d.opened_by,
+            opened_at=d.opened_at,
+            reason=d.reason,
+            escrow_minor=d.escrow_minor,
+            answered=d.contract.dispute_answered_at is not None,
+            answer_missed=d.contract.dispute_answer_missed,
+            answer_due_at=d.contract.dispute_answer_due_at,
+            both_heard=both_heard(d.contract, now),
+        )
+        for d in disputes_open()
+    ]

@@ -513,42 +513,6 @@ def checkout_quote(*, tier: Any, addons: list[Any], policy: Policy) -> Quote:
     )
 
 
-# --- dispute decision ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisputeSplit:
-    """Where the escrow goes for one percentage: the arithmetic of ``actions.split_escrow``."""
-
-    percent: int
-    freelancer_gross_minor: int
-    freelancer_fee_minor: int
-    freelancer_receives_minor: int
-    platform_minor: int
-    client_back_minor: int
-
-
-def dispute_split(
-    *, contract: Contract, percent: int, held_minor: int, policy: Policy
-) -> DisputeSplit:
-    """What ``resolve_dispute`` with ``percent`` would pay each side, before the operator decides.
-
-    Mirrors ``split_escrow``: the share is of the price, the freelancer's fee follows the
-    share, the client's marketplace fee is kept only when the freelancer gets something.
-    """
-    gross = percent_of(contract.price_minor, percent * 100) if percent > 0 else 0
-    fee = percent_of(gross, policy.freelancer_fee_bp)
-    kept_client_fee = contract.client_fee_minor if percent > 0 else 0
-    return DisputeSplit(
-        percent=percent,
-        freelancer_gross_minor=gross,
-        freelancer_fee_minor=fee,
-        freelancer_receives_minor=max(gross - fee, 0),
-        platform_minor=fee + kept_client_fee,
-        client_back_minor=max(held_minor - gross - kept_client_fee, 0),
-    )
-
-
 # --- timeline --------------------------------------------------------------------------------
 
 # The money part of an ending is not written here: ``timeline`` adds it from the ledger.

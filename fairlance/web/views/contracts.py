@@ -25,13 +25,12 @@ from django.views.decorators.http import require_POST
 from fairlance.accounts.models import User
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
-from fairlance.contracts import process
+from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
 from fairlance.contracts.selectors import (
     access_contract,
-    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
@@ -526,7 +525,7 @@ def _resolve_context(
     raw = form["freelancer_percent"].value()
     chosen = _int(raw)
     splits = [
-        cp.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
+        disputes.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
         for p in range(101)
     ]
     return {
@@ -784,7 +783,9 @@ def contract_file(request: HttpRequest, contract_id: int, file_id: uuid.UUID) ->
     ``files.responses`` makes it a download nothing can run.
     """
     try:
-        upload = access_contract_file(user=request.user, contract_id=contract_id, file_id=file_id)
+        upload = disputes.contract_file_open(
+            user=request.user, contract_id=contract_id, file_id=file_id
+        )
         return upload_response(upload)
     except NotFound:
         raise Http404 from None
