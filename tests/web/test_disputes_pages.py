@@ -95,7 +95,7 @@ def test_queue_lists_open_disputes_oldest_first(published, client_user, freelanc
     assert REASON in html and "Never delivered." in html
     assert html.count("$120") == 2
     assert 'datetime="2026-03-04T10:00:00+00:00"' in html
-    assert f'href="/contracts/{first.pk}/#resolve"' in html
+    assert f'href="/operator/disputes/{first.pk}/"' in html
 
 
 def test_queue_drops_resolved_and_withdrawn_disputes(published, client_user, operator):

@@ -550,6 +550,7 @@ def _room_context(
     *,
     resolve_form: ResolveDisputeForm | None = None,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     tz_name = cp.zone_of(user)
@@ -564,6 +565,7 @@ def _room_context(
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
+    events = list(contract_events(contract=contract))
     card = None
     if role in ("freelancer", "operator"):
         # Shown first while the freelancer decides whether to take the work: a request
@@ -583,8 +585,13 @@ def _room_context(
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
         "money": cp.money_panel(contract, money=money),
+        "dispute": disputes.dispute_view(contract, events),
+        "can_answer": role != "operator" and "answer_dispute" in names,
+        "answer_clock": next((c for c in clocks if c.name == disputes.ANSWER_CLOCK), None),
+        "answer_rules": RULES[Purpose.DISPUTE],
+        "answer_form": answer_form or {"note": "", "attached": []},
         "timeline": cp.timeline(
-            list(contract_events(contract=contract)),
+            events,
             contract=contract,
             tz_name=tz_name,
             money=money,
@@ -641,11 +648,14 @@ def _room_with_error(
     status: int,
     *,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
     typed: str = "",
 ) -> HttpResponse:
     """The room again, with the error next to the action and what the person typed kept."""
     contract = _contract_or_404(user, contract_id)
-    context = _room_context(request, user, contract, deliver_form=deliver_form)
+    context = _room_context(
+        request, user, contract, deliver_form=deliver_form, answer_form=answer_form
+    )
     context["action_error"] = {"action": action, "message": message, "typed": typed}
     # An action under "More options" shows its error there, so that list opens too.
     context["more_open"] = any(b.name == action for b in context["more_actions"])
@@ -770,6 +780,43 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
         detail = " ".join(e["message"] for e in exc.errors) or exc.detail
         return again(detail, exc.status)
     messages.success(request, "Delivered. The client has been told.")
+    return redirect(reverse("web:contract_room", args=[contract_id]))
+
+
+@login_required
+@require_POST
+def contract_answer_dispute(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The other side's answer to a dispute: words and evidence files, one transition.
+
+    Files become ``dispute`` uploads first (``web.uploads``), as for a delivery; a refused
+    answer shows the room again with the words as typed and the files offered back.
+    """
+    user = current_user(request)
+    _contract_or_404(user, contract_id)
+    note = request.POST.get("note", "")
+    files = FormFiles(user=user, purpose=Purpose.DISPUTE)
+    files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
+
+    def again(message: str, status: int) -> HttpResponse:
+        form = {"note": note, "attached": files.offered("files")}
+        return _room_with_error(
+            request, user, contract_id, "answer_dispute", message, status, answer_form=form
+        )
+
+    if files.errors:
+        return again(" ".join(files.errors["files"]), 422)
+    try:
+        contract_transition(
+            contract_id=contract_id,
+            name="answer_dispute",
+            actor=Actor("person", user),
+            payload={"note": note, "files": files.ids.get("files", [])},
+        )
+    except FairlanceError as exc:
+        files.discard()
+        detail = " ".join(e["message"] for e in exc.errors) or exc.detail
+        return again(detail, exc.status)
+    messages.success(request, cp.done_message("answer_dispute"))
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
