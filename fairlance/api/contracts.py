@@ -24,7 +24,8 @@ from fairlance.api.openapi import WholeInt, bounds, text_field
 from fairlance.contracts import actions, disputes, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
-from fairlance.contracts.models import Contract, ContractEvent, Delivery
+from fairlance.contracts.milestones import current_index, milestones_of
+from fairlance.contracts.models import Contract, ContractEvent, Delivery, Milestone
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
@@ -43,6 +44,7 @@ from fairlance.contracts.services import (
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent, idempotent_attempt
 from fairlance.core.money import currency, format_minor
+from fairlance.core.workdays import format_local_day
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
 from fairlance.files.responses import upload_response
@@ -273,6 +275,9 @@ def contract_detail(
             "available_transitions": available_transitions(
                 contract, user, now=now, policy=purchase.policy if purchase is not None else None
             ),
+            "milestones": milestones_json(
+                contract, tz, purchase.milestones if purchase is not None else None
+            ),
             "requirement_files": _requirement_files(contract),
             "deliveries": [
                 {
@@ -295,6 +300,35 @@ def contract_detail(
         # The freelancer decides and works knowing who the client is (docs/trust.md).
         body["client_card"] = client_card_json(client_card(client_id=contract.client_id))
     return body
+
+
+def milestones_json(
+    contract: Contract, tz: str, rows: list[Milestone] | None = None
+) -> list[dict[str, Any]]:
+    """The contract's milestones in order (``rows``, read unless a purchase just made
+    them); ``current`` marks the one worked on or reviewed (none once all are settled)."""
+    rows = milestones_of(contract) if rows is None else rows
+    index = current_index(rows)
+    return [
+        {
+            "number": i + 1,
+            "title": m.title,
+            "amount": _money(m.amount_minor),
+            "delivery_days": m.delivery_days,
+            "state": m.state,
+            "state_label": m.get_state_display(),
+            "current": i == index,
+            "due": {
+                "at": m.due_at.isoformat(),
+                "local": format_local_day(m.due_at, tz),
+                "explanation": m.due_explanation,
+            }
+            if m.due_at is not None
+            else None,
+            "released_at": m.released_at.isoformat() if m.released_at else None,
+        }
+        for i, m in enumerate(rows)
+    ]
 
 
 def _file(contract: Contract, upload: Upload) -> dict[str, Any]:

@@ -214,13 +214,41 @@ class DeliveryFile(models.Model):
         return f"{self.upload_id} in delivery {self.delivery_id}"
 
 
+class MilestoneState(models.TextChoices):
+    # Agreed but not paid for yet (a change order not funded yet): never worked on.
+    UNFUNDED = "unfunded", "Not funded yet"
+    FUNDED = "funded", "Funded, not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DELIVERED = "delivered", "Delivered, in review"
+    RELEASED = "released", "Released to the freelancer"
+    REFUNDED = "refunded", "Refunded to the client"
+    # An operator's dispute decision shared it between both sides.
+    SPLIT = "split", "Split by an operator"
+
+
 class Milestone(models.Model):
-    """A funded piece of work. Catalog purchases have exactly one."""
+    """A funded piece of work, worked on, delivered and released in ``position`` order.
+
+    Catalog purchases have exactly one. The contract's state and clocks (``late``,
+    ``delivery_due_at``) are those of its current milestone: the first one that is
+    funded, in progress or delivered (``contracts.milestones``, which alone writes
+    these rows after their creation).
+    """
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
     amount_minor = models.PositiveIntegerField()
+    # Counted like the contract's (the snapshot's ``delivery_in_working_days``) from when
+    # work on this milestone starts: the previous milestone's approval, or the contract's
+    # start for the first.
+    delivery_days = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(
+        max_length=12, choices=MilestoneState.choices, default=MilestoneState.FUNDED
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_explanation = models.CharField(max_length=300, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines, disputes
+from fairlance.contracts import actions, deadlines, disputes, milestones
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -204,6 +204,12 @@ def route_after_purchase(contract: Contract, ctx: Context) -> str:
     return IN_PROGRESS if actions.requirements_complete(contract) else AWAITING_REQUIREMENTS
 
 
+def route_after_release(contract: Contract, ctx: Context) -> str:
+    """Approving releases the current milestone only: work goes on while another funded
+    milestone follows, and the last one's release completes the contract."""
+    return IN_PROGRESS if milestones.more_after_current(contract) else COMPLETED
+
+
 def route_dispute_decision(contract: Contract, ctx: Context) -> str:
     return COMPLETED if actions.dispute_percent(ctx.payload) > 0 else CANCELLED
 
@@ -295,6 +301,37 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "accepting charges it; if they decline, or do not answer by {deadline_full}, "
                 "the hold is released and nothing is charged.",
                 deadline="request_window",
+                receipt=True,
+            ),
+        ),
+    ),
+    Transition(
+        "accept_offer",
+        ("client",),
+        (INITIAL,),
+        (IN_PROGRESS,),
+        actions=(actions.capture_payment, actions.start_delivery_clock),
+        summary="client accepts a custom offer and pays: payment captured into escrow; the "
+        "freelancer already chose, so work starts at once (no grace window, the quote "
+        "request is the requirements)",
+        money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Offer accepted: {project} from {client}, deliver by {deadline}",
+                '{client} accepted your offer "{project}" and paid {price} ({earnings} for '
+                "you after the service fee). The money is held in escrow.\n\n"
+                "Work starts now: deliver by {deadline_full}. {deadline_why}",
+                deadline="delivery_due",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} paid",
+                "Thank you for your order.\n\n{receipt}\n\nThe money is held in escrow and "
+                "reaches {freelancer} only when you approve the delivery.\n\n"
+                "{freelancer} has started; the delivery is due {deadline_full}.",
+                deadline="delivery_due",
                 receipt=True,
             ),
         ),
@@ -562,9 +599,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         "approve",
         ("client",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
-        summary="escrow released",
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
+        summary="the current milestone's escrow released; the next milestone starts, or the "
+        "last one's release completes the contract",
         money=True,
         notices=(
             Notice(
@@ -600,8 +639,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "auto_approve",
         ("system",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
         timer=TimerSpec(
             "last_entered",
             deadlines.review_deadline,
@@ -615,7 +655,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "before then.",
             ),
         ),
-        summary="review window after the latest delivery passed: escrow released",
+        summary="review window after the latest delivery passed: the current milestone's "
+        "escrow released, as by approve",
         money=True,
         notices=(
             Notice(

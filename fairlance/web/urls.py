@@ -1,6 +1,15 @@
 from django.urls import path
 
-from fairlance.web.views import contracts, dashboard, freelancer, money, operator, public, settings
+from fairlance.web.views import (
+    contracts,
+    dashboard,
+    freelancer,
+    money,
+    operator,
+    public,
+    quotes,
+    settings,
+)
 
 app_name = "web"
 
@@ -32,6 +41,9 @@ urlpatterns = [
         contracts.contract_file,
         name="contract_file",
     ),
+    path("projects/<int:project_id>/quote/", quotes.quote_ask, name="quote_ask"),
+    path("quotes/<int:request_id>/", quotes.quote_request_page, name="quote_request"),
+    path("offers/<int:offer_id>/", quotes.offer_page, name="offer"),
     path("balance/", money.balance, name="balance"),
     path("my/projects/", freelancer.my_projects, name="my_projects"),
     path("my/projects/new/", freelancer.project_new, name="project_new"),

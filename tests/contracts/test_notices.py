@@ -86,7 +86,7 @@ def test_a_person_is_never_told_about_their_own_action_except_by_a_receipt() -> 
     for t in process.TRANSITIONS:
         for notice in t.notices:
             if notice.receipt:
-                assert t.name in ("purchase", "request") and notice.to == "client"
+                assert t.name in ("purchase", "request", "accept_offer") and notice.to == "client"
 
 
 # --- walking the table through the API ------------------------------------------------------
@@ -169,6 +169,19 @@ def _scenarios() -> dict[str, Scenario]:
         response = api(freelancer).post(f"contracts/{cid}/accept", {})
         assert response.status_code == 409 and response.json()["code"] == "hold_expired"
         return cid, None
+
+    def accept_offer(api, client_user, freelancer, operator, clock):
+        from tests.contracts.conftest import GOOD_CARD
+        from tests.quotes.conftest import ask, offer_body
+
+        project = _project(freelancer)
+        request_id = ask(api(client_user), project.pk).json()["id"]
+        offer = api(freelancer).post(f"quote-requests/{request_id}/offers", offer_body())
+        accepted = api(client_user).post(
+            f"offers/{offer.json()['id']}/accept", {"card_number": GOOD_CARD}
+        )
+        assert accepted.status_code == 201, accepted.content
+        return int(accepted.json()["id"]), None
 
     def submit_requirements(api, client_user, freelancer, operator, clock):
         project = _project(freelancer)
@@ -283,7 +296,7 @@ def test_every_transitions_notices_name_the_project_and_link_to_the_room(
     actor = contract.events.get(name=name).actor_id
     roles = {"client" if note.user_id == contract.client_id else "freelancer" for note in notes}
     assert roles == {r for r in expected if _user_of(contract, r) != actor} | (
-        {"client"} if name in ("purchase", "request") else set()
+        {"client"} if name in ("purchase", "request", "accept_offer") else set()
     )
     room = f"{SITE}/contracts/{cid}/"
     for note in notes:

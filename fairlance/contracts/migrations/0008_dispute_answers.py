@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('contracts', '0005_purchase_attempts'),
+        ('contracts', '0007_milestone_state_and_clock'),
     ]
 
     operations = [

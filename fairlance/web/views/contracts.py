@@ -54,6 +54,7 @@ from fairlance.payments.provider import (
 from fairlance.web import contract_presenters as cp
 from fairlance.web import presenters
 from fairlance.web.forms import parse_amount
+from fairlance.web.milestone_presenters import milestone_views
 from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
 from fairlance.web.views.common import current_user, require_operator
 
@@ -597,6 +598,7 @@ def _room_context(
             money=money,
         ),
         "deliveries": deliveries,
+        "milestones": milestone_views(contract, tz_name=tz_name),
         "requirements": _requirements(contract, questions),
         "client_card": card,
         "tier": contract.snapshot.get("tier", {}),
