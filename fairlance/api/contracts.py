@@ -21,7 +21,7 @@ from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts import actions, process
+from fairlance.contracts import actions, disputes, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
 from fairlance.contracts.milestones import current_index, milestones_of
@@ -29,7 +29,6 @@ from fairlance.contracts.models import Contract, ContractEvent, Delivery, Milest
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
-    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
@@ -93,7 +92,8 @@ class TransitionIn(Schema):
     ``request_revision`` a ``note`` saying what should change, ``open_dispute`` a
     ``reason``, ``resolve_dispute`` a ``note``, a ``freelancer_percent`` and a ``fault``,
     ``deliver`` a ``note`` or ``files`` (ids from POST /uploads), ``submit_requirements``
-    the ``answers`` (as for a purchase).
+    the ``answers`` (as for a purchase), ``answer_dispute`` a ``note`` (and optional
+    ``files``: ids of ``dispute`` uploads; ``open_dispute`` takes them too).
     """
 
     # Unknown fields are refused, so that a typo never passes silently.
@@ -105,7 +105,8 @@ class TransitionIn(Schema):
     amount_minor: WholeInt | None = None
     freelancer_percent: Annotated[WholeInt, bounds(0, 100)] | None = None
     fault: Literal["none", "freelancer", "client"] | None = None
-    # ``deliver``: ids of delivery uploads (POST /uploads).
+    # ``deliver``: ids of delivery uploads; ``open_dispute``, ``answer_dispute``: of
+    # dispute uploads (POST /uploads).
     files: list[Annotated[str, Field(max_length=64)]] | None = Field(
         None, max_length=RULES[Purpose.DELIVERY].max_files
     )
@@ -289,6 +290,12 @@ def contract_detail(
             ],
         }
     )
+    if contract.dispute_opened_by or contract.ending == "resolve_dispute":
+        # Read only for a contract that has a dispute: the others save the events query.
+        view = disputes.dispute_view(contract, list(contract_events(contract=contract)))
+        body["dispute"] = dispute_json(contract, view, now=now) if view is not None else None
+    else:
+        body["dispute"] = None
     if "freelancer" in roles or "operator" in roles:
         # The freelancer decides and works knowing who the client is (docs/trust.md).
         body["client_card"] = client_card_json(client_card(client_id=contract.client_id))
@@ -335,6 +342,57 @@ def _file(contract: Contract, upload: Upload) -> dict[str, Any]:
             "api:contract_file",
             kwargs={"contract_id": contract.pk, "file_id": str(upload.public_id)},
         ),
+    }
+
+
+def _iso(at: Any) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def dispute_json(contract: Contract, view: disputes.DisputeView, *, now: Any) -> dict[str, Any]:
+    """The latest dispute as both sides and operators read it (docs/api.md, "Disputes")."""
+    answer = view.answer
+    resolution = view.resolution
+    return {
+        "opened_by": view.opened_by,
+        "answerer": view.answerer,
+        "open": view.open,
+        "opened_at": view.opening.at.isoformat(),
+        "reason": view.opening.text,
+        "reason_files": [_file(contract, f) for f in view.opening.files],
+        "answer_due_at": _iso(view.answer_due_at),
+        "answered_at": _iso(answer.at) if answer is not None else None,
+        "answer": answer.text if answer is not None else None,
+        "answer_files": [_file(contract, f) for f in answer.files] if answer is not None else [],
+        "answer_missed": view.answer_missed,
+        "both_heard": disputes.both_heard(contract, now),
+        "resolution": {
+            "freelancer_percent": resolution.freelancer_percent,
+            "fault": resolution.fault,
+            "note": resolution.note,
+            "at": resolution.at.isoformat(),
+        }
+        if resolution is not None
+        else None,
+    }
+
+
+def evidence_json(contract: Contract, evidence: disputes.Evidence, *, now: Any) -> dict[str, Any]:
+    return {
+        "contract_id": contract.pk,
+        "dispute": dispute_json(contract, evidence.dispute, now=now)
+        if evidence.dispute is not None
+        else None,
+        "deliveries": [
+            {
+                "number": d.number,
+                "note": d.note,
+                "created_at": d.created_at.isoformat(),
+                "files": [_file(contract, f.upload) for f in d.files.all()],
+            }
+            for d in evidence.deliveries
+        ],
+        "proposals": list(evidence.proposals),
     }
 
 
@@ -432,6 +490,20 @@ def get_contract(request: HttpRequest, contract_id: int) -> HttpResponse:
     return JsonResponse(contract_detail(access_contract(user=user, contract_id=contract_id), user))
 
 
+@router.get(
+    "/contracts/{contract_id}/evidence",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="A dispute's evidence: both sides' words and files, the deliveries, proposals",
+    description="For the contract's parties and operators (others: 404). Files download "
+    "through `GET /contracts/{id}/files/{file_id}`; an operator's downloads are audited.",
+)
+def get_evidence(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+    user = _caller(request)
+    contract = access_contract(user=user, contract_id=contract_id)
+    return evidence_json(contract, disputes.dispute_evidence(contract=contract), now=timezone.now())
+
+
 @router.get("/contracts/{contract_id}/events", response=dict, auth=REQUIRED_AUTH)
 def get_events(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     user = _caller(request)
@@ -527,9 +599,9 @@ def deliver_with_files(
     "/contracts/{contract_id}/files/{file_id}",
     auth=REQUIRED_AUTH,
     url_name="contract_file",
-    summary="Download a file of the contract (a delivery file or a requirement answer)",
+    summary="Download a file of the contract (a delivery, requirement or dispute file)",
     description=(
-        "Always a download (`Content-Disposition: attachment`), with "
+        "An operator's download is recorded in the audit log. Always a download (`Content-Disposition: attachment`), with "
         "`X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; SVG and "
         "other types a browser could run are sent as `application/octet-stream`."
     ),
@@ -543,7 +615,9 @@ def deliver_with_files(
     },
 )
 def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileResponse:
-    upload = access_contract_file(user=_caller(request), contract_id=contract_id, file_id=file_id)
+    upload = disputes.contract_file_open(
+        user=_caller(request), contract_id=contract_id, file_id=file_id
+    )
     return upload_response(upload)
 
 

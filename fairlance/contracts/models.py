@@ -72,6 +72,12 @@ class Contract(models.Model):
     previous_state = models.CharField(max_length=30, blank=True)
     dispute_opened_by = models.CharField(max_length=12, blank=True)
     dispute_opened_at = models.DateTimeField(null=True, blank=True)
+    # The other side's answer to the open dispute (contracts/disputes.py): when it is due,
+    # when it came, or that the window passed without one. An operator decides only once
+    # both sides are heard. Reset each time a dispute is opened.
+    dispute_answer_due_at = models.DateTimeField(null=True, blank=True)
+    dispute_answered_at = models.DateTimeField(null=True, blank=True)
+    dispute_answer_missed = models.BooleanField(default=False)
 
     # Filled once, when the contract ends: what scores and work history read.
     outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)

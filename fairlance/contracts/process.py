@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines, milestones
+from fairlance.contracts import actions, deadlines, disputes, milestones
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -732,23 +732,27 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client", "freelancer"),
         (IN_PROGRESS, DELIVERED),
         (DISPUTED,),
-        actions=(actions.open_dispute,),
-        summary="clocks freeze",
+        actions=(actions.open_dispute, disputes.attach_files, disputes.start_answer_clock),
+        summary="clocks freeze; the other side's answer clock starts",
         notices=(
             Notice(
                 "freelancer",
                 "Dispute opened: {project}",
                 '{client} opened a dispute about "{project}". Their reason:\n\n'
-                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
-                "contract what the operator should know.",
+                "{message}\n\nThe clocks are paused until an operator decides. Answer the "
+                "dispute with your side by {deadline_full}: the operator decides once you have "
+                "answered or that time has passed.",
+                deadline="dispute_answer",
                 needs_action=True,
             ),
             Notice(
                 "client",
                 "Dispute opened: {project}",
                 '{freelancer} opened a dispute about "{project}". Their reason:\n\n'
-                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
-                "contract what the operator should know.",
+                "{message}\n\nThe clocks are paused until an operator decides. Answer the "
+                "dispute with your side by {deadline_full}: the operator decides once you have "
+                "answered or that time has passed.",
+                deadline="dispute_answer",
                 needs_action=True,
             ),
         ),
@@ -781,7 +785,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("operator",),
         (DISPUTED,),
         (COMPLETED, CANCELLED),
-        guards=(not_a_party,),
+        guards=(not_a_party, disputes.both_sides_heard),
         actions=(actions.split_escrow,),
         route=route_dispute_decision,
         summary="operator splits the escrow: completed when the freelancer gets a share, else cancelled",
@@ -800,6 +804,55 @@ TRANSITIONS: tuple[Transition, ...] = (
                 'An operator decided the dispute about "{project}": {percent}% of '
                 "the price goes to {freelancer} and {refund} back to your card. The "
                 "operator's note:\n\n{message}",
+            ),
+        ),
+    ),
+    Transition(
+        "answer_dispute",
+        ("client", "freelancer"),
+        (DISPUTED,),
+        (SAME,),
+        guards=(disputes.is_the_answerer, disputes.answer_window_open),
+        actions=(disputes.record_answer,),
+        summary="the side that did not open the dispute answers (text and files), once",
+        notices=(
+            Notice(
+                "freelancer",
+                "Dispute answered: {project}",
+                '{client} answered the dispute about "{project}":\n\n{message}\n\n'
+                "Both sides are heard now; an operator decides next.",
+            ),
+            Notice(
+                "client",
+                "Dispute answered: {project}",
+                '{freelancer} answered the dispute about "{project}":\n\n{message}\n\n'
+                "Both sides are heard now; an operator decides next.",
+            ),
+        ),
+    ),
+    Transition(
+        "expire_dispute_answer",
+        ("system",),
+        (DISPUTED,),
+        (SAME,),
+        guards=(disputes.answer_still_missing,),
+        actions=(disputes.record_answer_missing,),
+        # The latest entry: a dispute withdrawn and opened again has a new answer window.
+        timer=TimerSpec("last_entered", disputes.answer_timer_due, disputes.ANSWER_CLOCK),
+        summary="answer window passed unanswered: the answer is recorded missing and the "
+        "operator may decide",
+        notices=(
+            Notice(
+                "freelancer",
+                "No answer in time: {project}",
+                'The time to answer the dispute about "{project}" has passed without an '
+                "answer. An operator decides from what the contract holds.",
+            ),
+            Notice(
+                "client",
+                "No answer in time: {project}",
+                'The time to answer the dispute about "{project}" has passed without an '
+                "answer. An operator decides from what the contract holds.",
             ),
         ),
     ),

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from fairlance.contracts.actions import partial_refund_bounds
 from fairlance.contracts.deadlines import Clock, purchase_delivery_days
+from fairlance.contracts.disputes import answerer_role
 from fairlance.contracts.models import Contract, ContractEvent
 from fairlance.contracts.selectors import ClientCard
 from fairlance.core.money import format_minor, percent_of
@@ -76,6 +77,7 @@ CLOCK_LABELS = {
     "delivery_due": "Delivery due",
     "late_grace": "Client may cancel the late contract from",
     "review_window": "Approved automatically",
+    "dispute_answer": "Answer to the dispute due",
 }
 
 # The clock a state is mainly waiting on: the one the header talks about.
@@ -84,6 +86,7 @@ MAIN_CLOCK = {
     "awaiting_requirements": "requirements_window",
     "in_progress": "delivery_due",
     "delivered": "review_window",
+    "disputed": "dispute_answer",
 }
 
 
@@ -173,6 +176,10 @@ def headline(
             if opener in ("client", "freelancer")
             else "it is open"
         )
+        if main is not None and role == answerer_role(contract):
+            return f"In dispute — {who}; answer it by {main.local} ({main.relative})"
+        if main is not None:
+            return f"In dispute — {who}; waiting for the other side's answer{by}"
         return f"In dispute — {who}; an operator will decide and the clocks are paused"
     if state in ("completed", "cancelled"):
         return ending_headline(contract, role=role, money=money or ContractMoney())
@@ -390,6 +397,8 @@ DONE_MESSAGES: dict[str, str] = {
     "partial_refund": "Partial refund sent. The contract carries on at the lower price.",
     "open_dispute": "Dispute opened. The clocks are paused until an operator decides.",
     "withdraw_dispute": "Dispute withdrawn. The clocks run again.",
+    "answer_dispute": "Answer sent. An operator decides next; both of you will read the "
+    "decision here.",
 }
 
 
@@ -399,7 +408,7 @@ def done_message(name: str) -> str:
 
 
 # Transitions with a page or form of their own, not a plain button.
-OWN_FORM = {"deliver", "submit_requirements"}
+OWN_FORM = {"deliver", "submit_requirements", "answer_dispute"}
 
 
 def action_buttons(
@@ -513,42 +522,6 @@ def checkout_quote(*, tier: Any, addons: list[Any], policy: Policy) -> Quote:
     )
 
 
-# --- dispute decision ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisputeSplit:
-    """Where the escrow goes for one percentage: the arithmetic of ``actions.split_escrow``."""
-
-    percent: int
-    freelancer_gross_minor: int
-    freelancer_fee_minor: int
-    freelancer_receives_minor: int
-    platform_minor: int
-    client_back_minor: int
-
-
-def dispute_split(
-    *, contract: Contract, percent: int, held_minor: int, policy: Policy
-) -> DisputeSplit:
-    """What ``resolve_dispute`` with ``percent`` would pay each side, before the operator decides.
-
-    Mirrors ``split_escrow``: the share is of the price, the freelancer's fee follows the
-    share, the client's marketplace fee is kept only when the freelancer gets something.
-    """
-    gross = percent_of(contract.price_minor, percent * 100) if percent > 0 else 0
-    fee = percent_of(gross, policy.freelancer_fee_bp)
-    kept_client_fee = contract.client_fee_minor if percent > 0 else 0
-    return DisputeSplit(
-        percent=percent,
-        freelancer_gross_minor=gross,
-        freelancer_fee_minor=fee,
-        freelancer_receives_minor=max(gross - fee, 0),
-        platform_minor=fee + kept_client_fee,
-        client_back_minor=max(held_minor - gross - kept_client_fee, 0),
-    )
-
-
 # --- timeline --------------------------------------------------------------------------------
 
 # The money part of an ending is not written here: ``timeline`` adds it from the ledger.
@@ -576,6 +549,8 @@ EVENT_WORDS = {
     "partial_refund": "Refunded part of the price",
     "open_dispute": "Opened a dispute",
     "withdraw_dispute": "Withdrew the dispute",
+    "answer_dispute": "Answered the dispute",
+    "expire_dispute_answer": "No answer to the dispute arrived in time",
     "resolve_dispute": "Resolved the dispute",
 }
 

@@ -32,6 +32,11 @@ urlpatterns = [
         "contracts/<int:contract_id>/do/<slug:name>/", contracts.contract_act, name="contract_act"
     ),
     path(
+        "contracts/<int:contract_id>/answer/",
+        contracts.contract_answer_dispute,
+        name="contract_answer_dispute",
+    ),
+    path(
         "contracts/<int:contract_id>/files/<uuid:file_id>/",
         contracts.contract_file,
         name="contract_file",
@@ -63,6 +68,11 @@ urlpatterns = [
     path("operator/review/", operator.review_queue, name="operator_review"),
     path("operator/review/<int:project_id>/", operator.review_decide, name="operator_decide"),
     path("operator/disputes/", operator.dispute_queue, name="operator_disputes"),
+    path(
+        "operator/disputes/<int:contract_id>/",
+        operator.dispute_page,
+        name="operator_dispute",
+    ),
     path(
         "contracts/<int:contract_id>/resolve/",
         contracts.contract_resolve,

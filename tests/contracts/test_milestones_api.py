@@ -203,7 +203,8 @@ def test_dispute_after_the_first_release_splits_only_the_rest(
     c, f, cid = started(api, client_user, freelancer)
     deliver_and_approve(c, f, cid)
     ok(c.post(f"contracts/{cid}/open_dispute", {"reason": "The final is missing"}))
-    # When an operator gives the freelancer half of what is left
+    ok(f.post(f"contracts/{cid}/answer_dispute", {"note": "It is on its way."}))
+    # When both sides are heard and an operator gives the freelancer half of what is left
     body = {"freelancer_percent": 50, "note": "Half done.", "fault": "none"}
     body = ok(api(operator).post(f"contracts/{cid}/resolve_dispute", body))
     # Then half of the second milestone is paid, the first stays paid, the rest refunded

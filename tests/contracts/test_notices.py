@@ -252,8 +252,19 @@ def _scenarios() -> dict[str, Scenario]:
         _post(api(client_user), cid, "withdraw_dispute")
         return cid, None
 
+    def answer_dispute(api, client_user, freelancer, operator, clock):
+        cid = _disputed(api, client_user, freelancer)
+        _post(api(freelancer), cid, "answer_dispute", {"note": "They are in the delivery."})
+        return cid, "They are in the delivery."
+
+    def expire_dispute_answer(api, client_user, freelancer, operator, clock):
+        cid = _disputed(api, client_user, freelancer)
+        _worker_at(clock, timedelta(days=7))
+        return cid, None
+
     def resolve_dispute(api, client_user, freelancer, operator, clock):
         cid = _disputed(api, client_user, freelancer)
+        _post(api(freelancer), cid, "answer_dispute", {"note": "They are in the delivery."})
         body = {"freelancer_percent": 30, "note": "Two of five sketches were delivered."}
         _post(api(operator), cid, "resolve_dispute", body)
         return cid, "Two of five sketches were delivered."

@@ -60,6 +60,7 @@ def test_timers_declare_their_anchor() -> None:
         "expire_requirements": "first_entered",
         "mark_late": "first_entered",
         "auto_approve": "last_entered",
+        "expire_dispute_answer": "last_entered",
     }
 
 

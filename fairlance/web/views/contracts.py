@@ -26,13 +26,12 @@ from django.views.decorators.http import require_POST
 from fairlance.accounts.models import User
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
-from fairlance.contracts import process
+from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
 from fairlance.contracts.selectors import (
     access_contract,
-    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
@@ -528,7 +527,7 @@ def _resolve_context(
     raw = form["freelancer_percent"].value()
     chosen = _int(raw)
     splits = [
-        cp.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
+        disputes.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
         for p in range(101)
     ]
     return {
@@ -553,6 +552,7 @@ def _room_context(
     *,
     resolve_form: ResolveDisputeForm | None = None,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     tz_name = cp.zone_of(user)
@@ -569,6 +569,7 @@ def _room_context(
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
+    events = list(contract_events(contract=contract))
     card = None
     if role in ("freelancer", "operator"):
         # Shown first while the freelancer decides whether to take the work: a request
@@ -588,8 +589,13 @@ def _room_context(
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
         "money": cp.money_panel(contract, money=money),
+        "dispute": disputes.dispute_view(contract, events),
+        "can_answer": role != "operator" and "answer_dispute" in names,
+        "answer_clock": next((c for c in clocks if c.name == disputes.ANSWER_CLOCK), None),
+        "answer_rules": RULES[Purpose.DISPUTE],
+        "answer_form": answer_form or {"note": "", "attached": []},
         "timeline": cp.timeline(
-            list(contract_events(contract=contract)),
+            events,
             contract=contract,
             tz_name=tz_name,
             money=money,
@@ -647,11 +653,14 @@ def _room_with_error(
     status: int,
     *,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
     typed: str = "",
 ) -> HttpResponse:
     """The room again, with the error next to the action and what the person typed kept."""
     contract = _contract_or_404(user, contract_id)
-    context = _room_context(request, user, contract, deliver_form=deliver_form)
+    context = _room_context(
+        request, user, contract, deliver_form=deliver_form, answer_form=answer_form
+    )
     context["action_error"] = {"action": action, "message": message, "typed": typed}
     # An action under "More options" shows its error there, so that list opens too.
     context["more_open"] = any(b.name == action for b in context["more_actions"])
@@ -779,6 +788,43 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
+@login_required
+@require_POST
+def contract_answer_dispute(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The other side's answer to a dispute: words and evidence files, one transition.
+
+    Files become ``dispute`` uploads first (``web.uploads``), as for a delivery; a refused
+    answer shows the room again with the words as typed and the files offered back.
+    """
+    user = current_user(request)
+    _contract_or_404(user, contract_id)
+    note = request.POST.get("note", "")
+    files = FormFiles(user=user, purpose=Purpose.DISPUTE)
+    files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
+
+    def again(message: str, status: int) -> HttpResponse:
+        form = {"note": note, "attached": files.offered("files")}
+        return _room_with_error(
+            request, user, contract_id, "answer_dispute", message, status, answer_form=form
+        )
+
+    if files.errors:
+        return again(" ".join(files.errors["files"]), 422)
+    try:
+        contract_transition(
+            contract_id=contract_id,
+            name="answer_dispute",
+            actor=Actor("person", user),
+            payload={"note": note, "files": files.ids.get("files", [])},
+        )
+    except FairlanceError as exc:
+        files.discard()
+        detail = " ".join(e["message"] for e in exc.errors) or exc.detail
+        return again(detail, exc.status)
+    messages.success(request, cp.done_message("answer_dispute"))
+    return redirect(reverse("web:contract_room", args=[contract_id]))
+
+
 # --- files ----------------------------------------------------------------------------------
 
 
@@ -789,7 +835,9 @@ def contract_file(request: HttpRequest, contract_id: int, file_id: uuid.UUID) ->
     ``files.responses`` makes it a download nothing can run.
     """
     try:
-        upload = access_contract_file(user=request.user, contract_id=contract_id, file_id=file_id)
+        upload = disputes.contract_file_open(
+            user=request.user, contract_id=contract_id, file_id=file_id
+        )
         return upload_response(upload)
     except NotFound:
         raise Http404 from None
