@@ -55,6 +55,9 @@ class Contract(models.Model):
     # A request's card authorization (the hold), captured on accept or voided otherwise.
     authorization_ref = models.CharField(max_length=100, blank=True)
     policy_version = models.PositiveIntegerField()
+    # The lifecycle table the contract runs under (``process.process_for``): set once, at
+    # creation, to ``process.PROCESS_VERSION``; contracts made before versions run 1.
+    process_version = models.PositiveSmallIntegerField()
 
     state = models.CharField(max_length=30, db_index=True)
     # The event that entered the current state; timers armed by another entry are stale.
@@ -167,6 +170,11 @@ class Timer(models.Model):
     last_error = models.TextField(blank=True)
     fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A subject timer (``process.TimerSpec.subject``) is about one subject of the contract,
+    # a proposal: keyed by (contract, subject, arming event), it survives state changes and
+    # is stale once its subject is closed. A state timer leaves both empty.
+    subject_type = models.CharField(max_length=20, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "fire_at"], name="timer_due_idx")]

@@ -13,8 +13,9 @@ are fired by the ``system`` actor, states are participles.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -60,6 +61,16 @@ class Context:
     # The sequence number the event of this transition gets (unique per contract): money
     # references derive from it so a repeated action can never post twice.
     seq: int
+    # Filled by actions, read by the engine after them: the subjects (a proposal) this
+    # transition opened, whose timers it arms (``Transition.arms``), and whether it pauses
+    # or resumes the contract's state clocks without leaving the state.
+    effects: Effects = field(default_factory=lambda: Effects())
+
+
+@dataclass
+class Effects:
+    subjects: list[tuple[str, Any]] = field(default_factory=list)
+    clocks: Literal["", "pause", "resume"] = ""
 
 
 Guard = Callable[["Contract", Context], bool]
@@ -78,10 +89,16 @@ class TimerSpec:
     the instant with its explanation; ``clock`` names the deadline shown to people.
     """
 
-    anchor: Literal["first_entered", "last_entered"]
-    due: DueFunction
+    anchor: Literal["first_entered", "last_entered", "armed"]
+    # A ``DueFunction``; a subject timer's takes the subject as a fourth argument.
+    due: Callable[..., Deadline]
     clock: str
     reminder: Reminder | None = None
+    # A *subject* timer (anchor ``armed``): armed by the transition that opens a subject of
+    # this type (``Transition.arms``), not by entering a state, for the subject the action
+    # named (``Context.subjects``); ``due`` then gets the subject as a fourth argument. It
+    # outlives state changes and is stale once the subject is closed (``SUBJECT_OPEN``).
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +160,10 @@ class Transition:
     capture: bool = False
     # Who is told what when the transition happens (the engine renders them).
     notices: tuple[Notice, ...] = ()
+    # Subject timer transitions this one arms for the subjects its actions open.
+    arms: tuple[str, ...] = ()
+    # The process version that introduced it; contracts of older versions never run it.
+    since: int = 1
 
     @property
     def by_person(self) -> bool:
@@ -799,9 +820,71 @@ def _states() -> tuple[str, ...]:
 STATES: tuple[str, ...] = _states()
 
 
+# --- versions ---------------------------------------------------------------------------
+# A contract runs the table of the process version it was created under
+# (``Contract.process_version``), so a change to the table never changes a running
+# contract's rules: version 1 is the table before proposals; version 2 adds them. A new
+# version only ever adds transitions (``Transition.since``); one that changed or removed a
+# transition would keep the old one under another name for the older versions.
+
+
+@dataclass(frozen=True)
+class Process:
+    version: int
+    transitions: tuple[Transition, ...]
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Transition]:
+        return {t.name: t for t in self.transitions}
+
+    @functools.cached_property
+    def _from(self) -> dict[str, list[Transition]]:
+        out: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            for s in t.from_states:
+                out.setdefault(s, []).append(t)
+        return out
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return self._from.get(state, [])
+
+    def timed_transitions_from(self, state: str) -> list[Transition]:
+        """The state timers armed on entering ``state`` (subject timers are armed apart)."""
+        return [
+            t for t in self.transitions_from(state) if t.timer is not None and not t.timer.subject
+        ]
+
+
+# What new contracts get.
+PROCESS_VERSION = 2
+PROCESSES: dict[int, Process] = {
+    v: Process(v, tuple(t for t in TRANSITIONS if t.since <= v))
+    for v in range(1, PROCESS_VERSION + 1)
+}
+
+
+def process_for(version: int) -> Process:
+    """The table of process ``version`` (``LookupError`` for one this code does not know)."""
+    try:
+        return PROCESSES[version]
+    except KeyError:
+        raise LookupError(f"unknown process version {version}") from None
+
+
+def transitions_for(contract: Contract) -> Process:
+    """The table ``contract`` runs under."""
+    return process_for(contract.process_version)
+
+
 def transitions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if state in t.from_states]
+    """Transitions of the current version leaving ``state`` (docs, tests)."""
+    return process_for(PROCESS_VERSION).transitions_from(state)
 
 
 def timed_transitions_from(state: str) -> list[Transition]:
-    return [t for t in transitions_from(state) if t.timer is not None]
+    return process_for(PROCESS_VERSION).timed_transitions_from(state)
+
+
+# Is the subject of a subject timer still open (the worker's stale check)? Keyed by
+# ``TimerSpec.subject``; each takes the subject's id and reads it (the contract is locked).
+SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {}

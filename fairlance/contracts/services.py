@@ -578,6 +578,7 @@ def _contract_create(
         charge_ref="" if payment.held else payment.ref,
         authorization_ref=payment.ref if payment.held else "",
         policy_version=terms.policy.version,
+        process_version=process.PROCESS_VERSION,
         state=INITIAL,
         revisions_left=tier.revisions,
         delivery_days=deadlines.purchase_delivery_days(
