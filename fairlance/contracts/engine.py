@@ -111,6 +111,8 @@ def available_transitions(
         policy = policy_for_version(contract.policy_version)
     names: list[str] = []
     for t in process.transitions_for(contract).transitions_from(contract.state):
+        if t.subject:
+            continue  # offered per subject (a proposal's own actions), not per contract
         for role in roles:
             if role not in t.actors:
                 continue
@@ -213,7 +215,7 @@ def apply_locked(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         from_state=from_state,
         to_state=to_state,
-        data=_event_data(payload),
+        data=_event_data(payload, clocks=ctx.effects.clocks),
         created_at=now,
     )
     # A contract being created (a purchase) has no timers to skip, no earlier events to
@@ -221,10 +223,13 @@ def apply_locked(
     # saved on the busiest transition.
     created = from_state == process.INITIAL
     armed: dict[str, Deadline] = {}
-    if entered:
+    if entered or ctx.effects.clocks:
+        # Entering a state starts its clocks; staying in it, a transition may pause them
+        # (a proposed cancellation), resume them or re-arm them at a moved deadline.
         if not created:
             writes.skip_pending_timers(contract)
-        armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
+        if ctx.effects.clocks != "pause":
+            armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
     if t.arms:
         armed.update(_arm_subject_timers(contract, t, ctx, writes))
     if t.notices:
@@ -300,10 +305,25 @@ def transition_precheck(
     _checked(contract, name, actor, payload or {}, timezone.now(), None)
 
 
-def _event_data(payload: dict[str, Any]) -> dict[str, Any]:
+def _event_data(payload: dict[str, Any], *, clocks: str = "") -> dict[str, Any]:
     # Events keep what people said and decided; card numbers never reach the log.
-    keep = ("note", "reason", "amount_minor", "freelancer_percent", "fault", "answers")
+    keep = (
+        "note",
+        "reason",
+        "amount_minor",
+        "freelancer_percent",
+        "fault",
+        "answers",
+        "kind",
+        "proposal_id",
+        "days",
+        "revisions",
+        "percent_to_freelancer",
+    )
     data = {k: payload[k] for k in keep if k in payload}
+    if clocks in ("pause", "resume"):
+        # Read back by ``_anchor``: clocks do not run between a pause and its resume.
+        data["clocks"] = clocks
     files = payload.get("files")
     if files and isinstance(files, list):
         # The ids of the uploads delivered (the contract's files, served by id).
@@ -325,21 +345,28 @@ def _anchor(
     entries = [
         e["created_at"]
         for e in events
-        if e["to_state"] == state and e["name"] != "withdraw_dispute"
+        if e["to_state"] == state and e["from_state"] != state and e["name"] != "withdraw_dispute"
     ]
     if not entries:
         return now
     start = entries[0] if which == "first_entered" else entries[-1]
+    # Clocks stand still in a dispute and while a proposal pauses them; the two may
+    # overlap, so count the time *any* pause was on once.
     frozen = timedelta(0)
-    opened: datetime | None = None
+    pauses = 0
+    since: datetime | None = None
     for e in events:
-        if e["created_at"] < start:
-            continue
-        if e["name"] == "open_dispute":
-            opened = e["created_at"]
-        elif e["name"] == "withdraw_dispute" and opened is not None:
-            frozen += e["created_at"] - opened
-            opened = None
+        data = e.get("data") or {}
+        opens = e["name"] == "open_dispute" or data.get("clocks") == "pause"
+        closes = e["name"] == "withdraw_dispute" or data.get("clocks") == "resume"
+        if opens:
+            if pauses == 0:
+                since = e["created_at"]
+            pauses += 1
+        elif closes and pauses > 0:
+            pauses -= 1
+            if pauses == 0 and since is not None:
+                frozen += max(e["created_at"] - max(since, start), timedelta(0))
     return start + frozen
 
 
@@ -352,6 +379,8 @@ def _arm_timers(
     ``policy`` is the contract's version (the transition's context already loaded it).
     """
     armed: dict[str, Deadline] = {}
+    if contract.clocks_paused_at is not None:
+        return armed  # they start when the proposal that paused them is answered
     for t in process.transitions_for(contract).timed_transitions_from(contract.state):
         assert t.timer is not None
         anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes, created=created)
@@ -456,6 +485,8 @@ def _notify(
         if notice.state is not None and notice.state != contract.state:
             continue
         user_id, user = _party(contract, notice.to)
+        if notice.proposer and notice.to != facts.payload.get("_proposed_by"):
+            continue
         if actor.user is not None and user_id == actor.user.pk and not notice.receipt:
             continue
         _write_notice(

@@ -75,6 +75,8 @@ class Contract(models.Model):
     previous_state = models.CharField(max_length=30, blank=True)
     dispute_opened_by = models.CharField(max_length=12, blank=True)
     dispute_opened_at = models.DateTimeField(null=True, blank=True)
+    # Set while an open proposal pauses the clocks (a mutual cancellation): since when.
+    clocks_paused_at = models.DateTimeField(null=True, blank=True)
 
     # Filled once, when the contract ends: what scores and work history read.
     outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)
@@ -181,6 +183,57 @@ class Timer(models.Model):
 
     def __str__(self) -> str:
         return f"timer {self.transition} for {self.contract_id} at {self.fire_at}"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class Proposal(models.Model):
+    """A change one side of a contract asks of the other (SPEC section 4), until answered.
+
+    Opened, accepted, declined, withdrawn and expired only by transitions of the contract's
+    process (``contracts/proposals.py``), under the contract's lock. Which fields matter
+    depends on ``kind`` (``proposals.KINDS``).
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    proposed_by = models.CharField(max_length=12)  # the proposer's role
+    proposed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    revisions = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount_minor = models.PositiveIntegerField(null=True, blank=True)
+    percent_to_freelancer = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    expiry_note = models.CharField(max_length=300, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The ``propose`` event that opened it (its subject timer's arming event).
+    created_event_seq = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["contract_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                condition=models.Q(status="open"),
+                name="proposal_one_open_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk} ({self.kind}, {self.status})"
 
 
 def delivery_upload_to(instance: Any, filename: str) -> str:

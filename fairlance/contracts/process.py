@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines
+from fairlance.contracts import actions, deadlines, proposals
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -70,7 +70,7 @@ class Context:
 @dataclass
 class Effects:
     subjects: list[tuple[str, Any]] = field(default_factory=list)
-    clocks: Literal["", "pause", "resume"] = ""
+    clocks: Literal["", "pause", "resume", "rearm"] = ""
 
 
 Guard = Callable[["Contract", Context], bool]
@@ -140,6 +140,9 @@ class Notice:
     needs_action: bool = False
     state: str | None = None
     receipt: bool = False
+    # Only to the side that made the proposal the transition is about (an expiry is
+    # fired by the system, so "not the actor" does not pick the recipient).
+    proposer: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,6 +167,9 @@ class Transition:
     arms: tuple[str, ...] = ()
     # The process version that introduced it; contracts of older versions never run it.
     since: int = 1
+    # Fired on one subject of the contract (a proposal, named in the payload) through that
+    # subject's own endpoints, so it is not listed among the contract's actions.
+    subject: str = ""
 
     @property
     def by_person(self) -> bool:
@@ -783,6 +789,139 @@ TRANSITIONS: tuple[Transition, ...] = (
             ),
         ),
     ),
+    # --- proposals (process version 2): changes by consent, SPEC section 4 -------------
+    # A proposal is a subject of the contract: these transitions keep the contract's state
+    # (but for an accepted cancellation) and are fired on one proposal (``subject``); its
+    # expiry is a subject timer. What each kind does is ``proposals.KINDS``.
+    Transition(
+        "propose",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME,),
+        actions=(proposals.open_proposal,),
+        arms=("expire_proposal",),
+        summary="a change order or a cancellation with a split, for the other side to answer; "
+        "a cancellation pauses the clocks while open",
+        since=2,
+        notices=(
+            Notice(
+                "freelancer",
+                "{client} proposes a change: {project}",
+                '{client} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "{freelancer} proposes a change: {project}",
+                '{freelancer} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+        ),
+    ),
+    Transition(
+        "accept_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME, CANCELLED),
+        actions=(proposals.accept_proposal,),
+        route=proposals.route_after_accept,
+        summary="the other side agrees: the change applies (an agreed cancellation ends the "
+        "contract with its split, no fault)",
+        money=True,
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal accepted: {project}",
+                '{client} accepted your proposal for "{project}": {proposal}.',
+            ),
+            Notice(
+                "client",
+                "Proposal accepted: {project}",
+                '{freelancer} accepted your proposal for "{project}": {proposal}.',
+            ),
+        ),
+    ),
+    Transition(
+        "decline_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.decline_proposal,),
+        summary="the other side says no: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal declined: {project}",
+                '{client} declined your proposal for "{project}": {proposal}. The contract '
+                "carries on as agreed.",
+            ),
+            Notice(
+                "client",
+                "Proposal declined: {project}",
+                '{freelancer} declined your proposal for "{project}": {proposal}. The '
+                "contract carries on as agreed.",
+            ),
+        ),
+    ),
+    Transition(
+        "withdraw_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.withdraw_proposal,),
+        summary="the proposer takes it back: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal withdrawn: {project}",
+                '{client} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+            Notice(
+                "client",
+                "Proposal withdrawn: {project}",
+                '{freelancer} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+        ),
+    ),
+    Transition(
+        "expire_proposal",
+        ("system",),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.expire_proposal,),
+        timer=TimerSpec("armed", proposals.answer_deadline, "proposal_window", subject="proposal"),
+        summary="proposal window passed unanswered: declined by expiry; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal expired: {project}",
+                '{client} did not answer your proposal for "{project}" in time, so it was '
+                "declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+            Notice(
+                "client",
+                "Proposal expired: {project}",
+                '{freelancer} did not answer your proposal for "{project}" in time, so it '
+                "was declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
@@ -887,4 +1026,4 @@ def timed_transitions_from(state: str) -> list[Transition]:
 
 # Is the subject of a subject timer still open (the worker's stale check)? Keyed by
 # ``TimerSpec.subject``; each takes the subject's id and reads it (the contract is locked).
-SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {}
+SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {proposals.SUBJECT: proposals.is_open}

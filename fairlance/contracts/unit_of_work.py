@@ -94,8 +94,11 @@ class Writes:
         insert_new(Timer(**values))
 
     def events_of(self, contract: Contract) -> list[dict[str, Any]]:
-        """The contract's events in order, as dicts of name, to_state and created_at."""
-        rows = contract.events.order_by("seq").values("name", "to_state", "created_at")
+        """The contract's events in order, as dicts of name, from_state, to_state, data and
+        created_at."""
+        rows = contract.events.order_by("seq").values(
+            "name", "from_state", "to_state", "data", "created_at"
+        )
         return [dict(row) for row in rows]
 
     def next_clock(self, contract: Contract) -> datetime | None:
@@ -245,7 +248,13 @@ class TimerBatch(Writes):
 
     def events_of(self, contract: Contract) -> list[dict[str, Any]]:
         staged = [
-            {"name": e["name"], "to_state": e["to_state"], "created_at": e["created_at"]}
+            {
+                "name": e["name"],
+                "from_state": e["from_state"],
+                "to_state": e["to_state"],
+                "data": e["data"],
+                "created_at": e["created_at"],
+            }
             for e in self.events
             if e["contract_id"] == contract.pk
         ]

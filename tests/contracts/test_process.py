@@ -60,6 +60,7 @@ def test_timers_declare_their_anchor() -> None:
         "expire_requirements": "first_entered",
         "mark_late": "first_entered",
         "auto_approve": "last_entered",
+        "expire_proposal": "armed",
     }
 
 
@@ -87,6 +88,8 @@ def test_every_ending_transition_records_an_outcome() -> None:
         "end_freelancer_fault",
         "end_completed",
         "split_escrow",
+        # ends only for an agreed cancellation (proposals.KINDS["cancel"]: end_by_agreement)
+        "accept_proposal",
     }
     for t in process.TRANSITIONS:
         if set(process.target_states(t)) & process.FINAL_STATES:

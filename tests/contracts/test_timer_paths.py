@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fairlance.contracts import engine, process
-from fairlance.contracts.models import Contract, ContractEvent, Timer, TimerStatus
+from fairlance.contracts.models import Contract, ContractEvent, Proposal, Timer, TimerStatus
 from fairlance.ledger.models import JournalEntry
 from fairlance.notifications.models import Notification
 from fairlance.payments.models import ProviderIntent
@@ -48,17 +48,27 @@ def _delivered(api: Any, client_user: Any, freelancer: Any) -> int:
     return cid
 
 
+def _proposed_cancellation(api: Any, client_user: Any, freelancer: Any) -> int:
+    # A cancellation: its expiry also resumes the clocks it paused (re-arms state timers).
+    cid = _delivered(api, client_user, freelancer)
+    body = {"kind": "cancel", "percent_to_freelancer": 50, "note": "Let us stop here."}
+    r = api(freelancer).post(f"contracts/{cid}/proposals", body)
+    assert r.status_code == 201, r.content
+    return cid
+
+
 # One setup per timer transition of the table (a test below keeps this list complete).
 SETUPS: dict[str, Setup] = {
     "expire_request": _requested,
     "expire_requirements": _awaiting_requirements,
     "mark_late": _in_progress,
     "auto_approve": _delivered,
+    "expire_proposal": _proposed_cancellation,
 }
 
 
 def test_every_timer_transition_has_a_setup() -> None:
-    timed = {t.name for t in process.TRANSITIONS if t.timer is not None and not t.timer.subject}
+    timed = {t.name for t in process.TRANSITIONS if t.timer is not None}
     assert timed == set(SETUPS)
 
 
@@ -78,8 +88,9 @@ def _rows(cid: int) -> dict[str, Any]:
 
     return {
         "contract": fields,
-        "events": list(
-            ContractEvent.objects.filter(contract_id=cid)
+        "events": [
+            (*row[:6], _same_contract_ids(cid, row[6]), row[7])
+            for row in ContractEvent.objects.filter(contract_id=cid)
             .order_by("seq")
             .values_list(
                 "seq",
@@ -91,6 +102,11 @@ def _rows(cid: int) -> dict[str, Any]:
                 "data",
                 "created_at",
             )
+        ],
+        "proposals": list(
+            Proposal.objects.filter(contract_id=cid)
+            .order_by("id")
+            .values_list("kind", "status", "proposed_by", "expires_at", "answered_at")
         ),
         "timers": sorted(
             (
@@ -123,6 +139,15 @@ def _rows(cid: int) -> dict[str, Any]:
             for n in Notification.objects.filter(contract_id=cid)
         ),
     }
+
+
+def _same_contract_ids(cid: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Event data with the id of the contract's own proposal taken out."""
+    pid = data.get("proposal_id")
+    if pid is not None:
+        assert Proposal.objects.filter(pk=pid, contract_id=cid).exists()
+        return {**data, "proposal_id": "own"}
+    return data
 
 
 def _when(send_after: Any) -> Any:
