@@ -604,8 +604,8 @@ def _end(
     contract.fault = fault
     contract.ended_at = ctx.now
     contract.feedback_allowed = feedback
-    if contract.process_version >= 2:
-        # What was still proposed can no longer be agreed (process version 2 has proposals).
+    if contract.open_proposals:
+        # What was still proposed can no longer be agreed.
         from fairlance.contracts.proposals import close_open_proposals
 
         close_open_proposals(contract, ctx)

@@ -77,6 +77,9 @@ class Contract(models.Model):
     dispute_opened_at = models.DateTimeField(null=True, blank=True)
     # Set while an open proposal pauses the clocks (a mutual cancellation): since when.
     clocks_paused_at = models.DateTimeField(null=True, blank=True)
+    # How many of its proposals are open: the room and an ending read the proposals only
+    # when there are some (kept by the proposal actions, under the contract's lock).
+    open_proposals = models.PositiveSmallIntegerField(default=0)
 
     # Filled once, when the contract ends: what scores and work history read.
     outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)

@@ -263,6 +263,7 @@ def open_proposal(contract: Contract, ctx: Context) -> None:
     proposal.expires_at = due.at
     proposal.expiry_note = due.explanation[:300]
     proposal.save()
+    contract.open_proposals += 1
     ctx.payload[PROPOSAL_ID] = proposal.pk  # the event records which proposal it opened
     _tell(proposal, ctx)
     ctx.effects.subjects.append((SUBJECT, proposal))
@@ -319,6 +320,7 @@ def _close(contract: Contract, proposal: Proposal, ctx: Context, status: str) ->
     proposal.status = status
     proposal.answered_at = ctx.now
     proposal.save(update_fields=["status", "answered_at"])
+    contract.open_proposals = max(contract.open_proposals - 1, 0)
     if (
         status != ProposalStatus.ACCEPTED
         and KINDS[proposal.kind].pauses_clocks
@@ -379,9 +381,12 @@ def expire_proposal(contract: Contract, ctx: Context) -> None:
 def close_open_proposals(contract: Contract, ctx: Context) -> None:
     """The contract ended: what was still open can no longer be agreed (their timers go
     stale with them)."""
-    Proposal.objects.filter(contract=contract, status=ProposalStatus.OPEN).update(
-        status=ProposalStatus.WITHDRAWN, answered_at=ctx.now
-    )
+    if contract.open_proposals:
+        Proposal.objects.filter(contract=contract, status=ProposalStatus.OPEN).update(
+            status=ProposalStatus.WITHDRAWN, answered_at=ctx.now
+        )
+        contract.open_proposals = 0
+        contract.clocks_paused_at = None  # an ended contract has no clocks to resume
 
 
 def route_after_accept(contract: Contract, ctx: Context) -> str:

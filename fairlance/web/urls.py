@@ -1,6 +1,15 @@
 from django.urls import path
 
-from fairlance.web.views import contracts, dashboard, freelancer, money, operator, public, settings
+from fairlance.web.views import (
+    contracts,
+    dashboard,
+    freelancer,
+    money,
+    operator,
+    proposals,
+    public,
+    settings,
+)
 
 app_name = "web"
 
@@ -21,6 +30,16 @@ urlpatterns = [
     ),
     path(
         "contracts/<int:contract_id>/do/<slug:name>/", contracts.contract_act, name="contract_act"
+    ),
+    path(
+        "contracts/<int:contract_id>/propose/",
+        proposals.contract_propose,
+        name="contract_propose",
+    ),
+    path(
+        "proposals/<int:proposal_id>/<slug:answer>/",
+        proposals.proposal_answer,
+        name="proposal_answer",
     ),
     path(
         "contracts/<int:contract_id>/files/<uuid:file_id>/",

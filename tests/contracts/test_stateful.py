@@ -283,6 +283,14 @@ class ContractMachine(RuleBasedStateMachine):
         assert ledger_check() == []
 
     @invariant()
+    def proposals_are_open_only_on_running_contracts_and_counted(self) -> None:
+        for c in Contract.objects.all():
+            open_ones = Proposal.objects.filter(contract=c, status="open").count()
+            assert c.open_proposals == open_ones, c.pk
+            if c.state in process.FINAL_STATES:
+                assert open_ones == 0 and c.clocks_paused_at is None, c.pk
+
+    @invariant()
     def escrow_holds_exactly_the_money_of_open_contracts(self) -> None:
         open_total = 0
         for c in Contract.objects.all():

@@ -33,6 +33,11 @@ class Migration(migrations.Migration):
             name="clocks_paused_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
+        migrations.AddField(
+            model_name="contract",
+            name="open_proposals",
+            field=models.PositiveSmallIntegerField(default=0),
+        ),
         migrations.CreateModel(
             name="Proposal",
             fields=[
