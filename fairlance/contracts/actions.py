@@ -284,7 +284,8 @@ def resume_clocks(contract: Contract, ctx: Context) -> None:
 
     Timer-backed clocks are re-armed by the engine, which discounts dispute time itself.
     """
-    if contract.dispute_opened_at is not None:
+    if contract.dispute_opened_at is not None and contract.clocks_paused_at is None:
+        # (Under a cancellation's pause the clocks stay frozen: its resume shifts them.)
         stored_clocks_shift(
             contract, paused_at=contract.dispute_opened_at, by=dispute_duration(contract, ctx)
         )

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from fairlance.contracts import actions, deadlines
@@ -327,10 +327,13 @@ def _close(contract: Contract, proposal: Proposal, ctx: Context, status: str) ->
         and contract.clocks_paused_at is not None
     ):
         # Nothing was agreed: every clock the proposal froze runs on where it stopped.
+        # A dispute opened meanwhile keeps them frozen, and its withdrawal shifts them from
+        # its opening: count here only the time before it, so no moment counts twice.
+        until = contract.dispute_opened_at or ctx.now
         actions.stored_clocks_shift(
             contract,
             paused_at=contract.clocks_paused_at,
-            by=ctx.now - contract.clocks_paused_at,
+            by=max(until - contract.clocks_paused_at, timedelta(0)),
         )
         contract.clocks_paused_at = None
         ctx.effects.clocks = "resume"

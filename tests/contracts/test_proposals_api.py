@@ -404,3 +404,34 @@ def test_accepting_a_money_proposal_twice_with_one_key_moves_money_once(
     assert again.json() == first.json()
     assert Contract.objects.get(pk=cid).refunded_minor == 2_000
     assert ledger_check() == []
+
+
+@pytest.mark.parametrize("order", ["dispute_ends_first", "proposal_ends_first"])
+def test_a_dispute_inside_a_paused_cancellation_counts_each_moment_once(
+    order, clock, api, client_user, freelancer
+) -> None:
+    # Given work in progress, a cancellation proposed at day 0 and a dispute opened at day 1
+    cid = running(api, client_user, freelancer)
+    due = Contract.objects.get(pk=cid).delivery_due_at
+    assert due is not None
+    made = propose(api, freelancer, cid, "cancel")
+    clock.move_to(START + timedelta(days=1))
+    assert (
+        api(client_user).post(f"contracts/{cid}/open_dispute", {"reason": "r"}).status_code == 200
+    )
+    # When both end by day 2, one after the other
+    clock.move_to(START + timedelta(days=1, hours=12))
+    steps = [
+        lambda: api(client_user).post(f"contracts/{cid}/withdraw_dispute"),
+        lambda: api(client_user).post(f"proposals/{made['id']}/decline"),
+    ]
+    first, second = steps if order == "dispute_ends_first" else steps[::-1]
+    assert first().status_code == 200
+    clock.move_to(START + timedelta(days=2))
+    assert second().status_code == 200
+    # Then the clocks stood still for exactly the two days something paused them
+    contract = Contract.objects.get(pk=cid)
+    assert (contract.state, contract.clocks_paused_at) == ("in_progress", None)
+    assert contract.delivery_due_at == due + timedelta(days=2)
+    late = Timer.objects.get(contract_id=cid, transition="mark_late", status="pending")
+    assert late.fire_at == due + timedelta(days=2)
