@@ -95,3 +95,7 @@ def test_a_party_proposes_from_the_room_form(client_user, freelancer, published)
         assert bad.status_code == 422
         assert "A whole number of days" in bad.content.decode()
         assert Proposal.objects.filter(contract=contract).count() == 1
+        # An amount is typed in dollars, as the partial refund's is
+        body = {"kind": "reduce_scope", "scope_amount": "20.50", "note": "Drop the icon."}
+        assert login(freelancer).post(url, body).status_code == 302
+        assert Proposal.objects.get(contract=contract, kind="reduce_scope").amount_minor == 2_050

@@ -40,7 +40,7 @@ def _fields(post: Any) -> dict[str, Any]:
     elif kind == "add_revisions":
         fields["revisions"] = _whole(str(post.get("revisions", "")))
     elif kind == "reduce_scope":
-        fields["amount_minor"] = parse_amount(str(post.get("amount", "")))
+        fields["amount_minor"] = parse_amount(str(post.get("scope_amount", "")))
     elif kind == "cancel":
         fields["percent_to_freelancer"] = _whole(str(post.get("percent", "")))
     return fields
