@@ -182,7 +182,15 @@ class Timer(models.Model):
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "fire_at"], name="timer_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "fire_at"], name="timer_due_idx"),
+            # The worker's claim reads each contract's earliest pending subject timer.
+            models.Index(
+                fields=["contract", "fire_at"],
+                name="timer_subject_pending_idx",
+                condition=models.Q(status="pending") & ~models.Q(subject_type=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"timer {self.transition} for {self.contract_id} at {self.fire_at}"

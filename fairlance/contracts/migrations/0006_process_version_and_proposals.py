@@ -28,6 +28,14 @@ class Migration(migrations.Migration):
             name="subject_id",
             field=models.PositiveBigIntegerField(blank=True, null=True),
         ),
+        migrations.AddIndex(
+            model_name="timer",
+            index=models.Index(
+                condition=models.Q(("status", "pending"), models.Q(("subject_type", ""), _negated=True)),
+                fields=["contract", "fire_at"],
+                name="timer_subject_pending_idx",
+            ),
+        ),
         migrations.AddField(
             model_name="contract",
             name="clocks_paused_at",
