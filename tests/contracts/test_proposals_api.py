@@ -435,3 +435,14 @@ def test_a_dispute_inside_a_paused_cancellation_counts_each_moment_once(
     assert contract.delivery_due_at == due + timedelta(days=2)
     late = Timer.objects.get(contract_id=cid, transition="mark_late", status="pending")
     assert late.fire_at == due + timedelta(days=2)
+
+
+@pytest.mark.parametrize("name", ["accept_proposal", "decline_proposal", "withdraw_proposal"])
+def test_a_proposal_is_answered_only_through_its_own_endpoints(
+    name, clock, api, client_user, freelancer
+) -> None:
+    cid = running(api, client_user, freelancer)
+    propose(api, freelancer, cid, "add_revisions")
+    before = snapshot(cid)
+    assert_problem(api(client_user).post(f"contracts/{cid}/{name}"), 404, "unknown_transition")
+    assert snapshot(cid) == before
