@@ -37,15 +37,17 @@ class ProposalIn(Schema):
     ``extend_deadline``: ``days`` (1-90, the freelancer's working days); ``add_revisions``:
     ``revisions`` (1-10); ``reduce_scope``: ``amount_minor`` given back to the client (less
     than the price) and a ``note``; ``cancel``: ``percent_to_freelancer`` (0-100 of the
-    price) and a ``note`` (the reason). A ``note`` is welcome with every kind.
+    price) and a ``note`` (the reason). A ``note`` is welcome with every kind. Only a party
+    of a contract that takes proposals (process version 2, not disputed or ended) proposes,
+    and one open proposal of each kind at a time.
     """
 
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["extend_deadline", "add_revisions", "reduce_scope", "cancel"]
-    days: WholeInt | None = None
-    revisions: WholeInt | None = None
-    amount_minor: WholeInt | None = None
+    days: Annotated[WholeInt, bounds(1, proposals.MAX_DAYS)] | None = None
+    revisions: Annotated[WholeInt, bounds(1, proposals.MAX_REVISIONS)] | None = None
+    amount_minor: Annotated[WholeInt, bounds(1)] | None = None
     percent_to_freelancer: Annotated[WholeInt, bounds(0, 100)] | None = None
     note: Paragraph | None = None
 
