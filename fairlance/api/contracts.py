@@ -518,7 +518,8 @@ def _fire(
     # Visibility first: a stranger learns nothing, not even whether the transition exists.
     access_contract(user=user, contract_id=contract_id)
     t = process.BY_NAME.get(name)
-    if t is None or not t.by_person:
+    # A subject's transitions (a proposal's answers) go through that subject's endpoints.
+    if t is None or not t.by_person or t.subject:
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
 
     def run() -> HttpResponse:

@@ -289,24 +289,28 @@ def resume_clocks(contract: Contract, ctx: Context) -> None:
 
     Timer-backed clocks are re-armed by the engine, which discounts dispute time itself.
     """
-    by = dispute_duration(contract, ctx)
+    if contract.dispute_opened_at is not None and contract.clocks_paused_at is None:
+        # (Under a cancellation's pause the clocks stay frozen: its resume shifts them.)
+        stored_clocks_shift(
+            contract, paused_at=contract.dispute_opened_at, by=dispute_duration(contract, ctx)
+        )
+    contract.dispute_opened_by = ""
+    contract.dispute_opened_at = None
+
+
+def stored_clocks_shift(contract: Contract, *, paused_at: datetime, by: timedelta) -> None:
+    """Push the stored deadlines by ``by``, the time they were frozen since ``paused_at``
+    (a dispute, a cancellation proposal). A late contract stays late; the grace window
+    moves only if it was still open when the clocks froze."""
     notes = dict(contract.clock_notes)
     if contract.delivery_due_at is not None and not contract.late:
         contract.delivery_due_at += by
         notes["delivery_due"] = deadlines.shifted(
             deadlines.Deadline(contract.delivery_due_at, notes.get("delivery_due", "")), by
         ).explanation
-    opened = contract.dispute_opened_at
-    if (
-        contract.grace_ends_at is not None
-        and opened is not None
-        and opened < contract.grace_ends_at
-    ):
-        # The grace window was still open when the dispute froze it.
+    if contract.grace_ends_at is not None and paused_at < contract.grace_ends_at:
         contract.grace_ends_at += by
     contract.clock_notes = notes
-    contract.dispute_opened_by = ""
-    contract.dispute_opened_at = None
     milestones.milestone_clock_sync(contract)
 
 
@@ -505,7 +509,14 @@ def refund_partial(contract: Contract, ctx: Context) -> None:
             else "The price cannot go lower; to give everything back, refund in full."
         )
         raise InvalidInput(errors=[field_error("amount_minor", message, "out_of_range")])
-    _refund(contract, ctx, amount, f"Partial refund of contract {contract.pk}")
+    price_lower(contract, ctx, amount, memo=f"Partial refund of contract {contract.pk}")
+
+
+def price_lower(contract: Contract, ctx: Context, amount: int, *, memo: str) -> None:
+    """Refund ``amount`` (checked by the caller to be within ``partial_refund_bounds``)
+    from escrow to the client and lower the price by it, off the current milestone; the
+    fee follows the lower price."""
+    _refund(contract, ctx, amount, memo)
     milestones.milestone_lower(contract, amount)
     contract.price_minor -= amount
     contract.fee_minor = percent_of(contract.price_minor, ctx.policy.freelancer_fee_bp)
@@ -587,24 +598,7 @@ def split_escrow(contract: Contract, ctx: Context) -> None:
         raise InvalidInput(
             errors=[field_error("fault", "One of none, freelancer, client.", "invalid_choice")]
         )
-    # Released milestones stay paid: the decision shares what is still in escrow.
-    rest = milestones.unreleased(contract, milestones.milestones_of(contract), ctx.policy)
-    gross = percent_of(rest.gross, percent * 100)
-    fee = percent_of(gross, ctx.policy.freelancer_fee_bp)
-    held = balance(escrow(contract.pk))
-    if percent > 0:
-        _pay_freelancer(contract, ctx, gross, fee, rest.client_fee)
-    back = held - gross - (rest.client_fee if percent > 0 else 0)
-    milestones.milestones_close(
-        contract,
-        MilestoneState.RELEASED
-        if percent == 100
-        else MilestoneState.REFUNDED
-        if percent == 0
-        else MilestoneState.SPLIT,
-    )
-    if back > 0:
-        _refund(contract, ctx, back, f"Dispute refund of contract {contract.pk}")
+    escrow_split(contract, ctx, percent, memo=f"Dispute refund of contract {contract.pk}")
     from fairlance.core.audit import audit_record
 
     audit_record(
@@ -623,6 +617,29 @@ def split_escrow(contract: Contract, ctx: Context) -> None:
     )
 
 
+def escrow_split(contract: Contract, ctx: Context, percent: int, *, memo: str) -> None:
+    """``percent`` of what is still in escrow to the freelancer (less the fee), the rest
+    back to the client: a dispute's decision or a cancellation both sides agreed to.
+    Released milestones stay paid: only the unreleased part is shared."""
+    rest = milestones.unreleased(contract, milestones.milestones_of(contract), ctx.policy)
+    gross = percent_of(rest.gross, percent * 100)
+    fee = percent_of(gross, ctx.policy.freelancer_fee_bp)
+    held = balance(escrow(contract.pk))
+    if percent > 0:
+        _pay_freelancer(contract, ctx, gross, fee, rest.client_fee)
+    back = held - gross - (rest.client_fee if percent > 0 else 0)
+    milestones.milestones_close(
+        contract,
+        MilestoneState.RELEASED
+        if percent == 100
+        else MilestoneState.REFUNDED
+        if percent == 0
+        else MilestoneState.SPLIT,
+    )
+    if back > 0:
+        _refund(contract, ctx, back, memo)
+
+
 # --- endings ---------------------------------------------------------------------------------
 
 
@@ -639,10 +656,21 @@ def _end(
     contract.feedback_allowed = feedback
     # What was not released (or split by an operator) went back to the client.
     milestones.milestones_close(contract, MilestoneState.REFUNDED)
+    if contract.open_proposals:
+        # What was still proposed can no longer be agreed.
+        from fairlance.contracts.proposals import close_open_proposals
+
+        close_open_proposals(contract, ctx)
     if contract.project_id is not None:
         Project.objects.filter(pk=contract.project_id, active_contracts__gt=0).update(
             active_contracts=F("active_contracts") - 1
         )
+
+
+def end_by_agreement(contract: Contract, ctx: Context, *, ending: str) -> None:
+    """Both sides agreed to end: cancelled, nobody's fault, feedback as usual."""
+    _end(contract, ctx, Outcome.CANCELLED, Fault.NONE)
+    contract.ending = ending
 
 
 def end_no_fault(contract: Contract, ctx: Context) -> None:

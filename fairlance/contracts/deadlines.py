@@ -214,7 +214,8 @@ def open_clocks(
     timers = (
         sorted(pending, key=lambda t: t.fire_at)
         if pending is not None
-        else contract.timers.filter(status=TimerStatus.PENDING).order_by("fire_at")
+        # A subject's clock (a proposal's answer window) is shown with its subject.
+        else contract.timers.filter(status=TimerStatus.PENDING, subject_type="").order_by("fire_at")
     )
     from fairlance.contracts import disputes
 

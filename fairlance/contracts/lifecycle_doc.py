@@ -17,6 +17,8 @@ def _timer_text(t: process.Transition) -> str:
     if t.timer is None:
         return "—"
     anchor = t.timer.anchor.replace("_", " ")
+    if t.timer.subject:
+        anchor = f"armed for each {t.timer.subject}"
     text = f"`{t.timer.clock}` ({anchor})"
     if t.timer.reminder is not None:
         hours = int(t.timer.reminder.before.total_seconds() // 3600)
@@ -31,12 +33,18 @@ def render_lifecycle() -> str:
         "<!-- Generated from fairlance/contracts/process.py by `fairlance lifecycle_doc`;",
         "     do not edit by hand. A test fails when this file and the table disagree. -->",
         "",
+        f"Process version {process.PROCESS_VERSION}, what new contracts run. A contract keeps",
+        "the version it was created under (`Contract.process_version`); the *since* column",
+        "says which version added a transition, and older contracts never offer it.",
+        "",
         "States: " + ", ".join(f"`{s}`" for s in process.STATES) + ".",
         "Final states: " + ", ".join(f"`{s}`" for s in sorted(process.FINAL_STATES)) + ".",
         "",
         "Timer anchors: *first entered* clocks run from the first entry into the state and",
         "never restart; *last entered* clocks restart on every entry (the review window after",
-        "each delivery). Time spent in `disputed` does not count on any clock.",
+        "each delivery). Time spent in `disputed` does not count on any clock. *Subject*",
+        "timers are armed by a transition for the subject it opens (a proposal), survive state",
+        "changes, and are stale once their subject is closed.",
         "",
         "Clocks that start with the work (`contracts/deadlines.py::work_deadlines`, also used",
         "for the date shown before paying): the grace window of an instant purchase is always",
@@ -45,8 +53,8 @@ def render_lifecycle() -> str:
         "working days unless the project says calendar days, and never before the grace window",
         "ends.",
         "",
-        "| transition | actor | from | to | guards | timer | actions | effect |",
-        "|---|---|---|---|---|---|---|---|",
+        "| transition | actor | from | to | guards | timer | actions | effect | since |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for t in process.TRANSITIONS:
         from_states = ", ".join("—" if s == process.INITIAL else f"`{s}`" for s in t.from_states)
@@ -61,7 +69,7 @@ def render_lifecycle() -> str:
         acts = ", ".join(a.__name__ for a in t.actions) or "—"
         lines.append(
             f"| `{t.name}` | {' or '.join(t.actors)} | {from_states} | {to_states} | "
-            f"{_guard_text(t)} | {_timer_text(t)} | {acts} | {t.summary} |"
+            f"{_guard_text(t)} | {_timer_text(t)} | {acts} | {t.summary} | {t.since} |"
         )
     lines += ["", "## State diagram", "", "```mermaid", "stateDiagram-v2"]
     for t in process.TRANSITIONS:

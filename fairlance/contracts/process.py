@@ -13,12 +13,13 @@ are fired by the ``system`` actor, states are participles.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines, disputes, milestones
+from fairlance.contracts import actions, deadlines, disputes, milestones, proposals
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -60,6 +61,16 @@ class Context:
     # The sequence number the event of this transition gets (unique per contract): money
     # references derive from it so a repeated action can never post twice.
     seq: int
+    # Filled by actions, read by the engine after them: the subjects (a proposal) this
+    # transition opened, whose timers it arms (``Transition.arms``), and whether it pauses
+    # or resumes the contract's state clocks without leaving the state.
+    effects: Effects = field(default_factory=lambda: Effects())
+
+
+@dataclass
+class Effects:
+    subjects: list[tuple[str, Any]] = field(default_factory=list)
+    clocks: Literal["", "pause", "resume", "rearm"] = ""
 
 
 Guard = Callable[["Contract", Context], bool]
@@ -78,10 +89,16 @@ class TimerSpec:
     the instant with its explanation; ``clock`` names the deadline shown to people.
     """
 
-    anchor: Literal["first_entered", "last_entered"]
-    due: DueFunction
+    anchor: Literal["first_entered", "last_entered", "armed"]
+    # A ``DueFunction``; a subject timer's takes the subject as a fourth argument.
+    due: Callable[..., Deadline]
     clock: str
     reminder: Reminder | None = None
+    # A *subject* timer (anchor ``armed``): armed by the transition that opens a subject of
+    # this type (``Transition.arms``), not by entering a state, for the subject the action
+    # named (``Context.subjects``); ``due`` then gets the subject as a fourth argument. It
+    # outlives state changes and is stale once the subject is closed (``SUBJECT_OPEN``).
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,6 +140,9 @@ class Notice:
     needs_action: bool = False
     state: str | None = None
     receipt: bool = False
+    # Only to the side that made the proposal the transition is about (an expiry is
+    # fired by the system, so "not the actor" does not pick the recipient).
+    proposer: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,13 @@ class Transition:
     capture: bool = False
     # Who is told what when the transition happens (the engine renders them).
     notices: tuple[Notice, ...] = ()
+    # Subject timer transitions this one arms for the subjects its actions open.
+    arms: tuple[str, ...] = ()
+    # The process version that introduced it; contracts of older versions never run it.
+    since: int = 1
+    # Fired on one subject of the contract (a proposal, named in the payload) through that
+    # subject's own endpoints, so it is not listed among the contract's actions.
+    subject: str = ""
 
     @property
     def by_person(self) -> bool:
@@ -856,6 +883,139 @@ TRANSITIONS: tuple[Transition, ...] = (
             ),
         ),
     ),
+    # --- proposals (process version 2): changes by consent, SPEC section 4 -------------
+    # A proposal is a subject of the contract: these transitions keep the contract's state
+    # (but for an accepted cancellation) and are fired on one proposal (``subject``); its
+    # expiry is a subject timer. What each kind does is ``proposals.KINDS``.
+    Transition(
+        "propose",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME,),
+        actions=(proposals.open_proposal,),
+        arms=("expire_proposal",),
+        summary="a change order or a cancellation with a split, for the other side to answer; "
+        "a cancellation pauses the clocks while open",
+        since=2,
+        notices=(
+            Notice(
+                "freelancer",
+                "{client} proposes a change: {project}",
+                '{client} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "{freelancer} proposes a change: {project}",
+                '{freelancer} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+        ),
+    ),
+    Transition(
+        "accept_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME, CANCELLED),
+        actions=(proposals.accept_proposal,),
+        route=proposals.route_after_accept,
+        summary="the other side agrees: the change applies (an agreed cancellation ends the "
+        "contract with its split, no fault)",
+        money=True,
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal accepted: {project}",
+                '{client} accepted your proposal for "{project}": {proposal}.',
+            ),
+            Notice(
+                "client",
+                "Proposal accepted: {project}",
+                '{freelancer} accepted your proposal for "{project}": {proposal}.',
+            ),
+        ),
+    ),
+    Transition(
+        "decline_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.decline_proposal,),
+        summary="the other side says no: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal declined: {project}",
+                '{client} declined your proposal for "{project}": {proposal}. The contract '
+                "carries on as agreed.",
+            ),
+            Notice(
+                "client",
+                "Proposal declined: {project}",
+                '{freelancer} declined your proposal for "{project}": {proposal}. The '
+                "contract carries on as agreed.",
+            ),
+        ),
+    ),
+    Transition(
+        "withdraw_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.withdraw_proposal,),
+        summary="the proposer takes it back: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal withdrawn: {project}",
+                '{client} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+            Notice(
+                "client",
+                "Proposal withdrawn: {project}",
+                '{freelancer} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+        ),
+    ),
+    Transition(
+        "expire_proposal",
+        ("system",),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.expire_proposal,),
+        timer=TimerSpec("armed", proposals.answer_deadline, "proposal_window", subject="proposal"),
+        summary="proposal window passed unanswered: declined by expiry; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal expired: {project}",
+                '{client} did not answer your proposal for "{project}" in time, so it was '
+                "declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+            Notice(
+                "client",
+                "Proposal expired: {project}",
+                '{freelancer} did not answer your proposal for "{project}" in time, so it '
+                "was declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
@@ -893,9 +1053,71 @@ def _states() -> tuple[str, ...]:
 STATES: tuple[str, ...] = _states()
 
 
+# --- versions ---------------------------------------------------------------------------
+# A contract runs the table of the process version it was created under
+# (``Contract.process_version``), so a change to the table never changes a running
+# contract's rules: version 1 is the table before proposals; version 2 adds them. A new
+# version only ever adds transitions (``Transition.since``); one that changed or removed a
+# transition would keep the old one under another name for the older versions.
+
+
+@dataclass(frozen=True)
+class Process:
+    version: int
+    transitions: tuple[Transition, ...]
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Transition]:
+        return {t.name: t for t in self.transitions}
+
+    @functools.cached_property
+    def _from(self) -> dict[str, list[Transition]]:
+        out: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            for s in t.from_states:
+                out.setdefault(s, []).append(t)
+        return out
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return self._from.get(state, [])
+
+    def timed_transitions_from(self, state: str) -> list[Transition]:
+        """The state timers armed on entering ``state`` (subject timers are armed apart)."""
+        return [
+            t for t in self.transitions_from(state) if t.timer is not None and not t.timer.subject
+        ]
+
+
+# What new contracts get.
+PROCESS_VERSION = 2
+PROCESSES: dict[int, Process] = {
+    v: Process(v, tuple(t for t in TRANSITIONS if t.since <= v))
+    for v in range(1, PROCESS_VERSION + 1)
+}
+
+
+def process_for(version: int) -> Process:
+    """The table of process ``version`` (``LookupError`` for one this code does not know)."""
+    try:
+        return PROCESSES[version]
+    except KeyError:
+        raise LookupError(f"unknown process version {version}") from None
+
+
+def transitions_for(contract: Contract) -> Process:
+    """The table ``contract`` runs under."""
+    return process_for(contract.process_version)
+
+
 def transitions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if state in t.from_states]
+    """Transitions of the current version leaving ``state`` (docs, tests)."""
+    return process_for(PROCESS_VERSION).transitions_from(state)
 
 
 def timed_transitions_from(state: str) -> list[Transition]:
-    return [t for t in transitions_from(state) if t.timer is not None]
+    return process_for(PROCESS_VERSION).timed_transitions_from(state)
+
+
+# Is the subject of a subject timer still open (the worker's stale check)? Keyed by
+# ``TimerSpec.subject``; each takes the subject's id and reads it (the contract is locked).
+SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {proposals.SUBJECT: proposals.is_open}

@@ -585,6 +585,7 @@ def _contract_create(
         charge_ref="" if payment.held else payment.ref,
         authorization_ref=payment.ref if payment.held else "",
         policy_version=terms.policy.version,
+        process_version=process.PROCESS_VERSION,
         state=INITIAL,
         revisions_left=tier.revisions,
         delivery_days=deadlines.purchase_delivery_days(
@@ -867,6 +868,7 @@ def contract_purchase_offer(
                 client_fee_minor=client_fee,
                 charge_ref=payment.ref,
                 policy_version=policy.version,
+                process_version=process.PROCESS_VERSION,
                 state=INITIAL,
                 revisions_left=terms.revisions,
                 # The delivery clock that starts now is the first milestone's; each later

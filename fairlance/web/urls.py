@@ -6,6 +6,7 @@ from fairlance.web.views import (
     freelancer,
     money,
     operator,
+    proposals,
     public,
     quotes,
     settings,
@@ -35,6 +36,16 @@ urlpatterns = [
         "contracts/<int:contract_id>/answer/",
         contracts.contract_answer_dispute,
         name="contract_answer_dispute",
+    ),
+    path(
+        "contracts/<int:contract_id>/propose/",
+        proposals.contract_propose,
+        name="contract_propose",
+    ),
+    path(
+        "proposals/<int:proposal_id>/<slug:answer>/",
+        proposals.proposal_answer,
+        name="proposal_answer",
     ),
     path(
         "contracts/<int:contract_id>/files/<uuid:file_id>/",

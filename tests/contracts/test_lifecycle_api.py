@@ -60,7 +60,11 @@ def test_instant_purchase_with_questions_waits_for_requirements(
     assert body["state"] == "awaiting_requirements"
     assert body["snapshot"]["tier"]["price_minor"] == PRICE
     assert body["money"]["freelancer_receives"]["minor"] == PRICE - FEE
-    assert body["available_transitions"] == ["submit_requirements", "cancel_before_start"]
+    assert body["available_transitions"] == [
+        "submit_requirements",
+        "cancel_before_start",
+        "propose",
+    ]
     assert [d["name"] for d in body["deadlines"]] == ["requirements_window"]
     assert balance(escrow(body["id"])) == PRICE
     assert Milestone.objects.filter(contract_id=body["id"]).count() == 1
@@ -95,6 +99,7 @@ def test_submit_deliver_approve_releases_escrow(clock, api, client_user, freelan
         "approve",
         "request_revision",
         "open_dispute",
+        "propose",
     ]
     # When the client approves
     resp = c.post(f"contracts/{cid}/approve")

@@ -61,6 +61,7 @@ def test_timers_declare_their_anchor() -> None:
         "mark_late": "first_entered",
         "auto_approve": "last_entered",
         "expire_dispute_answer": "last_entered",
+        "expire_proposal": "armed",
     }
 
 
@@ -90,6 +91,8 @@ def test_every_ending_transition_records_an_outcome() -> None:
         "split_escrow",
         # Ends the contract completed after the last milestone's release.
         "release_escrow",
+        # ends only for an agreed cancellation (proposals.KINDS["cancel"]: end_by_agreement)
+        "accept_proposal",
     }
     for t in process.TRANSITIONS:
         if set(process.target_states(t)) & process.FINAL_STATES:

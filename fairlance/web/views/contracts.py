@@ -36,6 +36,7 @@ from fairlance.contracts.selectors import (
     contract_deliveries,
     contract_events,
     contract_files,
+    contract_proposals,
     contract_recent_purchase,
 )
 from fairlance.contracts.services import contract_purchase, contract_transition
@@ -53,7 +54,7 @@ from fairlance.payments.provider import (
     CARD_SUCCESS,
 )
 from fairlance.web import contract_presenters as cp
-from fairlance.web import presenters
+from fairlance.web import presenters, proposal_presenters
 from fairlance.web.forms import parse_amount
 from fairlance.web.milestone_presenters import milestone_views
 from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
@@ -610,6 +611,15 @@ def _room_context(
         "note_form": NoteForm(),
         "deliver_rules": RULES[Purpose.DELIVERY],
         "deliver_form": deliver_form or {"note": "", "attached": []},
+        **proposal_presenters.room_proposals(
+            contract,
+            # Closed proposals are timeline events; only open ones need their rows.
+            items=contract_proposals(contract=contract) if contract.open_proposals else [],
+            names=names,
+            role=role,
+            tz_name=tz_name,
+            now=now,
+        ),
     }
 
 
