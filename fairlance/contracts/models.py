@@ -231,6 +231,9 @@ class Proposal(models.Model):
     revisions = models.PositiveSmallIntegerField(null=True, blank=True)
     amount_minor = models.PositiveIntegerField(null=True, blank=True)
     percent_to_freelancer = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ``add_milestone``: the new milestone's title and delivery days (``amount_minor`` its price).
+    title = models.CharField(max_length=200, blank=True)
+    delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
