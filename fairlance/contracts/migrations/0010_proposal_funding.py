@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contracts', '0009_process_version_and_proposals'),
+        ("contracts", "0009_process_version_and_proposals"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='proposal',
-            name='delivery_days',
+            model_name="proposal",
+            name="delivery_days",
             field=models.PositiveSmallIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='proposal',
-            name='title',
+            model_name="proposal",
+            name="title",
             field=models.CharField(blank=True, max_length=200),
         ),
     ]
