@@ -39,7 +39,9 @@ class ProposalIn(Schema):
     than the price) and a ``note``; ``cancel``: ``percent_to_freelancer`` (0-100 of the
     price) and a ``note`` (the reason); ``add_milestone`` (the freelancer only): ``title``,
     ``amount_minor`` (its price) and ``delivery_days`` (1-365, counted from the approval of
-    the milestone before it); the client pays it on accepting. A ``note`` is welcome with
+    the milestone before it); ``change_price`` (the freelancer only): ``milestone`` (the
+    number of one not started yet) and its new, higher ``amount_minor``. The client pays
+    either on accepting (``client_pays_minor``). A ``note`` is welcome with
     every kind. Only a party
     of a contract that takes proposals (process version 2, not disputed or ended) proposes,
     and one open proposal of each kind at a time.
@@ -47,13 +49,21 @@ class ProposalIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["extend_deadline", "add_revisions", "reduce_scope", "cancel", "add_milestone"]
+    kind: Literal[
+        "extend_deadline",
+        "add_revisions",
+        "reduce_scope",
+        "cancel",
+        "add_milestone",
+        "change_price",
+    ]
     days: Annotated[WholeInt, bounds(1, proposals.MAX_DAYS)] | None = None
     revisions: Annotated[WholeInt, bounds(1, proposals.MAX_REVISIONS)] | None = None
     amount_minor: Annotated[WholeInt, bounds(1)] | None = None
     percent_to_freelancer: Annotated[WholeInt, bounds(0, 100)] | None = None
     title: Annotated[str, text_field(milestones.TITLE)] | None = None
     delivery_days: Annotated[WholeInt, bounds(1, milestones.MAX_DELIVERY_DAYS)] | None = None
+    milestone: Annotated[WholeInt, bounds(1)] | None = None
     note: Paragraph | None = None
 
 

@@ -234,6 +234,8 @@ class Proposal(models.Model):
     # ``add_milestone``: the new milestone's title and delivery days (``amount_minor`` its price).
     title = models.CharField(max_length=200, blank=True)
     delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ``change_price``: the milestone's number as people count them (``amount_minor`` its price).
+    milestone = models.PositiveSmallIntegerField(null=True, blank=True)
     note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

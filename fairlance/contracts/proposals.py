@@ -13,7 +13,7 @@ cancellation: nobody should lose a deadline while both sides talk about ending) 
 whether it moves money (accepting it then takes an ``Idempotency-Key``). Adding a kind
 is one entry.
 
-A kind that raises what the client pays (``add_milestone``) is charged to the client's
+A kind that raises what the client pays (``add_milestone``, ``change_price``) is charged to the client's
 card before it takes effect (``proposal_accept_funded``, decision 0018): outside the
 contract's transaction, with a reference derived from the proposal, then the accept books
 it into escrow; an accept refused after the charge gives it back. Only the freelancer
@@ -31,16 +31,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fairlance.contracts import actions, deadlines, milestones
-from fairlance.contracts.models import Contract, Proposal, ProposalStatus
+from fairlance.contracts.models import (
+    Contract,
+    Milestone,
+    MilestoneState,
+    Proposal,
+    ProposalStatus,
+)
 from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, field_error
 from fairlance.core.money import format_minor, percent_of
-from fairlance.core.policy import policy_for_version
+from fairlance.core.policy import Policy, policy_for_version
 from fairlance.core.text import TextError, clean_text
 from fairlance.core.workdays import Deadline, explained_working_days_after
 
 if TYPE_CHECKING:
     from fairlance.contracts.process import Context
-    from fairlance.core.policy import Policy
 
 SUBJECT = "proposal"
 # The payload key naming the proposal a transition answers (``engine.timer_payload`` too).
@@ -53,6 +58,8 @@ MAX_REVISIONS = 10
 MAX_MILESTONE_MINOR = 1_000_000_00
 # The payload key of the processor's charge an accepted increase books (never in the log).
 CHARGE_REF = "_charge_ref"
+# ... and what it charged, which the accept checks the change still costs.
+CHARGED_MINOR = "_charged_minor"
 
 Fields = dict[str, Any]
 
@@ -167,6 +174,72 @@ def _apply_add_milestone(contract: Contract, proposal: Proposal, ctx: Context) -
     )
 
 
+def _future_milestone(contract: Contract, number: Any, *, lock: bool = False) -> Milestone:
+    """The milestone numbered ``number`` (as people count) that is funded and not started,
+    or ``InvalidInput`` naming the field."""
+    rows = Milestone.objects.filter(contract_id=contract.pk)
+    found = None
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+        found = (rows.select_for_update() if lock else rows).filter(position=number - 1).first()
+    if found is None or found.state != MilestoneState.FUNDED:
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "milestone",
+                    "The number of a milestone that has not started yet.",
+                    "invalid_choice",
+                )
+            ]
+        )
+    return found
+
+
+def _clean_change_price(contract: Contract, payload: dict[str, Any]) -> Fields:
+    milestone = _future_milestone(contract, payload.get("milestone"))
+    amount = _whole(
+        payload,
+        "amount_minor",
+        milestone.amount_minor + 1,
+        MAX_MILESTONE_MINOR,
+        f"More than the milestone's {format_minor(milestone.amount_minor)}; to pay less, "
+        "reduce the scope once work on it has started.",
+    )
+    return {"milestone": milestone.position + 1, "amount_minor": amount, "note": _note(payload)}
+
+
+def _apply_change_price(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    """The milestone's price rises by what the client was charged a moment ago."""
+    assert proposal.amount_minor is not None
+    if not ctx.payload.get(CHARGE_REF):
+        raise Conflict("Accepting this takes the client's payment.", code="payment_required")
+    milestone = _started_check(contract, proposal, lock=True)
+    if _raise_of(proposal, milestone, ctx.policy) != ctx.payload.get(CHARGED_MINOR):
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
+    milestones.milestone_raise(
+        contract, milestone, proposal.amount_minor, policy=ctx.policy, seq=ctx.seq
+    )
+
+
+def _started_check(contract: Contract, proposal: Proposal, *, lock: bool = False) -> Milestone:
+    """The milestone a ``change_price`` raises, or ``Conflict`` once work on it started
+    (the one before it was approved since): its price is settled."""
+    try:
+        return _future_milestone(contract, proposal.milestone, lock=lock)
+    except InvalidInput:
+        raise Conflict(
+            "Work on this milestone has started: its price no longer changes.",
+            code="milestone_started",
+        ) from None
+
+
+def _raise_of(proposal: Proposal, milestone: Milestone, policy: Policy) -> int:
+    difference = max((proposal.amount_minor or 0) - milestone.amount_minor, 0)
+    return difference + percent_of(difference, policy.client_fee_bp)
+
+
 def _apply_extend(contract: Contract, proposal: Proposal, ctx: Context) -> None:
     """The delivery due moves by ``days`` of the freelancer's working days; a contract
     flagged late is no longer late if the new due is still ahead."""
@@ -271,6 +344,16 @@ KINDS: dict[str, Kind] = {
             moves_money=True,
             charges_client=True,
         ),
+        Kind(
+            "change_price",
+            "Raise the price of a milestone not started yet (the client pays the difference)",
+            WORKING,
+            _clean_change_price,
+            _apply_change_price,
+            fields=("milestone", "amount_minor", "note"),
+            moves_money=True,
+            charges_client=True,
+        ),
     )
 }
 
@@ -363,6 +446,11 @@ def describe(proposal: Proposal) -> str:
             f"add the milestone \u201c{proposal.title}\u201d for "
             f"{format_minor(proposal.amount_minor or 0)}, due {proposal.delivery_days} day(s) "
             "after the one before it"
+        )
+    if proposal.kind == "change_price":
+        return (
+            f"raise the price of milestone {proposal.milestone} to "
+            f"{format_minor(proposal.amount_minor or 0)}, the client paying the difference"
         )
     if proposal.kind == "cancel":
         return (
@@ -547,6 +635,11 @@ def client_pays(proposal: Proposal, contract: Contract) -> int:
     if kind is None or not kind.charges_client or not proposal.amount_minor:
         return 0
     policy = policy_for_version(contract.policy_version)
+    if proposal.kind == "change_price":
+        milestone = Milestone.objects.filter(
+            contract_id=contract.pk, position=(proposal.milestone or 1) - 1
+        ).first()
+        return 0 if milestone is None else _raise_of(proposal, milestone, policy)
     return proposal.amount_minor + percent_of(proposal.amount_minor, policy.client_fee_bp)
 
 
@@ -602,8 +695,15 @@ def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -
             code="transition_not_available",
             state=contract.state,
         )
+    if proposal.kind == "change_price":
+        _started_check(contract, proposal)
     number = _clean_card_number(card_number)
     amount = client_pays(proposal, contract)
+    if amount <= 0:
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
     result = get_provider().charge(
         amount_minor=amount,
         card_number=number,
@@ -617,7 +717,7 @@ def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -
             contract_id=contract.pk,
             name="accept_proposal",
             actor=actor,
-            payload={**payload, CHARGE_REF: result.provider_ref},
+            payload={**payload, CHARGE_REF: result.provider_ref, CHARGED_MINOR: amount},
         )
     except (Conflict, NotFound, PermissionDenied, InvalidInput):
         _undo_charge(proposal, result.provider_ref or "", amount)

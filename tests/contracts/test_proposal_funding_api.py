@@ -32,8 +32,22 @@ BODY = {
 }
 
 
-def offer(api: Any, freelancer: Any, cid: int) -> dict[str, Any]:
-    r = api(freelancer).post(f"contracts/{cid}/proposals", BODY)
+RAISED = 7_000
+KINDS = ["add_milestone", "change_price"]
+# What accepting each kind charges the client (no client fee in the default policy).
+PAYS = {"add_milestone": ADDED, "change_price": RAISED - ADDED}
+
+
+def offer(api: Any, freelancer: Any, cid: int, kind: str = "add_milestone") -> dict[str, Any]:
+    """The freelancer's proposal of ``kind``; for ``change_price`` (of milestone 2, not
+    started), a second milestone is added and paid for first."""
+    body: dict[str, Any] = BODY
+    if kind == "change_price":
+        contract = Contract.objects.get(pk=cid)
+        added = offer(api, freelancer, cid)
+        assert accept(api, contract.client, added["id"], key="setup").status_code == 200
+        body = {"kind": "change_price", "milestone": 2, "amount_minor": RAISED}
+    r = api(freelancer).post(f"contracts/{cid}/proposals", body)
     assert r.status_code == 201, r.content
     return dict(r.json())
 
@@ -143,11 +157,13 @@ def test_a_bad_milestone_is_refused(field, value, clock, api, freelancer, client
         (None, 422, None),
     ],
 )
+@pytest.mark.parametrize("kind", KINDS)
 def test_a_refused_card_changes_nothing(
-    card, status, code, clock, api, client_user, freelancer
+    kind, card, status, code, clock, api, client_user, freelancer
 ) -> None:
     cid = running(api, client_user, freelancer)
-    made = offer(api, freelancer, cid)
+    made = offer(api, freelancer, cid, kind)
+    escrowed = balance(escrow(cid))
     before = snapshot(cid)
     assert_problem(accept(api, client_user, made["id"], card), status, code)
     # The proposal is still open, the contract as it was, nothing charged
@@ -155,12 +171,14 @@ def test_a_refused_card_changes_nothing(
     assert not [c for c in charges(made["id"]) if c.ok]
     # And the client may accept it with another card
     assert accept(api, client_user, made["id"], key="k2").status_code == 200
-    assert balance(escrow(cid)) == PRICE + ADDED
+    assert balance(escrow(cid)) == escrowed + PAYS[kind]
 
 
-def test_a_replayed_accept_charges_once(clock, api, client_user, freelancer) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_replayed_accept_charges_once(kind, clock, api, client_user, freelancer) -> None:
     cid = running(api, client_user, freelancer)
-    made = offer(api, freelancer, cid)
+    made = offer(api, freelancer, cid, kind)
+    escrowed = balance(escrow(cid))
     first = accept(api, client_user, made["id"])
     again = accept(api, client_user, made["id"])
     assert (first.status_code, again.status_code) == (200, 200)
@@ -170,7 +188,7 @@ def test_a_replayed_accept_charges_once(clock, api, client_user, freelancer) -> 
     # A new key finds the proposal answered, before any charge
     assert_problem(accept(api, client_user, made["id"], key="k3"), 409, "proposal_not_open")
     assert len([c for c in charges(made["id"]) if c.ok]) == 1
-    assert balance(escrow(cid)) == PRICE + ADDED
+    assert balance(escrow(cid)) == escrowed + PAYS[kind]
     assert ledger_check() == []
 
 
@@ -200,30 +218,39 @@ def test_a_double_click_keeps_its_one_charge(
     assert ledger_check() == []
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("how", ["decline", "withdraw"])
-def test_declined_or_withdrawn_charges_nothing(how, clock, api, client_user, freelancer) -> None:
+def test_declined_or_withdrawn_charges_nothing(
+    how, kind, clock, api, client_user, freelancer
+) -> None:
     cid = running(api, client_user, freelancer)
-    made = offer(api, freelancer, cid)
+    made = offer(api, freelancer, cid, kind)
     before = funded(cid)
     who = client_user if how == "decline" else freelancer
     r = api(who).post(f"proposals/{made['id']}/{how}")
     assert r.status_code == 200, r.content
     after = funded(cid)
     status = {"decline": "declined", "withdraw": "withdrawn"}[how]
-    assert after == {**before, "proposals": [(made["id"], status)]}
+    assert after == {**before, "proposals": [*before["proposals"][:-1], (made["id"], status)]}
     assert charges(made["id"]) == []
     assert_problem(accept(api, client_user, made["id"]), 409, "proposal_not_open")
     assert charges(made["id"]) == []
 
 
-def test_an_unanswered_milestone_expires_uncharged(clock, api, client_user, freelancer) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unanswered_increase_expires_uncharged(
+    kind, clock, api, client_user, freelancer
+) -> None:
     cid = running(api, client_user, freelancer)
-    made = offer(api, freelancer, cid)
+    made = offer(api, freelancer, cid, kind)
     before = funded(cid)
     clock.move_to(START + timedelta(days=5, seconds=1))
     call_command("worker", "--once", verbosity=0)
     assert Proposal.objects.get(pk=made["id"]).status == "expired"
-    assert funded(cid) == {**before, "proposals": [(made["id"], "expired")]}
+    assert funded(cid) == {
+        **before,
+        "proposals": [*before["proposals"][:-1], (made["id"], "expired")],
+    }
     assert_problem(accept(api, client_user, made["id"]), 409, "proposal_not_open")
     assert charges(made["id"]) == []
 
@@ -237,12 +264,13 @@ WRONG_PARTY = [
 ]
 
 
+@pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize(("who", "status", "code"), WRONG_PARTY)
 def test_only_the_client_accepts_and_pays(
-    who, status, code, clock, api, client_user, freelancer, stranger, operator
+    who, status, code, kind, clock, api, client_user, freelancer, stranger, operator
 ) -> None:
     cid = running(api, client_user, freelancer)
-    made = offer(api, freelancer, cid)
+    made = offer(api, freelancer, cid, kind)
     users = {"freelancer": freelancer, "operator": operator, "stranger": stranger}
     before = snapshot(cid)
     caller = api(users[who]) if who != "anonymous" else api()
@@ -294,3 +322,62 @@ def test_a_cancellation_accepted_meanwhile_refunds_the_charge(
     assert PaymentAttempt.objects.filter(kind="refund", charge_ref=charge.provider_ref, ok=True)
     assert not Milestone.objects.filter(contract_id=cid, position=1).exists()
     assert ledger_check() == []
+
+
+def test_the_client_pays_a_raised_price_on_accepting(clock, api, client_user, freelancer) -> None:
+    cid = running(api, client_user, freelancer)
+    made = offer(api, freelancer, cid, "change_price")
+    assert made["client_pays_minor"] == RAISED - ADDED
+    assert made["fields"] == {"milestone": 2, "amount_minor": RAISED, "note": ""}
+    r = accept(api, client_user, made["id"])
+    assert r.status_code == 200, r.content
+    # The difference was charged and booked in one entry; the milestone costs the new price
+    (charge,) = charges(made["id"])
+    assert (charge.ok, charge.amount_minor) == (True, RAISED - ADDED)
+    assert balance(escrow(cid)) == PRICE + RAISED
+    assert JournalEntry.objects.filter(reference__startswith=f"contract:{cid}:capture:2:raise:")
+    assert Milestone.objects.get(contract_id=cid, position=1).amount_minor == RAISED
+    assert Contract.objects.get(pk=cid).price_minor == PRICE + RAISED
+    # And the two milestones release all of it
+    for _ in range(2):
+        assert api(freelancer).post(f"contracts/{cid}/deliver", {"note": "Done"}).status_code == 200
+        assert api(client_user).post(f"contracts/{cid}/approve").status_code == 200
+    assert balance(escrow(cid)) == 0
+    assert balance(freelancer_pending(freelancer.pk)) == (PRICE + RAISED) * 9 // 10
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"milestone": 1, "amount_minor": 20_000}, "milestone"),  # being worked on
+        ({"milestone": 3, "amount_minor": 20_000}, "milestone"),  # no such milestone
+        ({"milestone": 2, "amount_minor": ADDED}, "amount_minor"),  # not a raise
+    ],
+)
+def test_only_a_milestone_not_started_gets_a_higher_price(
+    body, field, clock, api, client_user, freelancer
+) -> None:
+    cid = running(api, client_user, freelancer)
+    added = offer(api, freelancer, cid)
+    assert accept(api, client_user, added["id"]).status_code == 200
+    before = snapshot(cid)
+    r = api(freelancer).post(f"contracts/{cid}/proposals", {"kind": "change_price", **body})
+    problem = assert_problem(r, 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert snapshot(cid) == before
+
+
+def test_a_raise_of_a_milestone_started_meanwhile_is_refused_uncharged(
+    clock, api, client_user, freelancer
+) -> None:
+    """The client approves milestone 1 (so work on 2 starts) while a raise of milestone 2
+    is open: accepting it is refused before the card is charged."""
+    cid = running(api, client_user, freelancer)
+    made = offer(api, freelancer, cid, "change_price")
+    assert api(freelancer).post(f"contracts/{cid}/deliver", {"note": "Done"}).status_code == 200
+    assert api(client_user).post(f"contracts/{cid}/approve").status_code == 200
+    before = snapshot(cid)
+    assert_problem(accept(api, client_user, made["id"]), 409, "milestone_started")
+    assert snapshot(cid) == before
+    assert charges(made["id"]) == []
