@@ -236,6 +236,10 @@ class Proposal(models.Model):
     delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
     # ``change_price``: the milestone's number as people count them (``amount_minor`` its price).
     milestone = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An accepted increase: the processor's charge that paid for it, and how much it took
+    # (what a later refund of the contract may give back to it, ``actions._refund_to_card``).
+    charge_ref = models.CharField(max_length=100, blank=True)
+    charged_minor = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

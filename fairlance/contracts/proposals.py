@@ -526,6 +526,11 @@ def accept_proposal(contract: Contract, ctx: Context) -> None:
             code="transition_not_available",
             state=contract.state,
         )
+    if kind.charges_client:
+        # Later refunds of the contract may give back to this charge too.
+        proposal.charge_ref = str(ctx.payload.get(CHARGE_REF) or "")
+        proposal.charged_minor = ctx.payload.get(CHARGED_MINOR)
+        proposal.save(update_fields=["charge_ref", "charged_minor"])
     _close(contract, proposal, ctx, ProposalStatus.ACCEPTED)
     kind.apply(contract, proposal, ctx)
 

@@ -381,3 +381,33 @@ def test_a_raise_of_a_milestone_started_meanwhile_is_refused_uncharged(
     assert_problem(accept(api, client_user, made["id"]), 409, "milestone_started")
     assert snapshot(cid) == before
     assert charges(made["id"]) == []
+
+
+def test_a_later_refund_gives_back_to_each_charge(clock, api, client_user, freelancer) -> None:
+    """The client paid the contract with two charges (the purchase, the added milestone):
+    ending it with everything back refunds each charge what it took, and the processor
+    accepts both (none is asked for more than it charged)."""
+    cid = running(api, client_user, freelancer)
+    made = offer(api, freelancer, cid)
+    assert accept(api, client_user, made["id"]).status_code == 200
+    r = api(client_user).post(
+        f"contracts/{cid}/proposals",
+        {"kind": "cancel", "percent_to_freelancer": 0, "note": "Let us stop."},
+    )
+    ok = api(freelancer).post(f"proposals/{r.json()['id']}/accept", {}, **{"Idempotency-Key": "c"})
+    assert ok.status_code == 200, ok.content
+    clock.shift(timedelta(minutes=1))
+    call_command("worker", "--once", verbosity=0)
+    contract = Contract.objects.get(pk=cid)
+    (charge,) = charges(made["id"])
+    refunds = dict(
+        ProviderIntent.objects.filter(contract_id=cid, kind="refund").values_list(
+            "payment_ref", "amount_minor"
+        )
+    )
+    assert refunds == {contract.charge_ref: PRICE, charge.provider_ref: ADDED}
+    assert set(ProviderIntent.objects.filter(contract_id=cid).values_list("status", flat=True)) == {
+        "done"
+    }
+    assert balance(escrow(cid)) == 0
+    assert ledger_check() == []
