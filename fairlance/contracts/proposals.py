@@ -163,6 +163,13 @@ def _apply_add_milestone(contract: Contract, proposal: Proposal, ctx: Context) -
     if not ctx.payload.get(CHARGE_REF):
         # Only ``proposal_accept_funded`` accepts it, with the client's charge.
         raise Conflict("Accepting this takes the client's payment.", code="payment_required")
+    if proposal.amount_minor + percent_of(
+        proposal.amount_minor, ctx.policy.client_fee_bp
+    ) != ctx.payload.get(CHARGED_MINOR):
+        raise Conflict(
+            "What the client was charged is not what the milestone costs; accept it again.",
+            code="proposal_out_of_date",
+        )
     milestones.milestone_add(
         contract,
         title=proposal.title,
@@ -639,6 +646,8 @@ def client_pays(proposal: Proposal, contract: Contract) -> int:
     kind = KINDS.get(proposal.kind)
     if kind is None or not kind.charges_client or not proposal.amount_minor:
         return 0
+    if proposal.charged_minor is not None:
+        return proposal.charged_minor  # accepted: what it did charge
     policy = policy_for_version(contract.policy_version)
     if proposal.kind == "change_price":
         milestone = Milestone.objects.filter(

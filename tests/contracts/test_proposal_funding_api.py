@@ -338,6 +338,9 @@ def test_the_client_pays_a_raised_price_on_accepting(clock, api, client_user, fr
     assert JournalEntry.objects.filter(reference__startswith=f"contract:{cid}:capture:2:raise:")
     assert Milestone.objects.get(contract_id=cid, position=1).amount_minor == RAISED
     assert Contract.objects.get(pk=cid).price_minor == PRICE + RAISED
+    # The answered proposal still says what it charged
+    listed = api(client_user).get(f"contracts/{cid}/proposals").json()["results"]
+    assert [p["client_pays_minor"] for p in listed if p["id"] == made["id"]] == [RAISED - ADDED]
     # And the two milestones release all of it
     for _ in range(2):
         assert api(freelancer).post(f"contracts/{cid}/deliver", {"note": "Done"}).status_code == 200
