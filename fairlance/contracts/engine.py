@@ -16,6 +16,7 @@ writers never interleave either.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from django.utils import timezone
 
 from fairlance.contracts import notices, process
 from fairlance.contracts.models import Contract, Timer, TimerStatus
+from fairlance.contracts.payload import clean_payload, event_data
 from fairlance.contracts.process import Context, Notice, Role, Transition
 from fairlance.contracts.unit_of_work import (
     IMMEDIATE,
@@ -212,7 +214,7 @@ def apply_locked(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         from_state=from_state,
         to_state=to_state,
-        data=_event_data(payload),
+        data=event_data(t, ctx.payload),
         created_at=now,
     )
     # A contract being created (a purchase) has no timers to skip, no earlier events to
@@ -235,7 +237,7 @@ def apply_locked(
         facts = notices.Facts(
             contract=contract,
             actor=actor.user.public_name if actor.user is not None else site_name(),
-            payload=payload,
+            payload=ctx.payload,
             clocks=armed,
             refunded=contract.refunded_minor - refunded_before,
             policy=ctx.policy,
@@ -252,7 +254,11 @@ def _checked(
     now: datetime,
     policy: Policy | None,
 ) -> tuple[Transition, Actor, Context]:
-    """Who, state, guards: the checks of ``apply_locked`` before anything is written."""
+    """Who, state, guards, input: the checks of ``apply_locked`` before anything is written.
+
+    The context carries the payload as ``payload.clean_payload`` made it (the one check
+    of what people send, for the API and the web alike).
+    """
     t = process.BY_NAME.get(name)
     if t is None:
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
@@ -274,6 +280,8 @@ def _checked(
             code="transition_not_available",
             state=contract.state,
         )
+    # Input last, as before the declarations: a wrong person or state is told so first.
+    ctx = dataclasses.replace(ctx, payload=clean_payload(t, payload, contract=contract))
     return t, actor, ctx
 
 
@@ -287,17 +295,6 @@ def transition_precheck(
     before the transition locks the contract: ``apply_transition`` checks again.
     """
     _checked(contract, name, actor, payload or {}, timezone.now(), None)
-
-
-def _event_data(payload: dict[str, Any]) -> dict[str, Any]:
-    # Events keep what people said and decided; card numbers never reach the log.
-    keep = ("note", "reason", "amount_minor", "freelancer_percent", "fault", "answers")
-    data = {k: payload[k] for k in keep if k in payload}
-    files = payload.get("files")
-    if files and isinstance(files, list):
-        # The ids of the uploads delivered (the contract's files, served by id).
-        data["files"] = [str(f)[:64] for f in files]
-    return data
 
 
 def _anchor(
