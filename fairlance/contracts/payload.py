@@ -59,7 +59,8 @@ class PayloadField:
     choices: tuple[str, ...] = ()
     default: str | None = None
     bounds: Bounds | None = None
-    # An amount outside ``bounds``: ``{low}`` and ``{high}`` are formatted; ``no_range``
+    # An amount outside ``bounds`` or too many files: ``{low}`` and ``{high}`` are the
+    # bounds (formatted amounts, or numbers of files); ``no_range``
     # when the bounds leave no amount at all.
     out_of_range: str = ""
     no_range: str = ""
@@ -141,7 +142,8 @@ def _clean_one(
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         return None, field_error(f.name, "Send a list of upload ids.")
     if f.max_items and len(value) > f.max_items:
-        return None, field_error(f.name, f"At most {f.max_items} files.", "too_many")
+        message = (f.out_of_range or "At most {high} files.").format(low=0, high=f.max_items)
+        return None, field_error(f.name, message, "too_many")
     return [v[:MAX_FILE_ID] for v in value] or None, None
 
 

@@ -667,7 +667,11 @@ TRANSITIONS: tuple[Transition, ...] = (
         payload=(
             PayloadField("note", "paragraph", label="Note to the client"),
             PayloadField(
-                "files", "files", label="Attachments", max_items=RULES[Purpose.DELIVERY].max_files
+                "files",
+                "files",
+                label="Attachments",
+                max_items=RULES[Purpose.DELIVERY].max_files,
+                out_of_range="At most {high} files per delivery.",
             ),
         ),
         look=Look(

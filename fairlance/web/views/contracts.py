@@ -181,13 +181,6 @@ class ResolveDisputeForm(forms.Form):
         return note
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    reason = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    # Kept as typed: ``parse_amount`` reads it, and an error shows it again unchanged.
-    amount = forms.CharField(max_length=40, required=False)
-
-
 def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
     """Put a domain error's field errors on the form fields (or on the form)."""
     if isinstance(exc, InvalidInput) and exc.errors:
@@ -596,7 +589,6 @@ def _room_context(
         "tier": contract.snapshot.get("tier", {}),
         "addons": contract.snapshot.get("addons", []),
         "state_label": contract.state.replace("_", " "),
-        "note_form": NoteForm(),
         "deliver_rules": RULES[Purpose.DELIVERY],
         "deliver_form": deliver_form or {"note": "", "attached": []},
     }
@@ -642,51 +634,86 @@ def _room_with_error(
     status: int,
     *,
     deliver_form: dict[str, Any] | None = None,
-    typed: str = "",
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """The room again, with the error next to the action and what the person typed kept."""
+    """The room again, with the error next to the action and what the person typed kept.
+
+    ``errors`` maps form input names to what is wrong with them ("" for the action as a
+    whole); ``typed`` holds the inputs as sent.
+    """
     contract = _contract_or_404(user, contract_id)
     context = _room_context(request, user, contract, deliver_form=deliver_form)
-    context["action_error"] = {"action": action, "message": message, "typed": typed}
+    context["action_error"] = {"action": action, "message": message}
+    for key in ("main_actions", "more_actions"):
+        context[key] = cp.with_typed(
+            context[key], name=action, typed=typed or {}, errors=errors or {"": message}
+        )
     # An action under "More options" shows its error there, so that list opens too.
     context["more_open"] = any(b.name == action for b in context["more_actions"])
     return render(request, "contracts/room.html", context, status=status)
 
 
+def form_payload(t: process.Transition, data: Any) -> dict[str, Any]:
+    """The transition's payload from a room form: one input per declared field.
+
+    Amounts are typed in major units; one that does not parse is sent as None, and the
+    domain refuses it with the contract's bounds in words, as for one out of range; a
+    percentage that is not a whole number is sent as typed and refused the same way.
+    Everything else is checked by the engine (``payload.clean_payload``), as for the API.
+    """
+    payload: dict[str, Any] = {}
+    for f in t.payload:
+        raw = data.get(f.form_name)
+        if raw is None:
+            continue
+        if f.kind == "amount":
+            payload[f.name] = parse_amount(str(raw))
+        elif f.kind == "percent":
+            payload[f.name] = _int(raw) if _int(raw) is not None else str(raw)
+        else:
+            payload[f.name] = str(raw)
+    return payload
+
+
 @login_required
 @require_POST
 def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpResponse:
-    """Fire one person transition from the room's buttons (deliver has its own view)."""
+    """Fire one person transition from the room's buttons (own-form ones have their views)."""
     user = current_user(request)
     _contract_or_404(user, contract_id)
     t = process.BY_NAME.get(name)
-    if t is None or not t.by_person or name in cp.OWN_FORM or name not in cp.ACTION_LOOK:
+    if t is None or not t.by_person or t.look is None or t.look.own_form or not t.look.label:
         raise Http404
-    look = cp.ACTION_LOOK[name]
-    form = NoteForm(request.POST)
-    typed = str(request.POST.get(look.field, ""))[:5000] if look.field else ""
-    if not form.is_valid():
-        message = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _room_with_error(request, user, contract_id, name, message, 400, typed=typed)
-    payload: dict[str, Any] = {}
-    if look.field in ("note", "reason"):
-        # Whether the words are required is the transition's rule (its action says so).
-        text = form.cleaned_data[look.field].strip()
-        if text:
-            payload[look.field] = text
-    elif look.field == "amount":
-        # An amount that does not parse is sent as None: the domain refuses it with the
-        # contract's bounds in words, the same message as for an amount out of range.
-        payload["amount_minor"] = parse_amount(form.cleaned_data["amount"])
+    by_form_name = {f.name: f.form_name for f in t.payload}
+    typed = {f.form_name: str(request.POST.get(f.form_name, ""))[:5000] for f in t.payload}
     try:
         contract_transition(
-            contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
+            contract_id=contract_id,
+            name=name,
+            actor=Actor("person", user),
+            payload=form_payload(t, request.POST),
         )
     except FairlanceError as exc:
         detail = exc.detail or exc.title
+        errors: dict[str, str] = {}
         if isinstance(exc, InvalidInput) and exc.errors:
             detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
-        return _room_with_error(request, user, contract_id, name, detail, exc.status, typed=typed)
+            for e in exc.errors:
+                key = by_form_name.get(str(e.get("field", "")), "")
+                errors[key] = "; ".join(
+                    x for x in (errors.get(key), str(e.get("message", ""))) if x
+                )
+        return _room_with_error(
+            request,
+            user,
+            contract_id,
+            name,
+            detail,
+            exc.status,
+            typed=typed,
+            errors=errors or {"": detail},
+        )
     messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
 
