@@ -509,7 +509,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "answers",
                 "answers",
                 label="Requirements",
-                help="Keyed by question id, as for a purchase",
+                help="keyed by question id, as for a purchase",
             ),
         ),
         look=Look(
@@ -671,6 +671,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "files",
                 label="Attachments",
                 max_items=RULES[Purpose.DELIVERY].max_files,
+                help="at least one of `note` and `files`",
                 out_of_range="At most {high} files per delivery.",
             ),
         ),
@@ -865,6 +866,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "amount",
                 required=True,
                 label="Amount to refund",
+                help="from 1 to the price less 1 (to give everything back, `refund`)",
                 bounds=actions.partial_refund_bounds,
                 out_of_range="Enter an amount between {low} and {high}; to give everything "
                 "back, refund in full.",

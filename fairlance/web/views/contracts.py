@@ -29,6 +29,7 @@ from fairlance.contracts import process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
+from fairlance.contracts.payload import MAX_TEXT
 from fairlance.contracts.selectors import (
     access_contract,
     access_contract_file,
@@ -155,30 +156,32 @@ class CheckoutForm(QuestionsForm):
         ]
 
 
+# The operator's decision asks for ``resolve_dispute``'s declared fields; its page lays
+# them out around a live preview of the split, so it keeps a form of its own.
+_RESOLVE = {f.name: f for f in process.BY_NAME["resolve_dispute"].payload}
+
+
 class ResolveDisputeForm(forms.Form):
-    """The operator's decision on a dispute; the engine checks the same rules again."""
+    """The operator's decision on a dispute; the engine checks the declaration again and
+    words what is wrong (a blank note, say) for the API and this page alike."""
 
     freelancer_percent = forms.IntegerField(
         min_value=0,
         max_value=100,
-        label="Share of the price to the freelancer (%)",
-        error_messages={"required": "Enter a whole number from 0 to 100."},
+        label=_RESOLVE["freelancer_percent"].label,
+        error_messages={"required": _RESOLVE["freelancer_percent"].required_message},
     )
     fault = forms.ChoiceField(
-        choices=[(f.value, f.label) for f in Fault], initial=Fault.NONE, label="At fault"
+        choices=[(f.value, f.label) for f in Fault if f.value in _RESOLVE["fault"].choices],
+        initial=_RESOLVE["fault"].default,
+        label=_RESOLVE["fault"].label,
     )
     note = forms.CharField(
-        max_length=5000,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Decision, explained to both sides",
-        error_messages={"required": "Explain the decision to both sides."},
+        label=_RESOLVE["note"].label,
+        error_messages={"required": _RESOLVE["note"].required_message},
     )
-
-    def clean_note(self) -> str:
-        note = str(self.cleaned_data.get("note", "")).strip()
-        if not note:
-            raise forms.ValidationError("Explain the decision to both sides.")
-        return note
 
 
 def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
