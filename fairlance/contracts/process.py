@@ -997,7 +997,8 @@ TRANSITIONS: tuple[Transition, ...] = (
             "Resolve dispute",
             "danger",
             own_form=True,
-            done="Dispute resolved. Both sides see your note.",
+            done="Dispute resolved: {freelancer_percent}% of the price to the freelancer. "
+            "Both sides see your note.",
             event="Resolved the dispute",
         ),
         summary="operator splits the escrow: completed when the freelancer gets a share, else cancelled",

@@ -348,13 +348,18 @@ def with_typed(
     return out
 
 
-def done_message(name: str) -> str:
-    """What the flash message says after an action worked: the outcome, not the button."""
+def done_message(name: str, **payload: Any) -> str:
+    """What the flash message says after an action worked: the outcome, not the button.
+
+    ``Look.done`` may name payload fields (``{freelancer_percent}``); ``payload`` fills them.
+    """
     t = process.BY_NAME.get(name)
     look = t.look if t is not None else None
     if look is None:
         return "Done."
-    return look.done or f"Done: {look.label.lower()}."
+    if look.done:
+        return look.done.format(**payload) if payload else look.done
+    return f"Done: {look.label.lower()}."
 
 
 def action_buttons(

@@ -478,7 +478,7 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
                 _attach_errors(form, exc, {f"answers.{q['id']}": f"q_{q['id']}" for q in questions})
                 status = exc.status
             else:
-                messages.success(request, "Requirements sent. Work has started.")
+                messages.success(request, cp.done_message("submit_requirements"))
                 return redirect("web:contract_room", contract.pk)
         else:
             files.show_errors(form)
@@ -754,13 +754,14 @@ def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
         )
     except FairlanceError as exc:
         if isinstance(exc, InvalidInput) and exc.errors:
-            _attach_errors(form, exc, {k: k for k in ("freelancer_percent", "note", "fault")})
+            _attach_errors(form, exc, {k: k for k in _RESOLVE})
             return again(exc.status)
         return again(exc.status, exc.detail or exc.title)
-    percent = form.cleaned_data["freelancer_percent"]
     messages.success(
         request,
-        f"Dispute resolved: {percent}% of the price to the freelancer. Both sides see your note.",
+        cp.done_message(
+            "resolve_dispute", freelancer_percent=form.cleaned_data["freelancer_percent"]
+        ),
     )
     return redirect("web:operator_disputes")
 
@@ -800,7 +801,7 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
         files.discard()
         detail = " ".join(e["message"] for e in exc.errors) or exc.detail
         return again(detail, exc.status)
-    messages.success(request, "Delivered. The client has been told.")
+    messages.success(request, cp.done_message("deliver"))
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
