@@ -114,21 +114,20 @@ def _clean_one(
         if f.default is not None:
             return f.default, None
         if f.required:
-            return None, _missing(f, contract)
+            # An amount the web could not read arrives as None: it gets the bounds in words.
+            error = _bad_amount(f, contract) if f.kind == "amount" else _missing(f)
+            return None, error
         return None, None
     if f.kind == "percent":
         if not _is_int(value) or not 0 <= value <= 100:
             return None, field_error(f.name, "A whole number from 0 to 100.", "out_of_range")
         return value, None
     if f.kind == "amount":
-        if not _is_int(value):
-            return None, _missing(f, contract)
-        if f.bounds is not None and contract is not None:
-            low, high = f.bounds(contract)
-            if not low <= value <= high:
-                return None, _missing(f, contract)
-        elif value < 1:
-            return None, _missing(f, contract)
+        low, high = (
+            f.bounds(contract) if f.bounds is not None and contract is not None else (1, None)
+        )
+        if not _is_int(value) or value < low or (high is not None and value > high):
+            return None, _bad_amount(f, contract)
         return value, None
     if f.kind == "choice":
         if value not in f.choices:
@@ -147,18 +146,23 @@ def _clean_one(
     return [v[:MAX_FILE_ID] for v in value] or None, None
 
 
-def _missing(f: PayloadField, contract: Contract | None) -> dict[str, Any]:
+def _missing(f: PayloadField) -> dict[str, Any]:
+    return field_error(f.name, f.required_message or "This field is required.", "required")
+
+
+def _bad_amount(f: PayloadField, contract: Contract | None) -> dict[str, Any]:
     """An amount that is absent, not a whole number or out of its contract's bounds: the
     same words for all three, with the bounds when the contract is known."""
-    if f.kind == "amount" and f.bounds is not None and contract is not None:
+    if f.bounds is not None and contract is not None:
         low, high = f.bounds(contract)
         message = (
             f.out_of_range.format(low=format_minor(low), high=format_minor(high))
             if low <= high
             else f.no_range
         )
-        return field_error(f.name, message, "out_of_range")
-    return field_error(f.name, f.required_message or "This field is required.", "required")
+    else:
+        message = "Enter a whole number of minor units, at least 1."
+    return field_error(f.name, message, "out_of_range")
 
 
 def clean_payload(

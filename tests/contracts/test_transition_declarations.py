@@ -21,6 +21,7 @@ from django.core.management import call_command
 
 from fairlance.contracts import process
 from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.contracts.payload import clean_payload, event_data
 from fairlance.ledger.selectors import contract_money, ledger_check
 from tests.contracts.conftest import answers_for, buy, make_project
 from tests.web.conftest import login
@@ -287,3 +288,12 @@ def test_the_check_finds_a_table_keyed_by_transition_names() -> None:
     shadow = 'DONE = {\n    "approve": "Approved.",\n    "decline": "Declined.",\n}\n'
     assert _keyed_by_transition_names(shadow, names)
     assert not _keyed_by_transition_names('{"approve": 1, "title": 2}', names)
+
+
+def test_event_data_keeps_only_declared_fields_and_never_a_card_number() -> None:
+    t = process.BY_NAME["partial_refund"]
+    raw = {"amount_minor": 500, "note": "Sorry", "card_number": "4242424242424242", "_x": 1}
+    clean = clean_payload(t, raw)
+    # The services' own keys pass through the check; undeclared ones do not
+    assert clean == {"amount_minor": 500, "note": "Sorry", "_x": 1}
+    assert event_data(t, clean) == {"amount_minor": 500, "note": "Sorry"}
