@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "fairlance.ledger",
     "fairlance.payments",
     "fairlance.contracts",
+    "fairlance.quotes",
     "fairlance.files",
     "fairlance.notifications",
     "fairlance.operators",

@@ -22,15 +22,21 @@ from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts import process
+from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
-from fairlance.contracts.models import Contract, ContractEvent, Delivery
-from fairlance.contracts.payload import MAX_FILE_ID, PARAGRAPH, PayloadField, person_fields
+from fairlance.contracts.milestones import current_index, milestones_of
+from fairlance.contracts.models import Contract, ContractEvent, Delivery, Milestone
+from fairlance.contracts.payload import (
+    MAX_FILE_ID,
+    PARAGRAPH,
+    PayloadField,
+    generic_fields,
+    person_fields,
+)
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
-    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
@@ -46,6 +52,7 @@ from fairlance.contracts.services import (
 from fairlance.core.errors import InvalidInput, NotFound, field_error
 from fairlance.core.idempotency import idempotent, idempotent_attempt
 from fairlance.core.money import currency, format_minor
+from fairlance.core.workdays import format_local_day
 from fairlance.files.kinds import RULES, Purpose
 from fairlance.files.models import Upload
 from fairlance.files.responses import upload_response
@@ -134,8 +141,9 @@ def _transition_doc() -> str:
         "What each transition reads (422 naming the field when one is missing or wrong):",
     ]
     for t in process.TRANSITIONS:
-        if t.by_person and t.payload and process.INITIAL not in t.from_states:
-            lines.append(f"``{t.name}``: " + ", ".join(f.describe for f in t.payload) + ".")
+        fields = generic_fields(t)
+        if fields and process.INITIAL not in t.from_states:
+            lines.append(f"``{t.name}``: " + ", ".join(f.describe for f in fields) + ".")
     return "\n".join(lines)
 
 
@@ -307,6 +315,9 @@ def contract_detail(
             "available_transitions": available_transitions(
                 contract, user, now=now, policy=purchase.policy if purchase is not None else None
             ),
+            "milestones": milestones_json(
+                contract, tz, purchase.milestones if purchase is not None else None
+            ),
             "requirement_files": _requirement_files(contract),
             "deliveries": [
                 {
@@ -319,10 +330,45 @@ def contract_detail(
             ],
         }
     )
+    if contract.dispute_opened_by or contract.ending == "resolve_dispute":
+        # Read only for a contract that has a dispute: the others save the events query.
+        view = disputes.dispute_view(contract, list(contract_events(contract=contract)))
+        body["dispute"] = dispute_json(contract, view, now=now) if view is not None else None
+    else:
+        body["dispute"] = None
     if "freelancer" in roles or "operator" in roles:
         # The freelancer decides and works knowing who the client is (docs/trust.md).
         body["client_card"] = client_card_json(client_card(client_id=contract.client_id))
     return body
+
+
+def milestones_json(
+    contract: Contract, tz: str, rows: list[Milestone] | None = None
+) -> list[dict[str, Any]]:
+    """The contract's milestones in order (``rows``, read unless a purchase just made
+    them); ``current`` marks the one worked on or reviewed (none once all are settled)."""
+    rows = milestones_of(contract) if rows is None else rows
+    index = current_index(rows)
+    return [
+        {
+            "number": i + 1,
+            "title": m.title,
+            "amount": _money(m.amount_minor),
+            "delivery_days": m.delivery_days,
+            "state": m.state,
+            "state_label": m.get_state_display(),
+            "current": i == index,
+            "due": {
+                "at": m.due_at.isoformat(),
+                "local": format_local_day(m.due_at, tz),
+                "explanation": m.due_explanation,
+            }
+            if m.due_at is not None
+            else None,
+            "released_at": m.released_at.isoformat() if m.released_at else None,
+        }
+        for i, m in enumerate(rows)
+    ]
 
 
 def _file(contract: Contract, upload: Upload) -> dict[str, Any]:
@@ -336,6 +382,57 @@ def _file(contract: Contract, upload: Upload) -> dict[str, Any]:
             "api:contract_file",
             kwargs={"contract_id": contract.pk, "file_id": str(upload.public_id)},
         ),
+    }
+
+
+def _iso(at: Any) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def dispute_json(contract: Contract, view: disputes.DisputeView, *, now: Any) -> dict[str, Any]:
+    """The latest dispute as both sides and operators read it (docs/api.md, "Disputes")."""
+    answer = view.answer
+    resolution = view.resolution
+    return {
+        "opened_by": view.opened_by,
+        "answerer": view.answerer,
+        "open": view.open,
+        "opened_at": view.opening.at.isoformat(),
+        "reason": view.opening.text,
+        "reason_files": [_file(contract, f) for f in view.opening.files],
+        "answer_due_at": _iso(view.answer_due_at),
+        "answered_at": _iso(answer.at) if answer is not None else None,
+        "answer": answer.text if answer is not None else None,
+        "answer_files": [_file(contract, f) for f in answer.files] if answer is not None else [],
+        "answer_missed": view.answer_missed,
+        "both_heard": disputes.both_heard(contract, now),
+        "resolution": {
+            "freelancer_percent": resolution.freelancer_percent,
+            "fault": resolution.fault,
+            "note": resolution.note,
+            "at": resolution.at.isoformat(),
+        }
+        if resolution is not None
+        else None,
+    }
+
+
+def evidence_json(contract: Contract, evidence: disputes.Evidence, *, now: Any) -> dict[str, Any]:
+    return {
+        "contract_id": contract.pk,
+        "dispute": dispute_json(contract, evidence.dispute, now=now)
+        if evidence.dispute is not None
+        else None,
+        "deliveries": [
+            {
+                "number": d.number,
+                "note": d.note,
+                "created_at": d.created_at.isoformat(),
+                "files": [_file(contract, f.upload) for f in d.files.all()],
+            }
+            for d in evidence.deliveries
+        ],
+        "proposals": list(evidence.proposals),
     }
 
 
@@ -433,6 +530,20 @@ def get_contract(request: HttpRequest, contract_id: int) -> HttpResponse:
     return JsonResponse(contract_detail(access_contract(user=user, contract_id=contract_id), user))
 
 
+@router.get(
+    "/contracts/{contract_id}/evidence",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="A dispute's evidence: both sides' words and files, the deliveries, proposals",
+    description="For the contract's parties and operators (others: 404). Files download "
+    "through `GET /contracts/{id}/files/{file_id}`; an operator's downloads are audited.",
+)
+def get_evidence(request: HttpRequest, contract_id: int) -> dict[str, Any]:
+    user = _caller(request)
+    contract = access_contract(user=user, contract_id=contract_id)
+    return evidence_json(contract, disputes.dispute_evidence(contract=contract), now=timezone.now())
+
+
 @router.get("/contracts/{contract_id}/events", response=dict, auth=REQUIRED_AUTH)
 def get_events(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     user = _caller(request)
@@ -447,7 +558,8 @@ def _fire(
     # Visibility first: a stranger learns nothing, not even whether the transition exists.
     access_contract(user=user, contract_id=contract_id)
     t = process.BY_NAME.get(name)
-    if t is None or not t.by_person:
+    # A subject's transitions (a proposal's answers) go through that subject's endpoints.
+    if t is None or not t.by_person or t.subject:
         raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
 
     def run() -> HttpResponse:
@@ -530,9 +642,9 @@ def deliver_with_files(
     "/contracts/{contract_id}/files/{file_id}",
     auth=REQUIRED_AUTH,
     url_name="contract_file",
-    summary="Download a file of the contract (a delivery file or a requirement answer)",
+    summary="Download a file of the contract (a delivery, requirement or dispute file)",
     description=(
-        "Always a download (`Content-Disposition: attachment`), with "
+        "An operator's download is recorded in the audit log. Always a download (`Content-Disposition: attachment`), with "
         "`X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; SVG and "
         "other types a browser could run are sent as `application/octet-stream`."
     ),
@@ -546,7 +658,9 @@ def deliver_with_files(
     },
 )
 def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileResponse:
-    upload = access_contract_file(user=_caller(request), contract_id=contract_id, file_id=file_id)
+    upload = disputes.contract_file_open(
+        user=_caller(request), contract_id=contract_id, file_id=file_id
+    )
     return upload_response(upload)
 
 

@@ -52,6 +52,7 @@ from fairlance.catalog.models import (
 )
 from fairlance.catalog.search import reindex_all
 from fairlance.contracts.models import Contract, ContractEvent, Milestone, Outcome
+from fairlance.contracts.process import PROCESS_VERSION
 from fairlance.core.markdown import render_markdown
 from fairlance.core.money import percent_of
 from fairlance.core.policy import policy_in_force
@@ -673,6 +674,7 @@ def write_purchase(
         refunded_minor=0,
         charge_ref=f"{charge_ref_prefix}_{cid}",
         policy_version=policy.version,
+        process_version=PROCESS_VERSION,
         state="completed" if done else "in_progress",
         state_entry_seq=3 if done else 1,
         last_event_seq=3 if done else 1,

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import F
 
-from fairlance.contracts import deadlines
-from fairlance.contracts.models import Delivery, DeliveryFile, Fault, Outcome
+from fairlance.contracts import deadlines, milestones
+from fairlance.contracts.models import Delivery, DeliveryFile, Fault, MilestoneState, Outcome
 from fairlance.contracts.payload import PARAGRAPH
 from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import percent_of
+from fairlance.core.policy import policy_for_version
 from fairlance.core.text import TextError, clean_text
 from fairlance.files.kinds import Purpose
 from fairlance.files.services import uploads_attach, uploads_resolve
@@ -39,8 +40,9 @@ from fairlance.payments.models import ProviderIntent
 from fairlance.payments.services import intent_record
 
 if TYPE_CHECKING:
-    from fairlance.contracts.models import Contract
+    from fairlance.contracts.models import Contract, Milestone
     from fairlance.contracts.process import Context
+    from fairlance.core.policy import Policy
 
 
 # --- requirements ------------------------------------------------------------------------
@@ -171,6 +173,7 @@ def start_delivery_clock(contract: Contract, ctx: Context) -> None:
         **contract.clock_notes,
         "delivery_due": f"Delivery due {due.explanation}",
     }
+    milestones.milestone_clock_sync(contract)
 
 
 def start_grace_window(contract: Contract, ctx: Context) -> None:
@@ -206,6 +209,7 @@ def use_revision(contract: Contract, ctx: Context) -> None:
     """Send the work back for a revision (its declaration requires a ``note``: a revision
     without words gives the freelancer nothing to act on)."""
     contract.revisions_left -= 1
+    milestones.milestone_mark(contract, MilestoneState.IN_PROGRESS)
 
 
 def record_delivery(contract: Contract, ctx: Context) -> None:
@@ -237,6 +241,7 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
     DeliveryFile.objects.bulk_create(
         [DeliveryFile(delivery=delivery, upload=upload) for upload in files.values()]
     )
+    milestones.milestone_mark(contract, MilestoneState.DELIVERED)
 
 
 def open_dispute(contract: Contract, ctx: Context) -> None:
@@ -256,24 +261,29 @@ def resume_clocks(contract: Contract, ctx: Context) -> None:
 
     Timer-backed clocks are re-armed by the engine, which discounts dispute time itself.
     """
-    by = dispute_duration(contract, ctx)
+    if contract.dispute_opened_at is not None and contract.clocks_paused_at is None:
+        # (Under a cancellation's pause the clocks stay frozen: its resume shifts them.)
+        stored_clocks_shift(
+            contract, paused_at=contract.dispute_opened_at, by=dispute_duration(contract, ctx)
+        )
+    contract.dispute_opened_by = ""
+    contract.dispute_opened_at = None
+
+
+def stored_clocks_shift(contract: Contract, *, paused_at: datetime, by: timedelta) -> None:
+    """Push the stored deadlines by ``by``, the time they were frozen since ``paused_at``
+    (a dispute, a cancellation proposal). A late contract stays late; the grace window
+    moves only if it was still open when the clocks froze."""
     notes = dict(contract.clock_notes)
     if contract.delivery_due_at is not None and not contract.late:
         contract.delivery_due_at += by
         notes["delivery_due"] = deadlines.shifted(
             deadlines.Deadline(contract.delivery_due_at, notes.get("delivery_due", "")), by
         ).explanation
-    opened = contract.dispute_opened_at
-    if (
-        contract.grace_ends_at is not None
-        and opened is not None
-        and opened < contract.grace_ends_at
-    ):
-        # The grace window was still open when the dispute froze it.
+    if contract.grace_ends_at is not None and paused_at < contract.grace_ends_at:
         contract.grace_ends_at += by
     contract.clock_notes = notes
-    contract.dispute_opened_by = ""
-    contract.dispute_opened_at = None
+    milestones.milestone_clock_sync(contract)
 
 
 # --- money ---------------------------------------------------------------------------------
@@ -332,17 +342,22 @@ def escrow_open(contract: Contract) -> None:
     ledger_accounts_open(account_names=[escrow(contract.pk)])
 
 
-def capture_book(contract: Contract) -> None:
-    """Book the client's payment into the contract's escrow (world -> escrow).
+def capture_book(
+    contract: Contract,
+    funded: list[Milestone] | None = None,
+    policy: Policy | None = None,
+) -> None:
+    """Book the client's payment into the contract's escrow (world -> escrow), one entry
+    per milestone (``milestones.funding_book``).
 
-    Precondition: inside the transaction that creates the contract. The reference is
-    unique per contract, so a contract is captured at most once.
+    Precondition: inside the transaction that creates the contract, after its milestones
+    (``funded``, read when not given). The references are unique per contract and
+    milestone, so a contract is captured at most once.
     """
-    ledger_post(
-        reference=capture_reference(contract.pk),
-        memo=f"Payment for contract {contract.pk} held in escrow",
-        postings=[Move(WORLD, escrow(contract.pk), contract.escrow_total_minor)],
-        contract_id=contract.pk,
+    milestones.funding_book(
+        contract,
+        milestones.milestones_of(contract) if funded is None else funded,
+        policy or policy_for_version(contract.policy_version),
     )
 
 
@@ -446,10 +461,12 @@ def refund_full(contract: Contract, ctx: Context) -> None:
 def partial_refund_bounds(contract: Contract) -> tuple[int, int]:
     """The smallest and largest partial refund of ``contract``, in minor units.
 
-    Something, and less than the whole price: giving everything back is ``refund``. Forms
-    carry these bounds as the amount input's min and max.
+    Something, and less than the current milestone's amount (the whole price, for a
+    contract with one): giving everything back is ``refund``, and released milestones
+    stay paid. Forms carry these bounds as the amount input's min and max.
     """
-    return 1, contract.price_minor - 1
+    current = milestones.milestone_current(contract)
+    return 1, (contract.price_minor if current is None else current.amount_minor) - 1
 
 
 def refund_partial(contract: Contract, ctx: Context) -> None:
@@ -458,16 +475,27 @@ def refund_partial(contract: Contract, ctx: Context) -> None:
     The amount is within ``partial_refund_bounds`` (the declaration's bounds, checked with
     the locked contract)."""
     amount = int(ctx.payload["amount_minor"])
-    _refund(contract, ctx, amount, f"Partial refund of contract {contract.pk}")
+    price_lower(contract, ctx, amount, memo=f"Partial refund of contract {contract.pk}")
+
+
+def price_lower(contract: Contract, ctx: Context, amount: int, *, memo: str) -> None:
+    """Refund ``amount`` (checked by the caller to be within ``partial_refund_bounds``)
+    from escrow to the client and lower the price by it, off the current milestone; the
+    fee follows the lower price."""
+    _refund(contract, ctx, amount, memo)
+    milestones.milestone_lower(contract, amount)
     contract.price_minor -= amount
     contract.fee_minor = percent_of(contract.price_minor, ctx.policy.freelancer_fee_bp)
 
 
-def _pay_freelancer(contract: Contract, ctx: Context, gross: int, fee: int) -> None:
-    """Escrow -> freelancer pending (gross - fee) and platform fees; schedule clearance."""
+def _pay_freelancer(
+    contract: Contract, ctx: Context, gross: int, fee: int, client_fee: int
+) -> None:
+    """Escrow -> freelancer pending (gross - fee) and platform fees (the service fee and
+    the client's marketplace fee on that part); schedule clearance."""
     reference = f"contract:{contract.pk}:release:{ctx.seq}"
     earned = gross - fee
-    to_fees = fee + contract.client_fee_minor
+    to_fees = fee + client_fee
     moves = []
     if earned > 0:
         moves.append(Move(escrow(contract.pk), freelancer_pending(contract.freelancer_id), earned))
@@ -492,7 +520,28 @@ def _pay_freelancer(contract: Contract, ctx: Context, gross: int, fee: int) -> N
 
 
 def release_escrow(contract: Contract, ctx: Context) -> None:
-    _pay_freelancer(contract, ctx, contract.price_minor, contract.fee_minor)
+    """Release the current milestone's money to the freelancer; then the next funded
+    milestone starts, or, after the last one, the contract ends completed.
+
+    The transition's route (``process.route_after_release``) asked the same question
+    (``milestones.more_after_current``) of the same locked rows, so the state the engine
+    sets and what happens here agree.
+    """
+    funded = milestones.milestones_of(contract)
+    index = milestones.current_index(funded)
+    if index is None:  # pragma: no cover - an open contract always has a current milestone
+        raise ValueError(f"contract {contract.pk} has no milestone to release")
+    part = milestones.share(contract, funded, index, ctx.policy)
+    _pay_freelancer(contract, ctx, part.gross, part.fee, part.client_fee)
+    current = funded[index]
+    current.state = MilestoneState.RELEASED
+    current.released_at = ctx.now
+    current.save(update_fields=["state", "released_at"])
+    following = milestones.next_funded(funded, index)
+    if following is None:
+        end_completed(contract, ctx)
+    else:
+        milestones.milestone_start(contract, following, ctx.now)
 
 
 def split_escrow(contract: Contract, ctx: Context) -> None:
@@ -500,14 +549,7 @@ def split_escrow(contract: Contract, ctx: Context) -> None:
     percent = int(ctx.payload["freelancer_percent"])
     note = str(ctx.payload["note"])
     fault = str(ctx.payload.get("fault", Fault.NONE))
-    gross = percent_of(contract.price_minor, percent * 100)
-    fee = percent_of(gross, ctx.policy.freelancer_fee_bp)
-    held = balance(escrow(contract.pk))
-    if percent > 0:
-        _pay_freelancer(contract, ctx, gross, fee)
-    back = held - gross - (contract.client_fee_minor if percent > 0 else 0)
-    if back > 0:
-        _refund(contract, ctx, back, f"Dispute refund of contract {contract.pk}")
+    escrow_split(contract, ctx, percent, memo=f"Dispute refund of contract {contract.pk}")
     from fairlance.core.audit import audit_record
 
     audit_record(
@@ -526,6 +568,29 @@ def split_escrow(contract: Contract, ctx: Context) -> None:
     )
 
 
+def escrow_split(contract: Contract, ctx: Context, percent: int, *, memo: str) -> None:
+    """``percent`` of what is still in escrow to the freelancer (less the fee), the rest
+    back to the client: a dispute's decision or a cancellation both sides agreed to.
+    Released milestones stay paid: only the unreleased part is shared."""
+    rest = milestones.unreleased(contract, milestones.milestones_of(contract), ctx.policy)
+    gross = percent_of(rest.gross, percent * 100)
+    fee = percent_of(gross, ctx.policy.freelancer_fee_bp)
+    held = balance(escrow(contract.pk))
+    if percent > 0:
+        _pay_freelancer(contract, ctx, gross, fee, rest.client_fee)
+    back = held - gross - (rest.client_fee if percent > 0 else 0)
+    milestones.milestones_close(
+        contract,
+        MilestoneState.RELEASED
+        if percent == 100
+        else MilestoneState.REFUNDED
+        if percent == 0
+        else MilestoneState.SPLIT,
+    )
+    if back > 0:
+        _refund(contract, ctx, back, memo)
+
+
 # --- endings ---------------------------------------------------------------------------------
 
 
@@ -540,10 +605,23 @@ def _end(
     contract.fault = fault
     contract.ended_at = ctx.now
     contract.feedback_allowed = feedback
+    # What was not released (or split by an operator) went back to the client.
+    milestones.milestones_close(contract, MilestoneState.REFUNDED)
+    if contract.open_proposals:
+        # What was still proposed can no longer be agreed.
+        from fairlance.contracts.proposals import close_open_proposals
+
+        close_open_proposals(contract, ctx)
     if contract.project_id is not None:
         Project.objects.filter(pk=contract.project_id, active_contracts__gt=0).update(
             active_contracts=F("active_contracts") - 1
         )
+
+
+def end_by_agreement(contract: Contract, ctx: Context, *, ending: str) -> None:
+    """Both sides agreed to end: cancelled, nobody's fault, feedback as usual."""
+    _end(contract, ctx, Outcome.CANCELLED, Fault.NONE)
+    contract.ending = ending
 
 
 def end_no_fault(contract: Contract, ctx: Context) -> None:

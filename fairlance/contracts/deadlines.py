@@ -214,10 +214,16 @@ def open_clocks(
     timers = (
         sorted(pending, key=lambda t: t.fire_at)
         if pending is not None
-        else contract.timers.filter(status=TimerStatus.PENDING).order_by("fire_at")
+        # A subject's clock (a proposal's answer window) is shown with its subject.
+        else contract.timers.filter(status=TimerStatus.PENDING, subject_type="").order_by("fire_at")
     )
+    from fairlance.contracts import disputes
+
     for timer in timers:
         if timer.clock.endswith("_reminder"):
+            continue
+        if timer.clock == disputes.ANSWER_CLOCK and not disputes.answer_open(contract, now):
+            # Answered: its timer stays pending until it fires and finds nothing to do.
             continue
         found.setdefault(timer.clock, (timer.fire_at, timer.explanation))
     if contract.state == "in_progress":

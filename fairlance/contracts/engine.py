@@ -25,6 +25,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from fairlance.contracts import notices, process
@@ -111,7 +112,9 @@ def available_transitions(
     if policy is None or policy.version != contract.policy_version:
         policy = policy_for_version(contract.policy_version)
     names: list[str] = []
-    for t in process.transitions_from(contract.state):
+    for t in process.transitions_for(contract).transitions_from(contract.state):
+        if t.subject:
+            continue  # offered per subject (a proposal's own actions), not per contract
         for role in roles:
             if role not in t.actors:
                 continue
@@ -214,7 +217,7 @@ def apply_locked(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         from_state=from_state,
         to_state=to_state,
-        data=event_data(t, ctx.payload),
+        data=_event_data(t, ctx),
         created_at=now,
     )
     # A contract being created (a purchase) has no timers to skip, no earlier events to
@@ -222,10 +225,15 @@ def apply_locked(
     # saved on the busiest transition.
     created = from_state == process.INITIAL
     armed: dict[str, Deadline] = {}
-    if entered:
+    if entered or ctx.effects.clocks:
+        # Entering a state starts its clocks; staying in it, a transition may pause them
+        # (a proposed cancellation), resume them or re-arm them at a moved deadline.
         if not created:
             writes.skip_pending_timers(contract)
-        armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
+        if ctx.effects.clocks != "pause":
+            armed = _arm_timers(contract, now, ctx.policy, writes, created=created)
+    if t.arms:
+        armed.update(_arm_subject_timers(contract, t, ctx, writes))
     if t.notices:
         # The freelancer's email may wait for their working hours, but never past the
         # next clock of the contract.
@@ -259,9 +267,17 @@ def _checked(
     The context carries the payload as ``payload.clean_payload`` made it (the one check
     of what people send, for the API and the web alike).
     """
-    t = process.BY_NAME.get(name)
+    t = process.transitions_for(contract).by_name.get(name)
     if t is None:
-        raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
+        if name not in process.BY_NAME:
+            raise NotFound(f"There is no transition {name!r}.", code="unknown_transition")
+        # A transition added after the contract's process version: its table never has it.
+        raise Conflict(
+            f"This contract runs an earlier version of the process, without "
+            f"{name.replace('_', ' ')}.",
+            code="transition_not_available",
+            state=contract.state,
+        )
     # Who first: a transition this person can never fire is 403 in every state.
     actor = _pick_actor(t, contract, actor)
     if contract.state not in t.from_states:
@@ -297,6 +313,16 @@ def transition_precheck(
     _checked(contract, name, actor, payload or {}, timezone.now(), None)
 
 
+def _event_data(t: Transition, ctx: Context) -> dict[str, Any]:
+    """The transition's declared, kept fields (``payload.event_data``), and whether it
+    paused or resumed the clocks (read back by ``_anchor``: clocks do not run between a
+    pause and its resume)."""
+    data = event_data(t, ctx.payload)
+    if ctx.effects.clocks in ("pause", "resume"):
+        data["clocks"] = ctx.effects.clocks
+    return data
+
+
 def _anchor(
     contract: Contract, state: str, which: str, now: datetime, writes: Writes, *, created: bool
 ) -> datetime:
@@ -311,21 +337,28 @@ def _anchor(
     entries = [
         e["created_at"]
         for e in events
-        if e["to_state"] == state and e["name"] != "withdraw_dispute"
+        if e["to_state"] == state and e["from_state"] != state and e["name"] != "withdraw_dispute"
     ]
     if not entries:
         return now
     start = entries[0] if which == "first_entered" else entries[-1]
+    # Clocks stand still in a dispute and while a proposal pauses them; the two may
+    # overlap, so count the time *any* pause was on once.
     frozen = timedelta(0)
-    opened: datetime | None = None
+    pauses = 0
+    since: datetime | None = None
     for e in events:
-        if e["created_at"] < start:
-            continue
-        if e["name"] == "open_dispute":
-            opened = e["created_at"]
-        elif e["name"] == "withdraw_dispute" and opened is not None:
-            frozen += e["created_at"] - opened
-            opened = None
+        data = e.get("data") or {}
+        opens = e["name"] == "open_dispute" or data.get("clocks") == "pause"
+        closes = e["name"] == "withdraw_dispute" or data.get("clocks") == "resume"
+        if opens:
+            if pauses == 0:
+                since = e["created_at"]
+            pauses += 1
+        elif closes and pauses > 0:
+            pauses -= 1
+            if pauses == 0 and since is not None:
+                frozen += max(e["created_at"] - max(since, start), timedelta(0))
     return start + frozen
 
 
@@ -338,7 +371,9 @@ def _arm_timers(
     ``policy`` is the contract's version (the transition's context already loaded it).
     """
     armed: dict[str, Deadline] = {}
-    for t in process.timed_transitions_from(contract.state):
+    if contract.clocks_paused_at is not None:
+        return armed  # they start when the proposal that paused them is answered
+    for t in process.transitions_for(contract).timed_transitions_from(contract.state):
         assert t.timer is not None
         anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes, created=created)
         due = t.timer.due(contract, policy, anchor)
@@ -369,6 +404,61 @@ def _arm_timers(
     return armed
 
 
+def _arm_subject_timers(
+    contract: Contract, t: Transition, ctx: Context, writes: Writes
+) -> dict[str, Deadline]:
+    """Arm the subject timers ``t`` declares (``Transition.arms``) for each subject of
+    their type its actions opened (``ctx.effects.subjects``); returns their deadlines by
+    clock name. Keyed by (contract, subject, this event's seq)."""
+    armed: dict[str, Deadline] = {}
+    table = process.transitions_for(contract)
+    for name in t.arms:
+        spec = table.by_name[name].timer
+        assert spec is not None and spec.subject, f"{name} is not a subject timer"
+        for subject_type, subject in ctx.effects.subjects:
+            if subject_type != spec.subject:
+                continue
+            due = spec.due(contract, ctx.policy, ctx.now, subject)
+            writes.add_timer(
+                contract=contract,
+                transition=name,
+                clock=spec.clock,
+                fire_at=due.at,
+                explanation=due.explanation[:300],
+                armed_at_event_seq=ctx.seq,
+                subject_type=subject_type,
+                subject_id=subject.pk,
+                created_at=ctx.now,
+            )
+            armed[spec.clock] = due
+    return armed
+
+
+def timer_payload(timer: Timer) -> dict[str, Any]:
+    """What the timer's transition is fired with: a subject timer names its subject
+    (``proposal_id``), as a person answering that subject would."""
+    if timer.subject_type:
+        return {f"{timer.subject_type}_id": timer.subject_id}
+    return {}
+
+
+def _stale(contract: Contract, timer: Timer, t: Transition | None, reminder: bool) -> bool:
+    """Whether a claimed timer has nothing left to do (it is then marked skipped).
+
+    A state timer is stale once the contract has left the state entry that armed it; a
+    subject timer once its subject is closed (``process.SUBJECT_OPEN``), whatever states
+    the contract went through meanwhile.
+    """
+    if t is None or t.timer is None or contract.state not in t.from_states:
+        return True
+    if timer.subject_type:
+        is_open = process.SUBJECT_OPEN.get(timer.subject_type)
+        return is_open is None or timer.subject_id is None or not is_open(timer.subject_id)
+    return contract.state_entry_seq != timer.armed_at_event_seq or (
+        reminder and t.timer.reminder is None
+    )
+
+
 def _notify(
     contract: Contract,
     t: Transition,
@@ -387,6 +477,8 @@ def _notify(
         if notice.state is not None and notice.state != contract.state:
             continue
         user_id, user = _party(contract, notice.to)
+        if notice.proposer and notice.to != facts.payload.get("_proposed_by"):
+            continue
         if actor.user is not None and user_id == actor.user.pk and not notice.receipt:
             continue
         _write_notice(
@@ -534,6 +626,18 @@ def _claim(now: datetime, size: int, after: datetime | None) -> list[Timer]:
         Timer.objects.select_for_update(skip_locked=skip_locked, of=("contract", "self"))
         .select_related("contract", "contract__client", "contract__freelancer")
         .defer(*_claim_deferred())
+        # The contract's earliest pending subject timer (see ``TimerBatch.next_clock``),
+        # read with the claim rather than by a statement per transition.
+        .annotate(
+            subject_clock=Subquery(
+                Timer.objects.filter(
+                    contract_id=OuterRef("contract_id"), status=TimerStatus.PENDING
+                )
+                .exclude(subject_type="")
+                .order_by("fire_at")
+                .values("fire_at")[:1]
+            )
+        )
         .filter(status=TimerStatus.PENDING, fire_at__lte=now)
         .filter(**({"fire_at__gte": after} if after is not None else {}))
         # Oldest first, in the order of the (status, fire_at) index: adding ``id`` as a
@@ -633,7 +737,7 @@ def _fire_batch(
         batch.load_calendars()
         fired = 0
         for timer in first:
-            batch.track(timer.contract, timer.fire_at)
+            batch.track(timer.contract, timer.fire_at, getattr(timer, "subject_clock", None))
             policy = policies.get(timer.contract.policy_version)
             if _fire_in_batch(batch, timer, policy) == "fired":
                 fired += 1
@@ -653,22 +757,28 @@ def _fire_in_batch(batch: TimerBatch, timer: Timer, policy: Policy | None) -> st
     contract = timer.contract
     now = batch.now
     reminder = timer.transition.startswith(REMINDER_PREFIX)
-    t = process.BY_NAME.get(timer.transition.removeprefix(REMINDER_PREFIX))
-    if (
-        t is None
-        or contract.state not in t.from_states
-        or contract.state_entry_seq != timer.armed_at_event_seq
-        or (reminder and (t.timer is None or t.timer.reminder is None))
-    ):
-        batch.finish(timer.pk, TimerStatus.SKIPPED, "state moved on")
+    try:
+        table = process.transitions_for(contract)
+    except LookupError:
+        table = None
+    name = timer.transition.removeprefix(REMINDER_PREFIX)
+    t = table.by_name.get(name) if table is not None else None
+    if _stale(contract, timer, t, reminder):
+        batch.finish(
+            timer.pk,
+            TimerStatus.SKIPPED,
+            "subject closed" if timer.subject_type else "state moved on",
+        )
         return "skipped"
+    assert t is not None
     mark = batch.mark()
     try:
         with savepoint_on_first_write():
             if reminder:
                 _remind(contract, timer, t, batch)
             else:
-                ctx = _context(t, contract, SYSTEM, {}, now, policy)
+                payload = timer_payload(timer)
+                ctx = _context(t, contract, SYSTEM, payload, now, policy)
                 if not _guards_hold(t, contract, ctx):
                     batch.finish(timer.pk, TimerStatus.SKIPPED, "guard does not hold")
                     return "skipped"
@@ -676,7 +786,7 @@ def _fire_in_batch(batch: TimerBatch, timer: Timer, policy: Policy | None) -> st
                     contract,
                     name=timer.transition,
                     actor=SYSTEM,
-                    payload={},
+                    payload=payload,
                     now=now,
                     policy=policy,
                     writes=batch,

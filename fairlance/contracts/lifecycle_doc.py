@@ -24,6 +24,8 @@ def _timer_text(t: process.Transition) -> str:
     if t.timer is None:
         return "—"
     anchor = t.timer.anchor.replace("_", " ")
+    if t.timer.subject:
+        anchor = f"armed for each {t.timer.subject}"
     text = f"`{t.timer.clock}` ({anchor})"
     if t.timer.reminder is not None:
         hours = int(t.timer.reminder.before.total_seconds() // 3600)
@@ -37,6 +39,19 @@ def _payload_text(t: process.Transition) -> str:
     return ", ".join(f.describe for f in t.payload)
 
 
+def _own_subject(t: process.Transition) -> str:
+    """The subject whose endpoints fire ``t``: its own (a proposal's answers), or the one
+    it opens (``propose`` arms that subject's timer); "" for the generic route."""
+    if t.subject:
+        return t.subject
+    if any(f.as_sent for f in t.payload):
+        for name in t.arms:
+            timer = process.BY_NAME[name].timer
+            if timer is not None and timer.subject:
+                return timer.subject
+    return ""
+
+
 def render_transition_inputs() -> str:
     """The table of what each person transition reads, for ``docs/api.md``."""
     lines = [
@@ -46,11 +61,20 @@ def render_transition_inputs() -> str:
     ]
     for t in process.TRANSITIONS:
         if not t.by_person or process.INITIAL in t.from_states:
-            continue  # purchases have an endpoint of their own
+            continue  # purchases and offers create contracts through endpoints of their own
         who = " or ".join(a for a in t.actors if a in process.PERSON_ROLES)
         states = ", ".join(f"`{s}`" for s in t.from_states)
         if t.guards:
             states += f" ({_guard_text(t)})"
+        subject = _own_subject(t)
+        if subject:
+            # A subject's transitions (and opening one) have the subject's own endpoints.
+            section = f"{subject.capitalize()}s"
+            lines.append(
+                f"| `{t.name}` | {who} | {states} | through the endpoints of "
+                f"[{section}](#{section.lower()}) |"
+            )
+            continue
         body = _payload_text(t)
         notes = "; ".join(f.help for f in t.payload if f.help)
         lines.append(f"| `{t.name}` | {who} | {states} | {body}{'; ' + notes if notes else ''} |")
@@ -72,12 +96,18 @@ def render_lifecycle() -> str:
         "<!-- Generated from fairlance/contracts/process.py by `fairlance lifecycle_doc`;",
         "     do not edit by hand. A test fails when this file and the table disagree. -->",
         "",
+        f"Process version {process.PROCESS_VERSION}, what new contracts run. A contract keeps",
+        "the version it was created under (`Contract.process_version`); the *since* column",
+        "says which version added a transition, and older contracts never offer it.",
+        "",
         "States: " + ", ".join(f"`{s}`" for s in process.STATES) + ".",
         "Final states: " + ", ".join(f"`{s}`" for s in sorted(process.FINAL_STATES)) + ".",
         "",
         "Timer anchors: *first entered* clocks run from the first entry into the state and",
         "never restart; *last entered* clocks restart on every entry (the review window after",
-        "each delivery). Time spent in `disputed` does not count on any clock.",
+        "each delivery). Time spent in `disputed` does not count on any clock. *Subject*",
+        "timers are armed by a transition for the subject it opens (a proposal), survive state",
+        "changes, and are stale once their subject is closed.",
         "",
         "Clocks that start with the work (`contracts/deadlines.py::work_deadlines`, also used",
         "for the date shown before paying): the grace window of an instant purchase is always",
@@ -86,8 +116,8 @@ def render_lifecycle() -> str:
         "working days unless the project says calendar days, and never before the grace window",
         "ends.",
         "",
-        "| transition | actor | from | to | guards | timer | actions | payload | effect |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| transition | actor | from | to | guards | timer | actions | payload | effect | since |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for t in process.TRANSITIONS:
         from_states = ", ".join("—" if s == process.INITIAL else f"`{s}`" for s in t.from_states)
@@ -102,7 +132,8 @@ def render_lifecycle() -> str:
         acts = ", ".join(a.__name__ for a in t.actions) or "—"
         lines.append(
             f"| `{t.name}` | {' or '.join(t.actors)} | {from_states} | {to_states} | "
-            f"{_guard_text(t)} | {_timer_text(t)} | {acts} | {_payload_text(t)} | {t.summary} |"
+            f"{_guard_text(t)} | {_timer_text(t)} | {acts} | {_payload_text(t)} | {t.summary} | "
+            f"{t.since} |"
         )
     lines += ["", "## State diagram", "", "```mermaid", "stateDiagram-v2"]
     for t in process.TRANSITIONS:

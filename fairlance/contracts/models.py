@@ -55,6 +55,9 @@ class Contract(models.Model):
     # A request's card authorization (the hold), captured on accept or voided otherwise.
     authorization_ref = models.CharField(max_length=100, blank=True)
     policy_version = models.PositiveIntegerField()
+    # The lifecycle table the contract runs under (``process.process_for``): set once, at
+    # creation, to ``process.PROCESS_VERSION``; contracts made before versions run 1.
+    process_version = models.PositiveSmallIntegerField()
 
     state = models.CharField(max_length=30, db_index=True)
     # The event that entered the current state; timers armed by another entry are stale.
@@ -72,6 +75,17 @@ class Contract(models.Model):
     previous_state = models.CharField(max_length=30, blank=True)
     dispute_opened_by = models.CharField(max_length=12, blank=True)
     dispute_opened_at = models.DateTimeField(null=True, blank=True)
+    # The other side's answer to the open dispute (contracts/disputes.py): when it is due,
+    # when it came, or that the window passed without one. An operator decides only once
+    # both sides are heard. Reset each time a dispute is opened.
+    dispute_answer_due_at = models.DateTimeField(null=True, blank=True)
+    dispute_answered_at = models.DateTimeField(null=True, blank=True)
+    dispute_answer_missed = models.BooleanField(default=False)
+    # Set while an open proposal pauses the clocks (a mutual cancellation): since when.
+    clocks_paused_at = models.DateTimeField(null=True, blank=True)
+    # How many of its proposals are open: the room and an ending read the proposals only
+    # when there are some (kept by the proposal actions, under the contract's lock).
+    open_proposals = models.PositiveSmallIntegerField(default=0)
 
     # Filled once, when the contract ends: what scores and work history read.
     outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)
@@ -167,12 +181,76 @@ class Timer(models.Model):
     last_error = models.TextField(blank=True)
     fired_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # A subject timer (``process.TimerSpec.subject``) is about one subject of the contract,
+    # a proposal: keyed by (contract, subject, arming event), it survives state changes and
+    # is stale once its subject is closed. A state timer leaves both empty.
+    subject_type = models.CharField(max_length=20, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status", "fire_at"], name="timer_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "fire_at"], name="timer_due_idx"),
+            # The worker's claim reads each contract's earliest pending subject timer.
+            models.Index(
+                fields=["contract", "fire_at"],
+                name="timer_subject_pending_idx",
+                condition=models.Q(status="pending") & ~models.Q(subject_type=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"timer {self.transition} for {self.contract_id} at {self.fire_at}"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    EXPIRED = "expired", "Expired"
+
+
+class Proposal(models.Model):
+    """A change one side of a contract asks of the other (SPEC section 4), until answered.
+
+    Opened, accepted, declined, withdrawn and expired only by transitions of the contract's
+    process (``contracts/proposals.py``), under the contract's lock. Which fields matter
+    depends on ``kind`` (``proposals.KINDS``).
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="proposals")
+    kind = models.CharField(max_length=20)
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    proposed_by = models.CharField(max_length=12)  # the proposer's role
+    proposed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    revisions = models.PositiveSmallIntegerField(null=True, blank=True)
+    amount_minor = models.PositiveIntegerField(null=True, blank=True)
+    percent_to_freelancer = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(max_length=5000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    expiry_note = models.CharField(max_length=300, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    # The ``propose`` event that opened it (its subject timer's arming event).
+    created_event_seq = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["contract_id", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "kind"],
+                condition=models.Q(status="open"),
+                name="proposal_one_open_per_kind",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"proposal {self.pk} ({self.kind}, {self.status})"
 
 
 def delivery_upload_to(instance: Any, filename: str) -> str:
@@ -208,13 +286,41 @@ class DeliveryFile(models.Model):
         return f"{self.upload_id} in delivery {self.delivery_id}"
 
 
+class MilestoneState(models.TextChoices):
+    # Agreed but not paid for yet (a change order not funded yet): never worked on.
+    UNFUNDED = "unfunded", "Not funded yet"
+    FUNDED = "funded", "Funded, not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    DELIVERED = "delivered", "Delivered, in review"
+    RELEASED = "released", "Released to the freelancer"
+    REFUNDED = "refunded", "Refunded to the client"
+    # An operator's dispute decision shared it between both sides.
+    SPLIT = "split", "Split by an operator"
+
+
 class Milestone(models.Model):
-    """A funded piece of work. Catalog purchases have exactly one."""
+    """A funded piece of work, worked on, delivered and released in ``position`` order.
+
+    Catalog purchases have exactly one. The contract's state and clocks (``late``,
+    ``delivery_due_at``) are those of its current milestone: the first one that is
+    funded, in progress or delivered (``contracts.milestones``, which alone writes
+    these rows after their creation).
+    """
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="milestones")
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=200)
     amount_minor = models.PositiveIntegerField()
+    # Counted like the contract's (the snapshot's ``delivery_in_working_days``) from when
+    # work on this milestone starts: the previous milestone's approval, or the contract's
+    # start for the first.
+    delivery_days = models.PositiveSmallIntegerField(default=0)
+    state = models.CharField(
+        max_length=12, choices=MilestoneState.choices, default=MilestoneState.FUNDED
+    )
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_explanation = models.CharField(max_length=300, blank=True)
+    released_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

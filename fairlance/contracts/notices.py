@@ -140,6 +140,8 @@ def _fields(facts: Facts, clock: str | None, zone_name: str) -> dict[str, str]:
         if contract.grace_ends_at
         else NOT_SET,
         "site": site_name(),
+        # What a proposal asks, in words (``proposals.describe``; set by its actions).
+        "proposal": str(facts.payload.get("_proposal", "")),
     }
     fields["receipt"] = _receipt(contract, fields)
     return fields

@@ -32,7 +32,7 @@ REQUIRED_PARAGRAPH = TextRule(min_length=1, max_length=MAX_TEXT, multiline=True)
 #: Upload ids are UUIDs; the bound only keeps a wrong value short in error messages.
 MAX_FILE_ID = 64
 
-Kind = Literal["paragraph", "amount", "percent", "choice", "answers", "files"]
+Kind = Literal["paragraph", "amount", "percent", "choice", "answers", "files", "number"]
 Bounds = Callable[["Contract"], tuple[int, int]]
 
 
@@ -43,11 +43,15 @@ class PayloadField:
     ``kind`` says the type and how the web asks for it: ``paragraph`` (text), ``amount``
     (integer minor units; the web form takes major units), ``percent`` (0 to 100),
     ``choice`` (one of ``choices``, ``default`` when absent), ``answers`` (requirement
-    answers keyed by question id) and ``files`` (upload ids, at most ``max_items``).
+    answers keyed by question id), ``files`` (upload ids, at most ``max_items``) and
+    ``number`` (a whole number or an id).
     ``required_message`` is what a person who left a required field empty is told.
     ``bounds`` gives an amount's smallest and largest value for a contract; the web form
     shows them on the input. ``kept``: the value goes into the event log (a card number
-    never would).
+    never would). ``as_sent``: the value passes as sent and the transition's actions check
+    it (a proposal's kind and that kind's fields, ``proposals.KINDS``, or which proposal an
+    answer names); such transitions have endpoints of their own, so the generic
+    transition input leaves these fields out.
     """
 
     name: str
@@ -66,6 +70,7 @@ class PayloadField:
     no_range: str = ""
     max_items: int = 0
     kept: bool = True
+    as_sent: bool = False
 
     @property
     def form_name(self) -> str:
@@ -84,6 +89,8 @@ class PayloadField:
             text += " (minor units)"
         elif self.kind == "files":
             text += " (upload ids)"
+        elif self.kind == "number":
+            text += " (whole number)"
         return text + (" required" if self.required else "")
 
 
@@ -95,18 +102,13 @@ def _clean_one(
     f: PayloadField, value: Any, contract: Contract | None
 ) -> tuple[Any, dict[str, Any] | None]:
     """(clean value or None when absent, an error or None)."""
+    if f.as_sent:
+        return value, None
     if f.kind == "paragraph":
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            return None, field_error(f.name, "Send text.", "invalid")
         try:
-            text = clean_text(value, rule=REQUIRED_PARAGRAPH if f.required else PARAGRAPH)
-        except TextError as exc:
-            message = (
-                f.required_message if exc.code == "required" and f.required_message else exc.message
-            )
-            return None, field_error(f.name, message, exc.code)
+            text = clean_paragraph(value, f.name, required=f.required, message=f.required_message)
+        except InvalidInput as exc:
+            return None, exc.errors[0]
         # An empty optional paragraph is the same as none: the API's "" and the web's
         # untouched textarea leave the same event.
         return (text or None), None
@@ -144,6 +146,23 @@ def _clean_one(
         message = (f.out_of_range or "At most {high} files.").format(low=0, high=f.max_items)
         return None, field_error(f.name, message, "too_many")
     return [v[:MAX_FILE_ID] for v in value] or None, None
+
+
+def clean_paragraph(value: Any, name: str, *, required: bool = False, message: str = "") -> str:
+    """``value`` as clean paragraph text (fairlance.core.text), "" when absent or empty.
+
+    ``message`` is what a person who left a ``required`` one empty is told. Raises
+    ``InvalidInput`` naming ``name``.
+    """
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(errors=[field_error(name, "Send text.", "invalid")])
+    try:
+        return clean_text(value, rule=REQUIRED_PARAGRAPH if required else PARAGRAPH)
+    except TextError as exc:
+        said = message if exc.code == "required" and message else exc.message
+        raise InvalidInput(errors=[field_error(name, said, exc.code)]) from None
 
 
 def _missing(f: PayloadField) -> dict[str, Any]:
@@ -199,8 +218,20 @@ def event_data(transition: Transition, payload: Mapping[str, Any]) -> dict[str, 
     return {f.name: payload[f.name] for f in transition.payload if f.kept and f.name in payload}
 
 
+def generic_fields(transition: Transition) -> tuple[PayloadField, ...]:
+    """What a person sends with ``transition`` on the generic transition route
+    (``POST /contracts/{id}/{transition}``, the room's buttons and forms): nothing for a
+    system transition or a subject's (a proposal's answers), and never the fields passed
+    ``as_sent``, which belong to their own endpoints."""
+    if not transition.by_person or transition.subject:
+        return ()
+    return tuple(f for f in transition.payload if not f.as_sent)
+
+
 def person_fields() -> dict[str, PayloadField]:
-    """Every field some person transition declares, by name (the API's one input schema).
+    """Every field some person transition fired through the generic transition route
+    declares, by name (the API's one input schema). A subject's transitions (a proposal's
+    answers) and fields passed ``as_sent`` belong to their own endpoints.
 
     A name means one thing everywhere: two declarations of ``note`` may differ in label or
     whether they are required, never in kind.
@@ -209,9 +240,7 @@ def person_fields() -> dict[str, PayloadField]:
 
     out: dict[str, PayloadField] = {}
     for t in TRANSITIONS:
-        if not t.by_person:
-            continue
-        for f in t.payload:
+        for f in generic_fields(t):
             seen = out.setdefault(f.name, f)
             if seen.kind != f.kind:  # pragma: no cover - a mistake in the table
                 raise RuntimeError(f"payload field {f.name!r} has two kinds")

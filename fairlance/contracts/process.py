@@ -13,12 +13,13 @@ are fired by the ``system`` actor, states are participles.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from fairlance.contracts import actions, deadlines
+from fairlance.contracts import actions, deadlines, disputes, milestones, proposals
 from fairlance.contracts.models import Fault
 from fairlance.contracts.payload import PayloadField
 from fairlance.files.kinds import RULES, Purpose
@@ -63,6 +64,16 @@ class Context:
     # The sequence number the event of this transition gets (unique per contract): money
     # references derive from it so a repeated action can never post twice.
     seq: int
+    # Filled by actions, read by the engine after them: the subjects (a proposal) this
+    # transition opened, whose timers it arms (``Transition.arms``), and whether it pauses
+    # or resumes the contract's state clocks without leaving the state.
+    effects: Effects = field(default_factory=lambda: Effects())
+
+
+@dataclass
+class Effects:
+    subjects: list[tuple[str, Any]] = field(default_factory=list)
+    clocks: Literal["", "pause", "resume", "rearm"] = ""
 
 
 Guard = Callable[["Contract", Context], bool]
@@ -81,10 +92,16 @@ class TimerSpec:
     the instant with its explanation; ``clock`` names the deadline shown to people.
     """
 
-    anchor: Literal["first_entered", "last_entered"]
-    due: DueFunction
+    anchor: Literal["first_entered", "last_entered", "armed"]
+    # A ``DueFunction``; a subject timer's takes the subject as a fourth argument.
+    due: Callable[..., Deadline]
     clock: str
     reminder: Reminder | None = None
+    # A *subject* timer (anchor ``armed``): armed by the transition that opens a subject of
+    # this type (``Transition.arms``), not by entering a state, for the subject the action
+    # named (``Context.subjects``); ``due`` then gets the subject as a fourth argument. It
+    # outlives state changes and is stale once the subject is closed (``SUBJECT_OPEN``).
+    subject: str = ""
 
 
 @dataclass(frozen=True)
@@ -126,6 +143,9 @@ class Notice:
     needs_action: bool = False
     state: str | None = None
     receipt: bool = False
+    # Only to the side that made the proposal the transition is about (an expiry is
+    # fired by the system, so "not the actor" does not pick the recipient).
+    proposer: bool = False
 
 
 @dataclass(frozen=True)
@@ -162,6 +182,21 @@ class Look:
 # Optional words to the client when the freelancer gives up the work.
 MESSAGE_TO_CLIENT = PayloadField("note", "paragraph", label="Message to the client")
 FAULTS: tuple[str, ...] = tuple(str(v) for v in Fault.values)
+# Evidence with a dispute: ids of the sender's ``dispute`` uploads (POST /uploads).
+DISPUTE_FILES = PayloadField(
+    "files",
+    "files",
+    label="Evidence",
+    max_items=RULES[Purpose.DISPUTE].max_files,
+    help="ids of `dispute` uploads",
+    out_of_range="At most {high} files.",
+)
+# Which proposal a proposal's answer (or its expiry timer) is about; ``proposals`` looks
+# it up under the contract's lock and refuses one that is not the contract's or not open.
+PROPOSAL_ID = PayloadField("proposal_id", "number", as_sent=True)
+# A proposal's kind: what ``propose`` is sent, what an answer's event says was answered
+# (``proposals`` writes it once it found the proposal).
+PROPOSAL_KIND = PayloadField("kind", "choice", choices=tuple(proposals.KINDS), as_sent=True)
 
 
 @dataclass(frozen=True)
@@ -182,6 +217,13 @@ class Transition:
     capture: bool = False
     # Who is told what when the transition happens (the engine renders them).
     notices: tuple[Notice, ...] = ()
+    # Subject timer transitions this one arms for the subjects its actions open.
+    arms: tuple[str, ...] = ()
+    # The process version that introduced it; contracts of older versions never run it.
+    since: int = 1
+    # Fired on one subject of the contract (a proposal, named in the payload) through that
+    # subject's own endpoints, so it is not listed among the contract's actions.
+    subject: str = ""
     # What a person sends with it (``contracts/payload.py``): the API input, the room's
     # form, the validation and the event data all come from this.
     payload: tuple[PayloadField, ...] = ()
@@ -246,6 +288,12 @@ def not_a_party(contract: Contract, ctx: Context) -> bool:
 
 def route_after_purchase(contract: Contract, ctx: Context) -> str:
     return IN_PROGRESS if actions.requirements_complete(contract) else AWAITING_REQUIREMENTS
+
+
+def route_after_release(contract: Contract, ctx: Context) -> str:
+    """Approving releases the current milestone only: work goes on while another funded
+    milestone follows, and the last one's release completes the contract."""
+    return IN_PROGRESS if milestones.more_after_current(contract) else COMPLETED
 
 
 def route_dispute_decision(contract: Contract, ctx: Context) -> str:
@@ -341,6 +389,38 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "accepting charges it; if they decline, or do not answer by {deadline_full}, "
                 "the hold is released and nothing is charged.",
                 deadline="request_window",
+                receipt=True,
+            ),
+        ),
+    ),
+    Transition(
+        "accept_offer",
+        ("client",),
+        (INITIAL,),
+        (IN_PROGRESS,),
+        actions=(actions.capture_payment, actions.start_delivery_clock),
+        look=Look(event="Accepted the offer; payment captured into escrow; work started"),
+        summary="client accepts a custom offer and pays: payment captured into escrow; the "
+        "freelancer already chose, so work starts at once (no grace window, the quote "
+        "request is the requirements)",
+        money=True,
+        notices=(
+            Notice(
+                "freelancer",
+                "Offer accepted: {project} from {client}, deliver by {deadline}",
+                '{client} accepted your offer "{project}" and paid {price} ({earnings} for '
+                "you after the service fee). The money is held in escrow.\n\n"
+                "Work starts now: deliver by {deadline_full}. {deadline_why}",
+                deadline="delivery_due",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "Receipt: {project}, {paid} paid",
+                "Thank you for your order.\n\n{receipt}\n\nThe money is held in escrow and "
+                "reaches {freelancer} only when you approve the delivery.\n\n"
+                "{freelancer} has started; the delivery is due {deadline_full}.",
+                deadline="delivery_due",
                 receipt=True,
             ),
         ),
@@ -698,8 +778,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "approve",
         ("client",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
         look=Look(
             "Approve delivery",
             "primary",
@@ -708,7 +789,8 @@ TRANSITIONS: tuple[Transition, ...] = (
             event="Approved the delivery",
             ending="{cl} approved the delivery",
         ),
-        summary="escrow released",
+        summary="the current milestone's escrow released; the next milestone starts, or the "
+        "last one's release completes the contract",
         money=True,
         notices=(
             Notice(
@@ -759,8 +841,9 @@ TRANSITIONS: tuple[Transition, ...] = (
         "auto_approve",
         ("system",),
         (DELIVERED,),
-        (COMPLETED,),
-        actions=(actions.release_escrow, actions.end_completed),
+        (IN_PROGRESS, COMPLETED),
+        actions=(actions.release_escrow,),
+        route=route_after_release,
         timer=TimerSpec(
             "last_entered",
             deadlines.review_deadline,
@@ -778,7 +861,8 @@ TRANSITIONS: tuple[Transition, ...] = (
             event="Approved automatically after the review window",
             ending="approved automatically when the review window ended",
         ),
-        summary="review window after the latest delivery passed: escrow released",
+        summary="review window after the latest delivery passed: the current milestone's "
+        "escrow released, as by approve",
         money=True,
         notices=(
             Notice(
@@ -899,7 +983,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("client", "freelancer"),
         (IN_PROGRESS, DELIVERED),
         (DISPUTED,),
-        actions=(actions.open_dispute,),
+        actions=(actions.open_dispute, disputes.attach_files, disputes.start_answer_clock),
         payload=(
             PayloadField(
                 "reason",
@@ -908,6 +992,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 label="What went wrong?",
                 required_message="Say why you open a dispute.",
             ),
+            DISPUTE_FILES,
         ),
         look=Look(
             "Open a dispute",
@@ -917,22 +1002,26 @@ TRANSITIONS: tuple[Transition, ...] = (
             done="Dispute opened. The clocks are paused until an operator decides.",
             event="Opened a dispute",
         ),
-        summary="clocks freeze",
+        summary="clocks freeze; the other side's answer clock starts",
         notices=(
             Notice(
                 "freelancer",
                 "Dispute opened: {project}",
                 '{client} opened a dispute about "{project}". Their reason:\n\n'
-                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
-                "contract what the operator should know.",
+                "{message}\n\nThe clocks are paused until an operator decides. Answer the "
+                "dispute with your side by {deadline_full}: the operator decides once you have "
+                "answered or that time has passed.",
+                deadline="dispute_answer",
                 needs_action=True,
             ),
             Notice(
                 "client",
                 "Dispute opened: {project}",
                 '{freelancer} opened a dispute about "{project}". Their reason:\n\n'
-                "{message}\n\nThe clocks are paused until an operator decides. Write in the "
-                "contract what the operator should know.",
+                "{message}\n\nThe clocks are paused until an operator decides. Answer the "
+                "dispute with your side by {deadline_full}: the operator decides once you have "
+                "answered or that time has passed.",
+                deadline="dispute_answer",
                 needs_action=True,
             ),
         ),
@@ -971,7 +1060,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         ("operator",),
         (DISPUTED,),
         (COMPLETED, CANCELLED),
-        guards=(not_a_party,),
+        guards=(not_a_party, disputes.both_sides_heard),
         actions=(actions.split_escrow,),
         route=route_dispute_decision,
         payload=(
@@ -1020,6 +1109,240 @@ TRANSITIONS: tuple[Transition, ...] = (
             ),
         ),
     ),
+    Transition(
+        "answer_dispute",
+        ("client", "freelancer"),
+        (DISPUTED,),
+        (SAME,),
+        guards=(disputes.is_the_answerer, disputes.answer_window_open),
+        actions=(disputes.record_answer,),
+        payload=(
+            PayloadField(
+                "note",
+                "paragraph",
+                required=True,
+                label="Your side of the dispute",
+                required_message="Write your side of the dispute.",
+            ),
+            DISPUTE_FILES,
+        ),
+        look=Look(
+            "Answer the dispute",
+            own_form=True,
+            done="Answer sent. An operator decides next; both of you will read the decision here.",
+            event="Answered the dispute",
+        ),
+        summary="the side that did not open the dispute answers (text and files), once",
+        notices=(
+            Notice(
+                "freelancer",
+                "Dispute answered: {project}",
+                '{client} answered the dispute about "{project}":\n\n{message}\n\n'
+                "Both sides are heard now; an operator decides next.",
+            ),
+            Notice(
+                "client",
+                "Dispute answered: {project}",
+                '{freelancer} answered the dispute about "{project}":\n\n{message}\n\n'
+                "Both sides are heard now; an operator decides next.",
+            ),
+        ),
+    ),
+    Transition(
+        "expire_dispute_answer",
+        ("system",),
+        (DISPUTED,),
+        (SAME,),
+        guards=(disputes.answer_still_missing,),
+        actions=(disputes.record_answer_missing,),
+        # The latest entry: a dispute withdrawn and opened again has a new answer window.
+        timer=TimerSpec("last_entered", disputes.answer_timer_due, disputes.ANSWER_CLOCK),
+        look=Look(event="No answer to the dispute arrived in time"),
+        summary="answer window passed unanswered: the answer is recorded missing and the "
+        "operator may decide",
+        notices=(
+            Notice(
+                "freelancer",
+                "No answer in time: {project}",
+                'The time to answer the dispute about "{project}" has passed without an '
+                "answer. An operator decides from what the contract holds.",
+            ),
+            Notice(
+                "client",
+                "No answer in time: {project}",
+                'The time to answer the dispute about "{project}" has passed without an '
+                "answer. An operator decides from what the contract holds.",
+            ),
+        ),
+    ),
+    # --- proposals (process version 2): changes by consent, SPEC section 4 -------------
+    # A proposal is a subject of the contract: these transitions keep the contract's state
+    # (but for an accepted cancellation) and are fired on one proposal (``subject``); its
+    # expiry is a subject timer. What each kind does is ``proposals.KINDS``.
+    Transition(
+        "propose",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME,),
+        actions=(proposals.open_proposal,),
+        arms=("expire_proposal",),
+        # Checked by ``proposals.KINDS`` (each kind its own fields and words); the event
+        # keeps them and the id of the proposal opened.
+        payload=(
+            PROPOSAL_KIND,
+            PayloadField("days", "number", as_sent=True),
+            PayloadField("revisions", "number", as_sent=True),
+            PayloadField("amount_minor", "amount", as_sent=True),
+            PayloadField("percent_to_freelancer", "percent", as_sent=True),
+            PayloadField("note", "paragraph", as_sent=True),
+            PROPOSAL_ID,
+        ),
+        look=Look(
+            "Propose a change",
+            own_form=True,
+            done="Your proposal is on its way; the other side has until its window closes.",
+            event="Proposed a change",
+        ),
+        summary="a change order or a cancellation with a split, for the other side to answer; "
+        "a cancellation pauses the clocks while open",
+        since=2,
+        notices=(
+            Notice(
+                "freelancer",
+                "{client} proposes a change: {project}",
+                '{client} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+            Notice(
+                "client",
+                "{freelancer} proposes a change: {project}",
+                '{freelancer} proposes a change to "{project}": {proposal}.\n\n{message}\n\n'
+                "Accept or decline by {deadline_full}; without an answer it is declined "
+                "then.",
+                deadline="proposal_window",
+                needs_action=True,
+            ),
+        ),
+    ),
+    Transition(
+        "accept_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
+        (SAME, CANCELLED),
+        actions=(proposals.accept_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(
+            "Accept",
+            own_form=True,
+            done="Accepted: the change applies.",
+            event="Accepted a proposal",
+        ),
+        route=proposals.route_after_accept,
+        summary="the other side agrees: the change applies (an agreed cancellation ends the "
+        "contract with its split, no fault)",
+        money=True,
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal accepted: {project}",
+                '{client} accepted your proposal for "{project}": {proposal}.',
+            ),
+            Notice(
+                "client",
+                "Proposal accepted: {project}",
+                '{freelancer} accepted your proposal for "{project}": {proposal}.',
+            ),
+        ),
+    ),
+    Transition(
+        "decline_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.decline_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(
+            "Decline",
+            own_form=True,
+            done="Declined: the contract carries on as agreed.",
+            event="Declined a proposal",
+        ),
+        summary="the other side says no: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal declined: {project}",
+                '{client} declined your proposal for "{project}": {proposal}. The contract '
+                "carries on as agreed.",
+            ),
+            Notice(
+                "client",
+                "Proposal declined: {project}",
+                '{freelancer} declined your proposal for "{project}": {proposal}. The '
+                "contract carries on as agreed.",
+            ),
+        ),
+    ),
+    Transition(
+        "withdraw_proposal",
+        ("client", "freelancer"),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.withdraw_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look("Withdraw", own_form=True, done="Withdrawn.", event="Withdrew a proposal"),
+        summary="the proposer takes it back: nothing changes; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal withdrawn: {project}",
+                '{client} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+            Notice(
+                "client",
+                "Proposal withdrawn: {project}",
+                '{freelancer} withdrew their proposal for "{project}": {proposal}. Nothing to do.',
+            ),
+        ),
+    ),
+    Transition(
+        "expire_proposal",
+        ("system",),
+        (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
+        (SAME,),
+        actions=(proposals.expire_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(event="A proposal expired unanswered"),
+        timer=TimerSpec("armed", proposals.answer_deadline, "proposal_window", subject="proposal"),
+        summary="proposal window passed unanswered: declined by expiry; paused clocks resume",
+        since=2,
+        subject="proposal",
+        notices=(
+            Notice(
+                "freelancer",
+                "Proposal expired: {project}",
+                '{client} did not answer your proposal for "{project}" in time, so it was '
+                "declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+            Notice(
+                "client",
+                "Proposal expired: {project}",
+                '{freelancer} did not answer your proposal for "{project}" in time, so it '
+                "was declined: {proposal}. The contract carries on as agreed.",
+                proposer=True,
+            ),
+        ),
+    ),
 )
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
@@ -1057,9 +1380,71 @@ def _states() -> tuple[str, ...]:
 STATES: tuple[str, ...] = _states()
 
 
+# --- versions ---------------------------------------------------------------------------
+# A contract runs the table of the process version it was created under
+# (``Contract.process_version``), so a change to the table never changes a running
+# contract's rules: version 1 is the table before proposals; version 2 adds them. A new
+# version only ever adds transitions (``Transition.since``); one that changed or removed a
+# transition would keep the old one under another name for the older versions.
+
+
+@dataclass(frozen=True)
+class Process:
+    version: int
+    transitions: tuple[Transition, ...]
+
+    @functools.cached_property
+    def by_name(self) -> dict[str, Transition]:
+        return {t.name: t for t in self.transitions}
+
+    @functools.cached_property
+    def _from(self) -> dict[str, list[Transition]]:
+        out: dict[str, list[Transition]] = {}
+        for t in self.transitions:
+            for s in t.from_states:
+                out.setdefault(s, []).append(t)
+        return out
+
+    def transitions_from(self, state: str) -> list[Transition]:
+        return self._from.get(state, [])
+
+    def timed_transitions_from(self, state: str) -> list[Transition]:
+        """The state timers armed on entering ``state`` (subject timers are armed apart)."""
+        return [
+            t for t in self.transitions_from(state) if t.timer is not None and not t.timer.subject
+        ]
+
+
+# What new contracts get.
+PROCESS_VERSION = 2
+PROCESSES: dict[int, Process] = {
+    v: Process(v, tuple(t for t in TRANSITIONS if t.since <= v))
+    for v in range(1, PROCESS_VERSION + 1)
+}
+
+
+def process_for(version: int) -> Process:
+    """The table of process ``version`` (``LookupError`` for one this code does not know)."""
+    try:
+        return PROCESSES[version]
+    except KeyError:
+        raise LookupError(f"unknown process version {version}") from None
+
+
+def transitions_for(contract: Contract) -> Process:
+    """The table ``contract`` runs under."""
+    return process_for(contract.process_version)
+
+
 def transitions_from(state: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if state in t.from_states]
+    """Transitions of the current version leaving ``state`` (docs, tests)."""
+    return process_for(PROCESS_VERSION).transitions_from(state)
 
 
 def timed_transitions_from(state: str) -> list[Transition]:
-    return [t for t in transitions_from(state) if t.timer is not None]
+    return process_for(PROCESS_VERSION).timed_transitions_from(state)
+
+
+# Is the subject of a subject timer still open (the worker's stale check)? Keyed by
+# ``TimerSpec.subject``; each takes the subject's id and reads it (the contract is locked).
+SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {proposals.SUBJECT: proposals.is_open}

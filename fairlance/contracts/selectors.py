@@ -17,6 +17,7 @@ from fairlance.contracts.models import (
     DeliveryFile,
     Fault,
     Outcome,
+    Proposal,
 )
 from fairlance.core.errors import NotFound
 from fairlance.files.models import Upload
@@ -316,3 +317,27 @@ def contract_files(*, contract: Contract, public_ids: Iterable[Any]) -> dict[str
     return {
         str(u.public_id): u for u in Upload.objects.filter(contract=contract, public_id__in=ids)
     }
+
+
+def access_proposal(*, user: Any, proposal_id: int) -> Proposal:
+    """The proposal if ``user`` may see its contract (``access_contract``); everyone else
+    gets the same ``NotFound`` as for an id that does not exist."""
+    if not valid_id(proposal_id):
+        raise NotFound()
+    contract_id = (
+        Proposal.objects.filter(pk=proposal_id).values_list("contract_id", flat=True).first()
+    )
+    if contract_id is None:
+        raise NotFound()
+    contract = access_contract(user=user, contract_id=contract_id)
+    proposal = Proposal.objects.get(pk=proposal_id)
+    proposal.contract = contract
+    return proposal
+
+
+def contract_proposals(*, contract: Contract) -> list[Proposal]:
+    """Every proposal of the contract, oldest first (the caller may see the contract)."""
+    proposals = list(Proposal.objects.filter(contract=contract).order_by("id"))
+    for proposal in proposals:
+        proposal.contract = contract
+    return proposals

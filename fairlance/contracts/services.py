@@ -45,6 +45,7 @@ import copy
 import functools
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -65,7 +66,7 @@ from django.utils import timezone
 
 from fairlance.accounts.models import User, WorkingCalendar
 from fairlance.catalog.models import Category, Project, ProjectStatus, RequirementQuestion, Tier
-from fairlance.contracts import actions, deadlines, engine, process
+from fairlance.contracts import actions, deadlines, engine, milestones, process
 from fairlance.contracts.models import HOLD_STATES, Contract, Milestone, PurchaseAttempt, Timer
 from fairlance.contracts.process import INITIAL
 from fairlance.contracts.selectors import valid_id
@@ -77,7 +78,6 @@ from fairlance.core.policy import Policy, policy_for_version, policy_in_force
 from fairlance.core.sql import (
     ModelColumns,
     execute_prepared,
-    insert_new,
     insert_or_skip,
     select_models,
 )
@@ -301,6 +301,8 @@ class Purchase:
     policy: Policy
     timers: list[Timer]
     recovered: bool = False
+    # Its milestones as created (None when recovered: read them afresh).
+    milestones: list[Milestone] | None = None
 
 
 @dataclass(frozen=True)
@@ -459,7 +461,7 @@ def contract_purchase(
 
     try:
         with transaction.atomic():
-            contract, writes = _contract_create(client=client, terms=terms, payment=payment)
+            contract, writes, funded = _contract_create(client=client, terms=terms, payment=payment)
             # Last: the attempt's compare-and-set, which keeps the payment and the slot
             # for this contract unless the attempt was settled meanwhile (the worker gave
             # it up after its lease, or a retry of it kept it first). Its row is this
@@ -473,7 +475,7 @@ def contract_purchase(
         # reference, so whichever of the two comes second is a replay at the processor).
         _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
         raise
-    return Purchase(contract, terms.policy, writes.timers)
+    return Purchase(contract, terms.policy, writes.timers, milestones=funded)
 
 
 def _purchase_terms(
@@ -531,17 +533,7 @@ def _purchase_terms(
         questions, answers, require_all=request_mode or bool(answers), client_id=client.pk
     )
 
-    from fairlance.payments.provider import luhn_valid, normalize_card_number
-
-    number = normalize_card_number(card_number or "")
-    # isascii(): str.isdigit() also accepts superscript digits, which Luhn cannot read.
-    if (
-        not (number.isascii() and number.isdigit())
-        or not 12 <= len(number) <= 19
-        or not luhn_valid(number)
-    ):
-        raise InvalidInput(errors=[field_error("card_number", "Enter a valid card number.")])
-
+    number = _clean_card_number(card_number)
     policy = policy_in_force()
     price = tier.price_minor + sum(a.price_minor for a in addons)
     return _Terms(
@@ -558,9 +550,24 @@ def _purchase_terms(
     )
 
 
+def _clean_card_number(card_number: str) -> str:
+    """The card number without spaces or dashes; ``InvalidInput`` unless it passes Luhn."""
+    from fairlance.payments.provider import luhn_valid, normalize_card_number
+
+    number = normalize_card_number(card_number or "")
+    # isascii(): str.isdigit() also accepts superscript digits, which Luhn cannot read.
+    if (
+        not (number.isascii() and number.isdigit())
+        or not 12 <= len(number) <= 19
+        or not luhn_valid(number)
+    ):
+        raise InvalidInput(errors=[field_error("card_number", "Enter a valid card number.")])
+    return number
+
+
 def _contract_create(
     *, client: Any, terms: _Terms, payment: _Payment
-) -> tuple[Contract, CreationWrites]:
+) -> tuple[Contract, CreationWrites, list[Milestone]]:
     """Create the contract of a paid purchase: snapshot, first transition, milestone, files,
     escrow. Precondition: inside the purchase's transaction, the attempt's slot taken."""
     now = timezone.now()
@@ -578,6 +585,7 @@ def _contract_create(
         charge_ref="" if payment.held else payment.ref,
         authorization_ref=payment.ref if payment.held else "",
         policy_version=terms.policy.version,
+        process_version=process.PROCESS_VERSION,
         state=INITIAL,
         revisions_left=tier.revisions,
         delivery_days=deadlines.purchase_delivery_days(
@@ -603,7 +611,11 @@ def _contract_create(
         policy=terms.policy,
         writes=writes,
     )
-    insert_new(Milestone(contract=contract, title=tier.name, amount_minor=terms.price))
+    funded = milestones.milestones_create(
+        contract,
+        [milestones.MilestoneIn(tier.name, terms.price, contract.delivery_days)],
+        now=now,
+    )
     # Files answered with the purchase are the contract's from now on.
     actions.attach_answer_files(contract, now)
     actions.escrow_open(contract)
@@ -612,8 +624,8 @@ def _contract_create(
     if payment.held:
         actions.hold_book(contract)
     else:
-        actions.capture_book(contract)
-    return contract, writes
+        actions.capture_book(contract, funded, terms.policy)
+    return contract, writes, funded
 
 
 # --- purchase attempts: the slot and the payment, kept or given back once -----------------
@@ -762,6 +774,204 @@ def _settled_elsewhere(*, reference: str, project_id: int, payment: _Payment) ->
         return bought
     _attempt_give_back(reference=reference, project_id=project_id, payment=payment)
     raise PurchaseAbandoned()
+
+
+# --- accepting a custom offer: a purchase whose terms the freelancer wrote ------------------
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    """What a custom offer sells (``quotes``), checked by the caller before anything is
+    written. ``milestones`` are ``{"title", "amount_minor", "delivery_days"}`` summing to
+    ``price``; ``requirements`` is the quote request's text, which the freelancer read
+    before offering, so the contract asks no questions."""
+
+    offer_id: int
+    quote_request_id: int
+    project: Project
+    scope: str
+    requirements: str
+    price: int
+    delivery_days: int
+    revisions: int
+    milestones: list[dict[str, Any]]
+
+
+def contract_purchase_offer(
+    *,
+    client: Any,
+    terms: OfferTerms,
+    card_number: str,
+    attempt: str | None,
+    claim: Callable[[Contract], None],
+) -> Purchase:
+    """Pay for a custom offer and start its contract (``accept_offer``), the way
+    ``contract_purchase`` buys a tier: an attempt row and a slot first, the card charged
+    outside any transaction, then one transaction that creates the contract, books the
+    escrow and keeps the attempt. Anything that fails after the charge gives the slot and
+    the money back (the same ``_attempt_give_back``; the worker's reconciler covers a
+    crash, since the reference is a purchase reference).
+
+    ``claim(contract)`` runs first inside that transaction, once the contract row exists:
+    the caller's compare-and-set of the offer (``quotes.services``), which raises
+    ``Conflict`` when the offer is no longer open. So two accepts of one offer both may
+    charge, but exactly one contract keeps its charge; the other's is refunded at once.
+
+    The slot: an offer is the freelancer's own explicit commitment, so it is taken even
+    when the project is full (decision 0016); it still counts, so catalog buyers see the
+    project full, and every ending gives it back as for any contract.
+
+    Raises ``InvalidInput`` (card number), ``PaymentFailed`` (402), ``PurchaseAbandoned``
+    (503) and what ``claim`` raises. Precondition: outside any transaction.
+    """
+    number = _clean_card_number(card_number)
+    policy = policy_in_force()
+    project = terms.project
+    reference = purchase_reference(
+        client_id=client.pk, project_id=project.pk, attempt=attempt or uuid.uuid4().hex
+    )
+    opened = _offer_attempt_open(reference=reference, project_id=project.pk, attempt=attempt or "")
+    if opened.state == PurchaseAttempt.State.KEPT and opened.contract_id is not None:
+        return _recovered(opened.contract_id)
+    if opened.state != PurchaseAttempt.State.IN_FLIGHT:
+        raise PurchaseAbandoned()
+    fee = percent_of(terms.price, policy.freelancer_fee_bp)
+    client_fee = percent_of(terms.price, policy.client_fee_bp)
+
+    from fairlance.payments.provider import get_provider
+
+    try:
+        result = get_provider().charge(
+            amount_minor=terms.price + client_fee,
+            card_number=number,
+            reference=reference,
+            payer_id=client.pk,
+        )
+    except BaseException:
+        _attempt_give_back(reference=reference, project_id=project.pk, payment=None)
+        raise
+    if not result.ok:
+        _attempt_give_back(reference=reference, project_id=project.pk, payment=None)
+        raise PaymentFailed(result.message, code=result.error_code or "payment_failed")
+    payment = _Payment(ref=result.provider_ref or "", amount=terms.price + client_fee, held=False)
+    try:
+        with transaction.atomic():
+            contract = Contract(
+                client=client,
+                freelancer=project.freelancer,
+                project=project,
+                snapshot=_offer_snapshot(terms, fee),
+                answers={},
+                purchase_mode="offer",
+                price_minor=terms.price,
+                fee_minor=fee,
+                client_fee_minor=client_fee,
+                charge_ref=payment.ref,
+                policy_version=policy.version,
+                process_version=process.PROCESS_VERSION,
+                state=INITIAL,
+                revisions_left=terms.revisions,
+                # The delivery clock that starts now is the first milestone's; each later
+                # milestone's starts when the one before it is released.
+                delivery_days=int(terms.milestones[0]["delivery_days"]),
+            )
+            writes = CreationWrites()
+            engine.apply_locked(
+                contract,
+                name="accept_offer",
+                actor=engine.Actor("client", client),
+                payload={actions.BOOK_AT_END: True},
+                policy=policy,
+                writes=writes,
+            )
+            claim(contract)
+            funded = milestones.milestones_create(
+                contract,
+                [
+                    milestones.MilestoneIn(
+                        str(m["title"]), int(m["amount_minor"]), int(m["delivery_days"])
+                    )
+                    for m in terms.milestones
+                ],
+                now=contract.created_at,
+            )
+            actions.escrow_open(contract)
+            actions.capture_book(contract, funded, policy)
+            if not _attempt_settle(reference, to=PurchaseAttempt.State.KEPT, contract=contract):
+                raise _AttemptSettled()
+    except _AttemptSettled:
+        return _settled_elsewhere(reference=reference, project_id=project.pk, payment=payment)
+    except BaseException:
+        _attempt_give_back(reference=reference, project_id=project.pk, payment=payment)
+        raise
+    return Purchase(contract, policy, writes.timers, milestones=funded)
+
+
+def offer_bought_by_attempt(*, client_id: int, project_id: int, attempt: str) -> Purchase | None:
+    """The contract an earlier run of the accept attempt ``attempt`` made, if one did."""
+    return _bought_by_attempt(
+        purchase_reference(client_id=client_id, project_id=project_id, attempt=attempt)
+    )
+
+
+def _offer_snapshot(terms: OfferTerms, fee: int) -> dict[str, Any]:
+    """The contract's snapshot of an offer, shaped like a catalog purchase's (the offer as
+    its one ``tier``, no add-ons, no questions) so every reader of snapshots works as is."""
+    project = terms.project
+    return {
+        "project_id": project.pk,
+        "project_title": project.title,
+        "category": project.category.slug if project.category_id else "",
+        "purchase_mode": "offer",
+        # Offers count delivery days in the freelancer's working days (SPEC section 3).
+        "delivery_in_working_days": True,
+        "tier": {
+            "id": None,
+            "name": "Custom offer",
+            "description": terms.scope,
+            "price_minor": terms.price,
+            "delivery_days": terms.delivery_days,
+            "revisions": terms.revisions,
+            "deliverables": [],
+        },
+        "addons": [],
+        "questions": [],
+        "requirements": terms.requirements,
+        "offer": {
+            "id": terms.offer_id,
+            "quote_request_id": terms.quote_request_id,
+            "scope": terms.scope,
+            "price_minor": terms.price,
+            "delivery_days": terms.delivery_days,
+            "revisions": terms.revisions,
+            "milestones": terms.milestones,
+        },
+        "price_minor": terms.price,
+        "fee_minor": fee,
+    }
+
+
+def _offer_attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseAttempt:
+    """``_attempt_open`` for an offer: the slot is taken whatever the capacity (see
+    ``contract_purchase_offer``), so nothing is refused here."""
+    now = timezone.now()
+    values = {
+        "reference": reference,
+        "project_id": project_id,
+        "attempt": attempt,
+        "state": PurchaseAttempt.State.IN_FLIGHT,
+        "contract_id": None,
+        "created_at": now,
+        "settled_at": None,
+    }
+    with transaction.atomic():
+        inserted = insert_or_skip(PurchaseAttempt, [values])
+        if not inserted:
+            return PurchaseAttempt.objects.get(reference=reference)
+        Project.objects.filter(pk=project_id).update(active_contracts=F("active_contracts") + 1)
+    row = PurchaseAttempt(pk=inserted[0][0], **values)
+    row._state.adding = False
+    return row
 
 
 # --- person transitions that need the processor -------------------------------------------

@@ -84,7 +84,8 @@ class Writes:
         insert_new(ContractEvent(**values))
 
     def skip_pending_timers(self, contract: Contract) -> None:
-        Timer.objects.filter(contract=contract, status=TimerStatus.PENDING).update(
+        """Skip the contract's pending *state* timers; subject timers outlive the state."""
+        Timer.objects.filter(contract=contract, status=TimerStatus.PENDING, subject_type="").update(
             status=TimerStatus.SKIPPED, last_error="state left"
         )
 
@@ -93,8 +94,11 @@ class Writes:
         insert_new(Timer(**values))
 
     def events_of(self, contract: Contract) -> list[dict[str, Any]]:
-        """The contract's events in order, as dicts of name, to_state and created_at."""
-        rows = contract.events.order_by("seq").values("name", "to_state", "created_at")
+        """The contract's events in order, as dicts of name, from_state, to_state, data and
+        created_at."""
+        rows = contract.events.order_by("seq").values(
+            "name", "from_state", "to_state", "data", "created_at"
+        )
         return [dict(row) for row in rows]
 
     def next_clock(self, contract: Contract) -> datetime | None:
@@ -190,6 +194,8 @@ class TimerBatch(Writes):
     specs: dict[int, WorkdaySpec] | None = None
     # contract id -> fire_at of the timer being fired on it (see ``next_clock``)
     firing: dict[int, datetime] = field(default_factory=dict)
+    # contract id -> fire_at of its earliest pending subject timer, read with the claim
+    subject_clocks: dict[int, datetime] = field(default_factory=dict)
     before: dict[int, dict[str, Any]] = field(default_factory=dict)
     saved: list[Contract] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
@@ -201,10 +207,14 @@ class TimerBatch(Writes):
 
     # --- bookkeeping -------------------------------------------------------------------
 
-    def track(self, contract: Contract, firing_at: datetime) -> None:
+    def track(
+        self, contract: Contract, firing_at: datetime, subject_clock: datetime | None = None
+    ) -> None:
         """Remember the contract as loaded, to write only the fields a transition changes."""
         self.before[contract.pk] = _values(contract)
         self.firing[contract.pk] = firing_at
+        if subject_clock is not None:
+            self.subject_clocks[contract.pk] = subject_clock
 
     def mark(self) -> Mark:
         return Mark(
@@ -238,7 +248,13 @@ class TimerBatch(Writes):
 
     def events_of(self, contract: Contract) -> list[dict[str, Any]]:
         staged = [
-            {"name": e["name"], "to_state": e["to_state"], "created_at": e["created_at"]}
+            {
+                "name": e["name"],
+                "from_state": e["from_state"],
+                "to_state": e["to_state"],
+                "data": e["data"],
+                "created_at": e["created_at"],
+            }
             for e in self.events
             if e["contract_id"] == contract.pk
         ]
@@ -247,12 +263,14 @@ class TimerBatch(Writes):
     def next_clock(self, contract: Contract) -> datetime | None:
         # What ``Writes.next_clock`` would read at this point, without the query. A
         # transition that left its state skipped every pending timer: the clocks are the
-        # ones it just armed. Otherwise the timer being fired is still pending (as in a
-        # person's transaction), and it is the contract's earliest pending timer: the batch
-        # claims due timers in ``fire_at`` order and fires the first one of each contract.
+        # ones it just armed, and its subject timers, which outlive states. Otherwise the
+        # timer being fired is still pending (as in a person's transaction), and it is the
+        # contract's earliest pending timer: the batch claims due timers in ``fire_at``
+        # order and fires the first one of each contract.
         if contract.pk in self.left:
             armed = [t["fire_at"] for t in self.timers if t["contract_id"] == contract.pk]
-            return min(armed, default=None)
+            subject = self.subject_clocks.get(contract.pk)
+            return min([*armed, *([subject] if subject is not None else [])], default=None)
         return self.firing.get(contract.pk)
 
     def notify(
@@ -329,7 +347,7 @@ class TimerBatch(Writes):
                 # The table name is the model's; values are bound parameters.
                 cursor.execute(
                     f"UPDATE {table} SET status = %s, last_error = %s "  # noqa: S608
-                    f"WHERE status = %s AND {among}",
+                    f"WHERE status = %s AND subject_type = '' AND {among}",
                     [TimerStatus.SKIPPED, "state left", TimerStatus.PENDING, *ids],
                 )
             for (status, note), timer_ids in self.finished.items():

@@ -20,6 +20,8 @@ class Policy:
     review_window_days: int = 7
     late_grace_days: int = 1
     proposal_answer_working_days: int = 3
+    # Working days of the side that answers a dispute (docs/decisions/0015).
+    dispute_answer_days: int = 3
     feedback_window_days: int = 14
     feedback_removals_per_month: int = 1
     clearance_days: int = 5

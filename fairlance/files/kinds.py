@@ -25,6 +25,7 @@ class Purpose(StrEnum):
 
     REQUIREMENT = "requirement"
     DELIVERY = "delivery"
+    DISPUTE = "dispute"
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,9 @@ RULES: Mapping[Purpose, UploadRules] = {
         Purpose.REQUIREMENT, EVERY_KIND, max_bytes=200 * MB, max_files=1
     ),
     Purpose.DELIVERY: UploadRules(Purpose.DELIVERY, EVERY_KIND, max_bytes=500 * MB, max_files=10),
+    # Evidence for a dispute: screenshots, the files exchanged, a recording; the work
+    # itself is already in the contract's deliveries.
+    Purpose.DISPUTE: UploadRules(Purpose.DISPUTE, EVERY_KIND, max_bytes=200 * MB, max_files=10),
 }
 
 # Uploads a person holds that are not attached to anything yet (a file sent ahead of a

@@ -19,6 +19,7 @@ from django.db.models import Q
 
 from fairlance.contracts import process
 from fairlance.contracts.deadlines import Clock, purchase_delivery_days
+from fairlance.contracts.disputes import answerer_role
 from fairlance.contracts.models import Contract, ContractEvent
 from fairlance.contracts.payload import PayloadField
 from fairlance.contracts.process import Transition
@@ -80,6 +81,7 @@ CLOCK_LABELS = {
     "delivery_due": "Delivery due",
     "late_grace": "Client may cancel the late contract from",
     "review_window": "Approved automatically",
+    "dispute_answer": "Answer to the dispute due",
 }
 
 # The clock a state is mainly waiting on: the one the header talks about.
@@ -88,6 +90,7 @@ MAIN_CLOCK = {
     "awaiting_requirements": "requirements_window",
     "in_progress": "delivery_due",
     "delivered": "review_window",
+    "disputed": "dispute_answer",
 }
 
 
@@ -177,6 +180,10 @@ def headline(
             if opener in ("client", "freelancer")
             else "it is open"
         )
+        if main is not None and role == answerer_role(contract):
+            return f"In dispute — {who}; answer it by {main.local} ({main.relative})"
+        if main is not None:
+            return f"In dispute — {who}; waiting for the other side's answer{by}"
         return f"In dispute — {who}; an operator will decide and the clocks are paused"
     if state in ("completed", "cancelled"):
         return ending_headline(contract, role=role, money=money or ContractMoney())
@@ -315,7 +322,9 @@ def room_button(
         name=t.name,
         label=look.label_for(role),
         tone=look.tone,
-        fields=tuple(_field_view(f, contract) for f in t.payload),
+        # A button posts a plain form: files need a form of their own (deliver, the
+        # dispute answer) or the API's upload ids.
+        fields=tuple(_field_view(f, contract) for f in t.payload if f.kind != "files"),
         help=look.help,
         main=look.main,
         confirm=confirm,
@@ -464,42 +473,6 @@ def checkout_quote(*, tier: Any, addons: list[Any], policy: Policy) -> Quote:
             tier_days=int(tier.delivery_days),
             addon_days=(int(a.extra_delivery_days) for a in addons),
         ),
-    )
-
-
-# --- dispute decision ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DisputeSplit:
-    """Where the escrow goes for one percentage: the arithmetic of ``actions.split_escrow``."""
-
-    percent: int
-    freelancer_gross_minor: int
-    freelancer_fee_minor: int
-    freelancer_receives_minor: int
-    platform_minor: int
-    client_back_minor: int
-
-
-def dispute_split(
-    *, contract: Contract, percent: int, held_minor: int, policy: Policy
-) -> DisputeSplit:
-    """What ``resolve_dispute`` with ``percent`` would pay each side, before the operator decides.
-
-    Mirrors ``split_escrow``: the share is of the price, the freelancer's fee follows the
-    share, the client's marketplace fee is kept only when the freelancer gets something.
-    """
-    gross = percent_of(contract.price_minor, percent * 100) if percent > 0 else 0
-    fee = percent_of(gross, policy.freelancer_fee_bp)
-    kept_client_fee = contract.client_fee_minor if percent > 0 else 0
-    return DisputeSplit(
-        percent=percent,
-        freelancer_gross_minor=gross,
-        freelancer_fee_minor=fee,
-        freelancer_receives_minor=max(gross - fee, 0),
-        platform_minor=fee + kept_client_fee,
-        client_back_minor=max(held_minor - gross - kept_client_fee, 0),
     )
 
 

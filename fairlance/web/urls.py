@@ -1,6 +1,16 @@
 from django.urls import path
 
-from fairlance.web.views import contracts, dashboard, freelancer, money, operator, public, settings
+from fairlance.web.views import (
+    contracts,
+    dashboard,
+    freelancer,
+    money,
+    operator,
+    proposals,
+    public,
+    quotes,
+    settings,
+)
 
 app_name = "web"
 
@@ -23,10 +33,28 @@ urlpatterns = [
         "contracts/<int:contract_id>/do/<slug:name>/", contracts.contract_act, name="contract_act"
     ),
     path(
+        "contracts/<int:contract_id>/answer/",
+        contracts.contract_answer_dispute,
+        name="contract_answer_dispute",
+    ),
+    path(
+        "contracts/<int:contract_id>/propose/",
+        proposals.contract_propose,
+        name="contract_propose",
+    ),
+    path(
+        "proposals/<int:proposal_id>/<slug:answer>/",
+        proposals.proposal_answer,
+        name="proposal_answer",
+    ),
+    path(
         "contracts/<int:contract_id>/files/<uuid:file_id>/",
         contracts.contract_file,
         name="contract_file",
     ),
+    path("projects/<int:project_id>/quote/", quotes.quote_ask, name="quote_ask"),
+    path("quotes/<int:request_id>/", quotes.quote_request_page, name="quote_request"),
+    path("offers/<int:offer_id>/", quotes.offer_page, name="offer"),
     path("balance/", money.balance, name="balance"),
     path("my/projects/", freelancer.my_projects, name="my_projects"),
     path("my/projects/new/", freelancer.project_new, name="project_new"),
@@ -51,6 +79,11 @@ urlpatterns = [
     path("operator/review/", operator.review_queue, name="operator_review"),
     path("operator/review/<int:project_id>/", operator.review_decide, name="operator_decide"),
     path("operator/disputes/", operator.dispute_queue, name="operator_disputes"),
+    path(
+        "operator/disputes/<int:contract_id>/",
+        operator.dispute_page,
+        name="operator_dispute",
+    ),
     path(
         "contracts/<int:contract_id>/resolve/",
         contracts.contract_resolve,

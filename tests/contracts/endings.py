@@ -99,6 +99,7 @@ def _until(p: Parties, cid: int, done: Any, *, step: timedelta, most: int = 30) 
 def _resolve(p: Parties, percent: int, fault: str) -> int:
     c, f, cid = _delivered(p)
     ok(c.post(f"contracts/{cid}/open_dispute", {"reason": "Not what we agreed"}))
+    ok(f.post(f"contracts/{cid}/answer_dispute", {"note": "It is what we agreed."}))
     body = {"freelancer_percent": percent, "note": "Decided on the evidence.", "fault": fault}
     ok(p.api(p.operator).post(f"contracts/{cid}/resolve_dispute", body))
     return cid

@@ -92,7 +92,8 @@ def test_available_transitions_differ_by_viewer(
     cid, api, client_user, freelancer, stranger, operator
 ) -> None:
     assert api(client_user).get(f"contracts/{cid}").json()["available_transitions"] == [
-        "open_dispute"
+        "open_dispute",
+        "propose",
     ]
     assert api(freelancer).get(f"contracts/{cid}").json()["available_transitions"] == [
         "decline_in_grace",
@@ -100,6 +101,7 @@ def test_available_transitions_differ_by_viewer(
         "refund",
         "partial_refund",
         "open_dispute",
+        "propose",
     ]
     assert api(operator).get(f"contracts/{cid}").json()["available_transitions"] == []
 

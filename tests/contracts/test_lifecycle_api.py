@@ -60,7 +60,11 @@ def test_instant_purchase_with_questions_waits_for_requirements(
     assert body["state"] == "awaiting_requirements"
     assert body["snapshot"]["tier"]["price_minor"] == PRICE
     assert body["money"]["freelancer_receives"]["minor"] == PRICE - FEE
-    assert body["available_transitions"] == ["submit_requirements", "cancel_before_start"]
+    assert body["available_transitions"] == [
+        "submit_requirements",
+        "cancel_before_start",
+        "propose",
+    ]
     assert [d["name"] for d in body["deadlines"]] == ["requirements_window"]
     assert balance(escrow(body["id"])) == PRICE
     assert Milestone.objects.filter(contract_id=body["id"]).count() == 1
@@ -95,6 +99,7 @@ def test_submit_deliver_approve_releases_escrow(clock, api, client_user, freelan
         "approve",
         "request_revision",
         "open_dispute",
+        "propose",
     ]
     # When the client approves
     resp = c.post(f"contracts/{cid}/approve")
@@ -424,7 +429,9 @@ def test_dispute_freezes_clocks_and_withdraw_resumes(clock, api, client_user, fr
     resp = c.post(f"contracts/{cid}/open_dispute", {"reason": "No news"})
     assert resp.status_code == 200, resp.content
     assert resp.json()["state"] == "disputed"
-    assert not Timer.objects.filter(contract_id=cid, status="pending").exists()
+    # Only the answer clock of the other side runs while the dispute is open
+    pending = Timer.objects.filter(contract_id=cid, status="pending")
+    assert [t.transition for t in pending] == ["expire_dispute_answer"]
     clock.shift(timedelta(days=2))
     assert_problem(f.post(f"contracts/{cid}/withdraw_dispute"), 409, "transition_not_available")
     resp = c.post(f"contracts/{cid}/withdraw_dispute")
@@ -448,6 +455,7 @@ def test_operator_resolves_dispute_with_a_split(
 ) -> None:
     c, f, cid = delivered(api, client_user, freelancer)
     f.post(f"contracts/{cid}/open_dispute", {"reason": "No answer"})
+    c.post(f"contracts/{cid}/answer_dispute", {"note": "The work is not done."})
     o = api(operator)
     assert o.get(f"contracts/{cid}").json()["available_transitions"] == ["resolve_dispute"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -470,6 +478,7 @@ def test_operator_resolves_dispute_with_a_split(
 def test_operator_zero_split_cancels(clock, api, client_user, freelancer, operator) -> None:
     c, f, cid = started(api, client_user, freelancer)
     c.post(f"contracts/{cid}/open_dispute", {"reason": "Nothing delivered"})
+    f.post(f"contracts/{cid}/answer_dispute", {"note": "I was ill."})
     resp = api(operator).post(
         f"contracts/{cid}/resolve_dispute", {"freelancer_percent": 0, "note": "Refund in full."}
     )
@@ -497,8 +506,9 @@ def test_an_operator_cannot_resolve_their_own_dispute(clock, api, freelancer) ->
 def test_resolve_dispute_rejects_bad_decisions(
     clock, api, client_user, freelancer, operator, body
 ) -> None:
-    c, _, cid = started(api, client_user, freelancer)
+    c, f, cid = started(api, client_user, freelancer)
     c.post(f"contracts/{cid}/open_dispute", {"reason": "x"})
+    f.post(f"contracts/{cid}/answer_dispute", {"note": "y"})
     assert_problem(api(operator).post(f"contracts/{cid}/resolve_dispute", body), 422)
     assert Contract.objects.get(pk=cid).state == "disputed"
     assert balance(escrow(cid)) == PRICE

@@ -20,7 +20,7 @@ from fairlance.accounts.services import calendar_update
 from fairlance.catalog.inputs import AddOnInput, QuestionInput, TierInput
 from fairlance.catalog.services import project_create, project_publish
 from fairlance.contracts import notices, process
-from fairlance.contracts.models import Contract
+from fairlance.contracts.models import Contract, Proposal
 from fairlance.notifications.models import Notification
 from fairlance.payments.provider import CARD_EXPIRED_HOLD
 from tests.contracts.conftest import START, answers_for, buy, make_project
@@ -43,6 +43,7 @@ FIELDS = {
     "project", "package", "addons", "receipt", "client", "freelancer", "actor", "state",
     "price", "paid", "earnings", "refund", "money_back", "percent", "share", "revisions_left",
     "message", "deadline", "deadline_full", "deadline_why", "delivery_due", "grace", "site",
+    "proposal",
 }  # fmt: skip
 STORED_CLOCKS = {"delivery_due", "grace", "late_grace"}
 
@@ -60,6 +61,11 @@ def _timer_clocks_entering(t: process.Transition) -> set[str]:
     return clocks
 
 
+def _subject_clocks(t: process.Transition) -> set[str]:
+    """The clocks of the subject timers ``t`` arms (a proposal's answer window)."""
+    return {timer.clock for name in t.arms if (timer := process.BY_NAME[name].timer) is not None}
+
+
 def test_every_transition_declares_notices_with_known_fields_and_clocks() -> None:
     for t in process.TRANSITIONS:
         # Every transition tells someone what happened (and never in a generic sentence)
@@ -74,7 +80,7 @@ def test_every_transition_declares_notices_with_known_fields_and_clocks() -> Non
             if "deadline" in used or "deadline_full" in used:
                 # The clock it names exists in the state the transition leads to
                 assert notice.deadline is not None, t.name
-                clocks = _timer_clocks_entering(t) | STORED_CLOCKS
+                clocks = _timer_clocks_entering(t) | STORED_CLOCKS | _subject_clocks(t)
                 assert notice.deadline in clocks, (t.name, notice.deadline)
         if t.timer is not None and t.timer.reminder is not None:
             reminder = t.timer.reminder
@@ -86,7 +92,7 @@ def test_a_person_is_never_told_about_their_own_action_except_by_a_receipt() -> 
     for t in process.TRANSITIONS:
         for notice in t.notices:
             if notice.receipt:
-                assert t.name in ("purchase", "request") and notice.to == "client"
+                assert t.name in ("purchase", "request", "accept_offer") and notice.to == "client"
 
 
 # --- walking the table through the API ------------------------------------------------------
@@ -170,6 +176,19 @@ def _scenarios() -> dict[str, Scenario]:
         assert response.status_code == 409 and response.json()["code"] == "hold_expired"
         return cid, None
 
+    def accept_offer(api, client_user, freelancer, operator, clock):
+        from tests.contracts.conftest import GOOD_CARD
+        from tests.quotes.conftest import ask, offer_body
+
+        project = _project(freelancer)
+        request_id = ask(api(client_user), project.pk).json()["id"]
+        offer = api(freelancer).post(f"quote-requests/{request_id}/offers", offer_body())
+        accepted = api(client_user).post(
+            f"offers/{offer.json()['id']}/accept", {"card_number": GOOD_CARD}
+        )
+        assert accepted.status_code == 201, accepted.content
+        return int(accepted.json()["id"]), None
+
     def submit_requirements(api, client_user, freelancer, operator, clock):
         project = _project(freelancer)
         cid = int(buy(api(client_user), project).json()["id"])
@@ -239,13 +258,59 @@ def _scenarios() -> dict[str, Scenario]:
         _post(api(client_user), cid, "withdraw_dispute")
         return cid, None
 
+    def answer_dispute(api, client_user, freelancer, operator, clock):
+        cid = _disputed(api, client_user, freelancer)
+        _post(api(freelancer), cid, "answer_dispute", {"note": "They are in the delivery."})
+        return cid, "They are in the delivery."
+
+    def expire_dispute_answer(api, client_user, freelancer, operator, clock):
+        cid = _disputed(api, client_user, freelancer)
+        _worker_at(clock, timedelta(days=7))
+        return cid, None
+
     def resolve_dispute(api, client_user, freelancer, operator, clock):
         cid = _disputed(api, client_user, freelancer)
+        _post(api(freelancer), cid, "answer_dispute", {"note": "They are in the delivery."})
         body = {"freelancer_percent": 30, "note": "Two of five sketches were delivered."}
         _post(api(operator), cid, "resolve_dispute", body)
         return cid, "Two of five sketches were delivered."
 
-    return {name: fn for name, fn in locals().items() if callable(fn)}
+    def _proposed(api, client_user, freelancer):
+        cid = _instant(api, client_user, freelancer)
+        body = {"kind": "extend_deadline", "days": 2, "note": "The brand book is late."}
+        r = api(freelancer).post(f"contracts/{cid}/proposals", body)
+        assert r.status_code == 201, r.content
+        return cid, r.json()["id"]
+
+    def propose(api, client_user, freelancer, operator, clock):
+        cid, _ = _proposed(api, client_user, freelancer)
+        return cid, "The brand book is late."
+
+    def _answered(api, user, proposal_id, answer):
+        response = api(user).post(f"proposals/{proposal_id}/{answer}")
+        assert response.status_code == 200, response.content
+
+    def accept_proposal(api, client_user, freelancer, operator, clock):
+        cid, pid = _proposed(api, client_user, freelancer)
+        _answered(api, client_user, pid, "accept")
+        return cid, None
+
+    def decline_proposal(api, client_user, freelancer, operator, clock):
+        cid, pid = _proposed(api, client_user, freelancer)
+        _answered(api, client_user, pid, "decline")
+        return cid, None
+
+    def withdraw_proposal(api, client_user, freelancer, operator, clock):
+        cid, pid = _proposed(api, client_user, freelancer)
+        _answered(api, freelancer, pid, "withdraw")
+        return cid, None
+
+    def expire_proposal(api, client_user, freelancer, operator, clock):
+        cid, _ = _proposed(api, client_user, freelancer)
+        _worker_at(clock, timedelta(days=6))
+        return cid, None
+
+    return {name: fn for name, fn in locals().items() if callable(fn) and not name.startswith("_")}
 
 
 SCENARIOS = _scenarios()
@@ -266,13 +331,21 @@ def test_every_transitions_notices_name_the_project_and_link_to_the_room(
     # Then each person the table names got words about this project, with a link
     notes = list(Notification.objects.filter(kind=f"contract.{name}", contract_id=cid))
     t = process.BY_NAME[name]
+    event = contract.events.get(name=name)
+    proposer = (
+        Proposal.objects.get(pk=event.data["proposal_id"]).proposed_by
+        if "proposal_id" in event.data
+        else None
+    )
     expected = {
-        n.to for n in t.notices if n.state in (None, contract.events.get(name=name).to_state)
+        n.to
+        for n in t.notices
+        if n.state in (None, event.to_state) and (not n.proposer or n.to == proposer)
     }
     actor = contract.events.get(name=name).actor_id
     roles = {"client" if note.user_id == contract.client_id else "freelancer" for note in notes}
     assert roles == {r for r in expected if _user_of(contract, r) != actor} | (
-        {"client"} if name in ("purchase", "request") else set()
+        {"client"} if name in ("purchase", "request", "accept_offer") else set()
     )
     room = f"{SITE}/contracts/{cid}/"
     for note in notes:

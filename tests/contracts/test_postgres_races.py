@@ -196,6 +196,7 @@ def many_due_timers(n: int) -> list[int]:
                 purchase_mode="instant",
                 price_minor=PRICE,
                 policy_version=1,
+                process_version=1,
                 state="in_progress",
                 state_entry_seq=1,
                 last_event_seq=1,

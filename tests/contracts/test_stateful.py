@@ -30,9 +30,9 @@ from hypothesis.stateful import (
 )
 
 from fairlance.catalog.models import Project
-from fairlance.contracts import process
+from fairlance.contracts import process, proposals
 from fairlance.contracts.engine import Actor, available_transitions, fire_due_timers
-from fairlance.contracts.models import Contract
+from fairlance.contracts.models import Contract, Proposal
 from fairlance.contracts.services import contract_purchase, contract_transition
 from fairlance.core.errors import FairlanceError
 from fairlance.ledger.accounts import escrow, freelancer_pending
@@ -53,6 +53,12 @@ from tests.contracts.conftest import (
 PERSON_TRANSITIONS = sorted(
     t.name for t in process.TRANSITIONS if t.by_person and process.INITIAL not in t.from_states
 )
+
+
+# Why an offered ``propose`` may still be refused: the kind drawn does not fit the state
+# (only a cancellation before work starts), one of that kind is open, or its fields do not
+# fit the contract (a reduction of a price already at its floor).
+PROPOSE_REFUSALS = ("transition_not_available", "proposal_already_open", "invalid_input")
 
 
 class ContractMachine(RuleBasedStateMachine):
@@ -186,22 +192,56 @@ class ContractMachine(RuleBasedStateMachine):
             "reason": "r",
             "amount_minor": min(amount, contract.price_minor - 1),
             "freelancer_percent": percent,
+            # ``propose``: one of the kinds, with its fields
+            "kind": sorted(proposals.KINDS)[choice % len(proposals.KINDS)],
+            "days": 1 + amount % 5,
+            "revisions": 1 + amount % 3,
+            "percent_to_freelancer": percent,
         }
         if name == "submit_requirements" and contract.project_id:
             payload["answers"] = answers_for(Project.objects.get(pk=contract.project_id))
-        if name == "partial_refund" and contract.price_minor < 2:
+        if name in ("partial_refund", "propose") and contract.price_minor < 2:
             return
         try:
             contract_transition(
                 contract_id=cid, name=name, actor=Actor("person", user), payload=payload
             )
         except FairlanceError as exc:
+            if name == "propose":
+                # Offered in the state; a kind may not fit it, or be open already.
+                assert exc.code in PROPOSE_REFUSALS, exc
+                event(f"refused propose: {exc.code}")
+                return
             # Offered, yet refused: only an accept whose card hold lapsed may be.
             assert (name, exc.code) == ("accept", "hold_expired"), exc
             assert Contract.objects.get(pk=cid).ending == "expire_hold"
             event("accept found the hold expired")
             return
         event(f"applied {name}")
+
+    @rule(index=st.integers(0, 30), answer=st.sampled_from(proposals.ANSWERS))
+    def answer_a_proposal(self, index: int, answer: str) -> None:
+        """The side a proposal waits on accepts or declines it, or its proposer withdraws."""
+        open_ones = list(
+            Proposal.objects.filter(contract_id__in=self.contract_ids, status="open").order_by("pk")
+        )
+        if not open_ones:
+            return
+        proposal = open_ones[index % len(open_ones)]
+        answerer = (
+            proposal.proposed_by
+            if answer == "withdraw"
+            else proposals.other_side(proposal.proposed_by)
+        )
+        user = self.client if answerer == "client" else self.freelancer
+        try:
+            proposals.proposal_answer(proposal=proposal, user=user, answer=answer)
+            event(f"{answer} proposal {proposal.kind}")
+        except FairlanceError as exc:
+            # A change the contract's state no longer takes (a dispute opened since, or a
+            # reduction larger than what the price became) is refused whole.
+            assert exc.code in ("transition_not_available", "proposal_out_of_date"), exc
+            event(f"refused {answer} proposal: {exc.code}")
 
     @rule(index=st.integers(0, 30), answer=st.sampled_from(["accept", "decline", "withdraw"]))
     def answer_a_request(self, index: int, answer: str) -> None:
@@ -241,6 +281,14 @@ class ContractMachine(RuleBasedStateMachine):
     @invariant()
     def ledger_is_clean(self) -> None:
         assert ledger_check() == []
+
+    @invariant()
+    def proposals_are_open_only_on_running_contracts_and_counted(self) -> None:
+        for c in Contract.objects.all():
+            open_ones = Proposal.objects.filter(contract=c, status="open").count()
+            assert c.open_proposals == open_ones, c.pk
+            if c.state in process.FINAL_STATES:
+                assert open_ones == 0 and c.clocks_paused_at is None, c.pk
 
     @invariant()
     def escrow_holds_exactly_the_money_of_open_contracts(self) -> None:

@@ -42,6 +42,7 @@ def test_a_parent_saved_after_assignment_gives_its_id(client_user, freelancer) -
         purchase_mode="instant",
         price_minor=100,
         policy_version=1,
+        process_version=1,
         state="in_progress",
     )
     milestone = Milestone(contract=contract, title="All", amount_minor=100)

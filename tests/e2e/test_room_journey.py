@@ -184,6 +184,11 @@ def test_buy_back_refund_dispute_and_the_ledger(live_server: Any, people: Any, w
     client.get_by_label("What went wrong?").fill("The colours are not the ones we agreed.")
     client.get_by_role("button", name="Open a dispute").click()
     client.get_by_text("Dispute opened.").wait_for()
+    # The operator decides once both sides are heard: the freelancer answers first
+    freelancer.goto(room)
+    freelancer.get_by_label("Your side of the dispute").fill("These are the brief's colours.")
+    freelancer.get_by_role("button", name="Answer the dispute").click()
+    freelancer.get_by_text("Answer sent.").wait_for()
     operator.goto(room)
     operator.get_by_label("Share of the price to the freelancer (%)").fill("30")
     operator.get_by_label("Decision, explained to both sides").fill(

@@ -192,6 +192,16 @@ def _partial_refund(body: dict[str, Any], path: dict[str, Any]) -> None:
     body["amount_minor"] = 1
 
 
+def _proposal(body: dict[str, Any], path: dict[str, Any]) -> None:
+    # ProposalIn: "extend_deadline: days; add_revisions: revisions; reduce_scope:
+    # amount_minor less than the price and a note; cancel: percent_to_freelancer and a note".
+    body["note"] = "Because of the details above."
+    body["amount_minor"] = 1
+    for name, value in (("days", 1), ("revisions", 1), ("percent_to_freelancer", 50)):
+        if body.get(name) is None:
+            body[name] = value
+
+
 def _delivery(body: dict[str, Any], path: dict[str, Any]) -> None:
     # The delivery endpoint: "a note or files", each file of an accepted type.
     body["files"] = [PNG]
@@ -217,6 +227,7 @@ _FIXES = {
     ("POST", "/api/v1/contracts/{contract_id}/{transition}"): _transition,
     ("POST", "/api/v1/contracts/{contract_id}/partial-refund"): _partial_refund,
     ("POST", "/api/v1/contracts/{contract_id}/deliveries"): _delivery,
+    ("POST", "/api/v1/contracts/{contract_id}/proposals"): _proposal,
     ("POST", "/api/v1/projects/{project_id}/gallery"): _gallery,
     ("POST", "/api/v1/uploads"): _uploads,
 }

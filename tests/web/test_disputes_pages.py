@@ -31,8 +31,14 @@ REASON = "The logo is not what we agreed on."
 START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)
 
 
-def disputed(client: User, project: Project, *, reason: str = REASON) -> Contract:
-    """An instant purchase with requirements sent, then disputed by the client."""
+ANSWER = "The logo follows the brief to the letter."
+
+
+def disputed(
+    client: User, project: Project, *, reason: str = REASON, answered: bool = True
+) -> Contract:
+    """An instant purchase with requirements sent, then disputed by the client and (unless
+    ``answered`` is False) answered by the freelancer: both sides heard."""
     contract = contract_purchase(
         client=client,
         project_id=project.pk,
@@ -47,6 +53,13 @@ def disputed(client: User, project: Project, *, reason: str = REASON) -> Contrac
     for name, payload in steps:
         contract = apply_transition(
             contract_id=contract.pk, name=name, actor=Actor("person", client), payload=payload
+        )
+    if answered:
+        contract = apply_transition(
+            contract_id=contract.pk,
+            name="answer_dispute",
+            actor=Actor("person", project.freelancer),
+            payload={"note": ANSWER},
         )
     return contract
 
@@ -82,7 +95,7 @@ def test_queue_lists_open_disputes_oldest_first(published, client_user, freelanc
     assert REASON in html and "Never delivered." in html
     assert html.count("$120") == 2
     assert 'datetime="2026-03-04T10:00:00+00:00"' in html
-    assert f'href="/contracts/{first.pk}/#resolve"' in html
+    assert f'href="/operator/disputes/{first.pk}/"' in html
 
 
 def test_queue_drops_resolved_and_withdrawn_disputes(published, client_user, operator):
@@ -247,3 +260,146 @@ def test_resolving_twice_or_a_contract_not_in_dispute_is_refused(published, clie
     assert written() == before and ledger_check() == []
     # And an unknown contract does not exist
     assert login(operator).post("/contracts/999999/resolve/", {}).status_code == 404
+
+
+# --- both sides heard: the answer in the room ---------------------------------------------------
+
+
+def _tokyo(user: User) -> None:
+    calendar = user.calendar  # type: ignore[attr-defined]
+    calendar.time_zone = "Asia/Tokyo"
+    calendar.save()
+
+
+def test_the_answering_side_sees_the_form_with_its_countdown_in_its_time_zone(
+    published, client_user, freelancer, operator
+):
+    _tokyo(freelancer)
+    with time_machine.travel(START, tick=False):
+        contract = disputed(client_user, published, answered=False)
+        url = f"/contracts/{contract.pk}/"
+        # The freelancer (in Tokyo) is asked to answer by Monday 19:00 their time
+        html = login(freelancer).get(url).content.decode()
+        assert 'id="answer"' in html and "Answer the dispute" in html
+        assert "Mon 9 Mar 19:00" in html and "Asia/Tokyo" in html
+        assert REASON in html
+        # The client who opened it reads their reason and that the answer is due; no form
+        html = login(client_user).get(url).content.decode()
+        assert 'id="answer"' not in html and REASON in html
+        assert "No answer yet; due" in html and "Mon 9 Mar 10:00" in html
+        # The operator reads both sides and no form either
+        assert 'id="answer"' not in login(operator).get(url).content.decode()
+
+
+def test_answering_in_the_room_with_a_file_shows_the_answer_to_both(
+    published, client_user, freelancer
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contract = disputed(client_user, published, answered=False)
+    response = login(freelancer).post(
+        f"/contracts/{contract.pk}/answer/",
+        {"note": ANSWER, "files": [SimpleUploadedFile("brief.png", b"\x89PNG")]},
+    )
+    assert response.status_code == 302, response.content[:500]
+    contract.refresh_from_db()
+    assert contract.dispute_answered_at is not None
+    for user in (client_user, freelancer):
+        html = login(user).get(f"/contracts/{contract.pk}/").content.decode()
+        assert ANSWER in html and "brief.png" in html
+        assert 'id="answer"' not in html  # answered once, the form is gone
+
+
+def test_an_empty_answer_or_one_from_the_opener_is_refused_and_changes_nothing(
+    published, client_user, freelancer, stranger
+):
+    contract = disputed(client_user, published, answered=False)
+    url = f"/contracts/{contract.pk}/answer/"
+    before = written()
+    response = login(freelancer).post(url, {"note": "  "})
+    assert response.status_code == 422
+    assert "Write your side of the dispute." in response.content.decode()
+    assert login(client_user).post(url, {"note": "Me too."}).status_code == 409
+    assert login(stranger).post(url, {"note": "Hi"}).status_code == 404
+    assert login(None).post(url, {"note": "Hi"}).status_code == 302
+    contract.refresh_from_db()
+    assert contract.dispute_answered_at is None and written() == before
+
+
+# --- the operator's dispute page ----------------------------------------------------------------
+
+
+def test_operator_page_shows_both_sides_money_and_timeline(published, client_user, operator):
+    contract = disputed(client_user, published)
+    html = login(operator).get(f"/operator/disputes/{contract.pk}/").content.decode()
+    assert REASON in html and ANSWER in html
+    assert 'id="money-held">$120<' in html
+    # Side by side: all to the client, half, all to the freelancer (less the 10% fee)
+    assert '<th scope="row">0%</th><td>$0</td><td>$120</td>' in html
+    assert '<th scope="row">100%</th><td>$108</td><td>$0</td>' in html
+    assert "Answered the dispute" in html  # the timeline
+    assert f'action="/operator/disputes/{contract.pk}/"' in html
+
+
+def test_operator_page_exists_only_for_operators(published, client_user, freelancer, stranger):
+    contract = disputed(client_user, published)
+    url = f"/operator/disputes/{contract.pk}/"
+    for user in (client_user, freelancer, stranger):
+        assert login(user).get(url).status_code == 404
+        assert login(user).post(url, {"freelancer_percent": "50", "note": "x"}).status_code == 404
+    response = login(None).get(url)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    contract.refresh_from_db()
+    assert contract.state == "disputed"
+
+
+def test_operator_page_refuses_to_decide_before_both_sides_are_heard(
+    published, client_user, operator
+):
+    contract = disputed(client_user, published, answered=False)
+    url = f"/operator/disputes/{contract.pk}/"
+    html = login(operator).get(url).content.decode()
+    assert 'id="not-heard"' in html and 'name="freelancer_percent"' not in html
+    before = written()
+    response = login(operator).post(
+        url, {"freelancer_percent": "50", "fault": "none", "note": "Too early."}
+    )
+    assert response.status_code == 409
+    assert "both sides heard" in response.content.decode()
+    contract.refresh_from_db()
+    assert contract.state == "disputed" and written() == before
+
+
+def test_operator_page_decides_and_both_sides_read_the_note(
+    published, client_user, freelancer, operator
+):
+    contract = disputed(client_user, published)
+    response = login(operator).post(
+        f"/operator/disputes/{contract.pk}/",
+        {"freelancer_percent": "25", "fault": "none", "note": "A quarter was usable."},
+    )
+    assert response.status_code == 302 and response["Location"] == QUEUE
+    assert AuditEntry.objects.get(action="dispute_resolve").note == "A quarter was usable."
+    for user in (client_user, freelancer):
+        html = login(user).get(f"/contracts/{contract.pk}/").content.decode()
+        assert 'id="dispute-resolution"' in html and "A quarter was usable." in html
+        assert "25% of the price to the freelancer" in html
+
+
+def test_an_operator_opening_a_dispute_file_is_audited(
+    published, client_user, freelancer, operator
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    contract = disputed(client_user, published, answered=False)
+    login(freelancer).post(
+        f"/contracts/{contract.pk}/answer/",
+        {"note": ANSWER, "files": [SimpleUploadedFile("proof.pdf", b"%PDF-1.4")]},
+    )
+    upload = contract.uploads.get(name="proof.pdf")
+    url = f"/contracts/{contract.pk}/files/{upload.public_id}/"
+    assert login(client_user).get(url).status_code == 200
+    assert not AuditEntry.objects.filter(action="contract_file_view").exists()
+    assert login(operator).get(url).status_code == 200
+    entry = AuditEntry.objects.get(action="contract_file_view")
+    assert entry.actor == operator and entry.data["file_name"] == "proof.pdf"

@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -25,18 +26,18 @@ from django.views.decorators.http import require_POST
 from fairlance.accounts.models import User
 from fairlance.catalog.models import Project
 from fairlance.catalog.selectors import project_availability, project_detail_for_viewer
-from fairlance.contracts import process
+from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
 from fairlance.contracts.payload import MAX_TEXT
 from fairlance.contracts.selectors import (
     access_contract,
-    access_contract_file,
     client_card,
     contract_deliveries,
     contract_events,
     contract_files,
+    contract_proposals,
     contract_recent_purchase,
 )
 from fairlance.contracts.services import contract_purchase, contract_transition
@@ -54,8 +55,9 @@ from fairlance.payments.provider import (
     CARD_SUCCESS,
 )
 from fairlance.web import contract_presenters as cp
-from fairlance.web import presenters
+from fairlance.web import presenters, proposal_presenters
 from fairlance.web.forms import parse_amount
+from fairlance.web.milestone_presenters import milestone_views
 from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
 from fairlance.web.views.common import current_user, require_operator
 
@@ -522,7 +524,7 @@ def _resolve_context(
     raw = form["freelancer_percent"].value()
     chosen = _int(raw)
     splits = [
-        cp.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
+        disputes.dispute_split(contract=contract, percent=p, held_minor=held, policy=policy)
         for p in range(101)
     ]
     return {
@@ -547,10 +549,13 @@ def _room_context(
     *,
     resolve_form: ResolveDisputeForm | None = None,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     now = timezone.now()
     tz_name = cp.zone_of(user)
     role = cp.viewer_role(contract, user)
+    # The milestones list and the partial refund's bounds both read them: once.
+    prefetch_related_objects([contract], "milestones")
     clocks = cp.clock_views(
         open_clocks(contract, viewer_tz=tz_name, now=now), tz_name=tz_name, now=now
     )
@@ -561,6 +566,7 @@ def _room_context(
     questions = contract.snapshot.get("questions", [])
     # Operators act on disputes only, here; every other action stays with the parties.
     can_resolve = role == "operator" and "resolve_dispute" in names
+    events = list(contract_events(contract=contract))
     card = None
     if role in ("freelancer", "operator"):
         # Shown first while the freelancer decides whether to take the work: a request
@@ -580,13 +586,19 @@ def _room_context(
         "can_deliver": role != "operator" and "deliver" in names,
         "can_send_requirements": role != "operator" and "submit_requirements" in names,
         "money": cp.money_panel(contract, money=money),
+        "dispute": disputes.dispute_view(contract, events),
+        "can_answer": role != "operator" and "answer_dispute" in names,
+        "answer_clock": next((c for c in clocks if c.name == disputes.ANSWER_CLOCK), None),
+        "answer_rules": RULES[Purpose.DISPUTE],
+        "answer_form": answer_form or {"note": "", "attached": []},
         "timeline": cp.timeline(
-            list(contract_events(contract=contract)),
+            events,
             contract=contract,
             tz_name=tz_name,
             money=money,
         ),
         "deliveries": deliveries,
+        "milestones": milestone_views(contract, tz_name=tz_name),
         "requirements": _requirements(contract, questions),
         "client_card": card,
         "tier": contract.snapshot.get("tier", {}),
@@ -594,6 +606,15 @@ def _room_context(
         "state_label": contract.state.replace("_", " "),
         "deliver_rules": RULES[Purpose.DELIVERY],
         "deliver_form": deliver_form or {"note": "", "attached": []},
+        **proposal_presenters.room_proposals(
+            contract,
+            # Closed proposals are timeline events; only open ones need their rows.
+            items=contract_proposals(contract=contract) if contract.open_proposals else [],
+            names=names,
+            role=role,
+            tz_name=tz_name,
+            now=now,
+        ),
     }
 
 
@@ -637,6 +658,7 @@ def _room_with_error(
     status: int,
     *,
     deliver_form: dict[str, Any] | None = None,
+    answer_form: dict[str, Any] | None = None,
     typed: dict[str, str] | None = None,
     errors: dict[str, str] | None = None,
 ) -> HttpResponse:
@@ -646,7 +668,9 @@ def _room_with_error(
     whole); ``typed`` holds the inputs as sent.
     """
     contract = _contract_or_404(user, contract_id)
-    context = _room_context(request, user, contract, deliver_form=deliver_form)
+    context = _room_context(
+        request, user, contract, deliver_form=deliver_form, answer_form=answer_form
+    )
     context["action_error"] = {"action": action, "message": message}
     for key in ("main_actions", "more_actions"):
         context[key] = cp.with_typed(
@@ -668,7 +692,7 @@ def form_payload(t: process.Transition, data: Any) -> dict[str, Any]:
     payload: dict[str, Any] = {}
     for f in t.payload:
         raw = data.get(f.form_name)
-        if raw is None:
+        if raw is None or f.kind == "files":
             continue
         if f.kind == "amount":
             payload[f.name] = parse_amount(str(raw))
@@ -805,6 +829,43 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
+@login_required
+@require_POST
+def contract_answer_dispute(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The other side's answer to a dispute: words and evidence files, one transition.
+
+    Files become ``dispute`` uploads first (``web.uploads``), as for a delivery; a refused
+    answer shows the room again with the words as typed and the files offered back.
+    """
+    user = current_user(request)
+    _contract_or_404(user, contract_id)
+    note = request.POST.get("note", "")
+    files = FormFiles(user=user, purpose=Purpose.DISPUTE)
+    files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
+
+    def again(message: str, status: int) -> HttpResponse:
+        form = {"note": note, "attached": files.offered("files")}
+        return _room_with_error(
+            request, user, contract_id, "answer_dispute", message, status, answer_form=form
+        )
+
+    if files.errors:
+        return again(" ".join(files.errors["files"]), 422)
+    try:
+        contract_transition(
+            contract_id=contract_id,
+            name="answer_dispute",
+            actor=Actor("person", user),
+            payload={"note": note, "files": files.ids.get("files", [])},
+        )
+    except FairlanceError as exc:
+        files.discard()
+        detail = " ".join(e["message"] for e in exc.errors) or exc.detail
+        return again(detail, exc.status)
+    messages.success(request, cp.done_message("answer_dispute"))
+    return redirect(reverse("web:contract_room", args=[contract_id]))
+
+
 # --- files ----------------------------------------------------------------------------------
 
 
@@ -815,7 +876,9 @@ def contract_file(request: HttpRequest, contract_id: int, file_id: uuid.UUID) ->
     ``files.responses`` makes it a download nothing can run.
     """
     try:
-        upload = access_contract_file(user=request.user, contract_id=contract_id, file_id=file_id)
+        upload = disputes.contract_file_open(
+            user=request.user, contract_id=contract_id, file_id=file_id
+        )
         return upload_response(upload)
     except NotFound:
         raise Http404 from None

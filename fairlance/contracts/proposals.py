@@ -1,0 +1,467 @@
+"""Changes by consent (SPEC section 4): change orders and mutual cancellation as proposals.
+
+A proposal is opened, accepted, declined, withdrawn and expired only by transitions of the
+contract's process (``propose``, ``accept_proposal``, ``decline_proposal``,
+``withdraw_proposal``, ``expire_proposal`` in ``process.py``, since process version 2), so
+it runs under the contract's row lock and leaves an event like every other change. The
+functions here are those transitions' actions and the proposal's clock; the web and the API
+both fire the transitions through ``services.contract_transition``.
+
+What each kind asks and does lives in ``KINDS``: its fields and their validation, what
+accepting it does to the contract, whether it pauses the contract's clocks while open (a
+cancellation: nobody should lose a deadline while both sides talk about ending) and
+whether it moves money (accepting it then takes an ``Idempotency-Key``). Adding a kind
+(``add_milestone``, ``change_price``) is one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from fairlance.contracts import actions, deadlines
+from fairlance.contracts.models import Proposal, ProposalStatus
+from fairlance.contracts.payload import clean_paragraph
+from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, field_error
+from fairlance.core.money import format_minor
+from fairlance.core.workdays import Deadline, explained_working_days_after
+
+if TYPE_CHECKING:
+    from fairlance.contracts.models import Contract
+    from fairlance.contracts.process import Context
+    from fairlance.core.policy import Policy
+
+SUBJECT = "proposal"
+# The payload key naming the proposal a transition answers (``engine.timer_payload`` too).
+PROPOSAL_ID = "proposal_id"
+PARTIES = ("client", "freelancer")
+# Upper bounds a person may ask for at once; beyond them, a new contract fits better.
+MAX_DAYS = 90
+MAX_REVISIONS = 10
+
+Fields = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str
+    # The states in which it may be proposed (accepting needs the contract still there).
+    states: tuple[str, ...]
+    # payload -> the proposal's fields (``days``, ``revisions``, ``amount_minor``,
+    # ``percent_to_freelancer``, ``note``), or ``InvalidInput``.
+    clean: Callable[[Contract, dict[str, Any]], Fields]
+    # What accepting it does to the locked contract.
+    apply: Callable[[Contract, Proposal, Context], None]
+    # The proposal's fields this kind uses (shown to people, in the API).
+    fields: tuple[str, ...] = ("note",)
+    pauses_clocks: bool = False
+    moves_money: bool = False
+
+
+def _whole(payload: dict[str, Any], name: str, low: int, high: int, message: str) -> int:
+    value = payload.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(errors=[field_error(name, message, "out_of_range")])
+    return value
+
+
+def _note(payload: dict[str, Any], *, required: str | None = None) -> str:
+    return clean_paragraph(
+        payload.get("note"), "note", required=bool(required), message=required or ""
+    )
+
+
+def _clean_extend(contract: Contract, payload: dict[str, Any]) -> Fields:
+    days = _whole(payload, "days", 1, MAX_DAYS, f"A whole number of days, 1 to {MAX_DAYS}.")
+    return {"days": days, "note": _note(payload)}
+
+
+def _clean_revisions(contract: Contract, payload: dict[str, Any]) -> Fields:
+    n = _whole(
+        payload,
+        "revisions",
+        1,
+        MAX_REVISIONS,
+        f"A whole number of revisions, 1 to {MAX_REVISIONS}.",
+    )
+    return {"revisions": n, "note": _note(payload)}
+
+
+def _clean_reduce(contract: Contract, payload: dict[str, Any]) -> Fields:
+    low, high = actions.partial_refund_bounds(contract)
+    amount = _whole(
+        payload,
+        "amount_minor",
+        low,
+        high,
+        f"Enter an amount between {format_minor(low)} and {format_minor(high)}; to end the "
+        "contract, propose a cancellation.",
+    )
+    return {"amount_minor": amount, "note": _note(payload, required="Say what is left out.")}
+
+
+def _clean_cancel(contract: Contract, payload: dict[str, Any]) -> Fields:
+    percent = _whole(payload, "percent_to_freelancer", 0, 100, "A whole number from 0 to 100.")
+    return {
+        "percent_to_freelancer": percent,
+        "note": _note(payload, required="Say why you propose to end the contract."),
+    }
+
+
+def _apply_extend(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    """The delivery due moves by ``days`` of the freelancer's working days; a contract
+    flagged late is no longer late if the new due is still ahead."""
+    assert proposal.days is not None and contract.delivery_due_at is not None
+    due = explained_working_days_after(
+        deadlines.freelancer_spec(contract),
+        contract.delivery_due_at,
+        proposal.days,
+        anchor_label="the earlier due",
+    )
+    contract.delivery_due_at = due.at
+    contract.clock_notes = {
+        **contract.clock_notes,
+        "delivery_due": f"Delivery due {due.explanation}, extended by agreement",
+    }
+    if contract.late and contract.delivery_due_at > ctx.now:
+        contract.late = False
+    # The late flag's timer fires at the stored due: arm it again for the new one.
+    ctx.effects.clocks = "rearm"
+
+
+def _apply_revisions(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    assert proposal.revisions is not None
+    contract.revisions_left += proposal.revisions
+
+
+def _apply_reduce(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    assert proposal.amount_minor is not None
+    low, high = actions.partial_refund_bounds(contract)
+    if not low <= proposal.amount_minor <= high:
+        # The price went down since (a partial refund): the agreed amount no longer fits.
+        raise Conflict(
+            "The price changed since this was proposed; propose the reduction again.",
+            code="proposal_out_of_date",
+        )
+    actions.price_lower(
+        contract,
+        ctx,
+        proposal.amount_minor,
+        memo=f"Scope reduced by agreement on contract {contract.pk}",
+    )
+
+
+def _apply_cancel(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    assert proposal.percent_to_freelancer is not None
+    actions.escrow_split(
+        contract,
+        ctx,
+        proposal.percent_to_freelancer,
+        memo=f"Cancellation by agreement of contract {contract.pk}",
+    )
+    actions.end_by_agreement(contract, ctx, ending="cancel_by_agreement")
+    contract.clocks_paused_at = None
+
+
+WORKING = ("in_progress", "delivered")
+KINDS: dict[str, Kind] = {
+    k.name: k
+    for k in (
+        Kind(
+            "extend_deadline",
+            "Extend the deadline",
+            WORKING,
+            _clean_extend,
+            _apply_extend,
+            fields=("days", "note"),
+        ),
+        Kind(
+            "add_revisions",
+            "Add revisions",
+            WORKING,
+            _clean_revisions,
+            _apply_revisions,
+            fields=("revisions", "note"),
+        ),
+        Kind(
+            "reduce_scope",
+            "Reduce the scope (partial refund)",
+            WORKING,
+            _clean_reduce,
+            _apply_reduce,
+            fields=("amount_minor", "note"),
+            moves_money=True,
+        ),
+        Kind(
+            "cancel",
+            "End the contract by agreement",
+            ("awaiting_requirements", *WORKING),
+            _clean_cancel,
+            _apply_cancel,
+            fields=("percent_to_freelancer", "note"),
+            pauses_clocks=True,
+            moves_money=True,
+        ),
+    )
+}
+
+
+def other_side(role: str) -> str:
+    return "freelancer" if role == "client" else "client"
+
+
+def answer_deadline(
+    contract: Contract, policy: Policy, anchor: datetime, proposal: Proposal
+) -> Deadline:
+    """When an unanswered proposal expires: the policy's days of the *answerer's* working
+    calendar after it was made (the subject timer of ``expire_proposal``)."""
+    answerer = other_side(proposal.proposed_by)
+    user = contract.client if answerer == "client" else contract.freelancer
+    d = explained_working_days_after(
+        deadlines.calendar_spec(user),
+        anchor,
+        policy.proposal_answer_working_days,
+        anchor_label="the proposal",
+    )
+    return Deadline(d.at, f"The {answerer} answers within {d.explanation}")
+
+
+# --- the transitions' actions ------------------------------------------------------------
+
+
+def open_proposal(contract: Contract, ctx: Context) -> None:
+    """``propose``: record the proposal; its expiry timer is armed by the engine."""
+    kind = KINDS.get(str(ctx.payload.get("kind", "")))
+    if kind is None:
+        raise InvalidInput(
+            errors=[field_error("kind", "One of " + ", ".join(KINDS) + ".", "invalid_choice")]
+        )
+    if contract.state not in kind.states:
+        raise Conflict(
+            f"{kind.label} cannot be proposed while the contract is "
+            f"{contract.state.replace('_', ' ')}.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    fields = kind.clean(contract, ctx.payload)
+    if Proposal.objects.filter(contract=contract, kind=kind.name, status="open").exists():
+        # The partial unique index says the same; this answers before anything is written.
+        raise Conflict(
+            "A proposal of this kind is already open: answer or withdraw it first.",
+            code="proposal_already_open",
+        )
+    proposal = Proposal(
+        contract=contract,
+        kind=kind.name,
+        proposed_by=ctx.role,
+        proposed_by_user=ctx.user,
+        created_at=ctx.now,
+        created_event_seq=ctx.seq,
+        **fields,
+    )
+    due = answer_deadline(contract, ctx.policy, ctx.now, proposal)
+    proposal.expires_at = due.at
+    proposal.expiry_note = due.explanation[:300]
+    proposal.save()
+    contract.open_proposals += 1
+    ctx.payload[PROPOSAL_ID] = proposal.pk  # the event records which proposal it opened
+    _tell(proposal, ctx)
+    ctx.effects.subjects.append((SUBJECT, proposal))
+    if kind.pauses_clocks and contract.clocks_paused_at is None:
+        contract.clocks_paused_at = ctx.now
+        ctx.effects.clocks = "pause"
+
+
+def describe(proposal: Proposal) -> str:
+    """What the proposal asks, in a few words ("extend the deadline by 3 working days")."""
+    if proposal.kind == "extend_deadline":
+        return f"extend the deadline by {proposal.days} working day(s)"
+    if proposal.kind == "add_revisions":
+        return f"add {proposal.revisions} revision(s)"
+    if proposal.kind == "reduce_scope":
+        return (
+            f"reduce the scope and give {format_minor(proposal.amount_minor or 0)} of the "
+            "price back to the client"
+        )
+    if proposal.kind == "cancel":
+        return (
+            f"end the contract, {proposal.percent_to_freelancer}% of the price to the "
+            "freelancer and the rest back to the client"
+        )
+    return proposal.kind.replace("_", " ")
+
+
+def _tell(proposal: Proposal, ctx: Context) -> None:
+    # For the notices (underscored keys never reach the event log).
+    ctx.payload["_proposal"] = describe(proposal)
+    ctx.payload["_proposed_by"] = proposal.proposed_by
+
+
+def _locked_open(contract: Contract, ctx: Context) -> Proposal:
+    """The open proposal of ``contract`` the payload names, locked (the contract is)."""
+    raw = ctx.payload.get(PROPOSAL_ID)
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise NotFound("There is no such proposal.", code="proposal_not_found")
+    proposal = Proposal.objects.select_for_update().filter(pk=raw, contract=contract).first()
+    if proposal is None:
+        raise NotFound("There is no such proposal.", code="proposal_not_found")
+    if proposal.status != ProposalStatus.OPEN:
+        raise Conflict(
+            f"This proposal is {proposal.status} already.",
+            code="proposal_not_open",
+            proposal_status=proposal.status,
+        )
+    ctx.payload["kind"] = proposal.kind  # the event says what was answered
+    _tell(proposal, ctx)
+    return proposal
+
+
+def _close(contract: Contract, proposal: Proposal, ctx: Context, status: str) -> None:
+    proposal.status = status
+    proposal.answered_at = ctx.now
+    proposal.save(update_fields=["status", "answered_at"])
+    contract.open_proposals = max(contract.open_proposals - 1, 0)
+    if (
+        status != ProposalStatus.ACCEPTED
+        and KINDS[proposal.kind].pauses_clocks
+        and contract.clocks_paused_at is not None
+    ):
+        # Nothing was agreed: every clock the proposal froze runs on where it stopped.
+        # A dispute opened meanwhile keeps them frozen, and its withdrawal shifts them from
+        # its opening: count here only the time before it, so no moment counts twice.
+        until = contract.dispute_opened_at or ctx.now
+        actions.stored_clocks_shift(
+            contract,
+            paused_at=contract.clocks_paused_at,
+            by=max(until - contract.clocks_paused_at, timedelta(0)),
+        )
+        contract.clocks_paused_at = None
+        ctx.effects.clocks = "resume"
+
+
+def _answerer_only(proposal: Proposal, ctx: Context, what: str) -> None:
+    if ctx.role != other_side(proposal.proposed_by):
+        raise PermissionDenied(
+            f"Only the {other_side(proposal.proposed_by)} may {what} this proposal.",
+            code="not_your_proposal",
+        )
+
+
+def accept_proposal(contract: Contract, ctx: Context) -> None:
+    proposal = _locked_open(contract, ctx)
+    _answerer_only(proposal, ctx, "accept")
+    kind = KINDS[proposal.kind]
+    if contract.state not in kind.states:
+        raise Conflict(
+            f"A contract that is {contract.state.replace('_', ' ')} cannot take this change.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    _close(contract, proposal, ctx, ProposalStatus.ACCEPTED)
+    kind.apply(contract, proposal, ctx)
+
+
+def decline_proposal(contract: Contract, ctx: Context) -> None:
+    proposal = _locked_open(contract, ctx)
+    _answerer_only(proposal, ctx, "decline")
+    _close(contract, proposal, ctx, ProposalStatus.DECLINED)
+
+
+def withdraw_proposal(contract: Contract, ctx: Context) -> None:
+    proposal = _locked_open(contract, ctx)
+    if ctx.role != proposal.proposed_by:
+        raise PermissionDenied(
+            "Only who made the proposal may withdraw it.", code="not_your_proposal"
+        )
+    _close(contract, proposal, ctx, ProposalStatus.WITHDRAWN)
+
+
+def expire_proposal(contract: Contract, ctx: Context) -> None:
+    """Silence until the window closed: declined by expiry (the worker fires it)."""
+    _close(contract, _locked_open(contract, ctx), ctx, ProposalStatus.EXPIRED)
+
+
+def close_open_proposals(contract: Contract, ctx: Context) -> None:
+    """The contract ended: what was still open can no longer be agreed (their timers go
+    stale with them)."""
+    if contract.open_proposals:
+        Proposal.objects.filter(contract=contract, status=ProposalStatus.OPEN).update(
+            status=ProposalStatus.WITHDRAWN, answered_at=ctx.now
+        )
+        contract.open_proposals = 0
+        contract.clocks_paused_at = None  # an ended contract has no clocks to resume
+
+
+def route_after_accept(contract: Contract, ctx: Context) -> str:
+    """An accepted cancellation ends the contract; every other change keeps its state.
+    (Runs before the actions, which check the proposal again under its lock.)"""
+    raw = ctx.payload.get(PROPOSAL_ID)
+    kind = (
+        Proposal.objects.filter(pk=raw, contract=contract).values_list("kind", flat=True).first()
+        if isinstance(raw, int) and not isinstance(raw, bool)
+        else None
+    )
+    return "cancelled" if kind == "cancel" else contract.state
+
+
+def is_open(proposal_id: int) -> bool:
+    return Proposal.objects.filter(pk=proposal_id, status=ProposalStatus.OPEN).exists()
+
+
+def proposal_fields(proposal: Proposal) -> Fields:
+    """The fields of its kind, for people and the API."""
+    kind = KINDS.get(proposal.kind)
+    return {name: getattr(proposal, name) for name in (kind.fields if kind else ("note",))}
+
+
+# --- the doors for people: the API and the web call these -------------------------------
+
+ANSWERS = ("accept", "decline", "withdraw")
+
+
+def proposal_propose(*, contract_id: int, user: Any, fields: dict[str, Any]) -> Proposal:
+    """Fire ``propose`` for ``user`` (the contract's client or freelancer) with ``fields``
+    (``kind`` and the kind's fields); returns the new proposal. Raises what the engine
+    raises: ``PermissionDenied``, ``Conflict`` (state, ``proposal_already_open``, an
+    older process version), ``InvalidInput``."""
+    from fairlance.contracts.engine import Actor
+    from fairlance.contracts.services import contract_transition
+
+    payload = {k: v for k, v in fields.items() if k == "kind" or k in _FIELD_NAMES}
+    contract = contract_transition(
+        contract_id=contract_id, name="propose", actor=Actor("person", user), payload=payload
+    )
+    return Proposal.objects.get(contract=contract, created_event_seq=contract.last_event_seq)
+
+
+def proposal_answer(*, proposal: Proposal, user: Any, answer: str) -> Proposal:
+    """Accept, decline or withdraw ``proposal`` as ``user`` (``access_proposal`` found it);
+    returns it as it is now."""
+    from fairlance.contracts.engine import Actor
+    from fairlance.contracts.services import contract_transition
+
+    if answer not in ANSWERS:
+        raise NotFound(f"There is no answer {answer!r}.", code="unknown_transition")
+    contract_transition(
+        contract_id=proposal.contract_id,
+        name=f"{answer}_proposal",
+        actor=Actor("person", user),
+        payload={PROPOSAL_ID: proposal.pk},
+    )
+    proposal.refresh_from_db()
+    return proposal
+
+
+_FIELD_NAMES = frozenset(name for kind in KINDS.values() for name in kind.fields)
+
+
+def proposal_actions(proposal: Proposal, role: str | None) -> list[str]:
+    """What a viewer in ``role`` may do with the proposal now (the engine checks again)."""
+    if proposal.status != ProposalStatus.OPEN or role not in PARTIES:
+        return []
+    if role == proposal.proposed_by:
+        return ["withdraw"]
+    return ["accept", "decline"]

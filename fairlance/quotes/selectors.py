@@ -1,0 +1,69 @@
+"""Reads of quote requests and offers, and who may see them.
+
+Like ``contracts.selectors.access_contract``: the client, the freelancer and operators see
+a quote request and its offers; everyone else gets ``NotFound``, as for an id that does
+not exist.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from fairlance.contracts.selectors import valid_id
+from fairlance.core.errors import NotFound
+from fairlance.quotes.models import Offer, QuoteRequest
+
+
+def _visible(user: Any) -> QuerySet[QuoteRequest]:
+    qs = QuoteRequest.objects.select_related("project", "client", "freelancer")
+    if getattr(user, "is_operator", False):
+        return qs
+    return qs.filter(Q(client=user) | Q(freelancer=user))
+
+
+def access_quote_request(*, user: Any, request_id: int) -> QuoteRequest:
+    """The quote request (its offers prefetched, oldest first) if ``user`` may see it."""
+    if user is None or not getattr(user, "is_authenticated", False) or not valid_id(request_id):
+        raise NotFound()
+    found = (
+        _visible(user)
+        .prefetch_related(Prefetch("offers", queryset=Offer.objects.order_by("id")))
+        .filter(pk=request_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def access_offer(*, user: Any, offer_id: int) -> Offer:
+    """The offer (with its quote request) if ``user`` may see its quote request."""
+    if user is None or not getattr(user, "is_authenticated", False) or not valid_id(offer_id):
+        raise NotFound()
+    qs = Offer.objects.select_related(
+        "quote_request__project", "quote_request__client", "quote_request__freelancer"
+    )
+    if not getattr(user, "is_operator", False):
+        qs = qs.filter(Q(quote_request__client=user) | Q(quote_request__freelancer=user))
+    found = qs.filter(pk=offer_id).first()
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def quote_requests_of_user(*, user: Any, role: str | None = None) -> QuerySet[QuoteRequest]:
+    """The user's quote requests, as client and/or freelancer, newest first, offers
+    prefetched."""
+    if role == "client":
+        qs = QuoteRequest.objects.filter(client=user)
+    elif role == "freelancer":
+        qs = QuoteRequest.objects.filter(freelancer=user)
+    else:
+        qs = QuoteRequest.objects.filter(Q(client=user) | Q(freelancer=user))
+    return (
+        qs.select_related("project", "client", "freelancer")
+        .prefetch_related(Prefetch("offers", queryset=Offer.objects.order_by("id")))
+        .order_by("-id")
+    )

@@ -1,0 +1,101 @@
+"""The contract room's proposal cards and form, for each viewer (issue 12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import time_machine
+from django.urls import reverse
+
+from fairlance.accounts.models import User
+from fairlance.contracts import proposals
+from fairlance.contracts.models import Contract, Proposal
+from tests.contracts.conftest import START
+from tests.web.conftest import login
+from tests.web.test_contract_pages import started
+
+
+def _room(contract: Contract) -> str:
+    return reverse("web:contract_room", args=[contract.pk])
+
+
+def _cancellation(client_user: User, freelancer: User, published: Any) -> Proposal:
+    contract = started(client_user, published)
+    return proposals.proposal_propose(
+        contract_id=contract.pk,
+        user=freelancer,
+        fields={"kind": "cancel", "percent_to_freelancer": 30, "note": "We part here."},
+    )
+
+
+def test_each_viewer_sees_the_card_they_should(
+    client_user, freelancer, stranger, operator, published
+) -> None:
+    with time_machine.travel(START, tick=False):
+        proposal = _cancellation(client_user, freelancer, published)
+        contract = proposal.contract
+        # The client, whom it waits on, sees it with accept and decline and the deadline
+        page = login(client_user).get(_room(contract)).content.decode()
+        assert f'id="proposal-{proposal.pk}"' in page
+        assert "proposes: end the contract by agreement" in page
+        assert "30% of the price to the freelancer" in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "accept"]) in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "decline"]) in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "withdraw"]) not in page
+        assert "Mon 9 Mar" in page  # 3 of the client's working days after Wednesday
+        # The freelancer, who made it, may only withdraw
+        page = login(freelancer).get(_room(contract)).content.decode()
+        assert "You proposed" in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "withdraw"]) in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "accept"]) not in page
+        # An operator reads it without buttons; a stranger sees nothing at all
+        page = login(operator).get(_room(contract)).content.decode()
+        assert f'id="proposal-{proposal.pk}"' in page
+        assert reverse("web:proposal_answer", args=[proposal.pk, "accept"]) not in page
+        assert 'action="' + reverse("web:contract_propose", args=[contract.pk]) not in page
+        assert login(stranger).get(_room(contract)).status_code == 404
+
+
+def test_the_client_accepts_from_the_room(client_user, freelancer, published) -> None:
+    with time_machine.travel(START, tick=False):
+        proposal = _cancellation(client_user, freelancer, published)
+        url = reverse("web:proposal_answer", args=[proposal.pk, "accept"])
+        response = login(client_user).post(url)
+        assert response.status_code == 302
+        contract = Contract.objects.get(pk=proposal.contract_id)
+        assert (contract.state, contract.ending) == ("cancelled", "cancel_by_agreement")
+
+
+def test_wrong_people_change_nothing_from_the_web(
+    client_user, freelancer, stranger, published
+) -> None:
+    with time_machine.travel(START, tick=False):
+        proposal = _cancellation(client_user, freelancer, published)
+        url = reverse("web:proposal_answer", args=[proposal.pk, "accept"])
+        assert login(stranger).post(url).status_code == 404
+        response = login(freelancer).post(url)  # the proposer accepting their own
+        assert response.status_code == 403
+        assert "Only the client may accept" in response.content.decode()
+        assert login(None).post(url).status_code == 302  # to the login page
+        assert Proposal.objects.get(pk=proposal.pk).status == "open"
+
+
+def test_a_party_proposes_from_the_room_form(client_user, freelancer, published) -> None:
+    with time_machine.travel(START, tick=False):
+        contract = started(client_user, published)
+        url = reverse("web:contract_propose", args=[contract.pk])
+        page = login(client_user).get(_room(contract)).content.decode()
+        assert 'action="' + url in page
+        response = login(client_user).post(url, {"kind": "add_revisions", "revisions": "2"})
+        assert response.status_code == 302
+        (made,) = Proposal.objects.filter(contract=contract)
+        assert (made.kind, made.revisions, made.proposed_by) == ("add_revisions", 2, "client")
+        # Bad fields come back in words, nothing stored
+        bad = login(client_user).post(url, {"kind": "extend_deadline", "days": "x"})
+        assert bad.status_code == 422
+        assert "A whole number of days" in bad.content.decode()
+        assert Proposal.objects.filter(contract=contract).count() == 1
+        # An amount is typed in dollars, as the partial refund's is
+        body = {"kind": "reduce_scope", "scope_amount": "20.50", "note": "Drop the icon."}
+        assert login(freelancer).post(url, body).status_code == 302
+        assert Proposal.objects.get(contract=contract, kind="reduce_scope").amount_minor == 2_050
