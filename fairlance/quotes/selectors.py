@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from fairlance.contracts.selectors import valid_id
 from fairlance.core.errors import NotFound
-from fairlance.quotes.models import Offer, QuoteRequest
+from fairlance.quotes.models import Offer, QuoteRequest, QuoteRequestStatus
 
 
 def _visible(user: Any) -> QuerySet[QuoteRequest]:
@@ -66,4 +66,31 @@ def quote_requests_of_user(*, user: Any, role: str | None = None) -> QuerySet[Qu
         qs.select_related("project", "client", "freelancer")
         .prefetch_related(Prefetch("offers", queryset=Offer.objects.order_by("id")))
         .order_by("-id")
+    )
+
+
+DASHBOARD_LIMIT = 20
+
+
+def quote_requests_for_dashboard(*, user: Any, limit: int = DASHBOARD_LIMIT) -> list[QuoteRequest]:
+    """The user's quote requests still in play (not closed by an accepted offer), either
+    side, newest activity first, in one query.
+
+    Each row carries its latest offer's id, status, price and expiry as ``latest_offer_*``
+    annotations rather than a prefetch: the dashboard only needs the offer that decides what
+    happens next (earlier offers were declined, withdrawn or replaced), and the page keeps
+    one query for this list however many requests and offers there are.
+    """
+    latest = Offer.objects.filter(quote_request=OuterRef("pk")).order_by("-id")
+    return list(
+        QuoteRequest.objects.filter(Q(client=user) | Q(freelancer=user))
+        .exclude(status=QuoteRequestStatus.CLOSED)
+        .select_related("project", "client", "freelancer")
+        .annotate(
+            latest_offer_id=Subquery(latest.values("id")[:1]),
+            latest_offer_status=Subquery(latest.values("status")[:1]),
+            latest_offer_price=Subquery(latest.values("price_minor")[:1]),
+            latest_offer_expires_at=Subquery(latest.values("expires_at")[:1]),
+        )
+        .order_by("-updated_at", "-id")[:limit]
     )
