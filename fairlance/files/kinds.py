@@ -25,6 +25,7 @@ class Purpose(StrEnum):
 
     REQUIREMENT = "requirement"
     DELIVERY = "delivery"
+    QUOTE = "quote"
 
 
 @dataclass(frozen=True)
@@ -184,6 +185,10 @@ RULES: Mapping[Purpose, UploadRules] = {
         Purpose.REQUIREMENT, EVERY_KIND, max_bytes=200 * MB, max_files=1
     ),
     Purpose.DELIVERY: UploadRules(Purpose.DELIVERY, EVERY_KIND, max_bytes=500 * MB, max_files=10),
+    # A quote request's attachments are the same kind of brief as requirement files (and
+    # become the contract's when an offer is accepted), so the same types and size; a few
+    # files are enough to explain the work, and the request may well be declined.
+    Purpose.QUOTE: UploadRules(Purpose.QUOTE, EVERY_KIND, max_bytes=200 * MB, max_files=5),
 }
 
 # Uploads a person holds that are not attached to anything yet (a file sent ahead of a
