@@ -43,6 +43,7 @@ FIELDS = {
     "project", "package", "addons", "receipt", "client", "freelancer", "actor", "state",
     "price", "paid", "earnings", "refund", "money_back", "percent", "share", "revisions_left",
     "message", "deadline", "deadline_full", "deadline_why", "delivery_due", "grace", "site",
+    "milestone", "milestone_amount", "milestone_earnings", "next_milestone",
 }  # fmt: skip
 STORED_CLOCKS = {"delivery_due", "grace", "late_grace"}
 
