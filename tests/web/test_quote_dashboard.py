@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from fairlance.accounts.models import User
@@ -104,3 +106,21 @@ def test_other_peoples_quotes_never_show(
         assert "A private brand book" not in html
         assert f"/quotes/{qr.pk}/" not in html and f"/offers/{offer.pk}/" not in html
     assert login(None).get("/dashboard/").status_code == 302
+
+
+def test_the_section_costs_one_query_however_many_quotes(
+    freelancer: User, client_user: User
+) -> None:
+    def count() -> int:
+        browser = login(client_user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert browser.get("/dashboard/").status_code == 200
+        return len(ctx.captured_queries)
+
+    _offer(freelancer, _ask(client_user, freelancer, "The first project"))
+    one = count()
+    for i in range(5):
+        qr = _ask(client_user, freelancer, f"Another project {i}")
+        _offer(freelancer, qr)
+        _offer(freelancer, qr, price=60_000)
+    assert count() == one
