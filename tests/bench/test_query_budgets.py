@@ -38,7 +38,8 @@ BUDGET = {
     "project_api": 2,
     "project_page": 2,
     "contract_page": 9,
-    "dashboard": 8,
+    # +1: the "Quotes and offers" section, requests with their latest offer in one query
+    "dashboard": 9,
     "contract_api": 8,
 }
 
