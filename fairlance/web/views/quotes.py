@@ -263,6 +263,9 @@ def offer_page(request: HttpRequest, offer_id: int) -> HttpResponse:
         "errors": errors,
         "accept_key": key,
         "test_cards": TEST_CARDS,
+        # In the viewer's time zone, with how far off it is, like every clock of a contract.
+        "expires_local": f"{cp.local_time(offer.expires_at, cp.zone_of(user))} {cp.zone_of(user)}",
+        "expires_relative": cp.relative(offer.expires_at, now),
     }
     return render(request, "quotes/offer.html", context, status=status)
 
