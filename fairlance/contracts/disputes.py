@@ -262,14 +262,30 @@ class Evidence:
 
     dispute: DisputeView | None
     deliveries: list[Delivery]
-    # Proposals made on the contract (change orders, cancellations) join here once they
-    # exist (issue 12 item 3); messages too, once the contract has a thread.
-    proposals: list[Any] = field(default_factory=list)
+    # Proposals made on the contract (change orders, cancellations); messages join here
+    # once the contract has a thread.
+    proposals: list[dict[str, Any]] = field(default_factory=list)
 
 
-def dispute_proposals(contract: Contract) -> list[Any]:
-    """The contract's proposals, as evidence. None exist yet: the proposals work adds them."""
-    return []
+def dispute_proposals(contract: Contract) -> list[dict[str, Any]]:
+    """The contract's proposals, oldest first, as evidence: what each side offered to
+    change or to settle for, and what became of it."""
+    from fairlance.contracts.models import Proposal
+    from fairlance.contracts.proposals import describe
+
+    return [
+        {
+            "id": p.pk,
+            "kind": p.kind,
+            "status": p.status,
+            "proposed_by": p.proposed_by,
+            "summary": describe(p),
+            "note": p.note,
+            "created_at": p.created_at.isoformat(),
+            "answered_at": p.answered_at.isoformat() if p.answered_at else None,
+        }
+        for p in Proposal.objects.filter(contract_id=contract.pk).order_by("created_at", "pk")
+    ]
 
 
 def dispute_evidence(*, contract: Contract) -> Evidence:

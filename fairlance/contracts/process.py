@@ -799,6 +799,16 @@ TRANSITIONS: tuple[Transition, ...] = (
                 '{client} approved your delivery of "{project}". {earnings} (the price, '
                 "{price}, less the service fee) is on its way to your balance and becomes "
                 "available after the clearance period.",
+                state=COMPLETED,
+            ),
+            Notice(
+                "freelancer",
+                "Milestone approved: {project}, {milestone_earnings} released",
+                '{client} approved {milestone} of "{project}". {milestone_earnings} (its '
+                "{milestone_amount} less the service fee) is on its way to your balance. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
             ),
         ),
     ),
@@ -871,12 +881,33 @@ TRANSITIONS: tuple[Transition, ...] = (
                 'The review window for "{project}" closed without an answer from '
                 "{client}, so your delivery was approved. {earnings} is on its way to your "
                 "balance and becomes available after the clearance period.",
+                state=COMPLETED,
             ),
             Notice(
                 "client",
                 "Delivery approved automatically: {project}",
                 'The review window for "{project}" closed without an answer, so the '
                 "delivery was approved and the payment released to {freelancer}.",
+                state=COMPLETED,
+            ),
+            Notice(
+                "freelancer",
+                "Milestone approved: {project}, {milestone_earnings} released",
+                'The review window for {milestone} of "{project}" closed without an answer '
+                "from {client}, so it was approved. {milestone_earnings} (its "
+                "{milestone_amount} less the service fee) is on its way to your balance. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
+            ),
+            Notice(
+                "client",
+                "Milestone approved automatically: {project}",
+                'The review window for {milestone} of "{project}" closed without an answer, '
+                "so it was approved and its {milestone_amount} released to {freelancer}. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
             ),
         ),
     ),

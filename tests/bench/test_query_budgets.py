@@ -40,7 +40,8 @@ BUDGET = {
     # 9 before milestones; the room reads a contract's milestones once, for the list and
     # the partial refund's bounds (main already did 10 when milestones were merged)
     "contract_page": 10,
-    "dashboard": 8,
+    # +1: the "Quotes and offers" section, requests with their latest offer in one query
+    "dashboard": 9,
     "contract_api": 8,
 }
 

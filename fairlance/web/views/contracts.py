@@ -619,7 +619,23 @@ def _room_context(
 
 
 def _requirements(contract: Contract, questions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """(question id, prompt, answer, kind) per question; a file answer is its upload."""
+    """(question id, prompt, answer, kind) per question; a file answer is its upload.
+
+    A contract made from an offer asks no questions: its requirements are the quote
+    request's text and files (``snapshot.requirements``, ``snapshot.offer.files``), shown
+    the same way.
+    """
+    offer = contract.snapshot.get("offer")
+    if offer is not None:
+        files = contract_files(contract=contract, public_ids=offer.get("files", []))
+        rows: list[tuple[Any, ...]] = [
+            ("need", "What the client asked for", contract.snapshot.get("requirements", ""), "text")
+        ]
+        rows += [
+            (f"file-{i}", "Attached file", files.get(str(ref)), "file")
+            for i, ref in enumerate(offer.get("files", []))
+        ]
+        return rows
     answers = contract.answers
     files = contract_files(
         contract=contract,
