@@ -103,6 +103,7 @@ class ClockView:
     relative: str
     explanation: str
     passed: bool
+    paused: bool = False
 
 
 def clock_views(clocks: list[Clock], *, tz_name: str, now: datetime) -> list[ClockView]:
@@ -112,9 +113,10 @@ def clock_views(clocks: list[Clock], *, tz_name: str, now: datetime) -> list[Clo
             label=CLOCK_LABELS.get(c.name, c.name.replace("_", " ").capitalize()),
             at_iso=c.at.isoformat(),
             local=local_time(c.at, tz_name),
-            relative=relative(c.at, now),
+            relative="paused while a cancellation is proposed" if c.paused else relative(c.at, now),
             explanation=c.explanation,
-            passed=c.at <= now,
+            passed=not c.paused and c.at <= now,
+            paused=c.paused,
         )
         for c in clocks
     ]
@@ -149,6 +151,12 @@ def headline(
     client = contract.client.public_name
     freelancer = contract.freelancer.public_name
     state = contract.state
+    if contract.clocks_paused_at is not None and state != "disputed":
+        # Only an open cancellation pauses the clocks; its card below says who asks what.
+        return (
+            "Ending the contract by agreement is proposed — the clocks are paused until it "
+            "is answered"
+        )
     if state == "requested":
         if role == "freelancer":
             return f"{client} asks to buy — accept or decline{by}"
