@@ -102,6 +102,25 @@ def test_loading_twice_creates_nothing_the_second_time() -> None:
     assert (User.objects.count(), Project.objects.count(), GalleryImage.objects.count()) == counts
 
 
+def test_demo_dashboards_show_quotes_and_offers_waiting() -> None:
+    # given the demo, loaded twice
+    summary = demo_load(images=False)
+    assert summary.quotes_created == 2
+    assert demo_load(images=False).quotes_created == 0
+    # then Chloé's dashboard leads with Hiro's offer to accept or decline
+    browser = Client()
+    browser.force_login(user("chloe"))
+    html = browser.get("/dashboard/").content.decode()
+    buying = html[html.index('id="quotes-buying"') :]
+    assert "A Django REST API for your MVP" in buying
+    assert "$2,000 to accept or decline" in buying
+    assert "Waiting for the freelancer&#x27;s answer" in buying
+    # and Ana's with Chloé's request to answer
+    browser.force_login(user("ana"))
+    html = browser.get("/dashboard/").content.decode()
+    assert "Quote request to answer" in html[html.index('id="quotes-selling"') :]
+
+
 def test_demo_contracts_fill_one_project_nearly_to_capacity() -> None:
     # given the demo
     summary = demo_load(images=False)

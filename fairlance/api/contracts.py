@@ -7,25 +7,33 @@ see the contract) and the engine (who may fire which transition).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, create_model
+from pydantic.fields import FieldInfo
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts import actions, disputes, process
+from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
 from fairlance.contracts.milestones import current_index, milestones_of
 from fairlance.contracts.models import Contract, ContractEvent, Delivery, Milestone
+from fairlance.contracts.payload import (
+    MAX_FILE_ID,
+    PARAGRAPH,
+    PayloadField,
+    generic_fields,
+    person_fields,
+)
 from fairlance.contracts.selectors import (
     MAX_ID,
     access_contract,
@@ -66,7 +74,6 @@ Answers = Annotated[
         json_schema_extra={"propertyNames": {"pattern": "^[0-9]+$"}},
     ),
 ]
-Paragraph = Annotated[str, text_field(actions.PARAGRAPH)]
 
 
 class PurchaseIn(Schema):
@@ -85,42 +92,75 @@ class PurchaseIn(Schema):
     )
 
 
-class TransitionIn(Schema):
-    """Fields some transitions read; each transition ignores the ones it does not use.
-
-    Which fields a transition needs (answered 422 naming the field when missing):
-    ``request_revision`` a ``note`` saying what should change, ``open_dispute`` a
-    ``reason``, ``resolve_dispute`` a ``note``, a ``freelancer_percent`` and a ``fault``,
-    ``deliver`` a ``note`` or ``files`` (ids from POST /uploads), ``submit_requirements``
-    the ``answers`` (as for a purchase), ``answer_dispute`` a ``note`` (and optional
-    ``files``: ids of ``dispute`` uploads; ``open_dispute`` takes them too).
-    """
-
-    # Unknown fields are refused, so that a typo never passes silently.
-    model_config = ConfigDict(extra="forbid")
-
-    answers: Answers | None = None
-    note: Paragraph | None = None
-    reason: Paragraph | None = None
-    amount_minor: WholeInt | None = None
-    freelancer_percent: Annotated[WholeInt, bounds(0, 100)] | None = None
-    fault: Literal["none", "freelancer", "client"] | None = None
-    # ``deliver``: ids of delivery uploads; ``open_dispute``, ``answer_dispute``: of
-    # dispute uploads (POST /uploads).
-    files: list[Annotated[str, Field(max_length=64)]] | None = Field(
-        None, max_length=RULES[Purpose.DELIVERY].max_files
+def _field_type(f: PayloadField, **described: Any) -> tuple[Any, FieldInfo]:
+    """The pydantic type of a declared payload field. Bounds and choices are published
+    (``bounds``) and checked by ``payload.clean_payload``, which words them; a choice is
+    a ``Literal`` so that an optional one still publishes its values beside ``null``."""
+    if f.kind == "paragraph":
+        return str, text_field(PARAGRAPH, **described)
+    if f.kind == "amount":
+        return WholeInt, bounds(1, **described)
+    if f.kind == "percent":
+        return WholeInt, bounds(0, 100, **described)
+    if f.kind == "choice":
+        return Literal[f.choices], Field(**described)  # type: ignore[valid-type]
+    if f.kind == "answers":
+        return Answers, Field(**described)
+    return list[Annotated[str, Field(max_length=MAX_FILE_ID)]], Field(
+        max_length=f.max_items or None, **described
     )
 
 
-class PartialRefundIn(Schema):
-    """``amount_minor`` is less than the contract's price (refund in full otherwise):
-    a larger amount is a 422 naming the field."""
+def payload_schema(
+    name: str, fields: list[PayloadField], *, doc: str, all_optional: bool = False
+) -> type[Schema]:
+    """A pydantic input schema built from payload declarations; unknown fields are refused,
+    so that a typo never passes silently."""
+    members: dict[str, Any] = {}
+    for f in fields:
+        # The one schema of every transition describes fields in the per-transition list
+        # of its docstring; a transition's own schema says what the field is for.
+        words = {} if all_optional else {"description": f.help or f.label}
+        if f.required and not all_optional:
+            members[f.name] = _field_type(f, **words)
+        else:
+            kind, info = _field_type(f, default=None, **words)
+            members[f.name] = (kind | None, info)
+    model: type[Schema] = create_model(  # type: ignore[call-overload]
+        name, __base__=Schema, __doc__=doc, **members
+    )
+    model.model_config["extra"] = "forbid"
+    model.model_rebuild(force=True)
+    return model
 
-    # Unknown fields are refused, so that a typo never passes silently.
-    model_config = ConfigDict(extra="forbid")
 
-    amount_minor: Annotated[WholeInt, bounds(1)]
-    note: Paragraph = ""
+def _transition_doc() -> str:
+    lines = [
+        "Fields some transitions read; each transition ignores the ones it does not use.",
+        "",
+        "What each transition reads (422 naming the field when one is missing or wrong):",
+    ]
+    for t in process.TRANSITIONS:
+        fields = generic_fields(t)
+        if fields and process.INITIAL not in t.from_states:
+            lines.append(f"``{t.name}``: " + ", ".join(f.describe for f in fields) + ".")
+    return "\n".join(lines)
+
+
+if TYPE_CHECKING:
+    # Built at import time from the table: to the type checker, schemas like any other.
+    TransitionIn = Schema
+    PartialRefundIn = Schema
+else:
+    TransitionIn = payload_schema(
+        "TransitionIn", list(person_fields().values()), doc=_transition_doc(), all_optional=True
+    )
+    PartialRefundIn = payload_schema(
+        "PartialRefundIn",
+        list(process.BY_NAME["partial_refund"].payload),
+        doc="``amount_minor`` is less than the contract's price (refund in full otherwise): "
+        "a larger amount is a 422 naming the field.",
+    )
 
 
 class ListQuery(Schema):
@@ -542,9 +582,11 @@ def _fire(
     openapi_extra=problems(403, 409),
 )
 def partial_refund(
-    request: HttpRequest, contract_id: int, payload: PartialRefundIn
+    request: HttpRequest,
+    contract_id: int,
+    payload: PartialRefundIn,
 ) -> HttpResponse:
-    return _fire(request, contract_id, "partial_refund", payload.model_dump(exclude_unset=True))
+    return _fire(request, contract_id, "partial_refund", payload.model_dump(exclude_none=True))
 
 
 @router.post(
@@ -630,7 +672,10 @@ def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileR
     openapi_extra=problems(400, 402, 403, 409, 413, 415, 502),
 )
 def fire_transition(
-    request: HttpRequest, contract_id: int, transition: str, payload: TransitionIn | None = None
+    request: HttpRequest,
+    contract_id: int,
+    transition: str,
+    payload: TransitionIn | None = None,
 ) -> HttpResponse:
     body = payload.model_dump(exclude_none=True) if payload is not None else {}
     return _fire(request, contract_id, transition.replace("-", "_")[:40], body)

@@ -45,7 +45,7 @@ def _limits_text() -> str:
     lines = [
         "Multipart: `file` and `purpose`. Answers `{id, name, size, content_type, purpose}`; "
         "use the `id` as the answer to a file question (`requirement`) or in `deliver`'s "
-        "`files` (`delivery`), `open_dispute`'s or `answer_dispute`'s `files` (`dispute`). An upload not used within a day is deleted. Per purpose:"
+        "`files` (`delivery`), `open_dispute`'s or `answer_dispute`'s `files` (`dispute`), a quote request's `files` (`quote`). An upload not used within a day is deleted. Per purpose:"
     ]
     for rules in kinds.RULES.values():
         lines.append(
@@ -79,7 +79,7 @@ def _limits_text() -> str:
 def create_upload(
     request: HttpRequest,
     file: File[UploadedFile],
-    purpose: Form[Literal["requirement", "delivery", "dispute"]],
+    purpose: Form[Literal["requirement", "delivery", "dispute", "quote"]],
 ) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

@@ -19,16 +19,17 @@ from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts import actions, milestones, proposals
+from fairlance.contracts import milestones, proposals
 from fairlance.contracts.engine import roles_of
 from fairlance.contracts.models import Proposal
+from fairlance.contracts.payload import PARAGRAPH
 from fairlance.contracts.selectors import access_contract, access_proposal, contract_proposals
 from fairlance.core.idempotency import idempotent
 from fairlance.core.workdays import format_local
 
 router = Router(tags=["proposals"])
 
-Paragraph = Annotated[str, text_field(actions.PARAGRAPH)]
+Paragraph = Annotated[str, text_field(PARAGRAPH)]
 
 
 class ProposalIn(Schema):

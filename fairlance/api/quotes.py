@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import AwareDatetime, ConfigDict, Field
@@ -25,9 +26,17 @@ from fairlance.contracts.actions import PARAGRAPH
 from fairlance.contracts.selectors import MAX_ID, client_card
 from fairlance.core.idempotency import idempotent_attempt
 from fairlance.core.money import format_minor
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.models import Upload
+from fairlance.files.responses import upload_response
 from fairlance.quotes import services
 from fairlance.quotes.models import Offer, QuoteRequest
-from fairlance.quotes.selectors import access_offer, access_quote_request, quote_requests_of_user
+from fairlance.quotes.selectors import (
+    access_offer,
+    access_quote_file,
+    access_quote_request,
+    quote_requests_of_user,
+)
 
 router = Router(tags=["quotes"])
 
@@ -38,14 +47,18 @@ Minor = Annotated[WholeInt, bounds(1, services.MAX_PRICE_MINOR)]
 
 
 class QuoteRequestIn(Schema):
-    """``need`` says what the client wants (required); ``budget_minor`` and
-    ``wished_date`` are optional."""
+    """``need`` says what the client wants (required); ``budget_minor``,
+    ``wished_date`` and ``files`` (ids of the caller's ``quote`` uploads, from
+    ``POST /uploads``) are optional."""
 
     model_config = ConfigDict(extra="forbid")
 
     need: Paragraph
     budget_minor: Minor | None = None
     wished_date: date | None = None
+    files: list[Annotated[str, Field(max_length=64)]] = Field(
+        default_factory=list, max_length=RULES[Purpose.QUOTE].max_files
+    )
 
 
 class MilestoneIn(Schema):
@@ -126,6 +139,19 @@ def offer_json(offer: Offer, user: User, now: datetime) -> dict[str, Any]:
     }
 
 
+def _file(qr: QuoteRequest, upload: Upload) -> dict[str, Any]:
+    return {
+        "id": str(upload.public_id),
+        "name": upload.name,
+        "size": upload.size,
+        "content_type": upload.content_type,
+        "url": reverse(
+            "api:quote_request_file",
+            kwargs={"request_id": qr.pk, "file_id": str(upload.public_id)},
+        ),
+    }
+
+
 def quote_request_json(
     qr: QuoteRequest, user: User, *, now: datetime, detail: bool = False
 ) -> dict[str, Any]:
@@ -144,6 +170,7 @@ def quote_request_json(
         "decline_reason": qr.decline_reason or None,
         "created_at": qr.created_at.isoformat(),
         "offers": [offer_json(o, user, now) for o in qr.offers.all()],
+        "files": [_file(qr, upload) for upload in qr.uploads.all()],
     }
     if detail and role in ("freelancer", "operator"):
         # The freelancer prices the work knowing who the client is (docs/trust.md).
@@ -168,6 +195,7 @@ def create_quote_request(
         need=payload.need,
         budget_minor=payload.budget_minor,
         wished_date=payload.wished_date,
+        files=payload.files,
     )
     qr = access_quote_request(user=user, request_id=qr.pk)
     return JsonResponse(quote_request_json(qr, user, now=timezone.now()), status=201)
@@ -186,6 +214,29 @@ def get_quote_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
     user = _caller(request)
     qr = access_quote_request(user=user, request_id=request_id)
     return quote_request_json(qr, user, now=timezone.now(), detail=True)
+
+
+@router.get(
+    "/quote-requests/{request_id}/files/{file_id}",
+    auth=REQUIRED_AUTH,
+    url_name="quote_request_file",
+    summary="Download a file attached to a quote request",
+    description=(
+        "For the request's client and freelancer (and operators); 404 for anyone else. "
+        "Served like a contract's files: always a download, never a type a browser runs."
+    ),
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file",
+                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+def download_quote_file(request: HttpRequest, request_id: int, file_id: str) -> FileResponse:
+    upload = access_quote_file(user=_caller(request), request_id=request_id, file_id=file_id)
+    return upload_response(upload)
 
 
 @router.post(

@@ -4,7 +4,9 @@ Each action takes the contract (locked by the engine, inside the transition's tr
 and the transition ``Context``; it changes fields on the contract object (the engine saves
 it once) and writes related rows. Money references derive from the contract id and the
 event sequence number, so the ledger's unique reference makes any repeat impossible.
-Invalid payloads raise ``InvalidInput``; the transaction then writes nothing.
+The payload is the one ``payload.clean_payload`` checked against the transition's
+declaration: actions check only what needs more than input (uploads, questions) and raise
+``InvalidInput`` then; the transaction writes nothing.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from fairlance.contracts.models import (
     Proposal,
     ProposalStatus,
 )
+from fairlance.contracts.payload import PARAGRAPH
 from fairlance.core.errors import InvalidInput, field_error
-from fairlance.core.money import format_minor, percent_of
+from fairlance.core.money import percent_of
 from fairlance.core.policy import policy_for_version
-from fairlance.core.text import TextError, TextRule, clean_text
-from fairlance.files.kinds import RULES, Purpose
+from fairlance.core.text import TextError, clean_text
+from fairlance.files.kinds import Purpose
 from fairlance.files.services import uploads_attach, uploads_resolve
 from fairlance.ledger.accounts import PLATFORM_FEES, WORLD, escrow, freelancer_pending
 from fairlance.ledger.selectors import balance
@@ -48,11 +51,6 @@ if TYPE_CHECKING:
     from fairlance.contracts.models import Contract, Milestone
     from fairlance.contracts.process import Context
     from fairlance.core.policy import Policy
-
-MAX_TEXT = 5000
-#: Notes, reasons and free-text answers (fairlance.core.text): paragraphs.
-PARAGRAPH = TextRule(max_length=MAX_TEXT, multiline=True)
-REQUIRED_PARAGRAPH = TextRule(min_length=1, max_length=MAX_TEXT, multiline=True)
 
 
 # --- requirements ------------------------------------------------------------------------
@@ -215,25 +213,9 @@ def set_late(contract: Contract, ctx: Context) -> None:
     contract.late = True
 
 
-def _paragraph(payload: dict[str, Any], field: str, *, required: str | None = None) -> str:
-    """The payload's ``field`` as clean paragraph text (fairlance.core.text), "" if absent.
-
-    ``required`` is what to tell a person who left it empty; without it, empty is fine.
-    """
-    value = payload.get(field, "")
-    if not isinstance(value, str):
-        raise InvalidInput(errors=[field_error(field, "Send text.", "invalid")])
-    try:
-        return clean_text(value, rule=REQUIRED_PARAGRAPH if required else PARAGRAPH)
-    except TextError as exc:
-        message = required if required and exc.code == "required" else exc.message
-        raise InvalidInput(errors=[field_error(field, message, exc.code)]) from None
-
-
 def use_revision(contract: Contract, ctx: Context) -> None:
-    """Send the work back for a revision; the client must say what should change (a
-    revision without words gives the freelancer nothing to act on), by web or API alike."""
-    _paragraph(ctx.payload, "note", required="Say what should change, in a few words.")
+    """Send the work back for a revision (its declaration requires a ``note``: a revision
+    without words gives the freelancer nothing to act on)."""
     contract.revisions_left -= 1
     milestones.milestone_mark(contract, MilestoneState.IN_PROGRESS)
 
@@ -242,19 +224,10 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
     """Record a delivery: a note, files (ids of the freelancer's delivery uploads), or both.
 
     The one place both the web form and the API are held to: a delivery says something
-    or carries the work, and at most the purpose's number of files.
+    or carries the work (its declaration bounds the note and the number of files).
     """
-    note = _paragraph(ctx.payload, "note")
-    ids = ctx.payload.get("files") or []
-    rules = RULES[Purpose.DELIVERY]
-    if not isinstance(ids, list):
-        raise InvalidInput(errors=[field_error("files", "Send a list of upload ids.")])
-    if len(ids) > rules.max_files:
-        raise InvalidInput(
-            errors=[
-                field_error("files", f"At most {rules.max_files} files per delivery.", "too_many")
-            ]
-        )
+    note = str(ctx.payload.get("note", ""))
+    ids = list(ctx.payload.get("files", []))
     if not note and not ids:
         raise InvalidInput(
             "A delivery needs a note or at least one file.",
@@ -280,7 +253,6 @@ def record_delivery(contract: Contract, ctx: Context) -> None:
 
 
 def open_dispute(contract: Contract, ctx: Context) -> None:
-    _paragraph(ctx.payload, "reason", required="Say why you open a dispute.")
     contract.previous_state = contract.state
     contract.dispute_opened_by = ctx.role
     contract.dispute_opened_at = ctx.now
@@ -330,7 +302,7 @@ def stored_clocks_shift(contract: Contract, *, paused_at: datetime, by: timedelt
 # these actions: the contract row (whose id names the escrow account and the entry) exists
 # only once the engine has saved it, after the actions ran.
 # People cannot send it: the API and web forms build payloads from fixed fields, and the
-# underscore keeps it out of the event log (``engine._event_data`` keeps named keys only).
+# underscore keeps it out of the event log (``payload.event_data`` keeps declared fields only).
 BOOK_AT_END = "_book_at_end"
 # Payload key of ``accept``: the processor's reference of the capture that
 # ``services.contract_transition`` made before the transition (never sent by people either).
@@ -541,17 +513,11 @@ def partial_refund_bounds(contract: Contract) -> tuple[int, int]:
 
 
 def refund_partial(contract: Contract, ctx: Context) -> None:
-    """Give part of the price back; the fee follows the lower price. Needs no consent."""
-    amount = ctx.payload.get("amount_minor")
-    low, high = partial_refund_bounds(contract)
-    if isinstance(amount, bool) or not isinstance(amount, int) or not low <= amount <= high:
-        message = (
-            f"Enter an amount between {format_minor(low)} and {format_minor(high)}; "
-            "to give everything back, refund in full."
-            if low <= high
-            else "The price cannot go lower; to give everything back, refund in full."
-        )
-        raise InvalidInput(errors=[field_error("amount_minor", message, "out_of_range")])
+    """Give part of the price back; the fee follows the lower price. Needs no consent.
+
+    The amount is within ``partial_refund_bounds`` (the declaration's bounds, checked with
+    the locked contract)."""
+    amount = int(ctx.payload["amount_minor"])
     price_lower(contract, ctx, amount, memo=f"Partial refund of contract {contract.pk}")
 
 
@@ -621,26 +587,11 @@ def release_escrow(contract: Contract, ctx: Context) -> None:
         milestones.milestone_start(contract, following, ctx.now)
 
 
-def dispute_percent(payload: dict[str, Any]) -> int:
-    value = payload.get("freelancer_percent")
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100:
-        raise InvalidInput(
-            errors=[
-                field_error("freelancer_percent", "A whole number from 0 to 100.", "out_of_range")
-            ]
-        )
-    return value
-
-
 def split_escrow(contract: Contract, ctx: Context) -> None:
     """The operator's decision: a share of the price to the freelancer, the rest back."""
-    percent = dispute_percent(ctx.payload)
-    note = _paragraph(ctx.payload, "note", required="Explain the decision to both sides.")
-    fault = ctx.payload.get("fault", Fault.NONE)
-    if fault not in Fault.values:
-        raise InvalidInput(
-            errors=[field_error("fault", "One of none, freelancer, client.", "invalid_choice")]
-        )
+    percent = int(ctx.payload["freelancer_percent"])
+    note = str(ctx.payload["note"])
+    fault = str(ctx.payload.get("fault", Fault.NONE))
     escrow_split(contract, ctx, percent, memo=f"Dispute refund of contract {contract.pk}")
     from fairlance.core.audit import audit_record
 

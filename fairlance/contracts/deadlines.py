@@ -197,6 +197,9 @@ class Clock:
     at: datetime
     explanation: str
     local: str  # the instant in the viewer's zone, e.g. "Mon 18:00 Europe/Lisbon"
+    # Frozen while a cancellation proposal is open: the instant moves by however long the
+    # proposal stays open, so it is shown without a countdown.
+    paused: bool = False
 
 
 def open_clocks(
@@ -241,8 +244,9 @@ def open_clocks(
         if contract.late and contract.delivery_due_at:
             late = late_grace_deadline(contract, policy_for_version(contract.policy_version))
             found["late_grace"] = (late.at, late.explanation)
+    paused = contract.clocks_paused_at is not None
     clocks = [
-        Clock(name, at, explanation, _local(at, viewer_tz))
+        Clock(name, at, explanation, _local(at, viewer_tz), paused=paused)
         for name, (at, explanation) in found.items()
     ]
     return sorted(clocks, key=lambda c: c.at)

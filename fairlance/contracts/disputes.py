@@ -20,13 +20,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from fairlance.contracts.actions import _paragraph
 from fairlance.contracts.deadlines import calendar_spec
 from fairlance.contracts.models import Contract, ContractEvent, Delivery
-from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import percent_of
 from fairlance.core.workdays import Deadline, explained_working_days_after
-from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.kinds import Purpose
 from fairlance.files.models import Upload
 from fairlance.files.services import uploads_attach
 
@@ -123,17 +121,11 @@ def both_sides_heard(contract: Contract, ctx: Context) -> bool:
 def attach_files(contract: Contract, ctx: Context) -> None:
     """Attach the payload's ``files`` (the caller's ``dispute`` uploads) to the contract.
 
-    The ids stay in the event's data (``engine._event_data``): that is how the evidence
-    knows which side sent which file for which dispute.
+    The transition's declaration bounds how many (``clean_payload``); the ids stay in the
+    event's data (``payload.event_data``): that is how the evidence knows which side sent
+    which file for which dispute.
     """
-    ids = ctx.payload.get("files") or []
-    rules = RULES[Purpose.DISPUTE]
-    if not isinstance(ids, list):
-        raise InvalidInput(errors=[field_error("files", "Send a list of upload ids.")])
-    if len(ids) > rules.max_files:
-        raise InvalidInput(
-            errors=[field_error("files", f"At most {rules.max_files} files.", "too_many")]
-        )
+    ids = list(ctx.payload.get("files", []))
     if ids:
         uploads_attach(
             contract=contract,
@@ -154,8 +146,8 @@ def start_answer_clock(contract: Contract, ctx: Context) -> None:
 
 
 def record_answer(contract: Contract, ctx: Context) -> None:
-    """The other side's answer: words are required (files alone explain nothing)."""
-    _paragraph(ctx.payload, "note", required="Write your side of the dispute.")
+    """The other side's answer (its declaration requires words: files alone explain
+    nothing)."""
     attach_files(contract, ctx)
     contract.dispute_answered_at = ctx.now
 
@@ -270,14 +262,30 @@ class Evidence:
 
     dispute: DisputeView | None
     deliveries: list[Delivery]
-    # Proposals made on the contract (change orders, cancellations) join here once they
-    # exist (issue 12 item 3); messages too, once the contract has a thread.
-    proposals: list[Any] = field(default_factory=list)
+    # Proposals made on the contract (change orders, cancellations); messages join here
+    # once the contract has a thread.
+    proposals: list[dict[str, Any]] = field(default_factory=list)
 
 
-def dispute_proposals(contract: Contract) -> list[Any]:
-    """The contract's proposals, as evidence. None exist yet: the proposals work adds them."""
-    return []
+def dispute_proposals(contract: Contract) -> list[dict[str, Any]]:
+    """The contract's proposals, oldest first, as evidence: what each side offered to
+    change or to settle for, and what became of it."""
+    from fairlance.contracts.models import Proposal
+    from fairlance.contracts.proposals import describe
+
+    return [
+        {
+            "id": p.pk,
+            "kind": p.kind,
+            "status": p.status,
+            "proposed_by": p.proposed_by,
+            "summary": describe(p),
+            "note": p.note,
+            "created_at": p.created_at.isoformat(),
+            "answered_at": p.answered_at.isoformat() if p.answered_at else None,
+        }
+        for p in Proposal.objects.filter(contract_id=contract.pk).order_by("created_at", "pk")
+    ]
 
 
 def dispute_evidence(*, contract: Contract) -> Evidence:

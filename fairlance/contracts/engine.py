@@ -16,6 +16,7 @@ writers never interleave either.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from django.utils import timezone
 
 from fairlance.contracts import notices, process
 from fairlance.contracts.models import Contract, Timer, TimerStatus
+from fairlance.contracts.payload import clean_payload, event_data
 from fairlance.contracts.process import Context, Notice, Role, Transition
 from fairlance.contracts.unit_of_work import (
     IMMEDIATE,
@@ -215,7 +217,7 @@ def apply_locked(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         from_state=from_state,
         to_state=to_state,
-        data=_event_data(payload, clocks=ctx.effects.clocks),
+        data=_event_data(t, ctx),
         created_at=now,
     )
     # A contract being created (a purchase) has no timers to skip, no earlier events to
@@ -243,7 +245,7 @@ def apply_locked(
         facts = notices.Facts(
             contract=contract,
             actor=actor.user.public_name if actor.user is not None else site_name(),
-            payload=payload,
+            payload=ctx.payload,
             clocks=armed,
             refunded=contract.refunded_minor - refunded_before,
             policy=ctx.policy,
@@ -260,7 +262,11 @@ def _checked(
     now: datetime,
     policy: Policy | None,
 ) -> tuple[Transition, Actor, Context]:
-    """Who, state, guards: the checks of ``apply_locked`` before anything is written."""
+    """Who, state, guards, input: the checks of ``apply_locked`` before anything is written.
+
+    The context carries the payload as ``payload.clean_payload`` made it (the one check
+    of what people send, for the API and the web alike).
+    """
     t = process.transitions_for(contract).by_name.get(name)
     if t is None:
         if name not in process.BY_NAME:
@@ -290,6 +296,8 @@ def _checked(
             code="transition_not_available",
             state=contract.state,
         )
+    # Input last, as before the declarations: a wrong person or state is told so first.
+    ctx = dataclasses.replace(ctx, payload=clean_payload(t, payload, contract=contract))
     return t, actor, ctx
 
 
@@ -305,29 +313,13 @@ def transition_precheck(
     _checked(contract, name, actor, payload or {}, timezone.now(), None)
 
 
-def _event_data(payload: dict[str, Any], *, clocks: str = "") -> dict[str, Any]:
-    # Events keep what people said and decided; card numbers never reach the log.
-    keep = (
-        "note",
-        "reason",
-        "amount_minor",
-        "freelancer_percent",
-        "fault",
-        "answers",
-        "kind",
-        "proposal_id",
-        "days",
-        "revisions",
-        "percent_to_freelancer",
-    )
-    data = {k: payload[k] for k in keep if k in payload}
-    if clocks in ("pause", "resume"):
-        # Read back by ``_anchor``: clocks do not run between a pause and its resume.
-        data["clocks"] = clocks
-    files = payload.get("files")
-    if files and isinstance(files, list):
-        # The ids of the uploads delivered (the contract's files, served by id).
-        data["files"] = [str(f)[:64] for f in files]
+def _event_data(t: Transition, ctx: Context) -> dict[str, Any]:
+    """The transition's declared, kept fields (``payload.event_data``), and whether it
+    paused or resumed the clocks (read back by ``_anchor``: clocks do not run between a
+    pause and its resume)."""
+    data = event_data(t, ctx.payload)
+    if ctx.effects.clocks in ("pause", "resume"):
+        data["clocks"] = ctx.effects.clocks
     return data
 
 

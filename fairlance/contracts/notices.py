@@ -27,6 +27,11 @@ Fields (all text):
   notice names.
 - ``delivery_due``, ``grace``: the contract's stored delivery due and grace window end.
 - ``site``: the configured site name.
+- ``milestone`` (``Milestone 1, "Pages 1-25"``), ``milestone_amount`` (its amount) and
+  ``milestone_earnings`` (that less the service fee): the milestone released last, for
+  the notices of an approval that leaves more milestones to do; ``next_milestone``: the
+  one being worked on now, named the same way. Read from the milestones only when a
+  template names them, so other notices cost no query.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 
 from fairlance.contracts import deadlines
+from fairlance.contracts import milestones as ms
 from fairlance.core.money import format_minor, percent_of
 from fairlance.core.site import site_name, site_url
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR, Deadline
@@ -102,6 +108,44 @@ def resolve_deadline(facts: Facts, clock: str | None) -> Deadline | None:
     return facts.clocks.get(clock)
 
 
+MILESTONE_FIELDS = ("milestone", "milestone_amount", "milestone_earnings", "next_milestone")
+
+
+class _Fields(dict[str, str]):
+    """The fields, with the milestone ones read on first use (``MILESTONE_FIELDS``)."""
+
+    def __init__(self, facts: Facts, values: Mapping[str, str]) -> None:
+        super().__init__(values)
+        self.facts = facts
+
+    def __missing__(self, key: str) -> str:
+        if key not in MILESTONE_FIELDS:
+            raise KeyError(key)
+        self.update(_milestone_fields(self.facts))
+        return self[key]
+
+
+def _milestone_fields(facts: Facts) -> dict[str, str]:
+    rows = ms.milestones_of(facts.contract)
+    released = [i for i, m in enumerate(rows) if m.released_at is not None]
+    current = ms.current_index(rows)
+    fields = dict.fromkeys(MILESTONE_FIELDS, NOT_SET)
+    if current is not None:
+        fields["next_milestone"] = _milestone_name(current, rows[current].title)
+    if released:
+        last = max(released, key=lambda i: (rows[i].released_at, i))
+        fields["milestone"] = _milestone_name(last, rows[last].title)
+        fields["milestone_amount"] = format_minor(rows[last].amount_minor)
+        if facts.policy is not None:
+            part = ms.share(facts.contract, rows, last, facts.policy)
+            fields["milestone_earnings"] = format_minor(part.gross - part.fee)
+    return fields
+
+
+def _milestone_name(index: int, title: str) -> str:
+    return f'Milestone {index + 1}, "{title}"'
+
+
 def _fields(facts: Facts, clock: str | None, zone_name: str) -> dict[str, str]:
     contract = facts.contract
     snapshot = contract.snapshot or {}
@@ -144,7 +188,7 @@ def _fields(facts: Facts, clock: str | None, zone_name: str) -> dict[str, str]:
         "proposal": str(facts.payload.get("_proposal", "")),
     }
     fields["receipt"] = _receipt(contract, fields)
-    return fields
+    return _Fields(facts, fields)
 
 
 def _share(facts: Facts) -> str:

@@ -20,6 +20,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from fairlance.contracts import actions, deadlines, disputes, milestones, proposals
+from fairlance.contracts.models import Fault
+from fairlance.contracts.payload import PayloadField
+from fairlance.files.kinds import RULES, Purpose
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -146,6 +149,57 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Look:
+    """How a transition shows in the contract room (``web/contract_presenters.py``).
+
+    ``label`` is the button's (``by_role`` overrides it for one role), ``tone`` its style
+    ("primary", "secondary", "danger"); ``main`` buttons show up front, the others under
+    "More options". Transitions that give money back or end the work ask first:
+    ``confirm`` labels the "Yes, ..." button, ``confirm_refund`` replaces it when escrow
+    holds money (``{amount}`` is what goes back). ``done`` is the message after it worked,
+    ``event`` its words in the timeline, ``ending`` why the contract ended when it ended
+    the contract (``{fl}``/``{cl}``: the freelancer/client, "you" for the viewer).
+    ``own_form``: it has a form of its own in the room (delivery, requirements, an
+    operator's decision), not a button.
+    """
+
+    label: str = ""
+    tone: Literal["primary", "secondary", "danger"] = "secondary"
+    help: str = ""
+    main: bool = True
+    confirm: str = ""
+    confirm_refund: str = ""
+    done: str = ""
+    event: str = ""
+    ending: str = ""
+    own_form: bool = False
+    by_role: tuple[tuple[Role, str], ...] = ()
+
+    def label_for(self, role: str) -> str:
+        return next((label for r, label in self.by_role if r == role), self.label)
+
+
+# Optional words to the client when the freelancer gives up the work.
+MESSAGE_TO_CLIENT = PayloadField("note", "paragraph", label="Message to the client")
+FAULTS: tuple[str, ...] = tuple(str(v) for v in Fault.values)
+# Evidence with a dispute: ids of the sender's ``dispute`` uploads (POST /uploads).
+DISPUTE_FILES = PayloadField(
+    "files",
+    "files",
+    label="Evidence",
+    max_items=RULES[Purpose.DISPUTE].max_files,
+    help="ids of `dispute` uploads",
+    out_of_range="At most {high} files.",
+)
+# Which proposal a proposal's answer (or its expiry timer) is about; ``proposals`` looks
+# it up under the contract's lock and refuses one that is not the contract's or not open.
+PROPOSAL_ID = PayloadField("proposal_id", "number", as_sent=True)
+# A proposal's kind: what ``propose`` is sent, what an answer's event says was answered
+# (``proposals`` writes it once it found the proposal).
+PROPOSAL_KIND = PayloadField("kind", "choice", choices=tuple(proposals.KINDS), as_sent=True)
+
+
+@dataclass(frozen=True)
 class Transition:
     name: str
     actors: tuple[Role, ...]
@@ -170,6 +224,11 @@ class Transition:
     # Fired on one subject of the contract (a proposal, named in the payload) through that
     # subject's own endpoints, so it is not listed among the contract's actions.
     subject: str = ""
+    # What a person sends with it (``contracts/payload.py``): the API input, the room's
+    # form, the validation and the event data all come from this.
+    payload: tuple[PayloadField, ...] = ()
+    # How it shows in the room and the timeline; None: it never shows.
+    look: Look | None = None
 
     @property
     def by_person(self) -> bool:
@@ -238,7 +297,7 @@ def route_after_release(contract: Contract, ctx: Context) -> str:
 
 
 def route_dispute_decision(contract: Contract, ctx: Context) -> str:
-    return COMPLETED if actions.dispute_percent(ctx.payload) > 0 else CANCELLED
+    return COMPLETED if int(ctx.payload["freelancer_percent"]) > 0 else CANCELLED
 
 
 # --- the table --------------------------------------------------------------------------
@@ -251,6 +310,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS),
         actions=(actions.capture_payment, actions.start_work_if_ready),
         route=route_after_purchase,
+        look=Look(event="Bought the project; payment held in escrow"),
         summary="instant buy; payment captured into escrow",
         money=True,
         notices=(
@@ -305,6 +365,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (INITIAL,),
         (REQUESTED,),
         actions=(actions.hold_payment,),
+        look=Look(event="Asked to buy; payment held on the card, not charged"),
         summary="request to buy, requirements answered up front; payment authorized "
         "(held, not captured)",
         money=True,
@@ -338,6 +399,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (INITIAL,),
         (IN_PROGRESS,),
         actions=(actions.capture_payment, actions.start_delivery_clock),
+        look=Look(event="Accepted the offer; payment captured into escrow; work started"),
         summary="client accepts a custom offer and pays: payment captured into escrow; the "
         "freelancer already chose, so work starts at once (no grace window, the quote "
         "request is the requirements)",
@@ -369,6 +431,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         (REQUESTED,),
         (IN_PROGRESS,),
         actions=(actions.capture_hold, actions.start_delivery_clock),
+        look=Look(
+            "Accept and start",
+            "primary",
+            done="Accepted. The client's payment is in escrow and the delivery clock has started.",
+            event="Accepted the request; payment captured into escrow; work started",
+        ),
         summary="authorization captured into escrow; delivery clock starts",
         money=True,
         capture=True,
@@ -390,6 +458,19 @@ TRANSITIONS: tuple[Transition, ...] = (
         (REQUESTED,),
         (CANCELLED,),
         actions=(actions.void_hold, actions.end_no_fault),
+        payload=(MESSAGE_TO_CLIENT,),
+        look=Look(
+            "Decline",
+            "danger",
+            help="The hold on the client's card is released. Declining never counts against you.",
+            confirm="Yes, decline",
+            confirm_refund="Yes, decline and refund {amount}",
+            done="Declined. The client keeps their money; this never counts against you.",
+            # Where the money went is added from the ledger (``money_words``): a request
+            # holds the card (nothing charged), one made before holds existed is refunded.
+            event="Declined the request",
+            ending="{fl} declined the request",
+        ),
         summary="authorization voided, no fault",
         money=True,
         notices=(
@@ -408,6 +489,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         (REQUESTED,),
         (CANCELLED,),
         actions=(actions.void_hold, actions.end_no_fault),
+        look=Look(
+            "Withdraw request",
+            "secondary",
+            help="The hold on your card is released; nothing is charged.",
+            confirm="Yes, withdraw the request",
+            confirm_refund="Yes, withdraw and get {amount} back",
+            done="Request withdrawn. You keep your money; nothing counts against you.",
+            event="Withdrew the request",
+            ending="{cl} withdrew the request",
+        ),
         summary="authorization voided, no fault",
         money=True,
         notices=(
@@ -438,6 +529,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "their money.",
             ),
         ),
+        look=Look(event="The request expired unanswered", ending="the request expired unanswered"),
         summary="request window passed: authorization voided, no fault",
         money=True,
         notices=(
@@ -462,6 +554,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         (REQUESTED,),
         (CANCELLED,),
         actions=(actions.void_hold, actions.end_no_fault),
+        look=Look(
+            event="The card hold expired before the request was accepted; nothing charged",
+            ending="the card hold expired before the request was accepted",
+        ),
         summary="the processor refused to capture the card hold (it lapsed or was released) "
         "when the freelancer accepted: authorization voided, no fault",
         money=True,
@@ -488,6 +584,20 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS,),
         (IN_PROGRESS,),
         actions=(actions.store_answers, actions.start_delivery_clock, actions.start_grace_window),
+        payload=(
+            PayloadField(
+                "answers",
+                "answers",
+                label="Requirements",
+                help="keyed by question id, as for a purchase",
+            ),
+        ),
+        look=Look(
+            "Send requirements",
+            own_form=True,
+            done="Requirements sent. Work has started.",
+            event="Sent the requirements; work started",
+        ),
         summary="work starts: the full grace window and the delivery clock (never due before "
         "the grace window ends)",
         notices=(
@@ -508,6 +618,17 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS,),
         (CANCELLED,),
         actions=(actions.refund_full, actions.end_no_fault),
+        look=Look(
+            "Cancel the order",
+            "secondary",
+            help="Before work starts you get a full refund.",
+            main=False,
+            confirm="Yes, cancel the order",
+            confirm_refund="Yes, cancel and get {amount} back",
+            done="Order cancelled. You are refunded in full.",
+            event="Cancelled before work started",
+            ending="{cl} cancelled before work started",
+        ),
         summary="full refund, no fault",
         money=True,
         notices=(
@@ -537,6 +658,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "cancelled and you get everything back.",
             ),
         ),
+        look=Look(event="No requirements arrived in time", ending="the requirements never arrived"),
         summary="requirements window passed: full refund, no fault",
         money=True,
         notices=(
@@ -562,6 +684,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         (CANCELLED,),
         guards=(in_grace_window,),
         actions=(actions.refund_full, actions.end_no_fault_no_feedback),
+        payload=(MESSAGE_TO_CLIENT,),
+        look=Look(
+            "Decline without fault",
+            "danger",
+            help="Inside the grace window: the client gets a full refund, no one is at fault.",
+            main=False,
+            confirm="Yes, decline",
+            confirm_refund="Yes, decline and refund {amount}",
+            done="Declined without fault. The client is refunded in full.",
+            event="Declined inside the grace window",
+            ending="{fl} declined without fault",
+        ),
         summary="full refund, no fault, no feedback",
         money=True,
         notices=(
@@ -582,6 +716,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=(not_late,),
         actions=(actions.set_late,),
         timer=TimerSpec("first_entered", deadlines.delivery_timer_due, "delivery_due"),
+        look=Look(event="The delivery due time passed"),
         summary="delivery due passed: the contract is flagged late and stays in progress",
         notices=(
             Notice(
@@ -609,6 +744,23 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS,),
         (DELIVERED,),
         actions=(actions.record_delivery,),
+        payload=(
+            PayloadField("note", "paragraph", label="Note to the client"),
+            PayloadField(
+                "files",
+                "files",
+                label="Attachments",
+                max_items=RULES[Purpose.DELIVERY].max_files,
+                help="at least one of `note` and `files`",
+                out_of_range="At most {high} files per delivery.",
+            ),
+        ),
+        look=Look(
+            "Deliver your work",
+            own_form=True,
+            done="Delivered. The client has been told.",
+            event="Delivered",
+        ),
         summary="review clock (re)starts",
         notices=(
             Notice(
@@ -629,6 +781,14 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS, COMPLETED),
         actions=(actions.release_escrow,),
         route=route_after_release,
+        look=Look(
+            "Approve delivery",
+            "primary",
+            help="Releases the payment to the freelancer.",
+            done="Delivery approved. The payment was released to the freelancer.",
+            event="Approved the delivery",
+            ending="{cl} approved the delivery",
+        ),
         summary="the current milestone's escrow released; the next milestone starts, or the "
         "last one's release completes the contract",
         money=True,
@@ -639,6 +799,16 @@ TRANSITIONS: tuple[Transition, ...] = (
                 '{client} approved your delivery of "{project}". {earnings} (the price, '
                 "{price}, less the service fee) is on its way to your balance and becomes "
                 "available after the clearance period.",
+                state=COMPLETED,
+            ),
+            Notice(
+                "freelancer",
+                "Milestone approved: {project}, {milestone_earnings} released",
+                '{client} approved {milestone} of "{project}". {milestone_earnings} (its '
+                "{milestone_amount} less the service fee) is on its way to your balance. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
             ),
         ),
     ),
@@ -649,6 +819,21 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS,),
         guards=(revisions_left,),
         actions=(actions.use_revision,),
+        payload=(
+            PayloadField(
+                "note",
+                "paragraph",
+                required=True,
+                label="What should change?",
+                required_message="Say what should change, in a few words.",
+            ),
+        ),
+        look=Look(
+            "Ask for a revision",
+            "secondary",
+            done="Revision requested. The freelancer can see what should change.",
+            event="Asked for a revision",
+        ),
         summary="revision counter drops",
         notices=(
             Notice(
@@ -682,6 +867,10 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "before then.",
             ),
         ),
+        look=Look(
+            event="Approved automatically after the review window",
+            ending="approved automatically when the review window ended",
+        ),
         summary="review window after the latest delivery passed: the current milestone's "
         "escrow released, as by approve",
         money=True,
@@ -692,12 +881,33 @@ TRANSITIONS: tuple[Transition, ...] = (
                 'The review window for "{project}" closed without an answer from '
                 "{client}, so your delivery was approved. {earnings} is on its way to your "
                 "balance and becomes available after the clearance period.",
+                state=COMPLETED,
             ),
             Notice(
                 "client",
                 "Delivery approved automatically: {project}",
                 'The review window for "{project}" closed without an answer, so the '
                 "delivery was approved and the payment released to {freelancer}.",
+                state=COMPLETED,
+            ),
+            Notice(
+                "freelancer",
+                "Milestone approved: {project}, {milestone_earnings} released",
+                'The review window for {milestone} of "{project}" closed without an answer '
+                "from {client}, so it was approved. {milestone_earnings} (its "
+                "{milestone_amount} less the service fee) is on its way to your balance. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
+            ),
+            Notice(
+                "client",
+                "Milestone approved automatically: {project}",
+                'The review window for {milestone} of "{project}" closed without an answer, '
+                "so it was approved and its {milestone_amount} released to {freelancer}. "
+                "{next_milestone} is due {deadline_full}.",
+                deadline="delivery_due",
+                state=IN_PROGRESS,
             ),
         ),
     ),
@@ -708,6 +918,16 @@ TRANSITIONS: tuple[Transition, ...] = (
         (CANCELLED,),
         guards=(late_grace_passed,),
         actions=(actions.refund_full, actions.end_freelancer_fault),
+        look=Look(
+            "Cancel the late contract",
+            "danger",
+            help="You get a full refund; the late delivery counts against the freelancer.",
+            confirm="Yes, cancel the contract",
+            confirm_refund="Yes, cancel and get {amount} back",
+            done="Contract cancelled. You are refunded in full.",
+            event="Cancelled the late contract",
+            ending="{cl} cancelled the late contract",
+        ),
         summary="full refund, freelancer fault",
         money=True,
         notices=(
@@ -725,6 +945,18 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
         (CANCELLED,),
         actions=(actions.refund_full, actions.end_no_fault),
+        payload=(MESSAGE_TO_CLIENT,),
+        look=Look(
+            "Refund in full and cancel",
+            "danger",
+            help="The client gets everything back and the contract ends; no one is at fault.",
+            main=False,
+            confirm="Yes, refund in full",
+            confirm_refund="Yes, refund {amount}",
+            done="Refunded in full. The contract is cancelled.",
+            event="Refunded in full and cancelled",
+            ending="{fl} refunded in full",
+        ),
         summary="full refund by the freelancer, no fault",
         money=True,
         notices=(
@@ -743,6 +975,29 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
         (SAME,),
         actions=(actions.refund_partial,),
+        payload=(
+            PayloadField(
+                "amount_minor",
+                "amount",
+                required=True,
+                label="Amount to refund",
+                help="from 1 to the price less 1 (to give everything back, `refund`)",
+                bounds=actions.partial_refund_bounds,
+                out_of_range="Enter an amount between {low} and {high}; to give everything "
+                "back, refund in full.",
+                no_range="The price cannot go lower; to give everything back, refund in full.",
+            ),
+            PayloadField("note", "paragraph", label="Message to the client"),
+        ),
+        look=Look(
+            "Give part of the price back",
+            "secondary",
+            help="Lowers the price and your earnings by this amount; the contract carries on.",
+            main=False,
+            confirm="Yes, refund this amount",
+            done="Partial refund sent. The contract carries on at the lower price.",
+            event="Refunded part of the price",
+        ),
         summary="part of the price back to the client; lowers the price, needs no consent",
         money=True,
         notices=(
@@ -760,6 +1015,24 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS, DELIVERED),
         (DISPUTED,),
         actions=(actions.open_dispute, disputes.attach_files, disputes.start_answer_clock),
+        payload=(
+            PayloadField(
+                "reason",
+                "paragraph",
+                required=True,
+                label="What went wrong?",
+                required_message="Say why you open a dispute.",
+            ),
+            DISPUTE_FILES,
+        ),
+        look=Look(
+            "Open a dispute",
+            "danger",
+            help="The clocks pause and an operator decides.",
+            main=False,
+            done="Dispute opened. The clocks are paused until an operator decides.",
+            event="Opened a dispute",
+        ),
         summary="clocks freeze; the other side's answer clock starts",
         notices=(
             Notice(
@@ -791,6 +1064,12 @@ TRANSITIONS: tuple[Transition, ...] = (
         (PREVIOUS,),
         guards=(opened_the_dispute,),
         actions=(actions.resume_clocks,),
+        look=Look(
+            "Withdraw the dispute",
+            "secondary",
+            done="Dispute withdrawn. The clocks run again.",
+            event="Withdrew the dispute",
+        ),
         summary="back to the previous state; clocks resume",
         notices=(
             Notice(
@@ -815,6 +1094,33 @@ TRANSITIONS: tuple[Transition, ...] = (
         guards=(not_a_party, disputes.both_sides_heard),
         actions=(actions.split_escrow,),
         route=route_dispute_decision,
+        payload=(
+            PayloadField(
+                "freelancer_percent",
+                "percent",
+                required=True,
+                label="Share of the price to the freelancer (%)",
+                required_message="Enter a whole number from 0 to 100.",
+            ),
+            PayloadField(
+                "fault", "choice", label="At fault", choices=FAULTS, default=Fault.NONE.value
+            ),
+            PayloadField(
+                "note",
+                "paragraph",
+                required=True,
+                label="Decision, explained to both sides",
+                required_message="Explain the decision to both sides.",
+            ),
+        ),
+        look=Look(
+            "Resolve dispute",
+            "danger",
+            own_form=True,
+            done="Dispute resolved: {freelancer_percent}% of the price to the freelancer. "
+            "Both sides see your note.",
+            event="Resolved the dispute",
+        ),
         summary="operator splits the escrow: completed when the freelancer gets a share, else cancelled",
         money=True,
         notices=(
@@ -841,6 +1147,22 @@ TRANSITIONS: tuple[Transition, ...] = (
         (SAME,),
         guards=(disputes.is_the_answerer, disputes.answer_window_open),
         actions=(disputes.record_answer,),
+        payload=(
+            PayloadField(
+                "note",
+                "paragraph",
+                required=True,
+                label="Your side of the dispute",
+                required_message="Write your side of the dispute.",
+            ),
+            DISPUTE_FILES,
+        ),
+        look=Look(
+            "Answer the dispute",
+            own_form=True,
+            done="Answer sent. An operator decides next; both of you will read the decision here.",
+            event="Answered the dispute",
+        ),
         summary="the side that did not open the dispute answers (text and files), once",
         notices=(
             Notice(
@@ -866,6 +1188,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         actions=(disputes.record_answer_missing,),
         # The latest entry: a dispute withdrawn and opened again has a new answer window.
         timer=TimerSpec("last_entered", disputes.answer_timer_due, disputes.ANSWER_CLOCK),
+        look=Look(event="No answer to the dispute arrived in time"),
         summary="answer window passed unanswered: the answer is recorded missing and the "
         "operator may decide",
         notices=(
@@ -894,6 +1217,26 @@ TRANSITIONS: tuple[Transition, ...] = (
         (SAME,),
         actions=(proposals.open_proposal,),
         arms=("expire_proposal",),
+        # Checked by ``proposals.KINDS`` (each kind its own fields and words); the event
+        # keeps them and the id of the proposal opened.
+        payload=(
+            PROPOSAL_KIND,
+            PayloadField("days", "number", as_sent=True),
+            PayloadField("revisions", "number", as_sent=True),
+            PayloadField("amount_minor", "amount", as_sent=True),
+            PayloadField("percent_to_freelancer", "percent", as_sent=True),
+            PayloadField("title", "paragraph", as_sent=True),
+            PayloadField("delivery_days", "number", as_sent=True),
+            PayloadField("milestone", "number", as_sent=True),
+            PayloadField("note", "paragraph", as_sent=True),
+            PROPOSAL_ID,
+        ),
+        look=Look(
+            "Propose a change",
+            own_form=True,
+            done="Your proposal is on its way; the other side has until its window closes.",
+            event="Proposed a change",
+        ),
         summary="a change order or a cancellation with a split, for the other side to answer; "
         "a cancellation pauses the clocks while open",
         since=2,
@@ -924,6 +1267,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED),
         (SAME, CANCELLED),
         actions=(proposals.accept_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(
+            "Accept",
+            own_form=True,
+            done="Accepted: the change applies.",
+            event="Accepted a proposal",
+        ),
         route=proposals.route_after_accept,
         summary="the other side agrees: the change applies (an agreed cancellation ends the "
         "contract with its split, no fault)",
@@ -949,6 +1299,13 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
         (SAME,),
         actions=(proposals.decline_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(
+            "Decline",
+            own_form=True,
+            done="Declined: the contract carries on as agreed.",
+            event="Declined a proposal",
+        ),
         summary="the other side says no: nothing changes; paused clocks resume",
         since=2,
         subject="proposal",
@@ -973,6 +1330,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
         (SAME,),
         actions=(proposals.withdraw_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look("Withdraw", own_form=True, done="Withdrawn.", event="Withdrew a proposal"),
         summary="the proposer takes it back: nothing changes; paused clocks resume",
         since=2,
         subject="proposal",
@@ -995,6 +1354,8 @@ TRANSITIONS: tuple[Transition, ...] = (
         (AWAITING_REQUIREMENTS, IN_PROGRESS, DELIVERED, DISPUTED),
         (SAME,),
         actions=(proposals.expire_proposal,),
+        payload=(PROPOSAL_ID, PROPOSAL_KIND),
+        look=Look(event="A proposal expired unanswered"),
         timer=TimerSpec("armed", proposals.answer_deadline, "proposal_window", subject="proposal"),
         summary="proposal window passed unanswered: declined by expiry; paused clocks resume",
         since=2,

@@ -38,6 +38,7 @@ from fairlance.contracts.models import (
     Proposal,
     ProposalStatus,
 )
+from fairlance.contracts.payload import clean_paragraph
 from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, field_error
 from fairlance.core.money import format_minor, percent_of
 from fairlance.core.policy import Policy, policy_for_version
@@ -92,7 +93,9 @@ def _whole(payload: dict[str, Any], name: str, low: int, high: int, message: str
 
 
 def _note(payload: dict[str, Any], *, required: str | None = None) -> str:
-    return actions._paragraph(payload, "note", required=required)
+    return clean_paragraph(
+        payload.get("note"), "note", required=bool(required), message=required or ""
+    )
 
 
 def _clean_extend(contract: Contract, payload: dict[str, Any]) -> Fields:

@@ -795,6 +795,9 @@ class OfferTerms:
     delivery_days: int
     revisions: int
     milestones: list[dict[str, Any]]
+    # The quote request's attachments (upload ids): the contract's requirement files.
+    # ``claim`` attaches them to the contract; the snapshot keeps the list.
+    files: tuple[str, ...] = ()
 
 
 def contract_purchase_offer(
@@ -945,6 +948,7 @@ def _offer_snapshot(terms: OfferTerms, fee: int) -> dict[str, Any]:
             "delivery_days": terms.delivery_days,
             "revisions": terms.revisions,
             "milestones": terms.milestones,
+            "files": list(terms.files),
         },
         "price_minor": terms.price,
         "fee_minor": fee,

@@ -1117,3 +1117,63 @@ PROJECTS: tuple[DemoProject, ...] = (
         status="paused",
     ),
 )
+
+
+@dataclass(frozen=True)
+class DemoOffer:
+    """A custom offer the project's freelancer sends in answer; open for ``expires_in_days``."""
+
+    scope: str
+    # (title, amount in minor units, working days) per milestone; they sum to the price.
+    milestones: tuple[tuple[str, int, int], ...]
+    revisions: int = 1
+    expires_in_days: int = 14
+
+
+@dataclass(frozen=True)
+class DemoQuote:
+    """A quote request a client makes from a published project, answered or not."""
+
+    buyer: str  # a DemoPerson.key
+    owner: str  # the project's freelancer, a DemoPerson.key
+    project_title: str
+    need: str
+    budget_minor: int | None = None
+    offer: DemoOffer | None = None
+
+
+# Both dashboards' "Quotes and offers" lists have something in them: an offer waiting for
+# Chloé's answer, and a request waiting for Ana's.
+QUOTES: tuple[DemoQuote, ...] = (
+    DemoQuote(
+        buyer="chloe",
+        owner="hiro",
+        project_title="A Django REST API for your MVP, tested and documented",
+        need=(
+            "The API for a booking app: venues, time slots, bookings and payments through "
+            "Stripe, with an admin for the venues. More than your largest package covers."
+        ),
+        budget_minor=major(2_000),
+        offer=DemoOffer(
+            scope=(
+                "Venues, slots and bookings with tests and an OpenAPI document first; then "
+                "Stripe payments, webhooks and the venue admin."
+            ),
+            milestones=(
+                ("Venues, slots and bookings", major(1_100), 8),
+                ("Payments and the venue admin", major(900), 6),
+            ),
+            revisions=2,
+        ),
+    ),
+    DemoQuote(
+        buyer="chloe",
+        owner="ana",
+        project_title="A logo and compact brand kit for your small business",
+        need=(
+            "A logo and a 40-page brand book for my bakery chain: colours, type, signage "
+            "and packaging. Your top package stops at 12 pages."
+        ),
+        budget_minor=major(1_200),
+    ),
+)

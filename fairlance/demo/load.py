@@ -39,9 +39,11 @@ from fairlance.demo.data import (
     DEMO_RANDOM_SEED,
     PEOPLE,
     PROJECTS,
+    QUOTES,
     DemoPerson,
     DemoProject,
     DemoPurchase,
+    DemoQuote,
 )
 
 
@@ -51,6 +53,7 @@ class DemoSummary:
     projects_created: int = 0
     images_created: int = 0
     contracts_created: int = 0
+    quotes_created: int = 0
     time_off_added: int = 0
     # Every demo login, in the order of ``data.PEOPLE`` (for the banner and the README).
     logins: list[tuple[str, str, str]] = field(default_factory=list)
@@ -62,6 +65,7 @@ class DemoSummary:
             or self.projects_created
             or self.images_created
             or self.contracts_created
+            or self.quotes_created
             or self.time_off_added
         )
 
@@ -84,7 +88,37 @@ def demo_load(*, images: bool = True, now: datetime | None = None) -> DemoSummar
         operator = next(users[p.key] for p in PEOPLE if p.role == "operator")
         for project in PROJECTS:
             _ensure_project(project, users, operator, summary, images=images)
+        for quote in QUOTES:
+            _ensure_quote(quote, users, summary)
     return summary
+
+
+def _ensure_quote(spec: DemoQuote, users: dict[str, User], summary: DemoSummary) -> None:
+    """Ask for the quote (and answer it with the offer) unless that request exists."""
+    # Imported here for the reason ``_purchase`` gives: quotes pull in contracts.
+    from fairlance.quotes.models import QuoteRequest
+    from fairlance.quotes.services import MilestoneIn, offer_send, quote_request_create
+
+    buyer, owner = users[spec.buyer], users[spec.owner]
+    project = Project.objects.get(freelancer=owner, title=spec.project_title)
+    if QuoteRequest.objects.filter(client=buyer, project=project, need=spec.need).exists():
+        return
+    request = quote_request_create(
+        client=buyer, project_id=project.pk, need=spec.need, budget_minor=spec.budget_minor
+    )
+    summary.quotes_created += 1
+    if spec.offer is not None:
+        offer_send(
+            freelancer=owner,
+            request_id=request.pk,
+            scope=spec.offer.scope,
+            price_minor=sum(amount for _, amount, _ in spec.offer.milestones),
+            delivery_days=sum(days for _, _, days in spec.offer.milestones),
+            revisions=spec.offer.revisions,
+            # The service measures expiry from the real clock, not the loader's ``now``.
+            expires_at=timezone.now() + timedelta(days=spec.offer.expires_in_days),
+            milestones=[MilestoneIn(*m) for m in spec.offer.milestones],
+        )
 
 
 def _ensure_person(person: DemoPerson, now: datetime, summary: DemoSummary) -> User:

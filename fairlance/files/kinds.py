@@ -26,6 +26,7 @@ class Purpose(StrEnum):
     REQUIREMENT = "requirement"
     DELIVERY = "delivery"
     DISPUTE = "dispute"
+    QUOTE = "quote"
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,10 @@ RULES: Mapping[Purpose, UploadRules] = {
     # Evidence for a dispute: screenshots, the files exchanged, a recording; the work
     # itself is already in the contract's deliveries.
     Purpose.DISPUTE: UploadRules(Purpose.DISPUTE, EVERY_KIND, max_bytes=200 * MB, max_files=10),
+    # A quote request's attachments are the same kind of brief as requirement files (and
+    # become the contract's when an offer is accepted), so the same types and size; a few
+    # files are enough to explain the work, and the request may well be declined.
+    Purpose.QUOTE: UploadRules(Purpose.QUOTE, EVERY_KIND, max_bytes=200 * MB, max_files=5),
 }
 
 # Uploads a person holds that are not attached to anything yet (a file sent ahead of a

@@ -19,6 +19,10 @@ from django.utils import timezone
 
 from fairlance.files.kinds import Purpose
 
+# Not yet used by anything: neither a contract's nor a quote request's. Only such uploads
+# count against the uploader's quota, may be attached, discarded or purged.
+UNATTACHED = Q(contract__isnull=True, quote_request__isnull=True)
+
 
 class Upload(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -29,6 +33,16 @@ class Upload(models.Model):
     # Set once, by the transition that uses the upload; an upload is attached at most once.
     contract = models.ForeignKey(
         "contracts.Contract",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="uploads",
+    )
+    # Set once, when a quote request is made with the upload (purpose ``quote``). When an
+    # offer on that request is accepted the upload gets the new ``contract`` too and stays
+    # linked here: the request's page and the contract's room serve the same file.
+    quote_request = models.ForeignKey(
+        "quotes.QuoteRequest",
         null=True,
         blank=True,
         on_delete=models.CASCADE,

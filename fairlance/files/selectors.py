@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from fairlance.files.models import Upload
+from fairlance.files.models import UNATTACHED, Upload
 
 
 def as_uuid(value: Any) -> uuid.UUID | None:
@@ -32,7 +32,7 @@ def uploads_unattached_of(
     rows = {
         u.public_id: u
         for u in Upload.objects.filter(
-            public_id__in=ids, uploader=uploader, purpose=purpose, contract__isnull=True
+            UNATTACHED, public_id__in=ids, uploader=uploader, purpose=purpose
         )
     }
     return [rows[i] for i in dict.fromkeys(ids) if i in rows]

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from fairlance.core.errors import Conflict, InvalidInput, field_error
 from fairlance.files import kinds
-from fairlance.files.models import Upload
+from fairlance.files.models import UNATTACHED, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _refuse(field: str, message: str, code: str) -> InvalidInput:
 
 
 def _check_quota(uploader: Any, size: int) -> None:
-    held = Upload.objects.filter(uploader=uploader, contract__isnull=True).aggregate(
+    held = Upload.objects.filter(UNATTACHED, uploader=uploader).aggregate(
         n=Count("id"), bytes=Sum("size")
     )
     if held["n"] >= kinds.MAX_PENDING_UPLOADS or (held["bytes"] or 0) + size > (
@@ -194,7 +194,7 @@ def uploads_resolve(
                     "wrong_purpose",
                 )
             )
-        elif row.contract_id is not None:
+        elif row.contract_id is not None or row.quote_request_id is not None:
             errors.append(field_error(path, "This file is already attached.", "already_attached"))
         else:
             found[path] = row
@@ -202,15 +202,25 @@ def uploads_resolve(
 
 
 def uploads_attach(
-    *, contract: Any, uploader_id: int, purpose: str, refs: Mapping[str, Any], now: datetime
+    *,
+    contract: Any = None,
+    quote_request: Any = None,
+    uploader_id: int,
+    purpose: str,
+    refs: Mapping[str, Any],
+    now: datetime,
 ) -> dict[str, Upload]:
-    """Attach the uploads ``refs`` names to ``contract``; returns them by field path.
+    """Attach the uploads ``refs`` names to ``contract`` (or to a new ``quote_request``);
+    returns them by field path.
 
     Precondition: inside the transaction of the transition that uses them, with the
-    contract locked (or new). The uploads are locked and checked again here (another
-    contract may have taken one since the caller looked), so two transitions can never
-    attach the same upload. Raises ``InvalidInput`` naming each refused field.
+    contract locked (or new), or in the one creating the quote request. The uploads are
+    locked and checked again here (another contract may have taken one since the caller
+    looked), so two uses can never attach the same upload. Raises ``InvalidInput``
+    naming each refused field.
     """
+    if (contract is None) == (quote_request is None):
+        raise ValueError("attach to a contract or to a quote request")
     found, errors = uploads_resolve(
         uploader_id=uploader_id, purpose=purpose, refs=refs, for_update=True
     )
@@ -218,9 +228,12 @@ def uploads_attach(
         raise InvalidInput("Some files cannot be used.", errors=errors)
     pks = {u.pk for u in found.values()}
     if pks:
-        Upload.objects.filter(pk__in=pks).update(contract=contract, attached_at=now)
+        Upload.objects.filter(pk__in=pks).update(
+            contract=contract, quote_request=quote_request, attached_at=now
+        )
     for upload in found.values():
         upload.contract = contract
+        upload.quote_request = quote_request
         upload.attached_at = now
     return found
 
@@ -229,9 +242,7 @@ def _delete_unattached(pks: Iterable[int]) -> int:
     """Delete these uploads if they are still unattached: file first, then the row."""
     deleted = 0
     with transaction.atomic():
-        for upload in Upload.objects.select_for_update().filter(
-            pk__in=list(pks), contract__isnull=True
-        ):
+        for upload in Upload.objects.select_for_update().filter(UNATTACHED, pk__in=list(pks)):
             try:
                 default_storage.delete(upload.file.name or "")
             except OSError:
@@ -259,7 +270,7 @@ def uploads_purge_stale(*, now: datetime, limit: int = 200) -> int:
     (the delete re-checks under the row lock).
     """
     pks = list(
-        Upload.objects.filter(contract__isnull=True, created_at__lt=now - UNATTACHED_LIFETIME)
+        Upload.objects.filter(UNATTACHED, created_at__lt=now - UNATTACHED_LIFETIME)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )

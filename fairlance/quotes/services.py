@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from fairlance.accounts.services import away_until, user_local_today
 from fairlance.catalog.models import Project, ProjectStatus
-from fairlance.contracts.actions import PARAGRAPH, REQUIRED_PARAGRAPH
 from fairlance.contracts.models import Contract
+from fairlance.contracts.payload import PARAGRAPH, REQUIRED_PARAGRAPH
 from fairlance.contracts.selectors import valid_id
 from fairlance.contracts.services import (
     OfferTerms,
@@ -38,6 +38,9 @@ from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDe
 from fairlance.core.money import format_minor
 from fairlance.core.site import site_url
 from fairlance.core.text import TextError, TextRule, clean_text
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.models import Upload
+from fairlance.files.services import uploads_attach, uploads_resolve
 from fairlance.notifications.services import notify
 from fairlance.quotes.models import Offer, OfferStatus, QuoteRequest, QuoteRequestStatus
 from fairlance.quotes.selectors import access_offer, access_quote_request
@@ -85,13 +88,19 @@ def quote_request_create(
     need: str,
     budget_minor: int | None = None,
     wished_date: date | None = None,
+    files: list[str] | None = None,
 ) -> QuoteRequest:
     """Ask the freelancer of published project ``project_id`` for a quote.
+
+    ``files`` are ids of the client's own unattached uploads for purpose ``quote``
+    (``POST /uploads``); they are attached to the request in the transaction that makes
+    it, so a refused request keeps none.
 
     Raises ``NotFound`` for a project the client cannot see (drafts, pending review),
     ``Conflict`` (``not_published``, ``own_project``, ``account_suspended``,
     ``freelancer_suspended``) and ``InvalidInput`` (an empty need, a budget below 1, a
-    wished date in the past).
+    wished date in the past, too many files, a file id that is not the client's usable
+    upload: ``unknown_upload``, ``wrong_purpose``, ``already_attached``).
     """
     if not valid_id(project_id):
         raise NotFound()
@@ -121,6 +130,14 @@ def quote_request_create(
         errors.append(field_error("budget_minor", "Enter a budget above zero.", "out_of_range"))
     if wished_date is not None and wished_date < user_local_today(user=client, now=now):
         errors.append(field_error("wished_date", "Choose a date from today on.", "in_the_past"))
+    refs = {f"files.{i}": ref for i, ref in enumerate(files or [])}
+    rules = RULES[Purpose.QUOTE]
+    if len(refs) > rules.max_files:
+        errors.append(field_error("files", f"Attach at most {rules.max_files} files.", "too_many"))
+    elif refs:
+        # Checked here too (attach checks again under lock) so that one answer names every
+        # bad field, files included.
+        errors.extend(uploads_resolve(uploader_id=client.pk, purpose=Purpose.QUOTE, refs=refs)[1])
     if errors:
         raise InvalidInput("Some fields of the quote request are invalid.", errors=errors)
     with transaction.atomic():
@@ -134,6 +151,13 @@ def quote_request_create(
             created_at=now,
             updated_at=now,
         )
+        attached = uploads_attach(
+            quote_request=request,
+            uploader_id=client.pk,
+            purpose=Purpose.QUOTE,
+            refs=refs,
+            now=now,
+        )
         budget = format_minor(budget_minor) if budget_minor is not None else "not given"
         notify(
             user=project.freelancer,
@@ -143,7 +167,8 @@ def quote_request_create(
             body=(
                 f'{client.public_name} asks for a quote for "{project.title}":\n\n'
                 f"{_quoted(clean_need)}\n\nBudget: {budget}. Wished date: "
-                f"{wished_date.isoformat() if wished_date else 'not given'}.\n\n"
+                f"{wished_date.isoformat() if wished_date else 'not given'}. "
+                f"Files attached: {len(attached)}.\n\n"
                 f"Answer with an offer or decline: {quote_url(request.pk)}"
             ),
             data={"quote_request_id": request.pk},
@@ -512,6 +537,12 @@ def offer_accept(
         delivery_days=offer.delivery_days,
         revisions=offer.revisions,
         milestones=list(offer.milestones),
+        files=tuple(
+            str(public_id)
+            for public_id in Upload.objects.filter(quote_request_id=request.pk)
+            .order_by("id")
+            .values_list("public_id", flat=True)
+        ),
     )
     return contract_purchase_offer(
         client=client,
@@ -537,6 +568,12 @@ def _offer_claim(contract: Contract, *, offer_id: int) -> None:
         raise _not_open(Offer.objects.get(pk=offer_id), now)
     QuoteRequest.objects.filter(offers__pk=offer_id).update(
         status=QuoteRequestStatus.CLOSED, updated_at=now
+    )
+    # The request's attachments become the contract's requirement files: the contract's
+    # one file door (``access_contract_file``) then serves them to its parties, and the
+    # request's page keeps serving them to the same two people.
+    Upload.objects.filter(quote_request__offers__pk=offer_id, contract__isnull=True).update(
+        contract=contract
     )
 
 

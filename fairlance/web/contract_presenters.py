@@ -1,7 +1,9 @@
 """What the contract pages show: (contract, viewer) -> words, buttons, clocks and money.
 
-The engine decides *which* transitions a viewer may fire (``available_transitions``); this
-module only decides how each one looks (label, tone, the one field it asks for). Templates
+The engine decides *which* transitions a viewer may fire (``available_transitions``); how
+each one looks (label, tone, its fields, the words after it and in the timeline) is
+declared on the transition itself (``process.Look``, ``payload.PayloadField``) and only
+dressed here. Templates
 then render these dataclasses without any rule of their own. Every function is pure over
 its inputs, so tests can check the wording without rendering HTML.
 """
@@ -15,10 +17,12 @@ from typing import Any
 
 from django.db.models import Q
 
-from fairlance.contracts.actions import partial_refund_bounds
+from fairlance.contracts import process
 from fairlance.contracts.deadlines import Clock, purchase_delivery_days
 from fairlance.contracts.disputes import answerer_role
 from fairlance.contracts.models import Contract, ContractEvent
+from fairlance.contracts.payload import PayloadField
+from fairlance.contracts.process import Transition
 from fairlance.contracts.selectors import ClientCard
 from fairlance.core.money import format_minor, percent_of
 from fairlance.core.policy import Policy
@@ -99,6 +103,7 @@ class ClockView:
     relative: str
     explanation: str
     passed: bool
+    paused: bool = False
 
 
 def clock_views(clocks: list[Clock], *, tz_name: str, now: datetime) -> list[ClockView]:
@@ -108,9 +113,10 @@ def clock_views(clocks: list[Clock], *, tz_name: str, now: datetime) -> list[Clo
             label=CLOCK_LABELS.get(c.name, c.name.replace("_", " ").capitalize()),
             at_iso=c.at.isoformat(),
             local=local_time(c.at, tz_name),
-            relative=relative(c.at, now),
+            relative="paused while a cancellation is proposed" if c.paused else relative(c.at, now),
             explanation=c.explanation,
-            passed=c.at <= now,
+            passed=not c.paused and c.at <= now,
+            paused=c.paused,
         )
         for c in clocks
     ]
@@ -145,6 +151,12 @@ def headline(
     client = contract.client.public_name
     freelancer = contract.freelancer.public_name
     state = contract.state
+    if contract.clocks_paused_at is not None and state != "disputed":
+        # Only an open cancellation pauses the clocks; its card below says who asks what.
+        return (
+            "Ending the contract by agreement is proposed — the clocks are paused until it "
+            "is answered"
+        )
     if state == "requested":
         if role == "freelancer":
             return f"{client} asks to buy — accept or decline{by}"
@@ -208,21 +220,13 @@ def ending_headline(contract: Contract, *, role: str, money: ContractMoney) -> s
 
 
 def _ending_why(contract: Contract, *, role: str) -> str:
+    """Why the contract ended, from its ending transition's ``Look.ending``."""
+    t = process.BY_NAME.get(contract.ending or "")
+    if t is None or t.look is None or not t.look.ending:
+        return ""
     fl = "you" if role == "freelancer" else contract.freelancer.public_name
     cl = "you" if role == "client" else contract.client.public_name
-    return {
-        "approve": f"{cl} approved the delivery",
-        "auto_approve": "approved automatically when the review window ended",
-        "decline": f"{fl} declined the request",
-        "withdraw": f"{cl} withdrew the request",
-        "expire_request": "the request expired unanswered",
-        "expire_hold": "the card hold expired before the request was accepted",
-        "cancel_before_start": f"{cl} cancelled before work started",
-        "expire_requirements": "the requirements never arrived",
-        "decline_in_grace": f"{fl} declined without fault",
-        "cancel_late": f"{cl} cancelled the late contract",
-        "refund": f"{fl} refunded in full",
-    }.get(contract.ending or "", "")
+    return t.look.ending.format(fl=fl, cl=cl)
 
 
 def money_words(money: ContractMoney, *, role: str = "") -> str:
@@ -267,148 +271,112 @@ def fault_words(fault: str, *, role: str, decided: bool, outcome: str = "") -> s
 
 
 @dataclass(frozen=True)
+class FieldView:
+    """One input of an action's form, from the transition's ``PayloadField``.
+
+    ``name`` is the form's input name (``PayloadField.form_name``); an amount carries the
+    bounds the domain enforces, in major units ("119.99"). ``value`` and ``error`` are
+    set when the room is shown again after that action failed.
+    """
+
+    name: str
+    kind: str
+    label: str
+    required: bool = False
+    amount_min: str = ""
+    amount_max: str = ""
+    choices: tuple[str, ...] = ()
+    value: str = ""
+    error: str = ""
+    # The id of the error list: the action's error (``act-<action>-error``) is the first
+    # field's with an error; any further one is named after its field.
+    error_id: str = ""
+
+
+@dataclass(frozen=True)
 class ActionButton:
+    """A transition the viewer may fire, as the room shows it (from its ``Look``)."""
+
     name: str
     label: str
     tone: str  # "primary" | "secondary" | "danger"
-    # The one input the transition reads: "" (none), "note", "reason" or "amount".
-    field: str = ""
-    field_label: str = ""
-    field_required: bool = False
+    fields: tuple[FieldView, ...] = ()
     help: str = ""
     # True for actions shown up front; the rest go under "More options".
     main: bool = True
     # Actions that give money back or end the work ask first: the button opens a step
     # with the consequence and a "Yes, ..." button (a <details>, so it needs no script).
-    # ``confirm`` is that button's label; ``confirm_refund`` replaces it when escrow
-    # holds money, with ``{amount}`` for what goes back.
     confirm: str = ""
-    confirm_refund: str = ""
-    # For an "amount" field: the bounds the domain enforces, in major units ("119.99").
-    amount_min: str = ""
-    amount_max: str = ""
 
 
-ACTION_LOOK: dict[str, ActionButton] = {
-    "accept": ActionButton("accept", "Accept and start", "primary"),
-    "decline": ActionButton(
-        "decline",
-        "Decline",
-        "danger",
-        "note",
-        "Message to the client",
-        help="The hold on the client's card is released. Declining never counts against you.",
-        confirm="Yes, decline",
-        confirm_refund="Yes, decline and refund {amount}",
-    ),
-    "withdraw": ActionButton(
-        "withdraw",
-        "Withdraw request",
-        "secondary",
-        help="The hold on your card is released; nothing is charged.",
-        confirm="Yes, withdraw the request",
-        confirm_refund="Yes, withdraw and get {amount} back",
-    ),
-    "cancel_before_start": ActionButton(
-        "cancel_before_start",
-        "Cancel the order",
-        "secondary",
-        help="Before work starts you get a full refund.",
-        main=False,
-        confirm="Yes, cancel the order",
-        confirm_refund="Yes, cancel and get {amount} back",
-    ),
-    "decline_in_grace": ActionButton(
-        "decline_in_grace",
-        "Decline without fault",
-        "danger",
-        "note",
-        "Message to the client",
-        help="Inside the grace window: the client gets a full refund, no one is at fault.",
-        main=False,
-        confirm="Yes, decline",
-        confirm_refund="Yes, decline and refund {amount}",
-    ),
-    "approve": ActionButton(
-        "approve", "Approve delivery", "primary", help="Releases the payment to the freelancer."
-    ),
-    "request_revision": ActionButton(
-        "request_revision",
-        "Ask for a revision",
-        "secondary",
-        "note",
-        "What should change?",
-        field_required=True,
-    ),
-    "cancel_late": ActionButton(
-        "cancel_late",
-        "Cancel the late contract",
-        "danger",
-        help="You get a full refund; the late delivery counts against the freelancer.",
-        confirm="Yes, cancel the contract",
-        confirm_refund="Yes, cancel and get {amount} back",
-    ),
-    "refund": ActionButton(
-        "refund",
-        "Refund in full and cancel",
-        "danger",
-        "note",
-        "Message to the client",
-        help="The client gets everything back and the contract ends; no one is at fault.",
-        main=False,
-        confirm="Yes, refund in full",
-        confirm_refund="Yes, refund {amount}",
-    ),
-    "partial_refund": ActionButton(
-        "partial_refund",
-        "Give part of the price back",
-        "secondary",
-        "amount",
-        "Amount to refund",
-        field_required=True,
-        help="Lowers the price and your earnings by this amount; the contract carries on.",
-        main=False,
-        confirm="Yes, refund this amount",
-    ),
-    "open_dispute": ActionButton(
-        "open_dispute",
-        "Open a dispute",
-        "danger",
-        "reason",
-        "What went wrong?",
-        field_required=True,
-        help="The clocks pause and an operator decides.",
-        main=False,
-    ),
-    "withdraw_dispute": ActionButton("withdraw_dispute", "Withdraw the dispute", "secondary"),
-}
-
-# What the flash message says after a button worked: the outcome, not the button's name.
-DONE_MESSAGES: dict[str, str] = {
-    "accept": "Accepted. The client's payment is in escrow and the delivery clock has started.",
-    "decline": "Declined. The client keeps their money; this never counts against you.",
-    "withdraw": "Request withdrawn. You keep your money; nothing counts against you.",
-    "cancel_before_start": "Order cancelled. You are refunded in full.",
-    "decline_in_grace": "Declined without fault. The client is refunded in full.",
-    "approve": "Delivery approved. The payment was released to the freelancer.",
-    "request_revision": "Revision requested. The freelancer can see what should change.",
-    "cancel_late": "Contract cancelled. You are refunded in full.",
-    "refund": "Refunded in full. The contract is cancelled.",
-    "partial_refund": "Partial refund sent. The contract carries on at the lower price.",
-    "open_dispute": "Dispute opened. The clocks are paused until an operator decides.",
-    "withdraw_dispute": "Dispute withdrawn. The clocks run again.",
-    "answer_dispute": "Answer sent. An operator decides next; both of you will read the "
-    "decision here.",
-}
+def _field_view(f: PayloadField, contract: Contract) -> FieldView:
+    view = FieldView(f.form_name, f.kind, f.label, f.required, choices=f.choices)
+    if f.kind == "amount" and f.bounds is not None:
+        low, high = f.bounds(contract)
+        view = replace(view, amount_min=str(to_major(low)), amount_max=str(to_major(high)))
+    return view
 
 
-def done_message(name: str) -> str:
-    look = ACTION_LOOK.get(name)
-    return DONE_MESSAGES.get(name) or (f"Done: {look.label.lower()}." if look else "Done.")
+def room_button(
+    t: Transition, *, role: str, contract: Contract, money: ContractMoney
+) -> ActionButton:
+    """The room's button for ``t`` (which has a ``look``): label, style, its form fields."""
+    look = t.look
+    assert look is not None
+    confirm = look.confirm
+    if look.confirm_refund and money.held > 0:
+        confirm = look.confirm_refund.format(amount=format_minor(money.held))
+    return ActionButton(
+        name=t.name,
+        label=look.label_for(role),
+        tone=look.tone,
+        # A button posts a plain form: files need a form of their own (deliver, the
+        # dispute answer) or the API's upload ids.
+        fields=tuple(_field_view(f, contract) for f in t.payload if f.kind != "files"),
+        help=look.help,
+        main=look.main,
+        confirm=confirm,
+    )
 
 
-# Transitions with a page or form of their own, not a plain button.
-OWN_FORM = {"deliver", "submit_requirements", "answer_dispute"}
+def with_typed(
+    buttons: list[ActionButton], *, name: str, typed: dict[str, str], errors: dict[str, str]
+) -> list[ActionButton]:
+    """The buttons again, the one of the action that failed showing what was typed and,
+    under each field, what is wrong with it (the whole message under the first field when
+    the domain named none of them)."""
+    out = []
+    for b in buttons:
+        if b.name == name and b.fields:
+            unplaced = errors.get("", "")
+            fields = []
+            first = True
+            for i, f in enumerate(b.fields):
+                error = errors.get(f.name, "") or (unplaced if i == 0 else "")
+                error_id = ""
+                if error:
+                    error_id = f"act-{b.name}-error" if first else f"act-{b.name}-{f.name}-error"
+                    first = False
+                fields.append(
+                    replace(f, value=typed.get(f.name, ""), error=error, error_id=error_id)
+                )
+            b = replace(b, fields=tuple(fields))
+        out.append(b)
+    return out
+
+
+def done_message(name: str, **payload: Any) -> str:
+    """What the flash message says after an action worked: the outcome, not the button.
+
+    ``Look.done`` may name payload fields (``{freelancer_percent}``); ``payload`` fills them.
+    """
+    t = process.BY_NAME.get(name)
+    look = t.look if t is not None else None
+    if look is None:
+        return "Done."
+    if look.done:
+        return look.done.format(**payload) if payload else look.done
+    return f"Done: {look.label.lower()}."
 
 
 def action_buttons(
@@ -416,25 +384,19 @@ def action_buttons(
 ) -> list[ActionButton]:
     """Buttons for the transitions the engine says the viewer may fire, in table order.
 
-    Operators read contracts here but act from their own pages, so they get none. A
-    confirmation says the amount that would go back (what escrow holds, from the ledger);
-    an amount input carries the bounds the domain will enforce.
+    Operators read contracts here but act from their own pages, so they get none; nor do
+    transitions with a form of their own (``Look.own_form``). A confirmation says the
+    amount that would go back (what escrow holds, from the ledger); an amount input
+    carries the bounds the domain will enforce.
     """
     if role == "operator":
         return []
     buttons = []
     for name in names:
-        look = ACTION_LOOK.get(name)
-        if look is None:
+        t = process.BY_NAME.get(name)
+        if t is None or t.look is None or t.look.own_form or not t.look.label:
             continue
-        if look.confirm_refund and money.held > 0:
-            look = replace(
-                look, confirm=look.confirm_refund.format(amount=format_minor(money.held))
-            )
-        if look.field == "amount":
-            low, high = partial_refund_bounds(contract)
-            look = replace(look, amount_min=str(to_major(low)), amount_max=str(to_major(high)))
-        buttons.append(look)
+        buttons.append(room_button(t, role=role, contract=contract, money=money))
     return buttons
 
 
@@ -524,36 +486,6 @@ def checkout_quote(*, tier: Any, addons: list[Any], policy: Policy) -> Quote:
 
 # --- timeline --------------------------------------------------------------------------------
 
-# The money part of an ending is not written here: ``timeline`` adds it from the ledger.
-EVENT_WORDS = {
-    "purchase": "Bought the project; payment held in escrow",
-    "request": "Asked to buy; payment held on the card, not charged",
-    "accept": "Accepted the request; payment captured into escrow; work started",
-    # Where the money went is added from the ledger (``money_words``): a request holds the
-    # card (nothing charged), one made before holds existed was charged and is refunded.
-    "decline": "Declined the request",
-    "withdraw": "Withdrew the request",
-    "expire_request": "The request expired unanswered",
-    "expire_hold": "The card hold expired before the request was accepted; nothing charged",
-    "submit_requirements": "Sent the requirements; work started",
-    "cancel_before_start": "Cancelled before work started",
-    "expire_requirements": "No requirements arrived in time",
-    "decline_in_grace": "Declined inside the grace window",
-    "mark_late": "The delivery due time passed",
-    "deliver": "Delivered",
-    "approve": "Approved the delivery",
-    "request_revision": "Asked for a revision",
-    "auto_approve": "Approved automatically after the review window",
-    "cancel_late": "Cancelled the late contract",
-    "refund": "Refunded in full and cancelled",
-    "partial_refund": "Refunded part of the price",
-    "open_dispute": "Opened a dispute",
-    "withdraw_dispute": "Withdrew the dispute",
-    "answer_dispute": "Answered the dispute",
-    "expire_dispute_answer": "No answer to the dispute arrived in time",
-    "resolve_dispute": "Resolved the dispute",
-}
-
 
 @dataclass(frozen=True)
 class TimelineItem:
@@ -593,7 +525,8 @@ def timeline(
     tz_name: str,
     money: ContractMoney | None = None,
 ) -> list[TimelineItem]:
-    """The event log in words. ``money`` (``contract_money``) says what the ending moved."""
+    """The event log in words (each transition's ``Look.event``); the money part of an
+    ending is added from the ledger. ``money`` (``contract_money``) says what it moved."""
     names = {
         contract.client_id: f"{contract.client.public_name} (client)",
         contract.freelancer_id: f"{contract.freelancer.public_name} (freelancer)",
@@ -609,7 +542,12 @@ def timeline(
         data = e.data or {}
         detail = str(data.get("note") or data.get("reason") or "")
         amount = data.get("amount_minor")
-        what = EVENT_WORDS.get(e.name, e.name.replace("_", " ").capitalize())
+        t = process.BY_NAME.get(e.name)
+        what = (
+            t.look.event
+            if t is not None and t.look is not None and t.look.event
+            else e.name.replace("_", " ").capitalize()
+        )
         percent = data.get("freelancer_percent")
         if e.name == "resolve_dispute" and isinstance(percent, int):
             what = f"{what}: {percent}% of the price to the freelancer, the rest to the client"

@@ -54,6 +54,11 @@ urlpatterns = [
     ),
     path("projects/<int:project_id>/quote/", quotes.quote_ask, name="quote_ask"),
     path("quotes/<int:request_id>/", quotes.quote_request_page, name="quote_request"),
+    path(
+        "quotes/<int:request_id>/files/<uuid:file_id>/",
+        quotes.quote_file,
+        name="quote_file",
+    ),
     path("offers/<int:offer_id>/", quotes.offer_page, name="offer"),
     path("balance/", money.balance, name="balance"),
     path("my/projects/", freelancer.my_projects, name="my_projects"),

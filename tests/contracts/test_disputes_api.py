@@ -257,6 +257,29 @@ def test_resolution_after_the_answer_is_shown_to_both_and_audited(
 # --- evidence ---------------------------------------------------------------------------------
 
 
+def test_evidence_lists_the_proposals_made_before_the_dispute(
+    clock, api, client_user, freelancer, operator
+) -> None:
+    # Given a delivered contract on which the freelancer offered to settle, and was declined
+    project = make_project(freelancer)
+    c, f = api(client_user), api(freelancer)
+    cid = int(buy(c, project).json()["id"])
+    c.post(f"contracts/{cid}/submit_requirements", {"answers": answers_for(project)})
+    f.post(f"contracts/{cid}/deliver", {"note": "Logo attached."})
+    body = {"kind": "cancel", "percent_to_freelancer": 60, "note": "Let us settle at 60%."}
+    made = f.post(f"contracts/{cid}/proposals", body)
+    assert made.status_code == 201, made.content
+    assert c.post(f"proposals/{made.json()['id']}/decline", {}).status_code == 200
+    # When the client opens a dispute
+    assert c.post(f"contracts/{cid}/open_dispute", {"reason": REASON}).status_code == 200
+    # Then the evidence both sides and the operator read holds the declined settlement
+    for caller in (c, f, api(operator)):
+        (proposal,) = caller.get(f"contracts/{cid}/evidence").json()["proposals"]
+        assert proposal["kind"] == "cancel" and proposal["status"] == "declined"
+        assert proposal["proposed_by"] == "freelancer"
+        assert "60%" in proposal["summary"] and proposal["note"] == "Let us settle at 60%."
+
+
 @pytest.mark.parametrize(
     ("who", "status"),
     [("client", 200), ("freelancer", 200), ("operator", 200), ("stranger", 404), ("anon", 401)],

@@ -20,6 +20,7 @@ from fairlance.core.policy import policy_for_version
 from fairlance.ledger.accounts import escrow, freelancer_pending
 from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, ledger_check
+from fairlance.notifications.models import Notification
 from tests.contracts.conftest import FEE, PRICE, assert_money_settled, buy, make_project
 
 pytestmark = pytest.mark.django_db
@@ -157,6 +158,50 @@ def test_auto_approve_releases_each_milestone_after_its_own_review_window(
     contract = Contract.objects.get(pk=cid)
     assert (contract.state, contract.ending) == ("completed", "auto_approve")
     assert_money_settled(cid, freelancer_gets=PRICE - FEE)
+
+
+def notes(kind: str, cid: int, user: Any) -> list[Notification]:
+    return list(
+        Notification.objects.filter(kind=f"contract.{kind}", contract_id=cid, user=user).order_by(
+            "id"
+        )
+    )
+
+
+def test_approving_a_milestone_tells_the_freelancer_that_milestone_and_the_next_due(
+    clock, api, client_user, freelancer, two_milestones
+) -> None:
+    # Given the first milestone delivered
+    c, f, cid = started(api, client_user, freelancer)
+    # When the client approves it
+    body = deliver_and_approve(c, f, cid)
+    # Then the freelancer hears about that milestone only, and when the next one is due
+    (note,) = notes("approve", cid, freelancer)
+    assert note.title == f"Milestone approved: {body['title']}, $36 released"
+    assert 'approved Milestone 1, "Draft" of' in note.body
+    assert "$36 (its $40 less the service fee)" in note.body
+    assert 'Milestone 2, "Final" is due ' in note.body
+    assert "Delivery approved" not in note.title and "$90" not in note.body
+    # When the last one is approved, the whole contract's notice is sent instead
+    deliver_and_approve(c, f, cid)
+    first, last = notes("approve", cid, freelancer)
+    assert last.title.startswith("Delivery approved:") and "$90" in last.title
+
+
+def test_auto_approving_a_milestone_tells_both_sides_that_milestone_only(
+    clock, api, client_user, freelancer, two_milestones
+) -> None:
+    c, f, cid = started(api, client_user, freelancer)
+    ok(f.post(f"contracts/{cid}/deliver", {"note": "Draft"}))
+    clock.shift(timedelta(days=7, minutes=1))
+    worker()
+    (to_freelancer,) = notes("auto_approve", cid, freelancer)
+    (to_client,) = notes("auto_approve", cid, client_user)
+    assert to_freelancer.title.startswith("Milestone approved:")
+    assert "$36 released" in to_freelancer.title
+    assert 'Milestone 2, "Final" is due ' in to_freelancer.body
+    assert to_client.title.startswith("Milestone approved automatically:")
+    assert 'Milestone 1, "Draft"' in to_client.body and "its $40 released" in to_client.body
 
 
 def test_late_flag_belongs_to_the_current_milestone(

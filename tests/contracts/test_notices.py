@@ -44,6 +44,7 @@ FIELDS = {
     "price", "paid", "earnings", "refund", "money_back", "percent", "share", "revisions_left",
     "message", "deadline", "deadline_full", "deadline_why", "delivery_due", "grace", "site",
     "proposal",
+    "milestone", "milestone_amount", "milestone_earnings", "next_milestone",
 }  # fmt: skip
 STORED_CLOCKS = {"delivery_due", "grace", "late_grace"}
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from fairlance.contracts import models, process
-from fairlance.contracts.lifecycle_doc import DOC_PATH, render_lifecycle
+from fairlance.contracts.lifecycle_doc import (
+    API_DOC_PATH,
+    DOC_PATH,
+    render_lifecycle,
+    render_transition_inputs,
+)
 
 
 def test_every_state_is_reachable_from_a_purchase() -> None:
@@ -102,3 +109,32 @@ def test_every_ending_transition_records_an_outcome() -> None:
 def test_committed_lifecycle_doc_matches_the_table() -> None:
     assert DOC_PATH.read_text() == render_lifecycle()
     call_command("lifecycle_doc", "--check")
+
+
+def test_lifecycle_doc_check_fails_when_the_api_table_is_stale(tmp_path, monkeypatch) -> None:
+    # Given a copy of docs/api.md whose transition-input table lost a row
+    from fairlance.contracts import lifecycle_doc
+    from fairlance.contracts.management.commands import lifecycle_doc as command
+
+    stale = tmp_path / "api.md"
+    stale.write_text(API_DOC_PATH.read_text().replace("| `approve` | client |", "| `gone` |"))
+    monkeypatch.setattr(command, "API_DOC_PATH", stale)
+    # When the check runs, then it names the stale file
+    with pytest.raises(CommandError, match="api.md"):
+        call_command("lifecycle_doc", "--check")
+    # And regenerating the table puts the row back from the declarations
+    assert lifecycle_doc.render_api_doc(stale.read_text()) == API_DOC_PATH.read_text()
+
+
+def test_api_doc_table_lists_every_declared_field() -> None:
+    table = render_transition_inputs()
+    for t in process.TRANSITIONS:
+        if not t.by_person or process.INITIAL in t.from_states:
+            continue
+        row = next(line for line in table.splitlines() if line.startswith(f"| `{t.name}` |"))
+        if t.subject or any(f.as_sent for f in t.payload):
+            # Proposals: their own endpoints, described in their own section.
+            assert "[Proposals](#proposals)" in row
+        else:
+            for f in t.payload:
+                assert f"`{f.name}`" in row

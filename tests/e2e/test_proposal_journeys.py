@@ -102,4 +102,4 @@ def test_an_extension_left_unanswered_expires(
     assert client.get_by_role("button", name="Decline").count() == 0
     assert Proposal.objects.get().status == "expired"
     assert Contract.objects.get(pk=contract.pk).delivery_due_at == contract.delivery_due_at
-    assert "Expire proposal" in client.locator(".timeline").inner_text()
+    assert "A proposal expired unanswered" in client.locator(".timeline").inner_text()

@@ -155,3 +155,23 @@ def test_an_added_milestone_is_proposed_and_paid_from_the_room(
         assert Proposal.objects.get(pk=proposal.pk).status == "accepted"
         assert balance(escrow(contract.pk)) == escrowed + 5_000
         assert contract.milestones.count() == 2
+
+
+def test_an_open_cancellation_shows_the_clocks_paused(client_user, freelancer, published) -> None:
+    with time_machine.travel(START, tick=False):
+        contract = started(client_user, published)
+        before = login(client_user).get(_room(contract)).content.decode()
+        assert "is working on it" in before and "paused" not in before
+        # When the freelancer proposes to end by agreement
+        proposals.proposal_propose(
+            contract_id=contract.pk,
+            user=freelancer,
+            fields={"kind": "cancel", "percent_to_freelancer": 30, "note": "We part here."},
+        )
+        # Then both sides read that the clocks wait for the answer, with no countdown running
+        for viewer in (client_user, freelancer):
+            page = login(viewer).get(_room(contract)).content.decode()
+            assert "the clocks are paused until it is answered" in page
+            assert "paused while a cancellation is proposed" in page
+            clocks = page.split('id="clocks-title"', 1)[1].split("</section>", 1)[0]
+            assert "data-deadline" not in clocks

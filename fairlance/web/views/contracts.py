@@ -30,6 +30,7 @@ from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import calendar_spec, open_clocks, purchase_delivery_days
 from fairlance.contracts.engine import Actor, available_transitions
 from fairlance.contracts.models import Contract, Fault
+from fairlance.contracts.payload import MAX_TEXT
 from fairlance.contracts.selectors import (
     access_contract,
     client_card,
@@ -157,37 +158,32 @@ class CheckoutForm(QuestionsForm):
         ]
 
 
+# The operator's decision asks for ``resolve_dispute``'s declared fields; its page lays
+# them out around a live preview of the split, so it keeps a form of its own.
+_RESOLVE = {f.name: f for f in process.BY_NAME["resolve_dispute"].payload}
+
+
 class ResolveDisputeForm(forms.Form):
-    """The operator's decision on a dispute; the engine checks the same rules again."""
+    """The operator's decision on a dispute; the engine checks the declaration again and
+    words what is wrong (a blank note, say) for the API and this page alike."""
 
     freelancer_percent = forms.IntegerField(
         min_value=0,
         max_value=100,
-        label="Share of the price to the freelancer (%)",
-        error_messages={"required": "Enter a whole number from 0 to 100."},
+        label=_RESOLVE["freelancer_percent"].label,
+        error_messages={"required": _RESOLVE["freelancer_percent"].required_message},
     )
     fault = forms.ChoiceField(
-        choices=[(f.value, f.label) for f in Fault], initial=Fault.NONE, label="At fault"
+        choices=[(f.value, f.label) for f in Fault if f.value in _RESOLVE["fault"].choices],
+        initial=_RESOLVE["fault"].default,
+        label=_RESOLVE["fault"].label,
     )
     note = forms.CharField(
-        max_length=5000,
+        max_length=MAX_TEXT,
         widget=forms.Textarea(attrs={"rows": 4}),
-        label="Decision, explained to both sides",
-        error_messages={"required": "Explain the decision to both sides."},
+        label=_RESOLVE["note"].label,
+        error_messages={"required": _RESOLVE["note"].required_message},
     )
-
-    def clean_note(self) -> str:
-        note = str(self.cleaned_data.get("note", "")).strip()
-        if not note:
-            raise forms.ValidationError("Explain the decision to both sides.")
-        return note
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    reason = forms.CharField(max_length=5000, required=False, widget=forms.Textarea)
-    # Kept as typed: ``parse_amount`` reads it, and an error shows it again unchanged.
-    amount = forms.CharField(max_length=40, required=False)
 
 
 def _attach_errors(form: forms.Form, exc: FairlanceError, field_map: dict[str, str]) -> None:
@@ -484,7 +480,7 @@ def requirements(request: HttpRequest, contract_id: int) -> HttpResponse:
                 _attach_errors(form, exc, {f"answers.{q['id']}": f"q_{q['id']}" for q in questions})
                 status = exc.status
             else:
-                messages.success(request, "Requirements sent. Work has started.")
+                messages.success(request, cp.done_message("submit_requirements"))
                 return redirect("web:contract_room", contract.pk)
         else:
             files.show_errors(form)
@@ -608,7 +604,6 @@ def _room_context(
         "tier": contract.snapshot.get("tier", {}),
         "addons": contract.snapshot.get("addons", []),
         "state_label": contract.state.replace("_", " "),
-        "note_form": NoteForm(),
         "deliver_rules": RULES[Purpose.DELIVERY],
         "deliver_form": deliver_form or {"note": "", "attached": []},
         **proposal_presenters.room_proposals(
@@ -624,7 +619,23 @@ def _room_context(
 
 
 def _requirements(contract: Contract, questions: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-    """(question id, prompt, answer, kind) per question; a file answer is its upload."""
+    """(question id, prompt, answer, kind) per question; a file answer is its upload.
+
+    A contract made from an offer asks no questions: its requirements are the quote
+    request's text and files (``snapshot.requirements``, ``snapshot.offer.files``), shown
+    the same way.
+    """
+    offer = contract.snapshot.get("offer")
+    if offer is not None:
+        files = contract_files(contract=contract, public_ids=offer.get("files", []))
+        rows: list[tuple[Any, ...]] = [
+            ("need", "What the client asked for", contract.snapshot.get("requirements", ""), "text")
+        ]
+        rows += [
+            (f"file-{i}", "Attached file", files.get(str(ref)), "file")
+            for i, ref in enumerate(offer.get("files", []))
+        ]
+        return rows
     answers = contract.answers
     files = contract_files(
         contract=contract,
@@ -664,53 +675,88 @@ def _room_with_error(
     *,
     deliver_form: dict[str, Any] | None = None,
     answer_form: dict[str, Any] | None = None,
-    typed: str = "",
+    typed: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
 ) -> HttpResponse:
-    """The room again, with the error next to the action and what the person typed kept."""
+    """The room again, with the error next to the action and what the person typed kept.
+
+    ``errors`` maps form input names to what is wrong with them ("" for the action as a
+    whole); ``typed`` holds the inputs as sent.
+    """
     contract = _contract_or_404(user, contract_id)
     context = _room_context(
         request, user, contract, deliver_form=deliver_form, answer_form=answer_form
     )
-    context["action_error"] = {"action": action, "message": message, "typed": typed}
+    context["action_error"] = {"action": action, "message": message}
+    for key in ("main_actions", "more_actions"):
+        context[key] = cp.with_typed(
+            context[key], name=action, typed=typed or {}, errors=errors or {"": message}
+        )
     # An action under "More options" shows its error there, so that list opens too.
     context["more_open"] = any(b.name == action for b in context["more_actions"])
     return render(request, "contracts/room.html", context, status=status)
 
 
+def form_payload(t: process.Transition, data: Any) -> dict[str, Any]:
+    """The transition's payload from a room form: one input per declared field.
+
+    Amounts are typed in major units; one that does not parse is sent as None, and the
+    domain refuses it with the contract's bounds in words, as for one out of range; a
+    percentage that is not a whole number is sent as typed and refused the same way.
+    Everything else is checked by the engine (``payload.clean_payload``), as for the API.
+    """
+    payload: dict[str, Any] = {}
+    for f in t.payload:
+        raw = data.get(f.form_name)
+        if raw is None or f.kind == "files":
+            continue
+        if f.kind == "amount":
+            payload[f.name] = parse_amount(str(raw))
+        elif f.kind == "percent":
+            payload[f.name] = _int(raw) if _int(raw) is not None else str(raw)
+        else:
+            payload[f.name] = str(raw)
+    return payload
+
+
 @login_required
 @require_POST
 def contract_act(request: HttpRequest, contract_id: int, name: str) -> HttpResponse:
-    """Fire one person transition from the room's buttons (deliver has its own view)."""
+    """Fire one person transition from the room's buttons (own-form ones have their views)."""
     user = current_user(request)
     _contract_or_404(user, contract_id)
     t = process.BY_NAME.get(name)
-    if t is None or not t.by_person or name in cp.OWN_FORM or name not in cp.ACTION_LOOK:
+    if t is None or not t.by_person or t.look is None or t.look.own_form or not t.look.label:
         raise Http404
-    look = cp.ACTION_LOOK[name]
-    form = NoteForm(request.POST)
-    typed = str(request.POST.get(look.field, ""))[:5000] if look.field else ""
-    if not form.is_valid():
-        message = "; ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _room_with_error(request, user, contract_id, name, message, 400, typed=typed)
-    payload: dict[str, Any] = {}
-    if look.field in ("note", "reason"):
-        # Whether the words are required is the transition's rule (its action says so).
-        text = form.cleaned_data[look.field].strip()
-        if text:
-            payload[look.field] = text
-    elif look.field == "amount":
-        # An amount that does not parse is sent as None: the domain refuses it with the
-        # contract's bounds in words, the same message as for an amount out of range.
-        payload["amount_minor"] = parse_amount(form.cleaned_data["amount"])
+    by_form_name = {f.name: f.form_name for f in t.payload}
+    typed = {f.form_name: str(request.POST.get(f.form_name, ""))[:5000] for f in t.payload}
     try:
         contract_transition(
-            contract_id=contract_id, name=name, actor=Actor("person", user), payload=payload
+            contract_id=contract_id,
+            name=name,
+            actor=Actor("person", user),
+            payload=form_payload(t, request.POST),
         )
     except FairlanceError as exc:
         detail = exc.detail or exc.title
+        errors: dict[str, str] = {}
         if isinstance(exc, InvalidInput) and exc.errors:
             detail = "; ".join(str(e.get("message", "")) for e in exc.errors)
-        return _room_with_error(request, user, contract_id, name, detail, exc.status, typed=typed)
+            for e in exc.errors:
+                key = by_form_name.get(str(e.get("field", "")), "")
+                errors[key] = "; ".join(
+                    x for x in (errors.get(key), str(e.get("message", ""))) if x
+                )
+        return _room_with_error(
+            request,
+            user,
+            contract_id,
+            name,
+            detail,
+            exc.status,
+            typed=typed,
+            errors=errors or {"": detail},
+        )
     messages.success(request, cp.done_message(name))
     return redirect("web:contract_room", contract_id)
 
@@ -748,13 +794,14 @@ def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
         )
     except FairlanceError as exc:
         if isinstance(exc, InvalidInput) and exc.errors:
-            _attach_errors(form, exc, {k: k for k in ("freelancer_percent", "note", "fault")})
+            _attach_errors(form, exc, {k: k for k in _RESOLVE})
             return again(exc.status)
         return again(exc.status, exc.detail or exc.title)
-    percent = form.cleaned_data["freelancer_percent"]
     messages.success(
         request,
-        f"Dispute resolved: {percent}% of the price to the freelancer. Both sides see your note.",
+        cp.done_message(
+            "resolve_dispute", freelancer_percent=form.cleaned_data["freelancer_percent"]
+        ),
     )
     return redirect("web:operator_disputes")
 
@@ -794,7 +841,7 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
         files.discard()
         detail = " ".join(e["message"] for e in exc.errors) or exc.detail
         return again(detail, exc.status)
-    messages.success(request, "Delivered. The client has been told.")
+    messages.success(request, cp.done_message("deliver"))
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 from fairlance.accounts.services import away_until, user_local_today
 from fairlance.catalog.models import ProjectStatus
 from fairlance.catalog.selectors import projects_of_owner
+from fairlance.quotes.selectors import quote_requests_for_dashboard
 from fairlance.web import presenters
+from fairlance.web.quote_presenters import quote_board
 from fairlance.web.views.common import current_user
 
 
@@ -24,7 +26,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         if (reason := presenters.attention_reason(p)) is not None
     ]
     live = sum(1 for p in projects if p.status == ProjectStatus.PUBLISHED)
-    today = user_local_today(user=user, now=timezone.now())
+    now = timezone.now()
+    today = user_local_today(user=user, now=now)
+    quotes = quote_board(user=user, requests=quote_requests_for_dashboard(user=user), now=now)
     away_last = away_until(user=user, today=today)
     return render(
         request,
@@ -33,6 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "attention": attention,
             "project_count": len(projects),
             "live_count": live,
+            "quotes": quotes,
             "away_last": presenters.format_day(away_last) if away_last else None,
         },
     )

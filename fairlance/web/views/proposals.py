@@ -13,16 +13,10 @@ from django.views.decorators.http import require_POST
 from fairlance.contracts import proposals
 from fairlance.contracts.selectors import access_contract, access_proposal
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
+from fairlance.web.contract_presenters import done_message
 from fairlance.web.forms import parse_amount
 from fairlance.web.views.common import current_user
 from fairlance.web.views.contracts import _room_with_error
-
-DONE = {
-    "propose": "Your proposal is on its way; the other side has until its window closes.",
-    "accept": "Accepted: the change applies.",
-    "decline": "Declined: the contract carries on as agreed.",
-    "withdraw": "Withdrawn.",
-}
 
 
 def _whole(value: str) -> int | None:
@@ -71,7 +65,7 @@ def contract_propose(request: HttpRequest, contract_id: int) -> HttpResponse:
         proposals.proposal_propose(contract_id=contract_id, user=user, fields=_fields(request.POST))
     except FairlanceError as exc:
         return _room_with_error(request, user, contract_id, "propose", _error(exc), exc.status)
-    messages.success(request, DONE["propose"])
+    messages.success(request, done_message("propose"))
     return redirect("web:contract_room", contract_id)
 
 
@@ -96,5 +90,5 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
         return _room_with_error(
             request, user, proposal.contract_id, "proposal", _error(exc), exc.status
         )
-    messages.success(request, DONE[answer])
+    messages.success(request, done_message(f"{answer}_proposal"))
     return redirect("web:contract_room", proposal.contract_id)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -22,11 +22,14 @@ from fairlance.catalog.models import Project, ProjectStatus
 from fairlance.contracts.selectors import client_card
 from fairlance.core.errors import FairlanceError, NotFound
 from fairlance.core.idempotency import idempotent_attempt
+from fairlance.files.kinds import RULES, Purpose
+from fairlance.files.responses import upload_response
 from fairlance.quotes import services
 from fairlance.quotes.models import OfferStatus
-from fairlance.quotes.selectors import access_offer, access_quote_request
+from fairlance.quotes.selectors import access_offer, access_quote_file, access_quote_request
 from fairlance.web import contract_presenters as cp
 from fairlance.web.forms import parse_amount
+from fairlance.web.uploads import FormFiles
 from fairlance.web.views.common import current_user
 from fairlance.web.views.contracts import TEST_CARDS
 
@@ -64,8 +67,19 @@ def quote_ask(request: HttpRequest, project_id: int) -> HttpResponse:
     errors: dict[str, str] = {}
     values = {"need": "", "budget": "", "wished_date": ""}
     status = 200
+    rules = RULES[Purpose.QUOTE]
+    files = FormFiles(user=user, purpose=Purpose.QUOTE)
     if request.method == "POST":
         values = {k: str(request.POST.get(k, "")) for k in values}
+        # Files become uploads first (``web.uploads``); the request then attaches them.
+        # Beyond the limit the service refuses the list as a whole, naming the field.
+        files.take(
+            "files",
+            request.FILES.getlist("files")[: rules.max_files + 1],
+            request.POST.getlist("upload"),
+        )
+        if files.errors:
+            errors["files"] = " ".join(files.errors["files"])
         budget = None
         if values["budget"].strip():
             budget = parse_amount(values["budget"])
@@ -82,8 +96,10 @@ def quote_ask(request: HttpRequest, project_id: int) -> HttpResponse:
                     need=values["need"],
                     budget_minor=budget,
                     wished_date=wished,
+                    files=files.ids.get("files", []),
                 )
             except FairlanceError as exc:
+                files.discard()
                 errors = _errors(exc)
                 status = exc.status
             else:
@@ -98,8 +114,20 @@ def quote_ask(request: HttpRequest, project_id: int) -> HttpResponse:
         "values": values,
         "errors": errors,
         "is_owner": project.freelancer_id == user.pk,
+        "file_rules": rules,
+        "attached": files.offered("files"),
     }
     return render(request, "quotes/ask.html", context, status=status)
+
+
+def quote_file(request: HttpRequest, request_id: int, file_id: uuid.UUID) -> FileResponse:
+    """A file attached to a quote request, as a download, for the request's client and
+    freelancer (and operators); everyone else gets the 404 of a file that does not exist."""
+    try:
+        upload = access_quote_file(user=request.user, request_id=request_id, file_id=file_id)
+        return upload_response(upload)
+    except NotFound:
+        raise Http404 from None
 
 
 @never_cache
@@ -154,6 +182,7 @@ def quote_request_page(request: HttpRequest, request_id: int) -> HttpResponse:
     context = {
         "qr": qr,
         "offers": [(o, o.status_at(now)) for o in qr.offers.all()],
+        "files": list(qr.uploads.all()),
         "is_freelancer": is_freelancer,
         "is_client": qr.client_id == user.pk,
         "can_answer": is_freelancer and qr.status in ("open", "offered"),
@@ -234,6 +263,9 @@ def offer_page(request: HttpRequest, offer_id: int) -> HttpResponse:
         "errors": errors,
         "accept_key": key,
         "test_cards": TEST_CARDS,
+        # In the viewer's time zone, with how far off it is, like every clock of a contract.
+        "expires_local": f"{cp.local_time(offer.expires_at, cp.zone_of(user))} {cp.zone_of(user)}",
+        "expires_relative": cp.relative(offer.expires_at, now),
     }
     return render(request, "quotes/offer.html", context, status=status)
 
