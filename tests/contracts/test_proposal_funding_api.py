@@ -414,3 +414,36 @@ def test_a_later_refund_gives_back_to_each_charge(clock, api, client_user, freel
     }
     assert balance(escrow(cid)) == 0
     assert ledger_check() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_with_fees_the_client_pays_their_fee_and_escrow_settles_to_zero(
+    kind, clock, api, client_user, freelancer
+) -> None:
+    from fairlance.core.models import PolicyVersion
+    from fairlance.core.policy import DEFAULT_POLICY
+    from fairlance.ledger.accounts import PLATFORM_FEES
+
+    # Given contracts made under fees on both sides: 5% from the client, 15% from the freelancer
+    values = {**DEFAULT_POLICY.values(), "client_fee_bp": 500, "freelancer_fee_bp": 1500}
+    PolicyVersion.objects.create(version=2, values=values, note="fees")
+    cid = running(api, client_user, freelancer)
+    made = offer(api, freelancer, cid, kind)
+    escrowed = balance(escrow(cid))
+    # The client pays the price (or the difference) and 5% on it
+    pays = {"add_milestone": 5_250, "change_price": 2_100}[kind]
+    assert made["client_pays_minor"] == pays
+    assert accept(api, client_user, made["id"]).status_code == 200
+    assert balance(escrow(cid)) == escrowed + pays
+    # And both milestones release everything: the freelancer gets 85% of the price, the
+    # platform both fees, and nothing stays in escrow
+    for _ in range(2):
+        assert api(freelancer).post(f"contracts/{cid}/deliver", {"note": "Done"}).status_code == 200
+        assert api(client_user).post(f"contracts/{cid}/approve").status_code == 200
+    total = PRICE + (ADDED if kind == "add_milestone" else RAISED)
+    contract = Contract.objects.get(pk=cid)
+    assert contract.price_minor == total
+    assert balance(escrow(cid)) == 0
+    assert balance(freelancer_pending(freelancer.pk)) == total - total * 15 // 100
+    assert balance(PLATFORM_FEES) == total * 15 // 100 + total * 5 // 100
+    assert ledger_check() == []

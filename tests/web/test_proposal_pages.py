@@ -102,7 +102,7 @@ def test_a_party_proposes_from_the_room_form(client_user, freelancer, published)
 
 
 def test_an_added_milestone_is_proposed_and_paid_from_the_room(
-    client_user, freelancer, stranger, published
+    client_user, freelancer, stranger, operator, published
 ) -> None:
     from fairlance.ledger.accounts import escrow
     from fairlance.ledger.selectors import balance
@@ -137,7 +137,12 @@ def test_an_added_milestone_is_proposed_and_paid_from_the_room(
         page = login(freelancer).get(room).content.decode()
         assert "The client pays $50 on accepting" in page
         assert f'id="proposal-{proposal.pk}-card"' not in page
+        # An operator reads the amount, with no button and no card field
+        page = login(operator).get(room).content.decode()
+        assert "The client pays $50 on accepting" in page
+        assert f'id="proposal-{proposal.pk}-card"' not in page
         url = reverse("web:proposal_answer", args=[proposal.pk, "accept"])
+        assert url not in page
         escrowed = balance(escrow(contract.pk))
         # A declined card: the room says so, nothing changed
         response = login(client_user).post(url, {"card_number": CARD_DECLINED})
@@ -148,7 +153,10 @@ def test_an_added_milestone_is_proposed_and_paid_from_the_room(
         # Strangers and the proposer cannot pay it
         assert login(stranger).post(url, {"card_number": "4242424242424242"}).status_code == 404
         assert login(freelancer).post(url, {"card_number": "4242424242424242"}).status_code == 403
+        assert login(operator).post(url, {"card_number": "4242424242424242"}).status_code == 403
+        assert login(None).post(url, {"card_number": "4242424242424242"}).status_code == 302
         assert balance(escrow(contract.pk)) == escrowed
+        assert Proposal.objects.get(pk=proposal.pk).status == "open"
         # A good card: accepted, the milestone funded
         response = login(client_user).post(url, {"card_number": "4242 4242 4242 4242"})
         assert response.status_code == 302
