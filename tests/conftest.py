@@ -77,6 +77,11 @@ def _fresh_caches() -> None:
 
     for cache in caches.all():
         cache.clear()
+    # Stored policy versions are remembered per process; tests roll their rows back, and the
+    # next test may store another version under the same number.
+    from fairlance.core.policy import forget_stored_policies
+
+    forget_stored_policies()
 
 
 def make_user(email: str, **extra: Any) -> User:

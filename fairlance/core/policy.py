@@ -55,16 +55,34 @@ def current_policy() -> Policy:
     return Policy.from_values(row.version, row.values)
 
 
+# Stored versions, as this process has read them. A version never changes once stored (a
+# change makes a new version; the admin refuses edits), so every contract page and
+# transition after the first reads its contract's policy without a query. Code that stores
+# a version and reads it back in a transaction that may roll back must call
+# ``forget_stored_policies`` when it does (tests do, between tests).
+_STORED: dict[int, Policy] = {}
+
+
 def policy_for_version(version: int) -> Policy:
     """The policy a contract runs under; the defaults stand in for version 1 until stored."""
     from fairlance.core.models import PolicyVersion
 
+    known = _STORED.get(version)
+    if known is not None:
+        return known
     row = PolicyVersion.objects.filter(version=version).first()
     if row is None:
+        # Not remembered: version 1 may be stored later (``policy_in_force``).
         if version == DEFAULT_POLICY.version:
             return DEFAULT_POLICY
         raise LookupError(f"policy version {version} does not exist")
-    return Policy.from_values(row.version, row.values)
+    policy = Policy.from_values(row.version, row.values)
+    _STORED[version] = policy
+    return policy
+
+
+def forget_stored_policies() -> None:
+    _STORED.clear()
 
 
 def policy_in_force() -> Policy:
