@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from pydantic import ConfigDict
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts import proposals
+from fairlance.contracts import milestones, proposals
 from fairlance.contracts.engine import roles_of
 from fairlance.contracts.models import Proposal
 from fairlance.contracts.payload import PARAGRAPH
@@ -38,19 +38,45 @@ class ProposalIn(Schema):
     ``extend_deadline``: ``days`` (1-90, the freelancer's working days); ``add_revisions``:
     ``revisions`` (1-10); ``reduce_scope``: ``amount_minor`` given back to the client (less
     than the price) and a ``note``; ``cancel``: ``percent_to_freelancer`` (0-100 of the
-    price) and a ``note`` (the reason). A ``note`` is welcome with every kind. Only a party
+    price) and a ``note`` (the reason); ``add_milestone`` (the freelancer only): ``title``,
+    ``amount_minor`` (its price) and ``delivery_days`` (1-365, counted from the approval of
+    the milestone before it); ``change_price`` (the freelancer only): ``milestone`` (the
+    number of one not started yet) and its new, higher ``amount_minor``. The client pays
+    either on accepting (``client_pays_minor``). A ``note`` is welcome with
+    every kind. Only a party
     of a contract that takes proposals (process version 2, not disputed or ended) proposes,
     and one open proposal of each kind at a time.
     """
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["extend_deadline", "add_revisions", "reduce_scope", "cancel"]
+    kind: Literal[
+        "extend_deadline",
+        "add_revisions",
+        "reduce_scope",
+        "cancel",
+        "add_milestone",
+        "change_price",
+    ]
     days: Annotated[WholeInt, bounds(1, proposals.MAX_DAYS)] | None = None
     revisions: Annotated[WholeInt, bounds(1, proposals.MAX_REVISIONS)] | None = None
     amount_minor: Annotated[WholeInt, bounds(1)] | None = None
     percent_to_freelancer: Annotated[WholeInt, bounds(0, 100)] | None = None
+    title: Annotated[str, text_field(milestones.TITLE)] | None = None
+    delivery_days: Annotated[WholeInt, bounds(1, milestones.MAX_DELIVERY_DAYS)] | None = None
+    milestone: Annotated[WholeInt, bounds(1)] | None = None
     note: Paragraph | None = None
+
+
+class AnswerIn(Schema):
+    """An answer's body: accepting a proposal the client pays for (``client_pays`` > 0)
+    takes the client's ``card_number``; other answers need no body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    card_number: str | None = Field(
+        None, max_length=40, description="Sandbox test card: 4242 4242 4242 4242"
+    )
 
 
 def _caller(request: HttpRequest) -> User:
@@ -75,6 +101,7 @@ def proposal_json(proposal: Proposal, user: User) -> dict[str, Any]:
         "proposed_by": proposal.proposed_by,
         "fields": proposals.proposal_fields(proposal),
         "summary": proposals.describe(proposal),
+        "client_pays_minor": proposals.client_pays(proposal, proposal.contract),
         "expires_at": {
             "at": proposal.expires_at.isoformat(),
             "local": format_local(proposal.expires_at, _zone(user)),
@@ -116,19 +143,27 @@ def create_proposal(request: HttpRequest, contract_id: int, payload: ProposalIn)
     auth=REQUIRED_AUTH,
     summary="Accept, decline or withdraw a proposal (accepting one that moves money "
     "takes an Idempotency-Key header)",
-    openapi_extra=problems(403, 409),
+    openapi_extra=problems(402, 403, 409),
 )
 def answer_proposal(
-    request: HttpRequest, proposal_id: int, answer: Literal["accept", "decline", "withdraw"]
+    request: HttpRequest,
+    proposal_id: int,
+    answer: Literal["accept", "decline", "withdraw"],
+    payload: AnswerIn | None = None,
 ) -> HttpResponse:
     user = _caller(request)
     proposal = access_proposal(user=user, proposal_id=proposal_id)
+    card_number = (payload.card_number if payload is not None else None) or ""
 
     def run() -> HttpResponse:
-        answered = proposals.proposal_answer(proposal=proposal, user=user, answer=answer)
+        answered = proposals.proposal_answer(
+            proposal=proposal, user=user, answer=answer, card_number=card_number
+        )
         return JsonResponse(proposal_json(answered, user))
 
     kind = proposals.KINDS.get(proposal.kind)
     if answer == "accept" and kind is not None and kind.moves_money:
-        return idempotent(request, f"proposal:{proposal_id}:accept", {}, run)
+        # The card is part of what a replay must repeat (reused with another: 422).
+        params = {"card_number": card_number[-4:]} if kind.charges_client else {}
+        return idempotent(request, f"proposal:{proposal_id}:accept", params, run)
     return run()

@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import F
 
 from fairlance.contracts import deadlines, milestones
-from fairlance.contracts.models import Delivery, DeliveryFile, Fault, MilestoneState, Outcome
+from fairlance.contracts.models import (
+    Delivery,
+    DeliveryFile,
+    Fault,
+    MilestoneState,
+    Outcome,
+    Proposal,
+    ProposalStatus,
+)
 from fairlance.contracts.payload import PARAGRAPH
 from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import percent_of
@@ -425,17 +433,52 @@ def void_hold(contract: Contract, ctx: Context) -> None:
 
 def _refund_to_card(contract: Contract, ctx: Context, amount: int, reference: str) -> None:
     """Record the card refund next to its ledger entry; the processor is called after the
-    commit (``payments.services``), never inside the contract's transaction."""
+    commit (``payments.services``), never inside the contract's transaction.
+
+    A contract whose client paid for accepted increases too (``proposals``: an added
+    milestone, a raised price) was paid by several charges, and a processor refunds at
+    most what one charge took: the refund is shared out over them, the newest first, each
+    giving back at most what it has left.
+    """
     if not contract.charge_ref:
         return  # nothing was taken through a processor (bulk-loaded data)
-    intent_record(
-        kind=ProviderIntent.Kind.REFUND,
-        reference=reference,
-        payment_ref=contract.charge_ref,
-        amount_minor=amount,
-        contract_id=contract.pk,
-        now=ctx.now,
+    parts = _refund_parts(contract, amount)
+    for i, (payment_ref, part) in enumerate(parts):
+        intent_record(
+            kind=ProviderIntent.Kind.REFUND,
+            reference=reference if i == 0 else f"{reference}:{i + 1}",
+            payment_ref=payment_ref,
+            amount_minor=part,
+            contract_id=contract.pk,
+            now=ctx.now,
+        )
+
+
+def _refund_parts(contract: Contract, amount: int) -> list[tuple[str, int]]:
+    """``amount`` shared out over the contract's charges, newest first: (charge, part)."""
+    increases = list(
+        Proposal.objects.filter(contract_id=contract.pk, status=ProposalStatus.ACCEPTED)
+        .exclude(charge_ref="")
+        .order_by("-id")
+        .values_list("charge_ref", "charged_minor")
     )
+    if not increases:
+        return [(contract.charge_ref, amount)]  # one charge took everything
+    given_back: dict[str, int] = {}
+    for ref, part in ProviderIntent.objects.filter(
+        contract_id=contract.pk, kind=ProviderIntent.Kind.REFUND
+    ).values_list("payment_ref", "amount_minor"):
+        given_back[ref] = given_back.get(ref, 0) + part
+    parts = []
+    left = amount
+    for ref, charged in increases:
+        part = min(left, (charged or 0) - given_back.get(ref, 0))
+        if part > 0:
+            parts.append((ref, part))
+            left -= part
+    if left > 0:
+        parts.append((contract.charge_ref, left))  # the purchase's charge takes the rest
+    return parts
 
 
 def _refund(contract: Contract, ctx: Context, amount: int, memo: str) -> None:

@@ -398,3 +398,42 @@ def milestone_change_price(milestone: Milestone, amount_minor: int) -> Milestone
     milestone.amount_minor = item.amount_minor
     milestone.save(update_fields=["amount_minor"])
     return milestone
+
+
+def milestone_raise(
+    contract: Contract, milestone: Milestone, amount_minor: int, *, policy: Policy, seq: int
+) -> int:
+    """Raise the price of a funded milestone not started yet to ``amount_minor`` (an
+    accepted ``change_price``); returns what the client paid for it (the difference and
+    the client's fee on it), booked world -> escrow in one entry.
+
+    Precondition: the caller holds the contract's row lock, charged the client that much a
+    moment ago, and saves the contract afterwards. Only milestones after the current one
+    are still ``funded``: the shares of the milestones before it (released or being worked
+    on) never change, since the fees are shared out cumulatively in order (``share``).
+    """
+    if milestone.state != MilestoneState.FUNDED:
+        raise Conflict(
+            "Work on this milestone has started: its price no longer changes.",
+            code="milestone_started",
+        )
+    raise_by = amount_minor - milestone.amount_minor
+    if raise_by <= 0:
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
+    client_fee = percent_of(raise_by, policy.client_fee_bp)
+    milestone.amount_minor = amount_minor
+    milestone.save(update_fields=["amount_minor"])
+    contract.price_minor += raise_by
+    contract.fee_minor = percent_of(contract.price_minor, policy.freelancer_fee_bp)
+    contract.client_fee_minor += client_fee
+    ledger_post(
+        reference=f"{funding_reference(contract.pk, milestone.position)}:raise:{int(seq)}",
+        memo=f"Price of contract {contract.pk}, milestone {milestone.position + 1}, raised "
+        "by agreement; the difference held in escrow",
+        postings=[Move(WORLD, escrow(contract.pk), raise_by + client_fee)],
+        contract_id=contract.pk,
+    )
+    return raise_by + client_fee

@@ -231,6 +231,15 @@ class Proposal(models.Model):
     revisions = models.PositiveSmallIntegerField(null=True, blank=True)
     amount_minor = models.PositiveIntegerField(null=True, blank=True)
     percent_to_freelancer = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ``add_milestone``: the new milestone's title and delivery days (``amount_minor`` its price).
+    title = models.CharField(max_length=200, blank=True)
+    delivery_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    # ``change_price``: the milestone's number as people count them (``amount_minor`` its price).
+    milestone = models.PositiveSmallIntegerField(null=True, blank=True)
+    # An accepted increase: the processor's charge that paid for it, and how much it took
+    # (what a later refund of the contract may give back to it, ``actions._refund_to_card``).
+    charge_ref = models.CharField(max_length=100, blank=True)
+    charged_minor = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -11,7 +11,13 @@ What each kind asks and does lives in ``KINDS``: its fields and their validation
 accepting it does to the contract, whether it pauses the contract's clocks while open (a
 cancellation: nobody should lose a deadline while both sides talk about ending) and
 whether it moves money (accepting it then takes an ``Idempotency-Key``). Adding a kind
-(``add_milestone``, ``change_price``) is one entry.
+is one entry.
+
+A kind that raises what the client pays (``add_milestone``, ``change_price``) is charged to the client's
+card before it takes effect (``proposal_accept_funded``, decision 0018): outside the
+contract's transaction, with a reference derived from the proposal, then the accept books
+it into escrow; an accept refused after the charge gives it back. Only the freelancer
+proposes one, so the client consents to the charge by accepting it with their card.
 """
 
 from __future__ import annotations
@@ -21,17 +27,26 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from fairlance.contracts import actions, deadlines
-from fairlance.contracts.models import Proposal, ProposalStatus
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from fairlance.contracts import actions, deadlines, milestones
+from fairlance.contracts.models import (
+    Contract,
+    Milestone,
+    MilestoneState,
+    Proposal,
+    ProposalStatus,
+)
 from fairlance.contracts.payload import clean_paragraph
 from fairlance.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, field_error
-from fairlance.core.money import format_minor
+from fairlance.core.money import format_minor, percent_of
+from fairlance.core.policy import Policy, policy_for_version
+from fairlance.core.text import TextError, clean_text
 from fairlance.core.workdays import Deadline, explained_working_days_after
 
 if TYPE_CHECKING:
-    from fairlance.contracts.models import Contract
     from fairlance.contracts.process import Context
-    from fairlance.core.policy import Policy
 
 SUBJECT = "proposal"
 # The payload key naming the proposal a transition answers (``engine.timer_payload`` too).
@@ -40,6 +55,12 @@ PARTIES = ("client", "freelancer")
 # Upper bounds a person may ask for at once; beyond them, a new contract fits better.
 MAX_DAYS = 90
 MAX_REVISIONS = 10
+# The largest milestone a change order adds (minor units): a bigger piece is a new contract.
+MAX_MILESTONE_MINOR = 1_000_000_00
+# The payload key of the processor's charge an accepted increase books (never in the log).
+CHARGE_REF = "_charge_ref"
+# ... and what it charged, which the accept checks the change still costs.
+CHARGED_MINOR = "_charged_minor"
 
 Fields = dict[str, Any]
 
@@ -59,6 +80,9 @@ class Kind:
     fields: tuple[str, ...] = ("note",)
     pauses_clocks: bool = False
     moves_money: bool = False
+    # Accepting it raises what the client pays: the client's card is charged first
+    # (``proposal_accept_funded``), and only the freelancer may propose it.
+    charges_client: bool = False
 
 
 def _whole(payload: dict[str, Any], name: str, low: int, high: int, message: str) -> int:
@@ -109,6 +133,121 @@ def _clean_cancel(contract: Contract, payload: dict[str, Any]) -> Fields:
         "percent_to_freelancer": percent,
         "note": _note(payload, required="Say why you propose to end the contract."),
     }
+
+
+def _clean_add_milestone(contract: Contract, payload: dict[str, Any]) -> Fields:
+    errors = []
+    title = ""
+    try:
+        title = clean_text(str(payload.get("title") or ""), rule=milestones.TITLE)
+    except TextError as exc:
+        errors.append(field_error("title", exc.message, exc.code))
+    fields: Fields = {"title": title}
+    for name, high, message in (
+        ("amount_minor", MAX_MILESTONE_MINOR, "A price from 0.01 to 1,000,000.00."),
+        (
+            "delivery_days",
+            milestones.MAX_DELIVERY_DAYS,
+            f"A whole number of days, 1 to {milestones.MAX_DELIVERY_DAYS}.",
+        ),
+    ):
+        try:
+            fields[name] = _whole(payload, name, 1, high, message)
+        except InvalidInput as exc:
+            errors.extend(exc.errors)
+    if errors:
+        raise InvalidInput(errors=errors)
+    return {**fields, "note": _note(payload)}
+
+
+def _apply_add_milestone(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    """The new milestone comes last, funded by the charge taken a moment ago."""
+    assert proposal.amount_minor is not None and proposal.delivery_days is not None
+    if not ctx.payload.get(CHARGE_REF):
+        # Only ``proposal_accept_funded`` accepts it, with the client's charge.
+        raise Conflict("Accepting this takes the client's payment.", code="payment_required")
+    if proposal.amount_minor + percent_of(
+        proposal.amount_minor, ctx.policy.client_fee_bp
+    ) != ctx.payload.get(CHARGED_MINOR):
+        raise Conflict(
+            "What the client was charged is not what the milestone costs; accept it again.",
+            code="proposal_out_of_date",
+        )
+    milestones.milestone_add(
+        contract,
+        title=proposal.title,
+        amount_minor=proposal.amount_minor,
+        delivery_days=proposal.delivery_days,
+        funded=True,
+        policy=ctx.policy,
+        now=ctx.now,
+    )
+
+
+def _future_milestone(contract: Contract, number: Any, *, lock: bool = False) -> Milestone:
+    """The milestone numbered ``number`` (as people count) that is funded and not started,
+    or ``InvalidInput`` naming the field."""
+    rows = Milestone.objects.filter(contract_id=contract.pk)
+    found = None
+    if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
+        found = (rows.select_for_update() if lock else rows).filter(position=number - 1).first()
+    if found is None or found.state != MilestoneState.FUNDED:
+        raise InvalidInput(
+            errors=[
+                field_error(
+                    "milestone",
+                    "The number of a milestone that has not started yet.",
+                    "invalid_choice",
+                )
+            ]
+        )
+    return found
+
+
+def _clean_change_price(contract: Contract, payload: dict[str, Any]) -> Fields:
+    milestone = _future_milestone(contract, payload.get("milestone"))
+    amount = _whole(
+        payload,
+        "amount_minor",
+        milestone.amount_minor + 1,
+        MAX_MILESTONE_MINOR,
+        f"More than the milestone's {format_minor(milestone.amount_minor)}; to pay less, "
+        "reduce the scope once work on it has started.",
+    )
+    return {"milestone": milestone.position + 1, "amount_minor": amount, "note": _note(payload)}
+
+
+def _apply_change_price(contract: Contract, proposal: Proposal, ctx: Context) -> None:
+    """The milestone's price rises by what the client was charged a moment ago."""
+    assert proposal.amount_minor is not None
+    if not ctx.payload.get(CHARGE_REF):
+        raise Conflict("Accepting this takes the client's payment.", code="payment_required")
+    milestone = _started_check(contract, proposal, lock=True)
+    if _raise_of(proposal, milestone, ctx.policy) != ctx.payload.get(CHARGED_MINOR):
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
+    milestones.milestone_raise(
+        contract, milestone, proposal.amount_minor, policy=ctx.policy, seq=ctx.seq
+    )
+
+
+def _started_check(contract: Contract, proposal: Proposal, *, lock: bool = False) -> Milestone:
+    """The milestone a ``change_price`` raises, or ``Conflict`` once work on it started
+    (the one before it was approved since): its price is settled."""
+    try:
+        return _future_milestone(contract, proposal.milestone, lock=lock)
+    except InvalidInput:
+        raise Conflict(
+            "Work on this milestone has started: its price no longer changes.",
+            code="milestone_started",
+        ) from None
+
+
+def _raise_of(proposal: Proposal, milestone: Milestone, policy: Policy) -> int:
+    difference = max((proposal.amount_minor or 0) - milestone.amount_minor, 0)
+    return difference + percent_of(difference, policy.client_fee_bp)
 
 
 def _apply_extend(contract: Contract, proposal: Proposal, ctx: Context) -> None:
@@ -205,6 +344,26 @@ KINDS: dict[str, Kind] = {
             pauses_clocks=True,
             moves_money=True,
         ),
+        Kind(
+            "add_milestone",
+            "Add a milestone (the client pays for it on accepting)",
+            WORKING,
+            _clean_add_milestone,
+            _apply_add_milestone,
+            fields=("title", "amount_minor", "delivery_days", "note"),
+            moves_money=True,
+            charges_client=True,
+        ),
+        Kind(
+            "change_price",
+            "Raise the price of a milestone not started yet (the client pays the difference)",
+            WORKING,
+            _clean_change_price,
+            _apply_change_price,
+            fields=("milestone", "amount_minor", "note"),
+            moves_money=True,
+            charges_client=True,
+        ),
     )
 }
 
@@ -246,6 +405,12 @@ def open_proposal(contract: Contract, ctx: Context) -> None:
             code="transition_not_available",
             state=contract.state,
         )
+    if kind.charges_client and ctx.role != "freelancer":
+        raise Conflict(
+            "Only the freelancer proposes a change the client pays for; the client consents "
+            "by accepting it with their card. Ask the freelancer to propose it.",
+            code="freelancer_proposes_increase",
+        )
     fields = kind.clean(contract, ctx.payload)
     if Proposal.objects.filter(contract=contract, kind=kind.name, status="open").exists():
         # The partial unique index says the same; this answers before anything is written.
@@ -285,6 +450,17 @@ def describe(proposal: Proposal) -> str:
         return (
             f"reduce the scope and give {format_minor(proposal.amount_minor or 0)} of the "
             "price back to the client"
+        )
+    if proposal.kind == "add_milestone":
+        return (
+            f"add the milestone \u201c{proposal.title}\u201d for "
+            f"{format_minor(proposal.amount_minor or 0)}, due {proposal.delivery_days} day(s) "
+            "after the one before it"
+        )
+    if proposal.kind == "change_price":
+        return (
+            f"raise the price of milestone {proposal.milestone} to "
+            f"{format_minor(proposal.amount_minor or 0)}, the client paying the difference"
         )
     if proposal.kind == "cancel":
         return (
@@ -360,6 +536,11 @@ def accept_proposal(contract: Contract, ctx: Context) -> None:
             code="transition_not_available",
             state=contract.state,
         )
+    if kind.charges_client:
+        # Later refunds of the contract may give back to this charge too.
+        proposal.charge_ref = str(ctx.payload.get(CHARGE_REF) or "")
+        proposal.charged_minor = ctx.payload.get(CHARGED_MINOR)
+        proposal.save(update_fields=["charge_ref", "charged_minor"])
     _close(contract, proposal, ctx, ProposalStatus.ACCEPTED)
     kind.apply(contract, proposal, ctx)
 
@@ -437,14 +618,20 @@ def proposal_propose(*, contract_id: int, user: Any, fields: dict[str, Any]) -> 
     return Proposal.objects.get(contract=contract, created_event_seq=contract.last_event_seq)
 
 
-def proposal_answer(*, proposal: Proposal, user: Any, answer: str) -> Proposal:
+def proposal_answer(
+    *, proposal: Proposal, user: Any, answer: str, card_number: str = ""
+) -> Proposal:
     """Accept, decline or withdraw ``proposal`` as ``user`` (``access_proposal`` found it);
-    returns it as it is now."""
+    returns it as it is now. Accepting a kind that charges the client takes the client's
+    ``card_number`` (``proposal_accept_funded``)."""
     from fairlance.contracts.engine import Actor
     from fairlance.contracts.services import contract_transition
 
     if answer not in ANSWERS:
         raise NotFound(f"There is no answer {answer!r}.", code="unknown_transition")
+    kind = KINDS.get(proposal.kind)
+    if answer == "accept" and kind is not None and kind.charges_client:
+        return proposal_accept_funded(proposal=proposal, user=user, card_number=card_number)
     contract_transition(
         contract_id=proposal.contract_id,
         name=f"{answer}_proposal",
@@ -453,6 +640,140 @@ def proposal_answer(*, proposal: Proposal, user: Any, answer: str) -> Proposal:
     )
     proposal.refresh_from_db()
     return proposal
+
+
+def client_pays(proposal: Proposal, contract: Contract) -> int:
+    """What accepting ``proposal`` charges the client: the new milestone's price and the
+    client's marketplace fee on it (what ``milestones.milestone_add`` books into escrow);
+    0 for a kind that does not charge."""
+    kind = KINDS.get(proposal.kind)
+    if kind is None or not kind.charges_client or not proposal.amount_minor:
+        return 0
+    if proposal.charged_minor is not None:
+        return proposal.charged_minor  # accepted: what it did charge
+    policy = policy_for_version(contract.policy_version)
+    if proposal.kind == "change_price":
+        milestone = Milestone.objects.filter(
+            contract_id=contract.pk, position=(proposal.milestone or 1) - 1
+        ).first()
+        return 0 if milestone is None else _raise_of(proposal, milestone, policy)
+    return proposal.amount_minor + percent_of(proposal.amount_minor, policy.client_fee_bp)
+
+
+def charge_reference(proposal_id: int) -> str:
+    """The processor reference of the charge that funds an accepted proposal: one per
+    proposal, so a retried accept replays the first charge instead of taking it twice."""
+    return f"proposal:{int(proposal_id)}:charge"
+
+
+def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -> Proposal:
+    """Accept a proposal that raises what the client pays: charge the client, then book it.
+
+    1. Who and what are checked first without the lock (the client answers an open
+       proposal of a running contract; a valid card): a refused call never reaches the
+       processor.
+    2. The processor charges ``client_pays`` with ``charge_reference``, outside any
+       transaction; a refusal is a 402 (``PaymentFailed``) and nothing changed.
+    3. ``accept_proposal`` books the charge into escrow under the contract's lock.
+
+    Between 2 and 3 the proposal may close or the contract end (a cancellation accepted a
+    moment earlier): the transition is refused as usual, and the charge is given back by a
+    refund recorded durably before the refusal leaves (``_undo_charge``).
+    """
+    from fairlance.contracts.engine import Actor, roles_of, transition_precheck
+    from fairlance.contracts.services import (
+        PaymentFailed,
+        _clean_card_number,
+        contract_transition,
+    )
+    from fairlance.payments.provider import get_provider
+
+    contract = Contract.objects.filter(pk=proposal.contract_id).first()
+    if contract is None:
+        raise NotFound()
+    actor = Actor("person", user)
+    payload: dict[str, Any] = {PROPOSAL_ID: proposal.pk}
+    transition_precheck(contract, name="accept_proposal", actor=actor, payload=payload)
+    proposal.refresh_from_db()
+    if proposal.status != ProposalStatus.OPEN:
+        raise Conflict(
+            f"This proposal is {proposal.status} already.",
+            code="proposal_not_open",
+            proposal_status=proposal.status,
+        )
+    answerer = other_side(proposal.proposed_by)
+    if answerer not in roles_of(contract, user):
+        raise PermissionDenied(
+            f"Only the {answerer} may accept this proposal.", code="not_your_proposal"
+        )
+    if contract.state not in KINDS[proposal.kind].states:
+        raise Conflict(
+            f"A contract that is {contract.state.replace('_', ' ')} cannot take this change.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    if proposal.kind == "change_price":
+        _started_check(contract, proposal)
+    number = _clean_card_number(card_number)
+    amount = client_pays(proposal, contract)
+    if amount <= 0:
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
+    result = get_provider().charge(
+        amount_minor=amount,
+        card_number=number,
+        reference=charge_reference(proposal.pk),
+        payer_id=getattr(user, "pk", None),
+    )
+    if not result.ok:
+        raise PaymentFailed(result.message, code=result.error_code or "payment_failed")
+    try:
+        contract_transition(
+            contract_id=contract.pk,
+            name="accept_proposal",
+            actor=actor,
+            payload={**payload, CHARGE_REF: result.provider_ref, CHARGED_MINOR: amount},
+        )
+    except (Conflict, NotFound, PermissionDenied, InvalidInput):
+        _undo_charge(proposal, result.provider_ref or "", amount)
+        raise
+    proposal.refresh_from_db()
+    return proposal
+
+
+def _undo_charge(proposal: Proposal, charge_ref: str, amount: int) -> None:
+    """Refund the charge of an accept that was refused, unless the proposal kept it.
+
+    Two clicks on Accept both charge with the proposal's reference (the processor answers
+    the second with the first's charge); one books it and the other is refused. So the
+    decision is taken under the contract's row lock, after whatever refused this accept
+    committed: an accepted proposal keeps its charge, any other gives it back through a
+    durable refund intent (executed after the commit, retried by the worker). The
+    intent's reference is derived from the proposal: the card gets the money back once.
+    """
+    from fairlance.payments.models import ProviderIntent
+    from fairlance.payments.services import intent_record
+
+    try:
+        with transaction.atomic():
+            Contract.objects.select_for_update().filter(pk=proposal.contract_id).first()
+            status = (
+                Proposal.objects.filter(pk=proposal.pk).values_list("status", flat=True).first()
+            )
+            if status == ProposalStatus.ACCEPTED:
+                return
+            intent_record(
+                kind=ProviderIntent.Kind.REFUND,
+                reference=f"{charge_reference(proposal.pk)}:undo",
+                payment_ref=charge_ref,
+                amount_minor=amount,
+                contract_id=proposal.contract_id,
+                now=timezone.now(),
+            )
+    except IntegrityError:
+        pass  # a retry of the same refused accept: the refund is recorded already
 
 
 _FIELD_NAMES = frozenset(name for kind in KINDS.values() for name in kind.fields)

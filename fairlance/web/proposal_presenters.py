@@ -12,6 +12,7 @@ from typing import Any
 
 from fairlance.contracts import proposals
 from fairlance.contracts.models import Contract, Proposal
+from fairlance.core.money import format_minor
 from fairlance.web.contract_presenters import local_time, relative
 
 
@@ -28,6 +29,10 @@ class ProposalCard:
     expires_relative: str
     explanation: str
     actions: list[str]
+    # What accepting it charges the client ("" when nothing), and whether this viewer's
+    # accept takes their card for it.
+    client_pays: str = ""
+    card_on_accept: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ def proposal_cards(
         if p.status != "open":
             continue
         kind = proposals.KINDS.get(p.kind)
+        pays = proposals.client_pays(p, contract)
         if p.proposed_by == role:
             who = "You proposed"
         else:
@@ -64,6 +70,8 @@ def proposal_cards(
                 expires_relative=relative(p.expires_at, now),
                 explanation=p.expiry_note,
                 actions=proposals.proposal_actions(p, role),
+                client_pays=format_minor(pays) if pays else "",
+                card_on_accept=bool(pays) and role == "client",
             )
         )
     return cards
@@ -73,7 +81,11 @@ def propose_form(contract: Contract, *, names: list[str], role: str) -> ProposeF
     """The form, if the viewer is a party and the contract takes proposals now."""
     if role not in proposals.PARTIES or "propose" not in names:
         return None
-    kinds = [(k.name, k.label) for k in proposals.KINDS.values() if contract.state in k.states]
+    kinds = [
+        (k.name, k.label)
+        for k in proposals.KINDS.values()
+        if contract.state in k.states and (role == "freelancer" or not k.charges_client)
+    ]
     return ProposeForm(kinds) if kinds else None
 
 

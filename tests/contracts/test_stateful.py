@@ -60,7 +60,13 @@ PERSON_TRANSITIONS = sorted(
 # Why an offered ``propose`` may still be refused: the kind drawn does not fit the state
 # (only a cancellation before work starts), one of that kind is open, or its fields do not
 # fit the contract (a reduction of a price already at its floor).
-PROPOSE_REFUSALS = ("transition_not_available", "proposal_already_open", "invalid_input")
+PROPOSE_REFUSALS = (
+    "transition_not_available",
+    "proposal_already_open",
+    "invalid_input",
+    # a client proposing what they would pay for (an added milestone, a raised price)
+    "freelancer_proposes_increase",
+)
 
 
 class ContractMachine(RuleBasedStateMachine):
@@ -224,6 +230,9 @@ class ContractMachine(RuleBasedStateMachine):
             "days": 1 + amount % 5,
             "revisions": 1 + amount % 3,
             "percent_to_freelancer": percent,
+            "title": "t",
+            "delivery_days": 1 + amount % 4,
+            "milestone": 2,
         }
         if name == "submit_requirements" and contract.project_id:
             payload["answers"] = answers_for(Project.objects.get(pk=contract.project_id))
@@ -262,12 +271,20 @@ class ContractMachine(RuleBasedStateMachine):
         )
         user = self.client if answerer == "client" else self.freelancer
         try:
-            proposals.proposal_answer(proposal=proposal, user=user, answer=answer)
+            # The client pays an added milestone or a raised price with the card on accepting.
+            proposals.proposal_answer(
+                proposal=proposal, user=user, answer=answer, card_number=GOOD_CARD
+            )
             event(f"{answer} proposal {proposal.kind}")
         except FairlanceError as exc:
             # A change the contract's state no longer takes (a dispute opened since, or a
             # reduction larger than what the price became) is refused whole.
-            assert exc.code in ("transition_not_available", "proposal_out_of_date"), exc
+            # A raise of a milestone whose work started since is refused before any charge.
+            assert exc.code in (
+                "transition_not_available",
+                "proposal_out_of_date",
+                "milestone_started",
+            ), exc
             event(f"refused {answer} proposal: {exc.code}")
 
     @rule(index=st.integers(0, 30), answer=st.sampled_from(["accept", "decline", "withdraw"]))

@@ -197,7 +197,15 @@ def _proposal(body: dict[str, Any], path: dict[str, Any]) -> None:
     # amount_minor less than the price and a note; cancel: percent_to_freelancer and a note".
     body["note"] = "Because of the details above."
     body["amount_minor"] = 1
-    for name, value in (("days", 1), ("revisions", 1), ("percent_to_freelancer", 50)):
+    # add_milestone: title, amount_minor, delivery_days; change_price: a milestone's number.
+    for name, value in (
+        ("days", 1),
+        ("revisions", 1),
+        ("percent_to_freelancer", 50),
+        ("title", "More pages"),
+        ("delivery_days", 1),
+        ("milestone", 2),
+    ):
         if body.get(name) is None:
             body[name] = value
 

@@ -101,6 +101,70 @@ def test_a_party_proposes_from_the_room_form(client_user, freelancer, published)
         assert Proposal.objects.get(contract=contract, kind="reduce_scope").amount_minor == 2_050
 
 
+def test_an_added_milestone_is_proposed_and_paid_from_the_room(
+    client_user, freelancer, stranger, operator, published
+) -> None:
+    from fairlance.ledger.accounts import escrow
+    from fairlance.ledger.selectors import balance
+    from fairlance.payments.provider import CARD_DECLINED
+
+    with time_machine.travel(START, tick=False):
+        contract = started(client_user, published)
+        room = _room(contract)
+        # The client's form has no kind they would pay for; the freelancer's has both
+        assert 'value="add_milestone"' not in login(client_user).get(room).content.decode()
+        page = login(freelancer).get(room).content.decode()
+        assert 'value="add_milestone"' in page and 'value="change_price"' in page
+        # The freelancer proposes a milestone from the form
+        response = login(freelancer).post(
+            reverse("web:contract_propose", args=[contract.pk]),
+            {
+                "kind": "add_milestone",
+                "title": "Ten more pages",
+                "milestone_amount": "50.00",
+                "delivery_days": "4",
+                "note": "",
+            },
+        )
+        assert response.status_code == 302
+        proposal = Proposal.objects.get(contract=contract, kind="add_milestone")
+        # The client's card shows what they pay and asks for the card
+        page = login(client_user).get(room).content.decode()
+        assert "The client pays $50 on accepting" in page
+        assert f'id="proposal-{proposal.pk}-card"' in page
+        assert "Accept and pay $50" in page
+        # The freelancer's shows the amount, with no card field
+        page = login(freelancer).get(room).content.decode()
+        assert "The client pays $50 on accepting" in page
+        assert f'id="proposal-{proposal.pk}-card"' not in page
+        # An operator reads the amount, with no button and no card field
+        page = login(operator).get(room).content.decode()
+        assert "The client pays $50 on accepting" in page
+        assert f'id="proposal-{proposal.pk}-card"' not in page
+        url = reverse("web:proposal_answer", args=[proposal.pk, "accept"])
+        assert url not in page
+        escrowed = balance(escrow(contract.pk))
+        # A declined card: the room says so, nothing changed
+        response = login(client_user).post(url, {"card_number": CARD_DECLINED})
+        assert response.status_code == 402
+        assert "declined" in response.content.decode()
+        assert Proposal.objects.get(pk=proposal.pk).status == "open"
+        assert balance(escrow(contract.pk)) == escrowed
+        # Strangers and the proposer cannot pay it
+        assert login(stranger).post(url, {"card_number": "4242424242424242"}).status_code == 404
+        assert login(freelancer).post(url, {"card_number": "4242424242424242"}).status_code == 403
+        assert login(operator).post(url, {"card_number": "4242424242424242"}).status_code == 403
+        assert login(None).post(url, {"card_number": "4242424242424242"}).status_code == 302
+        assert balance(escrow(contract.pk)) == escrowed
+        assert Proposal.objects.get(pk=proposal.pk).status == "open"
+        # A good card: accepted, the milestone funded
+        response = login(client_user).post(url, {"card_number": "4242 4242 4242 4242"})
+        assert response.status_code == 302
+        assert Proposal.objects.get(pk=proposal.pk).status == "accepted"
+        assert balance(escrow(contract.pk)) == escrowed + 5_000
+        assert contract.milestones.count() == 2
+
+
 def test_an_open_cancellation_shows_the_clocks_paused(client_user, freelancer, published) -> None:
     with time_machine.travel(START, tick=False):
         contract = started(client_user, published)

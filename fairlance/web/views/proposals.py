@@ -37,6 +37,13 @@ def _fields(post: Any) -> dict[str, Any]:
         fields["amount_minor"] = parse_amount(str(post.get("scope_amount", "")))
     elif kind == "cancel":
         fields["percent_to_freelancer"] = _whole(str(post.get("percent", "")))
+    elif kind == "add_milestone":
+        fields["title"] = str(post.get("title", ""))[:200]
+        fields["amount_minor"] = parse_amount(str(post.get("milestone_amount", "")))
+        fields["delivery_days"] = _whole(str(post.get("delivery_days", "")))
+    elif kind == "change_price":
+        fields["milestone"] = _whole(str(post.get("milestone", "")))
+        fields["amount_minor"] = parse_amount(str(post.get("milestone_amount", "")))
     return fields
 
 
@@ -73,7 +80,12 @@ def proposal_answer(request: HttpRequest, proposal_id: int, answer: str) -> Http
     if answer not in proposals.ANSWERS:
         raise Http404
     try:
-        proposals.proposal_answer(proposal=proposal, user=user, answer=answer)
+        proposals.proposal_answer(
+            proposal=proposal,
+            user=user,
+            answer=answer,
+            card_number=str(request.POST.get("card_number", ""))[:40],
+        )
     except FairlanceError as exc:
         return _room_with_error(
             request, user, proposal.contract_id, "proposal", _error(exc), exc.status
