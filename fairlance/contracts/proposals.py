@@ -14,7 +14,7 @@ whether it moves money (accepting it then takes an ``Idempotency-Key``). Adding 
 is one entry.
 
 A kind that raises what the client pays (``add_milestone``, ``change_price``) is charged to the client's
-card before it takes effect (``proposal_accept_funded``, decision 0018): outside the
+card before it takes effect (``proposal_accept_funded``, decision 0019): outside the
 contract's transaction, with a reference derived from the proposal, then the accept books
 it into escrow; an accept refused after the charge gives it back. Only the freelancer
 proposes one, so the client consents to the charge by accepting it with their card.

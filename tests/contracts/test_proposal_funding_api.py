@@ -1,5 +1,5 @@
 """Change orders that raise what the client pays: an added milestone is charged to the
-client's card before it takes effect (issue 12 item 3, decision 0018).
+client's card before it takes effect (issue 12 item 3, decision 0019).
 """
 
 from __future__ import annotations
