@@ -22,7 +22,7 @@ from fairlance.api.clients import client_card_json
 from fairlance.api.contracts import contract_detail
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, bounds, text_field
-from fairlance.contracts.actions import PARAGRAPH
+from fairlance.contracts.payload import PARAGRAPH, REQUIRED_PARAGRAPH
 from fairlance.contracts.selectors import MAX_ID, client_card
 from fairlance.core.idempotency import idempotent_attempt
 from fairlance.core.money import format_minor
@@ -88,6 +88,14 @@ class ReasonIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     reason: Paragraph = ""
+
+
+class RequiredReasonIn(Schema):
+    """Declining a quote request tells the client why: the reason is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, text_field(REQUIRED_PARAGRAPH)]
 
 
 class AcceptIn(Schema):
@@ -273,7 +281,7 @@ def send_offer(request: HttpRequest, request_id: int, payload: OfferIn) -> HttpR
     openapi_extra=problems(403, 409),
 )
 def decline_quote_request(
-    request: HttpRequest, request_id: int, payload: ReasonIn
+    request: HttpRequest, request_id: int, payload: RequiredReasonIn
 ) -> dict[str, Any]:
     user = _caller(request)
     services.quote_request_decline(freelancer=user, request_id=request_id, reason=payload.reason)
