@@ -191,7 +191,7 @@ def _future_milestone(contract: Contract, number: Any, *, lock: bool = False) ->
     found = None
     if isinstance(number, int) and not isinstance(number, bool) and number >= 1:
         found = (rows.select_for_update() if lock else rows).filter(position=number - 1).first()
-    if found is None or found.state != MilestoneState.FUNDED:
+    if not isinstance(number, int) or isinstance(number, bool) or number < 1:
         raise InvalidInput(
             errors=[
                 field_error(
@@ -200,6 +200,16 @@ def _future_milestone(contract: Contract, number: Any, *, lock: bool = False) ->
                     "invalid_choice",
                 )
             ]
+        )
+    # A well-formed number the contract has no waiting milestone for is a conflict with the
+    # contract as it is now (milestones are added and started over time), not bad input.
+    if found is None:
+        raise Conflict(f"This contract has no milestone {number}.", code="no_such_milestone")
+    if found.state != MilestoneState.FUNDED:
+        raise Conflict(
+            f"Milestone {number} has started: only the price of a paid milestone that has "
+            "not started can change.",
+            code="milestone_started",
         )
     return found
 
