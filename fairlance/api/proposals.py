@@ -38,11 +38,13 @@ class ProposalIn(Schema):
     ``extend_deadline``: ``days`` (1-90, the freelancer's working days); ``add_revisions``:
     ``revisions`` (1-10); ``reduce_scope``: ``amount_minor`` given back to the client (less
     than the price) and a ``note``; ``cancel``: ``percent_to_freelancer`` (0-100 of the
-    price) and a ``note`` (the reason); ``add_milestone`` (the freelancer only): ``title``,
+    price) and a ``note`` (the reason); ``add_milestone``: ``title``,
     ``amount_minor`` (its price) and ``delivery_days`` (1-365, counted from the approval of
-    the milestone before it); ``change_price`` (the freelancer only): ``milestone`` (the
+    the milestone before it); ``change_price``: ``milestone`` (the
     number of one not started yet) and its new, higher ``amount_minor``. The client pays
-    either on accepting (``client_pays_minor``). A ``note`` is welcome with
+    either (``client_pays_minor``): charged on accepting the freelancer's proposal, or, when
+    the client proposes it with ``card_number``, held on their card until the freelancer
+    answers (captured on accept, released otherwise). A ``note`` is welcome with
     every kind. Only a party
     of a contract that takes proposals (process version 2, not disputed or ended) proposes,
     and one open proposal of each kind at a time.
@@ -66,6 +68,12 @@ class ProposalIn(Schema):
     delivery_days: Annotated[WholeInt, bounds(1, milestones.MAX_DELIVERY_DAYS)] | None = None
     milestone: Annotated[WholeInt, bounds(1)] | None = None
     note: Paragraph | None = None
+    card_number: str | None = Field(
+        None,
+        max_length=40,
+        description="The client's card, held for an increase they propose "
+        "(sandbox test card: 4242 4242 4242 4242)",
+    )
 
 
 class AnswerIn(Schema):
@@ -125,7 +133,7 @@ def list_proposals(request: HttpRequest, contract_id: int) -> dict[str, Any]:
     response={201: dict},
     auth=REQUIRED_AUTH,
     summary="Propose a change or a cancellation to the other side (fires `propose`)",
-    openapi_extra=problems(403, 409),
+    openapi_extra=problems(402, 403, 409),
 )
 def create_proposal(request: HttpRequest, contract_id: int, payload: ProposalIn) -> HttpResponse:
     user = _caller(request)

@@ -240,6 +240,13 @@ class Proposal(models.Model):
     # (what a later refund of the contract may give back to it, ``actions._refund_to_card``).
     charge_ref = models.CharField(max_length=100, blank=True)
     charged_minor = models.PositiveIntegerField(null=True, blank=True)
+    # An increase the client proposed: their card is held for it until it is answered
+    # (decision 0019). ``hold_token`` is drawn fresh for each proposal and names the
+    # authorization's reference; ``hold_ref`` is the processor's hold, ``held_minor`` its
+    # amount. Captured by the freelancer's accept, voided by any other ending.
+    hold_token = models.CharField(max_length=64, blank=True)
+    hold_ref = models.CharField(max_length=100, blank=True)
+    held_minor = models.PositiveIntegerField(null=True, blank=True)
     note = models.TextField(max_length=5000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()

@@ -16,12 +16,16 @@ is one entry.
 A kind that raises what the client pays (``add_milestone``, ``change_price``) is charged to the client's
 card before it takes effect (``proposal_accept_funded``, decision 0019): outside the
 contract's transaction, with a reference derived from the proposal, then the accept books
-it into escrow; an accept refused after the charge gives it back. Only the freelancer
-proposes one, so the client consents to the charge by accepting it with their card.
+it into escrow; an accept refused after the charge gives it back. Either side proposes
+one: the freelancer's is charged when the client accepts it with their card; the client's
+holds their card for it when proposed (``proposal_propose_held``), the freelancer's accept
+captures the hold (``proposal_accept_held``), and every other ending voids it (``_close``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -61,6 +65,10 @@ MAX_MILESTONE_MINOR = 1_000_000_00
 CHARGE_REF = "_charge_ref"
 # ... and what it charged, which the accept checks the change still costs.
 CHARGED_MINOR = "_charged_minor"
+# The payload keys of a client's hold that a ``propose`` records (never in the log).
+HOLD_TOKEN = "_hold_token"
+HOLD_REF = "_hold_ref"
+HELD_MINOR = "_held_minor"
 
 Fields = dict[str, Any]
 
@@ -415,12 +423,9 @@ def open_proposal(contract: Contract, ctx: Context) -> None:
             code="transition_not_available",
             state=contract.state,
         )
-    if kind.charges_client and ctx.role != "freelancer":
-        raise Conflict(
-            "Only the freelancer proposes a change the client pays for; the client consents "
-            "by accepting it with their card. Ask the freelancer to propose it.",
-            code="freelancer_proposes_increase",
-        )
+    if kind.charges_client and ctx.role == "client" and not ctx.payload.get(HOLD_REF):
+        # Only ``proposal_propose_held`` proposes it for the client, with their card held.
+        raise Conflict("Proposing this holds the client's payment.", code="payment_required")
     fields = kind.clean(contract, ctx.payload)
     if Proposal.objects.filter(contract=contract, kind=kind.name, status="open").exists():
         # The partial unique index says the same; this answers before anything is written.
@@ -437,6 +442,15 @@ def open_proposal(contract: Contract, ctx: Context) -> None:
         created_event_seq=ctx.seq,
         **fields,
     )
+    if kind.charges_client and ctx.role == "client":
+        if client_pays(proposal, contract) != ctx.payload.get(HELD_MINOR):
+            raise Conflict(
+                "The milestone's price changed while your card was held; propose it again.",
+                code="proposal_out_of_date",
+            )
+        proposal.hold_token = str(ctx.payload.get(HOLD_TOKEN) or "")
+        proposal.hold_ref = str(ctx.payload.get(HOLD_REF) or "")
+        proposal.held_minor = ctx.payload.get(HELD_MINOR)
     due = answer_deadline(contract, ctx.policy, ctx.now, proposal)
     proposal.expires_at = due.at
     proposal.expiry_note = due.explanation[:300]
@@ -510,6 +524,8 @@ def _close(contract: Contract, proposal: Proposal, ctx: Context, status: str) ->
     proposal.answered_at = ctx.now
     proposal.save(update_fields=["status", "answered_at"])
     contract.open_proposals = max(contract.open_proposals - 1, 0)
+    if status != ProposalStatus.ACCEPTED:
+        _void_hold(proposal, ctx)
     if (
         status != ProposalStatus.ACCEPTED
         and KINDS[proposal.kind].pauses_clocks
@@ -526,6 +542,25 @@ def _close(contract: Contract, proposal: Proposal, ctx: Context, status: str) ->
         )
         contract.clocks_paused_at = None
         ctx.effects.clocks = "resume"
+
+
+def _void_hold(proposal: Proposal, ctx: Context) -> None:
+    """Release the client's hold of a proposal closed unaccepted: an intent recorded in
+    the transition's transaction, carried out at the processor after it commits (and
+    retried by the worker), never under the contract's lock."""
+    from fairlance.payments.models import ProviderIntent
+    from fairlance.payments.services import intent_record
+
+    if not proposal.hold_ref or not proposal.held_minor:
+        return
+    intent_record(
+        kind=ProviderIntent.Kind.VOID,
+        reference=f"{hold_reference(proposal.hold_token)}:void",
+        payment_ref=proposal.hold_ref,
+        amount_minor=proposal.held_minor,
+        contract_id=proposal.contract_id,
+        now=ctx.now,
+    )
 
 
 def _answerer_only(proposal: Proposal, ctx: Context, what: str) -> None:
@@ -579,9 +614,10 @@ def close_open_proposals(contract: Contract, ctx: Context) -> None:
     """The contract ended: what was still open can no longer be agreed (their timers go
     stale with them)."""
     if contract.open_proposals:
-        Proposal.objects.filter(contract=contract, status=ProposalStatus.OPEN).update(
-            status=ProposalStatus.WITHDRAWN, answered_at=ctx.now
-        )
+        still_open = Proposal.objects.filter(contract=contract, status=ProposalStatus.OPEN)
+        for held in still_open.exclude(hold_ref=""):
+            _void_hold(held, ctx)
+        still_open.update(status=ProposalStatus.WITHDRAWN, answered_at=ctx.now)
         contract.open_proposals = 0
         contract.clocks_paused_at = None  # an ended contract has no clocks to resume
 
@@ -622,6 +658,18 @@ def proposal_propose(*, contract_id: int, user: Any, fields: dict[str, Any]) -> 
     from fairlance.contracts.services import contract_transition
 
     payload = {k: v for k, v in fields.items() if k == "kind" or k in _FIELD_NAMES}
+    kind = KINDS.get(str(payload.get("kind", "")))
+    if kind is not None and kind.charges_client:
+        from fairlance.contracts.engine import roles_of
+
+        contract = Contract.objects.filter(pk=contract_id).first()
+        if contract is not None and "client" in roles_of(contract, user):
+            return proposal_propose_held(
+                contract=contract,
+                user=user,
+                payload=payload,
+                card_number=str(fields.get("card_number") or ""),
+            )
     contract = contract_transition(
         contract_id=contract_id, name="propose", actor=Actor("person", user), payload=payload
     )
@@ -640,6 +688,8 @@ def proposal_answer(
     if answer not in ANSWERS:
         raise NotFound(f"There is no answer {answer!r}.", code="unknown_transition")
     kind = KINDS.get(proposal.kind)
+    if answer == "accept" and kind is not None and kind.charges_client and proposal.hold_ref:
+        return proposal_accept_held(proposal=proposal, user=user)
     if answer == "accept" and kind is not None and kind.charges_client:
         return proposal_accept_funded(proposal=proposal, user=user, card_number=card_number)
     contract_transition(
@@ -784,6 +834,173 @@ def _undo_charge(proposal: Proposal, charge_ref: str, amount: int) -> None:
             )
     except IntegrityError:
         pass  # a retry of the same refused accept: the refund is recorded already
+
+
+def hold_reference(token: str) -> str:
+    """The processor reference of the hold on the client's card for an increase they
+    propose, derived from the proposal's fresh ``hold_token``: the proposal has no id yet
+    when the card is held."""
+    return f"proposal-hold:{token}"
+
+
+def _void_now(reference: str, hold_ref: str, amount: int) -> None:
+    """Release a hold no proposal kept (its ``propose`` was refused): an intent recorded
+    once, carried out at once, retried by the worker. Precondition: outside any
+    transaction."""
+    from fairlance.payments.models import ProviderIntent
+    from fairlance.payments.services import intent_execute, intent_record_once
+
+    intent_id = intent_record_once(
+        kind=ProviderIntent.Kind.VOID,
+        reference=f"{reference}:void",
+        payment_ref=hold_ref,
+        amount_minor=amount,
+        now=timezone.now(),
+    )
+    if intent_id is not None:
+        intent_execute(intent_id=intent_id, attempts=0)
+
+
+def proposal_propose_held(
+    *, contract: Contract, user: Any, payload: dict[str, Any], card_number: str
+) -> Proposal:
+    """The client proposes an increase: hold what they would pay on their card, then
+    record the proposal.
+
+    1. Who and what are checked first without the lock (``transition_precheck``, the
+       kind's fields, a valid card): a refused call never reaches the processor.
+    2. The processor holds ``client_pays`` with ``hold_reference`` of a fresh token,
+       outside any transaction; a refusal is a 402 and nothing is stored.
+    3. ``propose`` records the proposal and its hold under the contract's lock, checking
+       the amount again. If it is refused (a proposal of the kind opened meanwhile, the
+       contract ended, the price changed), the hold is voided before the refusal leaves.
+    """
+    from fairlance.contracts.engine import Actor, transition_precheck
+    from fairlance.contracts.services import (
+        PaymentFailed,
+        _clean_card_number,
+        contract_transition,
+    )
+    from fairlance.payments.provider import get_provider
+
+    actor = Actor("person", user)
+    transition_precheck(contract, name="propose", actor=actor, payload=payload)
+    kind = KINDS[str(payload["kind"])]
+    if contract.state not in kind.states:
+        raise Conflict(
+            f"{kind.label} cannot be proposed while the contract is "
+            f"{contract.state.replace('_', ' ')}.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    draft = Proposal(contract=contract, kind=kind.name, **kind.clean(contract, payload))
+    number = _clean_card_number(card_number)
+    amount = client_pays(draft, contract)
+    token = secrets.token_hex(16)
+    reference = hold_reference(token)
+    result = get_provider().authorize(
+        amount_minor=amount,
+        card_number=number,
+        reference=reference,
+        payer_id=getattr(user, "pk", None),
+    )
+    if not result.ok:
+        raise PaymentFailed(result.message, code=result.error_code or "payment_failed")
+    hold_ref = result.provider_ref or ""
+    try:
+        contract = contract_transition(
+            contract_id=contract.pk,
+            name="propose",
+            actor=actor,
+            payload={**payload, HOLD_TOKEN: token, HOLD_REF: hold_ref, HELD_MINOR: amount},
+        )
+    except Exception:
+        _void_now(reference, hold_ref, amount)
+        raise
+    return Proposal.objects.get(contract=contract, created_event_seq=contract.last_event_seq)
+
+
+def capture_reference(proposal: Proposal) -> str:
+    return f"{hold_reference(proposal.hold_token)}:capture"
+
+
+def proposal_accept_held(*, proposal: Proposal, user: Any) -> Proposal:
+    """The freelancer accepts an increase the client proposed: capture the client's hold,
+    then book it exactly like an accepted increase (``accept_proposal`` with the capture
+    as its charge).
+
+    A capture the processor refuses (the hold lapsed) closes the proposal as declined,
+    which tells both sides and releases what is left of the hold, and answers 402: the
+    contract is unchanged and the client may propose it again with a card that works.
+    An accept refused after the capture gives it back (``_undo_charge``).
+    """
+    from fairlance.contracts.engine import Actor, roles_of, transition_precheck
+    from fairlance.contracts.services import PaymentFailed, contract_transition
+    from fairlance.payments.provider import get_provider
+
+    contract = Contract.objects.filter(pk=proposal.contract_id).first()
+    if contract is None:
+        raise NotFound()
+    actor = Actor("person", user)
+    payload: dict[str, Any] = {PROPOSAL_ID: proposal.pk}
+    transition_precheck(contract, name="accept_proposal", actor=actor, payload=payload)
+    proposal.refresh_from_db()
+    if proposal.status != ProposalStatus.OPEN:
+        raise Conflict(
+            f"This proposal is {proposal.status} already.",
+            code="proposal_not_open",
+            proposal_status=proposal.status,
+        )
+    answerer = other_side(proposal.proposed_by)
+    if answerer not in roles_of(contract, user):
+        raise PermissionDenied(
+            f"Only the {answerer} may accept this proposal.", code="not_your_proposal"
+        )
+    if contract.state not in KINDS[proposal.kind].states:
+        raise Conflict(
+            f"A contract that is {contract.state.replace('_', ' ')} cannot take this change.",
+            code="transition_not_available",
+            state=contract.state,
+        )
+    if proposal.kind == "change_price":
+        _started_check(contract, proposal)
+    amount = client_pays(proposal, contract)
+    if amount != proposal.held_minor:
+        raise Conflict(
+            "The milestone's price changed since this was proposed; propose it again.",
+            code="proposal_out_of_date",
+        )
+    result = get_provider().capture(
+        authorization_ref=proposal.hold_ref,
+        amount_minor=amount,
+        reference=capture_reference(proposal),
+    )
+    if not result.ok:
+        # Answered or closed meanwhile: that ending released the hold already.
+        with contextlib.suppress(Conflict, NotFound, PermissionDenied, InvalidInput):
+            contract_transition(
+                contract_id=contract.pk,
+                name="decline_proposal",
+                actor=actor,
+                payload={PROPOSAL_ID: proposal.pk},
+            )
+        raise PaymentFailed(
+            f"{result.message} The proposal is closed as declined; the client may propose "
+            "it again with another card.",
+            code=result.error_code or "payment_failed",
+        )
+    try:
+        contract_transition(
+            contract_id=contract.pk,
+            name="accept_proposal",
+            actor=actor,
+            payload={**payload, CHARGE_REF: result.provider_ref, CHARGED_MINOR: amount},
+        )
+    except (Conflict, NotFound, PermissionDenied, InvalidInput):
+        _undo_charge(proposal, result.provider_ref or "", amount)
+        raise
+    proposal.refresh_from_db()
+    return proposal
 
 
 _FIELD_NAMES = frozenset(name for kind in KINDS.values() for name in kind.fields)

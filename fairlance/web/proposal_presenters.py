@@ -33,6 +33,8 @@ class ProposalCard:
     # accept takes their card for it.
     client_pays: str = ""
     card_on_accept: bool = False
+    # The client proposed it: what they pay is held on their card already.
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class ProposeForm:
     """The "Propose a change" form: the kinds this contract's state takes."""
 
     kinds: list[tuple[str, str]]
+    # The client proposing an increase holds it on their card: the form asks for one.
+    card_for_increase: bool = False
 
 
 def proposal_cards(
@@ -71,7 +75,8 @@ def proposal_cards(
                 explanation=p.expiry_note,
                 actions=proposals.proposal_actions(p, role),
                 client_pays=format_minor(pays) if pays else "",
-                card_on_accept=bool(pays) and role == "client",
+                card_on_accept=bool(pays) and role == "client" and not p.hold_ref,
+                held=bool(p.hold_ref),
             )
         )
     return cards
@@ -81,12 +86,13 @@ def propose_form(contract: Contract, *, names: list[str], role: str) -> ProposeF
     """The form, if the viewer is a party and the contract takes proposals now."""
     if role not in proposals.PARTIES or "propose" not in names:
         return None
-    kinds = [
-        (k.name, k.label)
-        for k in proposals.KINDS.values()
-        if contract.state in k.states and (role == "freelancer" or not k.charges_client)
-    ]
-    return ProposeForm(kinds) if kinds else None
+    offered = [k for k in proposals.KINDS.values() if contract.state in k.states]
+    if not offered:
+        return None
+    return ProposeForm(
+        [(k.name, k.label) for k in offered],
+        card_for_increase=role == "client" and any(k.charges_client for k in offered),
+    )
 
 
 def room_proposals(

@@ -11,12 +11,17 @@ import pytest
 from django.core.management import call_command
 
 from fairlance.contracts import proposals
-from fairlance.contracts.models import Contract, Milestone, Proposal
+from fairlance.contracts.models import Contract, ContractEvent, Milestone, Proposal
 from fairlance.ledger.accounts import escrow, freelancer_pending
 from fairlance.ledger.models import JournalEntry
 from fairlance.ledger.selectors import balance, ledger_check
 from fairlance.payments.models import PaymentAttempt, ProviderIntent
-from fairlance.payments.provider import CARD_DECLINED, CARD_INSUFFICIENT_FUNDS, SandboxProvider
+from fairlance.payments.provider import (
+    CARD_DECLINED,
+    CARD_EXPIRED_HOLD,
+    CARD_INSUFFICIENT_FUNDS,
+    SandboxProvider,
+)
 from tests.conftest import assert_problem
 from tests.contracts.conftest import PRICE, START
 from tests.contracts.test_proposals_api import running, snapshot
@@ -126,14 +131,6 @@ def test_the_client_pays_the_added_milestone_on_accepting(
     assert balance(escrow(cid)) == 0
     assert balance(freelancer_pending(freelancer.pk)) == (PRICE + ADDED) * 9 // 10
     assert ledger_check() == []
-
-
-def test_a_client_cannot_propose_what_they_would_pay(clock, api, client_user, freelancer) -> None:
-    cid = running(api, client_user, freelancer)
-    before = snapshot(cid)
-    r = api(client_user).post(f"contracts/{cid}/proposals", BODY)
-    assert_problem(r, 409, "freelancer_proposes_increase")
-    assert snapshot(cid) == before
 
 
 @pytest.mark.parametrize(
@@ -451,3 +448,231 @@ def test_with_fees_the_client_pays_their_fee_and_escrow_settles_to_zero(
     assert balance(freelancer_pending(freelancer.pk)) == total - total * 15 // 100
     assert balance(PLATFORM_FEES) == total * 15 // 100 + total * 5 // 100
     assert ledger_check() == []
+
+
+# --- an increase the client proposes: held on their card until the freelancer answers ------
+
+
+def ready(api: Any, client_user: Any, freelancer: Any, kind: str) -> int:
+    """A running contract; for ``change_price``, with the freelancer's added milestone 2
+    accepted and paid for first (a milestone not started whose price can rise)."""
+    cid = running(api, client_user, freelancer)
+    if kind == "change_price":
+        added = offer(api, freelancer, cid)
+        assert accept(api, client_user, added["id"], key="setup").status_code == 200
+    return cid
+
+
+def client_offer(api: Any, client_user: Any, cid: int, kind: str, card: str = GOOD_CARD) -> Any:
+    """The client's proposal of ``kind`` with ``card``."""
+    body: dict[str, Any] = BODY
+    if kind == "change_price":
+        body = {"kind": "change_price", "milestone": 2, "amount_minor": RAISED}
+    return api(client_user).post(f"contracts/{cid}/proposals", {**body, "card_number": card})
+
+
+def held(api: Any, client_user: Any, cid: int, kind: str) -> Proposal:
+    r = client_offer(api, client_user, cid, kind)
+    assert r.status_code == 201, r.content
+    assert r.json()["client_pays_minor"] == PAYS[kind]
+    return Proposal.objects.get(pk=r.json()["id"])
+
+
+def attempts(kind: str, on: str) -> list[tuple[bool, int]]:
+    return list(
+        PaymentAttempt.objects.filter(kind=kind, charge_ref=on).values_list("ok", "amount_minor")
+    )
+
+
+def run_intents(clock: Any) -> None:
+    """The worker carries out intents due (recorded ones wait for their commit or retry)."""
+    clock.shift(timedelta(minutes=1))
+    call_command("worker", "--once", verbosity=0)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_client_proposes_an_increase_held_until_the_freelancer_accepts(
+    kind, clock, api, client_user, freelancer
+) -> None:
+    cid = ready(api, client_user, freelancer, kind)
+    before = funded(cid)
+    proposal = held(api, client_user, cid, kind)
+    # The card is held for what the client would pay, under the proposal's own token
+    (hold,) = PaymentAttempt.objects.filter(
+        kind="authorize", reference=proposals.hold_reference(proposal.hold_token)
+    )
+    assert (hold.ok, hold.amount_minor, hold.provider_ref) == (True, PAYS[kind], proposal.hold_ref)
+    assert (proposal.proposed_by, proposal.held_minor) == ("client", PAYS[kind])
+    # And no money moved: escrow, milestones and the ledger are as they were
+    assert funded(cid) == {**before, "proposals": [*before["proposals"], (proposal.pk, "open")]}
+    # When the freelancer accepts
+    r = accept(api, freelancer, proposal.pk, card=None)
+    assert r.status_code == 200, r.content
+    assert r.json()["status"] == "accepted"
+    # Then the hold is captured once, and escrow grows by exactly that in one entry
+    assert attempts("capture", proposal.hold_ref) == [(True, PAYS[kind])]
+    assert balance(escrow(cid)) == before["escrow"] + PAYS[kind]
+    assert JournalEntry.objects.filter(contract_id=cid).count() == before["entries"] + 1
+    second = Milestone.objects.get(contract_id=cid, position=1)
+    assert (second.state, second.amount_minor) == (
+        "funded",
+        ADDED if kind == "add_milestone" else RAISED,
+    )
+    if kind == "add_milestone":
+        assert JournalEntry.objects.filter(reference=f"contract:{cid}:capture:2").exists()
+    proposal.refresh_from_db()
+    assert (proposal.charged_minor, proposal.charge_ref) == (
+        PAYS[kind],
+        PaymentAttempt.objects.get(kind="capture", charge_ref=proposal.hold_ref).provider_ref,
+    )
+    assert attempts("void", proposal.hold_ref) == []
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("how", ["decline", "withdraw", "expire", "cancel"])
+def test_a_client_increase_closed_unaccepted_voids_the_hold(
+    how, kind, clock, api, client_user, freelancer
+) -> None:
+    cid = ready(api, client_user, freelancer, kind)
+    proposal = held(api, client_user, cid, kind)
+    before = funded(cid)
+    if how == "expire":
+        clock.move_to(START + timedelta(days=5, seconds=1))
+        call_command("worker", "--once", verbosity=0)
+        status = "expired"
+    elif how == "cancel":
+        # The contract ends by agreement while the increase is open
+        r = api(freelancer).post(
+            f"contracts/{cid}/proposals",
+            {"kind": "cancel", "percent_to_freelancer": 0, "note": "Let us stop."},
+        )
+        ok = api(client_user).post(
+            f"proposals/{r.json()['id']}/accept", {}, **{"Idempotency-Key": "c"}
+        )
+        assert ok.status_code == 200, ok.content
+        status = "withdrawn"
+    else:
+        who = freelancer if how == "decline" else client_user
+        r = api(who).post(f"proposals/{proposal.pk}/{how}")
+        assert r.status_code == 200, r.content
+        status = {"decline": "declined", "withdraw": "withdrawn"}[how]
+    proposal.refresh_from_db()
+    assert proposal.status == status
+    void = ProviderIntent.objects.get(payment_ref=proposal.hold_ref)
+    assert (void.kind, void.amount_minor) == ("void", PAYS[kind])
+    # The processor releases it once the decision committed (the worker retries it)
+    run_intents(clock)
+    void.refresh_from_db()
+    assert void.status == "done"
+    assert attempts("void", proposal.hold_ref) == [(True, PAYS[kind])]
+    assert attempts("capture", proposal.hold_ref) == []
+    if how != "cancel":
+        # Nothing of the increase reached the ledger or the milestones
+        assert funded(cid) == {
+            **before,
+            "proposals": [*before["proposals"][:-1], (proposal.pk, status)],
+        }
+    # An ended contract takes no transition at all; a running one, no answer to a closed one
+    refusal = "transition_not_available" if how == "cancel" else "proposal_not_open"
+    assert_problem(accept(api, freelancer, proposal.pk, card=None), 409, refusal)
+    assert attempts("capture", proposal.hold_ref) == []
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize("card", [CARD_DECLINED, CARD_INSUFFICIENT_FUNDS])
+def test_a_refused_card_stores_no_client_increase(
+    card, clock, api, client_user, freelancer
+) -> None:
+    cid = running(api, client_user, freelancer)
+    before = snapshot(cid)
+    r = client_offer(api, client_user, cid, "add_milestone", card=card)
+    assert_problem(r, 402)
+    assert snapshot(cid) == before
+    assert not PaymentAttempt.objects.filter(kind="authorize", ok=True).exists()
+    assert not ProviderIntent.objects.exists()
+
+
+def test_a_client_increase_needs_a_valid_card(clock, api, client_user, freelancer) -> None:
+    cid = running(api, client_user, freelancer)
+    before = snapshot(cid)
+    r = api(client_user).post(f"contracts/{cid}/proposals", BODY)
+    assert_problem(r, 422, "invalid_input")
+    assert snapshot(cid) == before
+    assert not PaymentAttempt.objects.filter(kind="authorize").exists()
+
+
+def test_a_client_increase_refused_after_the_hold_voids_it(
+    clock, api, client_user, freelancer
+) -> None:
+    """One of the kind is open already: the second is refused after its card was held,
+    and that hold is released at once."""
+    cid = running(api, client_user, freelancer)
+    first = held(api, client_user, cid, "add_milestone")
+    before = snapshot(cid)
+    r = client_offer(api, client_user, cid, "add_milestone")
+    assert_problem(r, 409, "proposal_already_open")
+    assert snapshot(cid) == before
+    (hold,) = PaymentAttempt.objects.filter(kind="authorize", ok=True).exclude(
+        provider_ref=first.hold_ref
+    )
+    assert attempts("void", hold.provider_ref or "") == [(True, ADDED)]
+    assert attempts("void", first.hold_ref) == []
+
+
+def test_a_lapsed_hold_declines_the_client_increase(clock, api, client_user, freelancer) -> None:
+    cid = running(api, client_user, freelancer)
+    r = client_offer(api, client_user, cid, "add_milestone", card=CARD_EXPIRED_HOLD)
+    assert r.status_code == 201, r.content
+    proposal = Proposal.objects.get(pk=r.json()["id"])
+    before = funded(cid)
+    r = accept(api, freelancer, proposal.pk, card=None)
+    assert_problem(r, 402, "authorization_expired")
+    # The contract is unchanged; the proposal is closed as declined, which tells both sides
+    assert funded(cid) == {
+        **before,
+        "proposals": [*before["proposals"][:-1], (proposal.pk, "declined")],
+    }
+    assert ContractEvent.objects.filter(contract_id=cid, name="decline_proposal").exists()
+    run_intents(clock)
+    assert attempts("void", proposal.hold_ref) == [(True, ADDED)]
+    assert ledger_check() == []
+
+
+@pytest.mark.parametrize(
+    ("who", "status", "code"),
+    [
+        ("client", 403, "not_your_proposal"),
+        ("operator", 403, "not_your_transition"),
+        ("stranger", 404, None),
+        ("anonymous", 401, None),
+    ],
+)
+def test_only_the_freelancer_accepts_a_client_increase(
+    who, status, code, clock, api, client_user, freelancer, stranger, operator
+) -> None:
+    cid = running(api, client_user, freelancer)
+    proposal = held(api, client_user, cid, "add_milestone")
+    users = {"client": client_user, "operator": operator, "stranger": stranger}
+    before = snapshot(cid)
+    caller = api(users[who]) if who != "anonymous" else api()
+    r = caller.post(f"proposals/{proposal.pk}/accept", {}, **{"Idempotency-Key": "k"})
+    assert_problem(r, status, code)
+    assert snapshot(cid) == before
+    assert attempts("capture", proposal.hold_ref) == []
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("operator", 403), ("stranger", 404), ("anonymous", 401)]
+)
+def test_only_a_party_proposes_a_held_increase(
+    who, status, clock, api, client_user, freelancer, stranger, operator
+) -> None:
+    cid = running(api, client_user, freelancer)
+    before = snapshot(cid)
+    users = {"operator": operator, "stranger": stranger}
+    caller = api(users[who]) if who != "anonymous" else api()
+    r = caller.post(f"contracts/{cid}/proposals", {**BODY, "card_number": GOOD_CARD})
+    assert_problem(r, status)
+    assert snapshot(cid) == before
+    assert not PaymentAttempt.objects.filter(kind="authorize").exists()

@@ -64,8 +64,9 @@ PROPOSE_REFUSALS = (
     "transition_not_available",
     "proposal_already_open",
     "invalid_input",
-    # a client proposing what they would pay for (an added milestone, a raised price)
-    "freelancer_proposes_increase",
+    # a client proposing what they would pay for without the card hold that only
+    # ``proposals.proposal_propose_held`` takes (an added milestone, a raised price)
+    "payment_required",
 )
 
 

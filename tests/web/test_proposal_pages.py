@@ -111,10 +111,12 @@ def test_an_added_milestone_is_proposed_and_paid_from_the_room(
     with time_machine.travel(START, tick=False):
         contract = started(client_user, published)
         room = _room(contract)
-        # The client's form has no kind they would pay for; the freelancer's has both
-        assert 'value="add_milestone"' not in login(client_user).get(room).content.decode()
+        # Both sides' forms offer both increases; only the client's asks for a card to hold
+        page = login(client_user).get(room).content.decode()
+        assert 'value="add_milestone"' in page and 'id="propose-card"' in page
         page = login(freelancer).get(room).content.decode()
         assert 'value="add_milestone"' in page and 'value="change_price"' in page
+        assert 'id="propose-card"' not in page
         # The freelancer proposes a milestone from the form
         response = login(freelancer).post(
             reverse("web:contract_propose", args=[contract.pk]),
@@ -161,6 +163,57 @@ def test_an_added_milestone_is_proposed_and_paid_from_the_room(
         response = login(client_user).post(url, {"card_number": "4242 4242 4242 4242"})
         assert response.status_code == 302
         assert Proposal.objects.get(pk=proposal.pk).status == "accepted"
+        assert balance(escrow(contract.pk)) == escrowed + 5_000
+        assert contract.milestones.count() == 2
+
+
+def test_the_client_proposes_an_increase_held_on_their_card_from_the_room(
+    client_user, freelancer, stranger, operator, published
+) -> None:
+    from fairlance.ledger.accounts import escrow
+    from fairlance.ledger.selectors import balance
+    from fairlance.payments.models import PaymentAttempt
+    from fairlance.payments.provider import CARD_DECLINED
+
+    with time_machine.travel(START, tick=False):
+        contract = started(client_user, published)
+        room = _room(contract)
+        escrowed = balance(escrow(contract.pk))
+        propose = reverse("web:contract_propose", args=[contract.pk])
+        body = {
+            "kind": "add_milestone",
+            "title": "Ten more pages",
+            "milestone_amount": "50.00",
+            "delivery_days": "4",
+            "note": "",
+        }
+        # A declined card: the room says so, nothing is stored
+        response = login(client_user).post(propose, {**body, "card_number": CARD_DECLINED})
+        assert response.status_code == 402
+        assert "declined" in response.content.decode()
+        assert not Proposal.objects.filter(contract=contract).exists()
+        # Strangers and operators cannot propose it
+        good = {**body, "card_number": "4242 4242 4242 4242"}
+        assert login(stranger).post(propose, good).status_code == 404
+        assert login(operator).post(propose, good).status_code == 403
+        assert login(None).post(propose, good).status_code == 302
+        assert not Proposal.objects.filter(contract=contract).exists()
+        # A good card: proposed, the amount held, escrow unchanged
+        assert login(client_user).post(propose, good).status_code == 302
+        proposal = Proposal.objects.get(contract=contract, kind="add_milestone")
+        assert (proposal.proposed_by, proposal.held_minor) == ("client", 5_000)
+        assert balance(escrow(contract.pk)) == escrowed
+        # The freelancer's card says it is held and asks for no card
+        page = login(freelancer).get(room).content.decode()
+        assert "The client pays $50</strong>, held on their card" in page
+        assert f'id="proposal-{proposal.pk}-card"' not in page
+        # The freelancer accepts: the hold is captured and the milestone funded
+        url = reverse("web:proposal_answer", args=[proposal.pk, "accept"])
+        assert login(freelancer).post(url).status_code == 302
+        assert Proposal.objects.get(pk=proposal.pk).status == "accepted"
+        assert PaymentAttempt.objects.filter(
+            kind="capture", charge_ref=proposal.hold_ref, ok=True
+        ).exists()
         assert balance(escrow(contract.pk)) == escrowed + 5_000
         assert contract.milestones.count() == 2
 

@@ -44,6 +44,9 @@ def _fields(post: Any) -> dict[str, Any]:
     elif kind == "change_price":
         fields["milestone"] = _whole(str(post.get("milestone", "")))
         fields["amount_minor"] = parse_amount(str(post.get("milestone_amount", "")))
+    if kind in ("add_milestone", "change_price"):
+        # The client's card, held for an increase they propose (the freelancer's is unused).
+        fields["card_number"] = str(post.get("card_number", ""))[:40]
     return fields
 
 
