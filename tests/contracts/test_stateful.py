@@ -31,6 +31,7 @@ from hypothesis.stateful import (
 
 from fairlance.catalog.models import Project
 from fairlance.contracts import milestones, process, proposals
+from fairlance.contracts.actions import partial_refund_bounds
 from fairlance.contracts.engine import Actor, available_transitions, fire_due_timers
 from fairlance.contracts.models import Contract, Proposal
 from fairlance.contracts.services import contract_purchase, contract_transition
@@ -67,6 +68,9 @@ PROPOSE_REFUSALS = (
     # a client proposing what they would pay for without the card hold that only
     # ``proposals.proposal_propose_held`` takes (an added milestone, a raised price)
     "payment_required",
+    # a raised price for a milestone number the contract has not got waiting to start
+    "milestone_started",
+    "no_such_milestone",
 )
 
 
@@ -224,7 +228,8 @@ class ContractMachine(RuleBasedStateMachine):
         payload: dict[str, Any] = {
             "note": "n",
             "reason": "r",
-            "amount_minor": min(amount, contract.price_minor - 1),
+            # within what a partial refund may take now (the current milestone's amount)
+            "amount_minor": min(amount, partial_refund_bounds(contract)[1]),
             "freelancer_percent": percent,
             # ``propose``: one of the kinds, with its fields
             "kind": sorted(proposals.KINDS)[choice % len(proposals.KINDS)],
@@ -237,7 +242,7 @@ class ContractMachine(RuleBasedStateMachine):
         }
         if name == "submit_requirements" and contract.project_id:
             payload["answers"] = answers_for(Project.objects.get(pk=contract.project_id))
-        if name in ("partial_refund", "propose") and contract.price_minor < 2:
+        if name in ("partial_refund", "propose") and partial_refund_bounds(contract)[1] < 1:
             return
         try:
             contract_transition(
