@@ -38,8 +38,12 @@ def _offer(freelancer: User, qr: QuoteRequest, price: int = 50_000, days: int = 
 
 
 def _section(html: str, part: str) -> str:
+    """The viewer's column of the section (empty when they have no rows on that side)."""
+    if f'id="{part}"' not in html:
+        return ""
     start = html.index(f'id="{part}"')
-    return html[start : html.index("</div>\n    <div", start) if part == "quotes-selling" else None]
+    end = html.find('id="quotes-buying"', start) if part == "quotes-selling" else -1
+    return html[start : end if end != -1 else None]
 
 
 def test_the_freelancer_sees_requests_to_answer_first_then_offers_sent(
@@ -73,6 +77,8 @@ def test_the_client_sees_offers_waiting_for_them_then_their_requests(
     assert "Offer $500 to accept or decline" in buying
     assert f'href="/quotes/{waiting.pk}/"' in buying
     assert "Waiting for the freelancer&#x27;s answer" in buying
+    # A client who sells nothing sees no empty freelancer column
+    assert 'id="quotes-selling"' not in html and "As freelancer" not in html
 
 
 def test_expired_declined_and_accepted_read_as_such(freelancer: User, client_user: User) -> None:
