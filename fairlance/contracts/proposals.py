@@ -726,34 +726,19 @@ def charge_reference(proposal_id: int) -> str:
     return f"proposal:{int(proposal_id)}:charge"
 
 
-def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -> Proposal:
-    """Accept a proposal that raises what the client pays: charge the client, then book it.
-
-    1. Who and what are checked first without the lock (the client answers an open
-       proposal of a running contract; a valid card): a refused call never reaches the
-       processor.
-    2. The processor charges ``client_pays`` with ``charge_reference``, outside any
-       transaction; a refusal is a 402 (``PaymentFailed``) and nothing changed.
-    3. ``accept_proposal`` books the charge into escrow under the contract's lock.
-
-    Between 2 and 3 the proposal may close or the contract end (a cancellation accepted a
-    moment earlier): the transition is refused as usual, and the charge is given back by a
-    refund recorded durably before the refusal leaves (``_undo_charge``).
-    """
+def _accept_precheck(proposal: Proposal, user: Any) -> Contract:
+    """Everything an accept that moves the client's money checks before the card is
+    touched, with nothing locked (the transition checks again under the lock): who, the
+    proposal still open, the contract's state, a raised milestone not started."""
     from fairlance.contracts.engine import Actor, roles_of, transition_precheck
-    from fairlance.contracts.services import (
-        PaymentFailed,
-        _clean_card_number,
-        contract_transition,
-    )
-    from fairlance.payments.provider import get_provider
 
     contract = Contract.objects.filter(pk=proposal.contract_id).first()
     if contract is None:
         raise NotFound()
-    actor = Actor("person", user)
     payload: dict[str, Any] = {PROPOSAL_ID: proposal.pk}
-    transition_precheck(contract, name="accept_proposal", actor=actor, payload=payload)
+    transition_precheck(
+        contract, name="accept_proposal", actor=Actor("person", user), payload=payload
+    )
     proposal.refresh_from_db()
     if proposal.status != ProposalStatus.OPEN:
         raise Conflict(
@@ -774,6 +759,34 @@ def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -
         )
     if proposal.kind == "change_price":
         _started_check(contract, proposal)
+    return contract
+
+
+def proposal_accept_funded(*, proposal: Proposal, user: Any, card_number: str) -> Proposal:
+    """Accept a proposal that raises what the client pays: charge the client, then book it.
+
+    1. Who and what are checked first without the lock (the client answers an open
+       proposal of a running contract; a valid card): a refused call never reaches the
+       processor.
+    2. The processor charges ``client_pays`` with ``charge_reference``, outside any
+       transaction; a refusal is a 402 (``PaymentFailed``) and nothing changed.
+    3. ``accept_proposal`` books the charge into escrow under the contract's lock.
+
+    Between 2 and 3 the proposal may close or the contract end (a cancellation accepted a
+    moment earlier): the transition is refused as usual, and the charge is given back by a
+    refund recorded durably before the refusal leaves (``_undo_charge``).
+    """
+    from fairlance.contracts.engine import Actor
+    from fairlance.contracts.services import (
+        PaymentFailed,
+        _clean_card_number,
+        contract_transition,
+    )
+    from fairlance.payments.provider import get_provider
+
+    contract = _accept_precheck(proposal, user)
+    actor = Actor("person", user)
+    payload: dict[str, Any] = {PROPOSAL_ID: proposal.pk}
     number = _clean_card_number(card_number)
     amount = client_pays(proposal, contract)
     if amount <= 0:
@@ -934,36 +947,13 @@ def proposal_accept_held(*, proposal: Proposal, user: Any) -> Proposal:
     contract is unchanged and the client may propose it again with a card that works.
     An accept refused after the capture gives it back (``_undo_charge``).
     """
-    from fairlance.contracts.engine import Actor, roles_of, transition_precheck
+    from fairlance.contracts.engine import Actor
     from fairlance.contracts.services import PaymentFailed, contract_transition
     from fairlance.payments.provider import get_provider
 
-    contract = Contract.objects.filter(pk=proposal.contract_id).first()
-    if contract is None:
-        raise NotFound()
+    contract = _accept_precheck(proposal, user)
     actor = Actor("person", user)
     payload: dict[str, Any] = {PROPOSAL_ID: proposal.pk}
-    transition_precheck(contract, name="accept_proposal", actor=actor, payload=payload)
-    proposal.refresh_from_db()
-    if proposal.status != ProposalStatus.OPEN:
-        raise Conflict(
-            f"This proposal is {proposal.status} already.",
-            code="proposal_not_open",
-            proposal_status=proposal.status,
-        )
-    answerer = other_side(proposal.proposed_by)
-    if answerer not in roles_of(contract, user):
-        raise PermissionDenied(
-            f"Only the {answerer} may accept this proposal.", code="not_your_proposal"
-        )
-    if contract.state not in KINDS[proposal.kind].states:
-        raise Conflict(
-            f"A contract that is {contract.state.replace('_', ' ')} cannot take this change.",
-            code="transition_not_available",
-            state=contract.state,
-        )
-    if proposal.kind == "change_price":
-        _started_check(contract, proposal)
     amount = client_pays(proposal, contract)
     if amount != proposal.held_minor:
         raise Conflict(
