@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import uuid
-from typing import Any
+from typing import Any, Literal
 
 from django import forms
 from django.contrib import messages
@@ -809,31 +809,57 @@ def contract_resolve(request: HttpRequest, contract_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """The freelancer's delivery: a note and attachments, one transition, all or nothing.
+    """The freelancer's delivery: a note and attachments, one transition, all or nothing."""
+    return _note_with_files(request, contract_id, "deliver", Purpose.DELIVERY, "deliver_form")
 
-    The files become uploads first (``web.uploads``); ``deliver`` then attaches them. A
-    refused file or delivery shows the room again with the note as typed.
+
+@login_required
+@require_POST
+def contract_answer_dispute(request: HttpRequest, contract_id: int) -> HttpResponse:
+    """The other side's answer to a dispute: words and evidence files, one transition."""
+    return _note_with_files(request, contract_id, "answer_dispute", Purpose.DISPUTE, "answer_form")
+
+
+def _note_with_files(
+    request: HttpRequest,
+    contract_id: int,
+    name: str,
+    purpose: Purpose,
+    form_name: Literal["deliver_form", "answer_form"],
+) -> HttpResponse:
+    """Fire ``name`` with the posted note and files, all or nothing.
+
+    The files become uploads of ``purpose`` first (``web.uploads``); the transition then
+    attaches them. A refused file or transition shows the room again with the note as
+    typed and the accepted files offered back (as ``form_name`` in the room's context).
     """
     user = current_user(request)
     _contract_or_404(user, contract_id)
     note = request.POST.get("note", "")
-    files = FormFiles(user=user, purpose=Purpose.DELIVERY)
+    files = FormFiles(user=user, purpose=purpose)
     files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
 
     def again(message: str, status: int) -> HttpResponse:
         form = {"note": note, "attached": files.offered("files")}
         return _room_with_error(
-            request, user, contract_id, "deliver", message, status, deliver_form=form
+            request,
+            user,
+            contract_id,
+            name,
+            message,
+            status,
+            deliver_form=form if form_name == "deliver_form" else None,
+            answer_form=form if form_name == "answer_form" else None,
         )
 
     if files.errors:
         # Nothing was tried: the files that were accepted are offered back.
         return again(" ".join(files.errors["files"]), 422)
     try:
-        # The engine records the delivery and attaches its files in one transaction.
+        # The engine records the note and attaches its files in one transaction.
         contract_transition(
             contract_id=contract_id,
-            name="deliver",
+            name=name,
             actor=Actor("person", user),
             payload={"note": note, "files": files.ids.get("files", [])},
         )
@@ -841,44 +867,7 @@ def contract_deliver(request: HttpRequest, contract_id: int) -> HttpResponse:
         files.discard()
         detail = " ".join(e["message"] for e in exc.errors) or exc.detail
         return again(detail, exc.status)
-    messages.success(request, cp.done_message("deliver"))
-    return redirect(reverse("web:contract_room", args=[contract_id]))
-
-
-@login_required
-@require_POST
-def contract_answer_dispute(request: HttpRequest, contract_id: int) -> HttpResponse:
-    """The other side's answer to a dispute: words and evidence files, one transition.
-
-    Files become ``dispute`` uploads first (``web.uploads``), as for a delivery; a refused
-    answer shows the room again with the words as typed and the files offered back.
-    """
-    user = current_user(request)
-    _contract_or_404(user, contract_id)
-    note = request.POST.get("note", "")
-    files = FormFiles(user=user, purpose=Purpose.DISPUTE)
-    files.take("files", request.FILES.getlist("files"), request.POST.getlist("upload"))
-
-    def again(message: str, status: int) -> HttpResponse:
-        form = {"note": note, "attached": files.offered("files")}
-        return _room_with_error(
-            request, user, contract_id, "answer_dispute", message, status, answer_form=form
-        )
-
-    if files.errors:
-        return again(" ".join(files.errors["files"]), 422)
-    try:
-        contract_transition(
-            contract_id=contract_id,
-            name="answer_dispute",
-            actor=Actor("person", user),
-            payload={"note": note, "files": files.ids.get("files", [])},
-        )
-    except FairlanceError as exc:
-        files.discard()
-        detail = " ".join(e["message"] for e in exc.errors) or exc.detail
-        return again(detail, exc.status)
-    messages.success(request, cp.done_message("answer_dispute"))
+    messages.success(request, cp.done_message(name))
     return redirect(reverse("web:contract_room", args=[contract_id]))
 
 
