@@ -664,7 +664,9 @@ def _attempt_settle(reference: str, *, to: str, contract: Contract | None = None
         return cursor.rowcount == 1
 
 
-def _attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseAttempt:
+def _attempt_open(
+    *, reference: str, project_id: int, attempt: str, refuse_when_full: bool = True
+) -> PurchaseAttempt:
     """Take a capacity slot for the attempt ``reference``, in one short transaction of its
     own, or find the attempt's row if a run of the same attempt made it before.
 
@@ -689,7 +691,11 @@ def _attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseA
         # The count is re-checked under the project's row lock, held until the commit a
         # statement later. Capacity is never oversold, and a loser is refused here,
         # before the processor ever sees its card.
-        if not _take_slot(project_id):
+        if not refuse_when_full:
+            # An offer is the freelancer's own commitment: its slot is taken whatever the
+            # capacity (``contract_purchase_offer``).
+            Project.objects.filter(pk=project_id).update(active_contracts=F("active_contracts") + 1)
+        elif not _take_slot(project_id):
             raise Conflict(
                 "This project is at full capacity; check back soon.", code="capacity_full"
             )
@@ -833,7 +839,9 @@ def contract_purchase_offer(
     reference = purchase_reference(
         client_id=client.pk, project_id=project.pk, attempt=attempt or uuid.uuid4().hex
     )
-    opened = _offer_attempt_open(reference=reference, project_id=project.pk, attempt=attempt or "")
+    opened = _attempt_open(
+        reference=reference, project_id=project.pk, attempt=attempt or "", refuse_when_full=False
+    )
     if opened.state == PurchaseAttempt.State.KEPT and opened.contract_id is not None:
         return _recovered(opened.contract_id)
     if opened.state != PurchaseAttempt.State.IN_FLIGHT:
@@ -953,29 +961,6 @@ def _offer_snapshot(terms: OfferTerms, fee: int) -> dict[str, Any]:
         "price_minor": terms.price,
         "fee_minor": fee,
     }
-
-
-def _offer_attempt_open(*, reference: str, project_id: int, attempt: str) -> PurchaseAttempt:
-    """``_attempt_open`` for an offer: the slot is taken whatever the capacity (see
-    ``contract_purchase_offer``), so nothing is refused here."""
-    now = timezone.now()
-    values = {
-        "reference": reference,
-        "project_id": project_id,
-        "attempt": attempt,
-        "state": PurchaseAttempt.State.IN_FLIGHT,
-        "contract_id": None,
-        "created_at": now,
-        "settled_at": None,
-    }
-    with transaction.atomic():
-        inserted = insert_or_skip(PurchaseAttempt, [values])
-        if not inserted:
-            return PurchaseAttempt.objects.get(reference=reference)
-        Project.objects.filter(pk=project_id).update(active_contracts=F("active_contracts") + 1)
-    row = PurchaseAttempt(pk=inserted[0][0], **values)
-    row._state.adding = False
-    return row
 
 
 # --- person transitions that need the processor -------------------------------------------
