@@ -21,7 +21,7 @@ from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.errors import problems
-from fairlance.api.openapi import WholeInt, bounds, text_field
+from fairlance.api.openapi import FILE_DOWNLOAD, WholeInt, bounds, text_field
 from fairlance.contracts import disputes, process
 from fairlance.contracts.deadlines import open_clocks
 from fairlance.contracts.engine import Actor, available_transitions, roles_of
@@ -648,14 +648,7 @@ def deliver_with_files(
         "`X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy; SVG and "
         "other types a browser could run are sent as `application/octet-stream`."
     ),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file",
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def download_file(request: HttpRequest, contract_id: int, file_id: str) -> FileResponse:
     upload = disputes.contract_file_open(

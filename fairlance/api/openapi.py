@@ -54,6 +54,17 @@ def bounds(lo: int | None = None, hi: int | None = None, **kwargs: Any) -> Field
     return field
 
 
+# The OpenAPI response of an endpoint that sends a stored file (a download of any type).
+FILE_DOWNLOAD: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "The file",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
 def text_field(rule: TextRule, **kwargs: Any) -> FieldInfo:
     """The pydantic field of a string held to ``rule`` (fairlance.core.text)."""
     field: FieldInfo = Field(

@@ -21,7 +21,7 @@ from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.clients import client_card_json
 from fairlance.api.contracts import contract_detail
 from fairlance.api.errors import problems
-from fairlance.api.openapi import WholeInt, bounds, text_field
+from fairlance.api.openapi import FILE_DOWNLOAD, WholeInt, bounds, text_field
 from fairlance.contracts.payload import PARAGRAPH, REQUIRED_PARAGRAPH
 from fairlance.contracts.selectors import MAX_ID, client_card
 from fairlance.core.idempotency import idempotent_attempt
@@ -233,14 +233,7 @@ def get_quote_request(request: HttpRequest, request_id: int) -> dict[str, Any]:
         "For the request's client and freelancer (and operators); 404 for anyone else. "
         "Served like a contract's files: always a download, never a type a browser runs."
     ),
-    openapi_extra={
-        "responses": {
-            200: {
-                "description": "The file",
-                "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    },
+    openapi_extra=FILE_DOWNLOAD,
 )
 def download_quote_file(request: HttpRequest, request_id: int, file_id: str) -> FileResponse:
     upload = access_quote_file(user=_caller(request), request_id=request_id, file_id=file_id)
