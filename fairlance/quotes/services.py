@@ -409,17 +409,20 @@ def _not_open(offer: Offer, now: datetime) -> Conflict:
     )
 
 
-def _locked_open_offer(offer_id: int, now: datetime) -> Offer:
-    offer = (
+def _locked_offer(offer_id: int) -> Offer:
+    """The offer, its row locked until the commit, with what its notices name."""
+    return (
         Offer.objects.select_for_update()
         .select_related(
             "quote_request__project", "quote_request__client", "quote_request__freelancer"
         )
         .get(pk=offer_id)
     )
+
+
+def _refuse_unless_open(offer: Offer, now: datetime) -> None:
     if offer.status_at(now) != OfferStatus.OPEN:
         raise _not_open(offer, now)
-    return offer
 
 
 def offer_withdraw(*, freelancer: Any, offer_id: int) -> Offer:
@@ -428,12 +431,12 @@ def offer_withdraw(*, freelancer: Any, offer_id: int) -> Offer:
     access_offer(user=freelancer, offer_id=offer_id)
     now = timezone.now()
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().select_related("quote_request").get(pk=offer_id)
+        offer = _locked_offer(offer_id)
         if offer.quote_request.freelancer_id != freelancer.pk:
             raise PermissionDenied(
                 "Only the freelancer who sent it may withdraw it.", code="not_the_freelancer"
             )
-        offer = _locked_open_offer(offer_id, now)
+        _refuse_unless_open(offer, now)
         offer.status = OfferStatus.WITHDRAWN
         offer.updated_at = now
         offer.save(update_fields=["status", "updated_at"])
@@ -460,12 +463,12 @@ def offer_decline(*, client: Any, offer_id: int, reason: str = "") -> Offer:
     clean = _text(reason, "reason", PARAGRAPH)
     now = timezone.now()
     with transaction.atomic():
-        offer = Offer.objects.select_for_update().select_related("quote_request").get(pk=offer_id)
+        offer = _locked_offer(offer_id)
         if offer.quote_request.client_id != client.pk:
             raise PermissionDenied(
                 "Only the client who asked may decline the offer.", code="not_the_client"
             )
-        offer = _locked_open_offer(offer_id, now)
+        _refuse_unless_open(offer, now)
         offer.status = OfferStatus.DECLINED
         offer.decline_reason = clean
         offer.updated_at = now
