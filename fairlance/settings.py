@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "fairlance.payments",
     "fairlance.contracts",
     "fairlance.quotes",
+    "fairlance.reviews",
     "fairlance.files",
     "fairlance.notifications",
     "fairlance.operators",

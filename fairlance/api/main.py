@@ -88,12 +88,15 @@ from fairlance.api import money as _money  # noqa: E402
 from fairlance.api import operator as _operator  # noqa: E402
 from fairlance.api import proposals as _proposals  # noqa: E402
 from fairlance.api import quotes as _quotes  # noqa: E402
+from fairlance.api import reviews as _reviews  # noqa: E402
 
 api.add_router("", _accounts.router)
 api.add_router("", _catalog.router)
 api.add_router("", _clients.router)
-# Before contracts: its /contracts/{id}/{transition} would take /contracts/{id}/proposals.
+# Before contracts: its /contracts/{id}/{transition} would take /contracts/{id}/proposals
+# and /contracts/{id}/feedback.
 api.add_router("", _proposals.router)
+api.add_router("", _reviews.router)
 api.add_router("", _contracts.router)
 api.add_router("", _files.router)
 api.add_router("", _money.router)

@@ -717,3 +717,23 @@ def gallery_image_remove(*, project: Project, actor: User, image_id: int) -> Non
         locked.save(update_fields=["updated_at"])
         if name:
             transaction.on_commit(lambda: storage.delete(name))
+
+
+def project_ratings_store(*, freelancer_id: int, ratings: dict[int, tuple[int, int]]) -> None:
+    """Store each of the freelancer's projects' rating (hundredths, count) where it changed,
+    on the project and on its search postings (the "top rated" sort and the minimum-rating
+    filter read the postings, never a per-row computation). ``ratings`` maps project id to
+    (rating_x100, count); the freelancer's other projects have none."""
+    from fairlance.catalog.models import SearchPosting
+
+    current = Project.objects.filter(freelancer_id=freelancer_id).values_list(
+        "id", "rating_x100", "rating_count"
+    )
+    for project_id, rating_x100, rating_count in list(current):
+        wanted = ratings.get(project_id, (0, 0))
+        if (rating_x100, rating_count) == wanted:
+            continue
+        Project.objects.filter(pk=project_id).update(rating_x100=wanted[0], rating_count=wanted[1])
+        SearchPosting.objects.filter(project_id=project_id).update(
+            rating_x100=wanted[0], rating_count=wanted[1]
+        )

@@ -546,6 +546,8 @@ def _pay_freelancer(
         moves.append(Move(escrow(contract.pk), PLATFORM_FEES, to_fees))
     if not moves:
         return
+    # Money paid for the work: what work history and the trust rules read.
+    contract.paid_out_minor += earned + to_fees
     ledger_post(
         reference=reference,
         memo=f"Release of contract {contract.pk} ({ctx.transition.name})",
@@ -637,17 +639,26 @@ def escrow_split(contract: Contract, ctx: Context, percent: int, *, memo: str) -
 # --- endings ---------------------------------------------------------------------------------
 
 
-def _end(
-    contract: Contract, ctx: Context, outcome: str, fault: str, *, feedback: bool = True
-) -> None:
-    """Record how the contract ended and give the project's capacity slot back."""
+def _end(contract: Contract, ctx: Context, outcome: str, fault: str) -> None:
+    """Record how the contract ended and give the project's capacity slot back.
+
+    Whether the ending counts for trust (feedback, scores, the client card's numbers) is
+    the ending transition's declaration (``Transition.counts``), applied to the money paid
+    and the fault recorded here.
+    """
     from fairlance.catalog.models import Project
+    from fairlance.reviews.services import trust_inputs_changed
 
     contract.outcome = outcome
     contract.ending = ctx.transition.name
     contract.fault = fault
     contract.ended_at = ctx.now
-    contract.feedback_allowed = feedback
+    contract.counts_for_trust = ctx.transition.ending_counts(
+        paid=contract.paid_out_minor > 0, fault=fault
+    )
+    # Even an ending that does not count shows on the freelancer's breakdown (excluded,
+    # with its reason).
+    trust_inputs_changed(freelancer_id=contract.freelancer_id)
     # What was not released (or split by an operator) went back to the client.
     milestones.milestones_close(contract, MilestoneState.REFUNDED)
     if contract.open_proposals:
@@ -669,10 +680,6 @@ def end_by_agreement(contract: Contract, ctx: Context, *, ending: str) -> None:
 
 def end_no_fault(contract: Contract, ctx: Context) -> None:
     _end(contract, ctx, Outcome.CANCELLED, Fault.NONE)
-
-
-def end_no_fault_no_feedback(contract: Contract, ctx: Context) -> None:
-    _end(contract, ctx, Outcome.CANCELLED, Fault.NONE, feedback=False)
 
 
 def end_freelancer_fault(contract: Contract, ctx: Context) -> None:

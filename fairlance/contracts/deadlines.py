@@ -257,3 +257,15 @@ def _local(at: datetime, tz: str) -> str:
         return format_local(at, tz)
     except Exception:  # an unknown zone from a cookie: fall back to UTC
         return format_local(at, "UTC")
+
+
+def feedback_deadline(contract: Contract, policy: Policy, anchor: datetime) -> Deadline:
+    """The feedback window closes ``feedback_window_days`` calendar days after the ending
+    (``anchor``: entering the final state); double-blind feedback is published then."""
+    d = explained_calendar_days_after(
+        anchor,
+        policy.feedback_window_days,
+        viewer_tz=client_zone(contract),
+        anchor_label="the contract ended",
+    )
+    return Deadline(d.at, f"Feedback closes {d.explanation}")

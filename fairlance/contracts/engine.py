@@ -375,6 +375,8 @@ def _arm_timers(
         return armed  # they start when the proposal that paused them is answered
     for t in process.transitions_for(contract).timed_transitions_from(contract.state):
         assert t.timer is not None
+        if t.timer.when is not None and not t.timer.when(contract):
+            continue
         anchor = _anchor(contract, contract.state, t.timer.anchor, now, writes, created=created)
         due = t.timer.due(contract, policy, anchor)
         writes.add_timer(

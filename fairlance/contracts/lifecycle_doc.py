@@ -39,6 +39,10 @@ def _payload_text(t: process.Transition) -> str:
     return ", ".join(f.describe for f in t.payload)
 
 
+# The section of docs/api.md that documents each subject's endpoints.
+SUBJECT_SECTIONS = {"proposal": "Proposals", "feedback": "Feedback"}
+
+
 def _own_subject(t: process.Transition) -> str:
     """The subject whose endpoints fire ``t``: its own (a proposal's answers), or the one
     it opens (``propose`` arms that subject's timer); "" for the generic route."""
@@ -69,7 +73,7 @@ def render_transition_inputs() -> str:
         subject = _own_subject(t)
         if subject:
             # A subject's transitions (and opening one) have the subject's own endpoints.
-            section = f"{subject.capitalize()}s"
+            section = SUBJECT_SECTIONS[subject]
             lines.append(
                 f"| `{t.name}` | {who} | {states} | through the endpoints of "
                 f"[{section}](#{section.lower()}) |"

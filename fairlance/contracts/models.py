@@ -91,7 +91,13 @@ class Contract(models.Model):
     outcome = models.CharField(max_length=12, choices=Outcome.choices, null=True, blank=True)
     ending = models.CharField(max_length=40, null=True, blank=True)
     fault = models.CharField(max_length=12, choices=Fault.choices, null=True, blank=True)
-    feedback_allowed = models.BooleanField(default=True)
+    # The ending lets both sides leave feedback and enters the trust numbers: its
+    # transition's ``counts`` declaration (process.py) decided, from the money paid and
+    # the fault. Work history also needs ``paid_out_minor`` > 0.
+    counts_for_trust = models.BooleanField(default=False)
+    # What escrow released to the freelancer's side (their share plus the fees on it):
+    # money actually paid for the work.
+    paid_out_minor = models.PositiveBigIntegerField(default=0)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)

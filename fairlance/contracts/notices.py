@@ -105,6 +105,8 @@ def resolve_deadline(facts: Facts, clock: str | None) -> Deadline | None:
         return Deadline(contract.grace_ends_at, str(notes.get("grace", "")))
     if clock == "late_grace" and contract.delivery_due_at is not None and facts.policy:
         return deadlines.late_grace_deadline(contract, facts.policy)
+    if clock == "feedback_window" and contract.ended_at is not None and facts.policy:
+        return deadlines.feedback_deadline(contract, facts.policy, contract.ended_at)
     return facts.clocks.get(clock)
 
 

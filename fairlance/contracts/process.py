@@ -23,6 +23,7 @@ from fairlance.contracts import actions, deadlines, disputes, milestones, propos
 from fairlance.contracts.models import Fault
 from fairlance.contracts.payload import PayloadField
 from fairlance.files.kinds import RULES, Purpose
+from fairlance.reviews import services as reviews
 
 if TYPE_CHECKING:
     from fairlance.contracts.models import Contract
@@ -102,6 +103,9 @@ class TimerSpec:
     # named (``Context.subjects``); ``due`` then gets the subject as a fourth argument. It
     # outlives state changes and is stale once the subject is closed (``SUBJECT_OPEN``).
     subject: str = ""
+    # Armed only for a contract this holds for on entering the state (the feedback window
+    # opens only after an ending that counts).
+    when: Callable[[Contract], bool] | None = None
 
 
 @dataclass(frozen=True)
@@ -229,6 +233,21 @@ class Transition:
     payload: tuple[PayloadField, ...] = ()
     # How it shows in the room and the timeline; None: it never shows.
     look: Look | None = None
+    # For a transition that can end the contract: whether that ending counts for trust
+    # (both sides may leave feedback; it enters the success score and the client card's
+    # numbers; SPEC section 6). "yes", "no", or "paid_or_fault": when money was paid to the
+    # freelancer or someone was found at fault. ``not_counted`` says why, in words for the
+    # freelancer's score page, when it does not.
+    counts: Literal["", "yes", "no", "paid_or_fault"] = ""
+    not_counted: str = ""
+
+    def ending_counts(self, *, paid: bool, fault: str) -> bool:
+        """Whether this ending counts, given whether money was paid and the fault."""
+        if not self.counts:
+            raise RuntimeError(f"{self.name} ends contracts but does not declare `counts`")
+        return self.counts == "yes" or (
+            self.counts == "paid_or_fault" and (paid or fault != Fault.NONE)
+        )
 
     @property
     def by_person(self) -> bool:
@@ -482,6 +501,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "you. You can look for another freelancer.",
             ),
         ),
+        counts="no",
+        not_counted="request declined",
     ),
     Transition(
         "withdraw",
@@ -509,6 +530,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "a withdrawn request counts against nobody.",
             ),
         ),
+        counts="no",
+        not_counted="request withdrawn by the client",
     ),
     Transition(
         "expire_request",
@@ -547,6 +570,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "{money_back}, and nothing counts against you.",
             ),
         ),
+        counts="no",
+        not_counted="request expired unanswered",
     ),
     Transition(
         "expire_hold",
@@ -577,6 +602,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "nothing to do.",
             ),
         ),
+        counts="no",
+        not_counted="the card hold lapsed before the request was accepted",
     ),
     Transition(
         "submit_requirements",
@@ -639,6 +666,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "requirements and got a full refund. Nothing to do; it counts against nobody.",
             ),
         ),
+        counts="no",
+        not_counted="cancelled by the client before work started",
     ),
     Transition(
         "expire_requirements",
@@ -676,6 +705,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "you.",
             ),
         ),
+        counts="no",
+        not_counted="requirements never arrived",
     ),
     Transition(
         "decline_in_grace",
@@ -683,7 +714,7 @@ TRANSITIONS: tuple[Transition, ...] = (
         (IN_PROGRESS,),
         (CANCELLED,),
         guards=(in_grace_window,),
-        actions=(actions.refund_full, actions.end_no_fault_no_feedback),
+        actions=(actions.refund_full, actions.end_no_fault),
         payload=(MESSAGE_TO_CLIENT,),
         look=Look(
             "Decline without fault",
@@ -707,6 +738,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "nothing counts against anyone.",
             ),
         ),
+        counts="no",
+        not_counted="declined in the grace window",
     ),
     Transition(
         "mark_late",
@@ -811,6 +844,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 state=IN_PROGRESS,
             ),
         ),
+        counts="yes",
     ),
     Transition(
         "request_revision",
@@ -910,6 +944,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 state=IN_PROGRESS,
             ),
         ),
+        counts="yes",
     ),
     Transition(
         "cancel_late",
@@ -938,6 +973,7 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "got a full refund ({refund}). This ending counts as a late delivery.",
             ),
         ),
+        counts="yes",
     ),
     Transition(
         "refund",
@@ -968,6 +1004,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "card; nothing counts against anyone.",
             ),
         ),
+        counts="paid_or_fault",
+        not_counted="refunded in full by the freelancer",
     ),
     Transition(
         "partial_refund",
@@ -1139,6 +1177,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 "operator's note:\n\n{message}",
             ),
         ),
+        counts="paid_or_fault",
+        not_counted="dispute settled with a full refund, no one at fault",
     ),
     Transition(
         "answer_dispute",
@@ -1292,6 +1332,8 @@ TRANSITIONS: tuple[Transition, ...] = (
                 '{freelancer} accepted your proposal for "{project}": {proposal}.',
             ),
         ),
+        counts="paid_or_fault",
+        not_counted="cancelled by agreement with a full refund",
     ),
     Transition(
         "decline_proposal",
@@ -1378,6 +1420,102 @@ TRANSITIONS: tuple[Transition, ...] = (
         ),
     ),
 )
+
+# --- feedback (SPEC section 6) -------------------------------------------------------------
+# After an ending that counts, each side may leave feedback once within the feedback window;
+# both stay hidden until both have written (``record_feedback`` publishes them) or the window
+# closes (``close_feedback``, a timer armed on entering the final state, publishes what was
+# written). Neither changes the state. What people wrote never enters the event log: the
+# log is read by both sides, and feedback is double-blind.
+FEEDBACK = (
+    Transition(
+        "leave_feedback",
+        ("client", "freelancer"),
+        (COMPLETED, CANCELLED),
+        (SAME,),
+        guards=(reviews.feedback_open,),
+        actions=(reviews.record_feedback,),
+        payload=(
+            PayloadField(
+                "rating", "number", required=True, label="Rating (1 to 5)", as_sent=True, kept=False
+            ),
+            PayloadField(
+                "public_text", "paragraph", label="Public feedback", as_sent=True, kept=False
+            ),
+            PayloadField(
+                "private_rating",
+                "number",
+                required=True,
+                label="Private rating to the platform (1 to 5)",
+                as_sent=True,
+                kept=False,
+            ),
+            PayloadField(
+                "private_text",
+                "paragraph",
+                label="Private feedback to the platform",
+                as_sent=True,
+                kept=False,
+            ),
+        ),
+        look=Look(
+            "Leave feedback",
+            own_form=True,
+            done="Thank you: your feedback is saved.",
+            event="Left feedback",
+        ),
+        summary="one per side; hidden until both wrote (then both are published) or the window closes",
+        subject="feedback",
+        notices=(
+            Notice(
+                "freelancer",
+                "{client} left feedback: {project}",
+                '{client} left feedback on "{project}". It stays hidden until you leave yours '
+                "or the feedback window closes on {deadline}.",
+                deadline="feedback_window",
+            ),
+            Notice(
+                "client",
+                "{freelancer} left feedback: {project}",
+                '{freelancer} left feedback on "{project}". It stays hidden until you leave '
+                "yours or the feedback window closes on {deadline}.",
+                deadline="feedback_window",
+            ),
+        ),
+    ),
+    Transition(
+        "close_feedback",
+        ("system",),
+        (COMPLETED, CANCELLED),
+        (SAME,),
+        guards=(reviews.window_counts,),
+        actions=(reviews.publish_feedback,),
+        timer=TimerSpec(
+            "last_entered",
+            deadlines.feedback_deadline,
+            "feedback_window",
+            when=reviews.window_opens,
+        ),
+        look=Look(event="The feedback window closed; what was written is published"),
+        summary="feedback window passed: what either side wrote is published",
+        notices=(
+            Notice(
+                "freelancer",
+                "Feedback window closed: {project}",
+                'The feedback window for "{project}" closed. Whatever feedback was written '
+                "has been published; nothing more can be added.",
+            ),
+            Notice(
+                "client",
+                "Feedback window closed: {project}",
+                'The feedback window for "{project}" closed. Whatever feedback was written '
+                "has been published; nothing more can be added.",
+            ),
+        ),
+    ),
+)
+
+TRANSITIONS = TRANSITIONS + FEEDBACK
 
 BY_NAME: dict[str, Transition] = {t.name: t for t in TRANSITIONS}
 if len(BY_NAME) != len(TRANSITIONS):  # pragma: no cover - a typo in the table
@@ -1482,3 +1620,13 @@ def timed_transitions_from(state: str) -> list[Transition]:
 # Is the subject of a subject timer still open (the worker's stale check)? Keyed by
 # ``TimerSpec.subject``; each takes the subject's id and reads it (the contract is locked).
 SUBJECT_OPEN: dict[str, Callable[[int], bool]] = {proposals.SUBJECT: proposals.is_open}
+
+
+# An agreed cancellation is recorded as its own ending (``Contract.ending``), not under the
+# name of the proposal answer that applied it.
+_ENDINGS_BY_OTHER_NAME = {"cancel_by_agreement": "accept_proposal"}
+
+
+def ending_transition(ending: str) -> Transition | None:
+    """The transition that recorded ``ending`` (``Contract.ending``), for its declarations."""
+    return BY_NAME.get(_ENDINGS_BY_OTHER_NAME.get(ending, ending))

@@ -116,7 +116,9 @@ def test_submit_deliver_approve_releases_escrow(clock, api, client_user, freelan
     assert balance(PLATFORM_FEES) == FEE
     assert Delivery.objects.get(contract_id=cid).note == "Here it is"
     assert Project.objects.get().active_contracts == 0
-    assert not Timer.objects.filter(contract_id=cid, status="pending").exists()
+    # Only the feedback window stays open after the end (SPEC section 6).
+    pending = Timer.objects.filter(contract_id=cid, status="pending")
+    assert list(pending.values_list("transition", flat=True)) == ["close_feedback"]
 
 
 # --- request mode -------------------------------------------------------------------------
@@ -245,7 +247,7 @@ def test_decline_in_grace_is_no_fault_and_closes_feedback(
     resp = f.post(f"contracts/{cid}/decline_in_grace")
     assert resp.status_code == 200, resp.content
     contract = Contract.objects.get(pk=cid)
-    assert (contract.ending, contract.fault, contract.feedback_allowed) == (
+    assert (contract.ending, contract.fault, contract.counts_for_trust) == (
         "decline_in_grace",
         "none",
         False,

@@ -311,6 +311,22 @@ def _scenarios() -> dict[str, Scenario]:
         _worker_at(clock, timedelta(days=6))
         return cid, None
 
+    def _feedback(api, user, cid):
+        body = {"rating": 5, "public_text": "Great.", "private_rating": 5}
+        r = api(user).post(f"contracts/{cid}/feedback", body)
+        assert r.status_code == 201, r.content
+
+    def leave_feedback(api, client_user, freelancer, operator, clock):
+        cid = approve(api, client_user, freelancer, operator, clock)[0]
+        _feedback(api, client_user, cid)
+        return cid, None
+
+    def close_feedback(api, client_user, freelancer, operator, clock):
+        cid = approve(api, client_user, freelancer, operator, clock)[0]
+        _feedback(api, client_user, cid)
+        _worker_at(clock, timedelta(days=15))
+        return cid, None
+
     return {name: fn for name, fn in locals().items() if callable(fn) and not name.startswith("_")}
 
 

@@ -45,7 +45,12 @@ def test_every_non_final_state_has_an_exit_and_final_states_have_none() -> None:
             t for t in process.transitions_from(state) if set(process.target_states(t)) - {state}
         ]
         if state in process.FINAL_STATES:
-            assert process.transitions_from(state) == [], state
+            # Only feedback happens after the end, and it never leaves the state.
+            assert all(t.to_states == (process.SAME,) for t in process.transitions_from(state))
+            assert {t.name for t in process.transitions_from(state)} == {
+                "leave_feedback",
+                "close_feedback",
+            }
         else:
             assert leaving, f"{state} is a dead end"
 
@@ -69,6 +74,7 @@ def test_timers_declare_their_anchor() -> None:
         "auto_approve": "last_entered",
         "expire_dispute_answer": "last_entered",
         "expire_proposal": "armed",
+        "close_feedback": "last_entered",
     }
 
 
@@ -92,7 +98,6 @@ def test_every_ending_transition_records_an_outcome() -> None:
     # Given the actions of transitions into final states, each one records the ending
     enders = {
         "end_no_fault",
-        "end_no_fault_no_feedback",
         "end_freelancer_fault",
         "end_completed",
         "split_escrow",
@@ -102,8 +107,13 @@ def test_every_ending_transition_records_an_outcome() -> None:
         "accept_proposal",
     }
     for t in process.TRANSITIONS:
-        if set(process.target_states(t)) & process.FINAL_STATES:
+        if set(process.target_states(t)) & process.FINAL_STATES and not (
+            set(t.from_states) <= process.FINAL_STATES
+        ):
             assert enders & {a.__name__ for a in t.actions}, t.name
+            # ... and declares whether its ending counts for trust (SPEC section 6)
+            assert t.counts in ("yes", "no", "paid_or_fault"), t.name
+            assert (t.counts == "yes") == (not t.not_counted), t.name
 
 
 def test_committed_lifecycle_doc_matches_the_table() -> None:
@@ -133,8 +143,9 @@ def test_api_doc_table_lists_every_declared_field() -> None:
             continue
         row = next(line for line in table.splitlines() if line.startswith(f"| `{t.name}` |"))
         if t.subject or any(f.as_sent for f in t.payload):
-            # Proposals: their own endpoints, described in their own section.
-            assert "[Proposals](#proposals)" in row
+            # Proposals and feedback: their own endpoints, described in their own section.
+            section = "Feedback" if t.subject == "feedback" else "Proposals"
+            assert f"[{section}](#{section.lower()})" in row
         else:
             for f in t.payload:
                 assert f"`{f.name}`" in row

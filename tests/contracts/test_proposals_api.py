@@ -92,7 +92,7 @@ def _cancelled(before: Contract, after: Contract) -> None:
         "cancel_by_agreement",
         "none",
     )
-    assert after.feedback_allowed
+    assert after.counts_for_trust
     # 30% of the price to the freelancer, less the 10% fee; 70% back to the client
     assert balance(freelancer_pending(after.freelancer_id)) == 3_000 - 300
     assert after.refunded_minor == 7_000
@@ -139,10 +139,11 @@ def test_a_full_refund_by_agreement_before_any_delivery_is_no_fault(
     )
     api(client_user).post(f"proposals/{r.json()['id']}/accept")
     contract = Contract.objects.get(pk=cid)
-    assert (contract.state, contract.fault, contract.feedback_allowed) == (
+    # Nothing was paid and no one was at fault: no feedback, nothing counts (SPEC 6).
+    assert (contract.state, contract.fault, contract.counts_for_trust) == (
         "cancelled",
         "none",
-        True,
+        False,
     )
     assert contract.refunded_minor == PRICE
     assert balance(freelancer_pending(freelancer.pk)) == 0

@@ -65,6 +65,16 @@ def _disputed(api: Any, client_user: Any, freelancer: Any) -> int:
     return cid
 
 
+def _ended_with_one_feedback(api: Any, client_user: Any, freelancer: Any) -> int:
+    # Completed, the client wrote and the freelancer did not: the window's close publishes.
+    cid = _delivered(api, client_user, freelancer)
+    assert api(client_user).post(f"contracts/{cid}/approve").status_code == 200
+    body = {"rating": 4, "public_text": "Good work.", "private_rating": 4}
+    r = api(client_user).post(f"contracts/{cid}/feedback", body)
+    assert r.status_code == 201, r.content
+    return cid
+
+
 # One setup per timer transition of the table (a test below keeps this list complete).
 SETUPS: dict[str, Setup] = {
     "expire_request": _requested,
@@ -73,6 +83,7 @@ SETUPS: dict[str, Setup] = {
     "auto_approve": _delivered,
     "expire_proposal": _proposed_cancellation,
     "expire_dispute_answer": _disputed,
+    "close_feedback": _ended_with_one_feedback,
 }
 
 
