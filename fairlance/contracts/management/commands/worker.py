@@ -17,6 +17,7 @@ from fairlance.files.services import uploads_purge_stale
 from fairlance.ledger.services import clearance_release_due
 from fairlance.notifications.services import notifications_send_due
 from fairlance.payments.services import intents_execute_due
+from fairlance.reviews.services import scores_refresh_due
 
 # How long the loop sleeps when there was nothing to do.
 IDLE_SECONDS = 2.0
@@ -49,6 +50,8 @@ def _background_jobs(now: Any) -> int:
     # outage, a crash): retried with backoff.
     done += intents_execute_due(now=now)
     done += notifications_send_due(now=now)
+    # Scores whose commit hook never ran (a crash), and scores a contract aged out of.
+    done += scores_refresh_due(now=now)
     idempotency_purge(now=now)
     purchase_attempts_purge(now=now)
     # Files uploaded for something that never happened (a form left half done).
