@@ -365,7 +365,15 @@ def trust_inputs_changed(*, freelancer_id: int) -> None:
         unique_fields=["user"],
         update_fields=["dirty"],
     )
-    transaction.on_commit(lambda: score_refresh(freelancer_id=freelancer_id))
+    transaction.on_commit(lambda: score_refresh_if_dirty(freelancer_id=freelancer_id))
+
+
+def score_refresh_if_dirty(*, freelancer_id: int) -> None:
+    """The commit hook: one transaction that ended several of the freelancer's contracts
+    (a worker's batch) registers one hook each; the first recomputes, the rest find the
+    score clean."""
+    if FreelancerScore.objects.filter(user_id=freelancer_id, dirty=True).exists():
+        score_refresh(freelancer_id=freelancer_id)
 
 
 def score_rows(freelancer_id: int, *, since: datetime) -> list[Any]:
