@@ -205,3 +205,33 @@ def feedback_remove(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
 )
 def removal_quota_get(request: HttpRequest) -> dict[str, Any]:
     return removal_quota_json(services.removal_quota(user_id=_caller(request).pk))
+
+
+class ReportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, text_field(services.REPORT_TEXT)]
+
+
+@router.post(
+    "/feedback/{feedback_id}/report",
+    response={201: dict},
+    auth=REQUIRED_AUTH,
+    summary="Report published feedback that breaks the rules (once); an operator decides",
+    openapi_extra=problems(403, 409),
+)
+def feedback_report(
+    request: HttpRequest, feedback_id: Id, payload: ReportIn
+) -> Status[dict[str, Any]]:
+    report = services.feedback_report(
+        user=_caller(request), feedback_id=feedback_id, reason=payload.reason
+    )
+    return Status(
+        201,
+        {
+            "id": report.pk,
+            "feedback_id": report.feedback_id,
+            "status": report.status,
+            "created_at": report.created_at.isoformat(),
+        },
+    )
