@@ -9,6 +9,7 @@ take ``/contracts/{id}/feedback``.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -171,14 +172,19 @@ def feedback_reply(request: HttpRequest, contract_id: Id, payload: ReplyIn) -> d
 
 
 def removal_quota_json(quota: services.RemovalQuota) -> dict[str, Any]:
+    """The quota, its instants in the freelancer's own zone (the month is theirs)."""
+    zone = zoneinfo.ZoneInfo(quota.time_zone)
+    resets = quota.resets_at.astimezone(zone)
+    nxt = quota.next_removal_at.astimezone(zone) if quota.next_removal_at else None
     return {
         "per_month": quota.limit,
         "used_this_month": quota.used,
         "removals_left": quota.left,
         "month": quota.month,
         "time_zone": quota.time_zone,
-        "next_removal_at": quota.next_removal_at.isoformat() if quota.next_removal_at else None,
-        "resets_at": quota.resets_at.isoformat(),
+        "next_removal_at": nxt.isoformat() if nxt else None,
+        "next_removal_date": nxt.date().isoformat() if nxt else None,
+        "resets_at": resets.isoformat(),
     }
 
 

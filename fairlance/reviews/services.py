@@ -264,7 +264,9 @@ def feedback_remove(*, user: Any, contract_id: int, now: datetime | None = None)
                 f"on {frees:%-d %B %Y} ({quota.time_zone}).",
                 code="removal_quota_used",
                 removals_left=0,
-                next_removal_at=quota.resets_at.isoformat(),
+                # In the freelancer's zone: the month that frees up is theirs.
+                next_removal_at=frees.isoformat(),
+                next_removal_date=frees.date().isoformat(),
             )
         feedback.removed_at = now
         feedback.save(update_fields=["removed_at"])
