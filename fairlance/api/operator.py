@@ -1,4 +1,5 @@
-"""Operator endpoints for disputes: the queue and one dispute with everything to decide it.
+"""Operator endpoints: disputes (the queue and one dispute with everything to decide it) and
+feedback (the queue of reports, their decisions, the removal log).
 
 Thin like every router: the operator check, one read from ``contracts.disputes``, render.
 Deciding is ``POST /contracts/{id}/resolve_dispute`` (the engine's transition), downloading
@@ -7,22 +8,29 @@ a file ``GET /contracts/{id}/files/{file_id}`` (audited for operators).
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Field, Query, Router, Schema
+from pydantic import ConfigDict
 
 from fairlance.accounts.models import User
 from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.contracts import _event, contract_summary, evidence_json
 from fairlance.api.errors import problems
+from fairlance.api.openapi import text_field
 from fairlance.contracts import disputes
-from fairlance.contracts.selectors import access_contract, contract_events
-from fairlance.core.errors import NotFound, PermissionDenied
+from fairlance.contracts.selectors import MAX_ID, access_contract, contract_events
+from fairlance.core.errors import InvalidInput, NotFound, PermissionDenied, field_error
 from fairlance.core.money import format_minor
 from fairlance.core.policy import policy_for_version
 from fairlance.ledger.selectors import contract_money
+from fairlance.reviews import selectors as reviews
+from fairlance.reviews import services as review_services
+from fairlance.reviews.models import FeedbackRemoval, FeedbackReport
 
 router = Router(tags=["operator"])
 
@@ -110,3 +118,168 @@ def dispute_detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
             ],
         },
     }
+
+
+# --- feedback: reports and removals ----------------------------------------------------------
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+ReportId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(
+        None,
+        max_length=40,
+        description="Only a next_cursor this list returned (422 invalid_cursor otherwise)",
+    )
+    limit: int = Field(50, ge=1, le=200)
+
+
+def _cursor_of(at: datetime, pk: int) -> str:
+    """A keyset cursor: the row's time (microseconds since the epoch) and its id."""
+    return f"{(at - _EPOCH) // timedelta(microseconds=1)}.{pk}"
+
+
+def _page(qs: QuerySet[Any], field: str, query: PageQuery, *, newest_first: bool) -> Any:
+    """One page of ``qs`` (ordered by ``field`` then id) after ``query.cursor``."""
+    if query.cursor:
+        at_s, _, pk_s = query.cursor.partition(".")
+        if not (at_s.isascii() and at_s.isdigit() and pk_s.isascii() and pk_s.isdigit()):
+            raise InvalidInput(
+                errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
+            )
+        try:
+            at = _EPOCH + timedelta(microseconds=int(at_s))
+        except OverflowError:
+            raise InvalidInput(
+                errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
+            ) from None
+        pk = min(int(pk_s), 2**63 - 1)
+        op = "lt" if newest_first else "gt"
+        qs = qs.filter(Q(**{f"{field}__{op}": at}) | Q(**{field: at, f"id__{op}": pk}))
+    rows = list(qs[: query.limit + 1])
+    page = rows[: query.limit]
+    last = page[-1] if page else None
+    nxt = (
+        _cursor_of(getattr(last, field), last.pk)
+        if last is not None and len(rows) > query.limit
+        else None
+    )
+    return page, nxt
+
+
+def _member(user: User) -> dict[str, Any]:
+    return {"id": user.pk, "name": user.display_name or f"Member {user.pk}"}
+
+
+def report_json(r: FeedbackReport) -> dict[str, Any]:
+    f = r.feedback
+    return {
+        "id": r.pk,
+        "status": r.status,
+        "reason": r.reason,
+        "reported_at": _iso(r.created_at),
+        "reporter": _member(r.reporter),
+        "feedback": {
+            "id": f.pk,
+            "contract_id": f.contract_id,
+            "author": _member(f.author),
+            "author_role": f.author_role,
+            "rating": f.rating,
+            "public_text": f.public_text,
+            "reply_text": f.reply_text,
+            "published_at": _iso(f.published_at),
+            "hidden_at": _iso(f.hidden_at),
+            "removed_at": _iso(f.removed_at),
+        },
+        "decided_at": _iso(r.decided_at),
+        "decided_by": r.decided_by_id,
+        "decision_note": r.decision_note,
+    }
+
+
+def removal_json(r: FeedbackRemoval) -> dict[str, Any]:
+    f = r.feedback
+    return {
+        "id": r.pk,
+        "removed_at": _iso(r.removed_at),
+        "local_month": r.local_month,
+        "time_zone": r.time_zone,
+        "freelancer": _member(r.freelancer),
+        "feedback": {
+            "id": f.pk,
+            "contract_id": f.contract_id,
+            "author": _member(f.author),
+            "rating": f.rating,
+            "public_text": f.public_text,
+        },
+    }
+
+
+@router.get(
+    "/operator/feedback-reports",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="Open feedback reports, oldest first, with the feedback reported",
+    openapi_extra=problems(403),
+)
+def feedback_reports(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    _operator(request)
+    page, nxt = _page(reviews.open_reports(), "created_at", query, newest_first=False)
+    return {"results": [report_json(r) for r in page], "next_cursor": nxt}
+
+
+class DecisionIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Annotated[str, text_field(review_services.REPORT_TEXT)]
+
+
+def _decide(request: HttpRequest, report_id: int, note: str, *, hide: bool) -> dict[str, Any]:
+    operator = _operator(request)
+    report = review_services.report_decide(
+        operator=operator, report_id=report_id, hide=hide, note=note
+    )
+    report = FeedbackReport.objects.select_related("feedback", "feedback__author", "reporter").get(
+        pk=report.pk
+    )
+    return report_json(report)
+
+
+@router.post(
+    "/operator/feedback-reports/{report_id}/hide",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="Uphold a report: the feedback leaves the profile and the score (audited)",
+    openapi_extra=problems(403, 409),
+)
+def feedback_report_hide(
+    request: HttpRequest, report_id: ReportId, payload: DecisionIn
+) -> dict[str, Any]:
+    return _decide(request, report_id, payload.note, hide=True)
+
+
+@router.post(
+    "/operator/feedback-reports/{report_id}/dismiss",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="Dismiss a report: the feedback stays (audited)",
+    openapi_extra=problems(403, 409),
+)
+def feedback_report_dismiss(
+    request: HttpRequest, report_id: ReportId, payload: DecisionIn
+) -> dict[str, Any]:
+    return _decide(request, report_id, payload.note, hide=False)
+
+
+@router.get(
+    "/operator/feedback-removals",
+    response=dict,
+    auth=REQUIRED_AUTH,
+    summary="The removal log: which freelancer removed which feedback, when (newest first)",
+    openapi_extra=problems(403),
+)
+def feedback_removals(request: HttpRequest, query: Query[PageQuery]) -> dict[str, Any]:
+    _operator(request)
+    page, nxt = _page(reviews.removal_log(), "removed_at", query, newest_first=True)
+    return {"results": [removal_json(r) for r in page], "next_cursor": nxt}

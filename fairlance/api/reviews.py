@@ -9,6 +9,7 @@ take ``/contracts/{id}/feedback``.
 
 from __future__ import annotations
 
+import zoneinfo
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -171,14 +172,19 @@ def feedback_reply(request: HttpRequest, contract_id: Id, payload: ReplyIn) -> d
 
 
 def removal_quota_json(quota: services.RemovalQuota) -> dict[str, Any]:
+    """The quota, its instants in the freelancer's own zone (the month is theirs)."""
+    zone = zoneinfo.ZoneInfo(quota.time_zone)
+    resets = quota.resets_at.astimezone(zone)
+    nxt = quota.next_removal_at.astimezone(zone) if quota.next_removal_at else None
     return {
         "per_month": quota.limit,
         "used_this_month": quota.used,
         "removals_left": quota.left,
         "month": quota.month,
         "time_zone": quota.time_zone,
-        "next_removal_at": quota.next_removal_at.isoformat() if quota.next_removal_at else None,
-        "resets_at": quota.resets_at.isoformat(),
+        "next_removal_at": nxt.isoformat() if nxt else None,
+        "next_removal_date": nxt.date().isoformat() if nxt else None,
+        "resets_at": resets.isoformat(),
     }
 
 
@@ -205,3 +211,33 @@ def feedback_remove(request: HttpRequest, contract_id: Id) -> dict[str, Any]:
 )
 def removal_quota_get(request: HttpRequest) -> dict[str, Any]:
     return removal_quota_json(services.removal_quota(user_id=_caller(request).pk))
+
+
+class ReportIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, text_field(services.REPORT_TEXT)]
+
+
+@router.post(
+    "/feedback/{feedback_id}/report",
+    response={201: dict},
+    auth=REQUIRED_AUTH,
+    summary="Report published feedback that breaks the rules (once); an operator decides",
+    openapi_extra=problems(403, 409),
+)
+def feedback_report(
+    request: HttpRequest, feedback_id: Id, payload: ReportIn
+) -> Status[dict[str, Any]]:
+    report = services.feedback_report(
+        user=_caller(request), feedback_id=feedback_id, reason=payload.reason
+    )
+    return Status(
+        201,
+        {
+            "id": report.pk,
+            "feedback_id": report.feedback_id,
+            "status": report.status,
+            "created_at": report.created_at.isoformat(),
+        },
+    )

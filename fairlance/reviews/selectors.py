@@ -14,7 +14,14 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fairlance.contracts.models import Contract
-from fairlance.reviews.models import Feedback, FreelancerScore, Side
+from fairlance.reviews.models import (
+    Feedback,
+    FeedbackRemoval,
+    FeedbackReport,
+    FreelancerScore,
+    ReportStatus,
+    Side,
+)
 from fairlance.reviews.services import feedback_closes_at
 
 
@@ -137,3 +144,20 @@ def work_history(*, freelancer_id: int) -> QuerySet[Contract]:
 
 def stored_score(*, user_id: int) -> FreelancerScore | None:
     return FreelancerScore.objects.filter(user_id=user_id).first()
+
+
+def open_reports() -> QuerySet[FeedbackReport]:
+    """Feedback reports waiting for an operator, oldest first, with the feedback, its
+    author and the reporter (what the operator's queue shows)."""
+    return (
+        FeedbackReport.objects.filter(status=ReportStatus.OPEN)
+        .select_related("feedback", "feedback__author", "reporter")
+        .order_by("created_at", "id")
+    )
+
+
+def removal_log() -> QuerySet[FeedbackRemoval]:
+    """Every feedback removal, newest first: who removed which feedback, when (operators)."""
+    return FeedbackRemoval.objects.select_related(
+        "feedback", "feedback__author", "freelancer"
+    ).order_by("-removed_at", "-id")

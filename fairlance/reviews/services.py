@@ -264,7 +264,9 @@ def feedback_remove(*, user: Any, contract_id: int, now: datetime | None = None)
                 f"on {frees:%-d %B %Y} ({quota.time_zone}).",
                 code="removal_quota_used",
                 removals_left=0,
-                next_removal_at=quota.resets_at.isoformat(),
+                # In the freelancer's zone: the month that frees up is theirs.
+                next_removal_at=frees.isoformat(),
+                next_removal_date=frees.date().isoformat(),
             )
         feedback.removed_at = now
         feedback.save(update_fields=["removed_at"])
@@ -280,25 +282,38 @@ def feedback_remove(*, user: Any, contract_id: int, now: datetime | None = None)
 
 
 def feedback_report(*, user: Any, feedback_id: int, reason: Any) -> FeedbackReport:
-    """Anyone signed in may report published, shown feedback as breaking the rules."""
+    """Anyone signed in may report published, shown feedback as breaking the rules, once.
+
+    Feedback that is not public (unpublished, removed or hidden) is a 404 like an id that
+    names nothing: a report must not reveal that it exists. Its author may not report it.
+    A reporter whose report was decided may not file it again: the operator has answered.
+    """
     text = _text({"reason": reason}, "reason", REPORT_TEXT)
     feedback = (
         Feedback.objects.filter(
-            pk=feedback_id, published_at__isnull=False, hidden_at__isnull=True
+            pk=feedback_id,
+            published_at__isnull=False,
+            removed_at__isnull=True,
+            hidden_at__isnull=True,
         ).first()
         if 0 < feedback_id < 2**63
         else None
     )
     if feedback is None:
         raise NotFound("No such feedback.")
+    if feedback.author_id == user.pk:
+        raise PermissionDenied("You cannot report your own feedback.", code="own_feedback")
+    already = Conflict(
+        "You already reported this feedback; an operator will look at it.",
+        code="already_reported",
+    )
+    if FeedbackReport.objects.filter(feedback=feedback, reporter=user).exists():
+        raise already
     try:
         with transaction.atomic():
             return FeedbackReport.objects.create(feedback=feedback, reporter=user, reason=text)
     except IntegrityError:
-        raise Conflict(
-            "You already reported this feedback; an operator will look at it.",
-            code="already_reported",
-        ) from None
+        raise already from None
 
 
 def report_decide(
@@ -324,7 +339,17 @@ def report_decide(
             raise NotFound("No such report.")
         if report.status != ReportStatus.OPEN:
             raise Conflict("This report was already decided.", code="report_decided")
-        feedback = Feedback.objects.select_for_update().get(pk=report.feedback_id)
+        feedback = (
+            Feedback.objects.select_for_update()
+            .select_related("contract")
+            .get(pk=report.feedback_id)
+        )
+        if operator.pk in (feedback.contract.client_id, feedback.contract.freelancer_id):
+            # Like a dispute, a report is decided by someone with no stake in it.
+            raise PermissionDenied(
+                "You are a party to this contract; another operator decides this report.",
+                code="operator_is_a_party",
+            )
         status = ReportStatus.HIDDEN if hide else ReportStatus.DISMISSED
         open_reports = FeedbackReport.objects.filter(feedback=feedback, status=ReportStatus.OPEN)
         if hide:
