@@ -11,12 +11,20 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ConfigDict, Field, StrictBool
 
 from fairlance.accounts import places, selectors, services
-from fairlance.accounts.models import ApiToken, TimeOff, User, WorkingCalendar
+from fairlance.accounts.models import (
+    ApiToken,
+    TimeOff,
+    User,
+    WorkingCalendar,
+    default_working_weekdays,
+)
 from fairlance.accounts.throttle import client_address
 from fairlance.api.auth import REQUIRED_AUTH, optional_user
 from fairlance.api.errors import problems
 from fairlance.api.openapi import WholeInt, not_nullable, one_of, text_field
+from fairlance.api.profiles import trust_summary_json
 from fairlance.core.errors import InvalidInput, NotFound, field_error
+from fairlance.reviews.selectors import stored_score
 
 router = Router(tags=["accounts"])
 
@@ -363,6 +371,18 @@ def time_off_delete(request: HttpRequest, time_off_id: int) -> Status[None]:
 # --- Public profiles --------------------------------------------------------------------
 
 
+class RatingOut(Schema):
+    x100: int | None = Field(description="Average public rating in hundredths; null if none")
+    count: int
+    display: str
+
+
+class BadgeOut(Schema):
+    slug: str
+    label: str
+    why: str
+
+
 class PublicProfileOut(Schema):
     id: int
     display_name: str
@@ -371,9 +391,18 @@ class PublicProfileOut(Schema):
     country: str
     member_since: date
     time_zone: str
+    working_weekdays: list[int] = Field(description="0 = Monday ... 6 = Sunday")
     away_until: date | None = Field(
         description="While away, the last day away (purchases paused); else null"
     )
+    # The stored trust numbers (reviews.FreelancerScore; docs/success-score.md).
+    score: int | None = Field(
+        description="Success score 0-100; null while fewer than 2 clients count"
+    )
+    rating: RatingOut
+    badges: list[BadgeOut]
+    clients_count: int = Field(description="Clients whose contracts count in the score")
+    jobs_count: int = Field(description="Contracts where money was paid (the work history)")
 
 
 @router.get("/freelancers/{freelancer_id}", response=PublicProfileOut, auth=None)
@@ -381,7 +410,9 @@ def freelancer_profile(request: HttpRequest, freelancer_id: int) -> PublicProfil
     user = selectors.access_public_profile(viewer=optional_user(request), user_id=freelancer_id)
     calendar: Any = getattr(user, "calendar", None)
     zone = calendar.time_zone if calendar is not None else "UTC"
+    weekdays = calendar.working_weekdays if calendar is not None else default_working_weekdays()
     today = services.user_local_today(user=user, now=timezone.now())
+    trust = trust_summary_json(stored_score(user_id=user.pk))
     return PublicProfileOut(
         id=user.pk,
         # Not public_name: its fallback is the email's local part, which is private.
@@ -391,5 +422,7 @@ def freelancer_profile(request: HttpRequest, freelancer_id: int) -> PublicProfil
         country=user.country,
         member_since=user.date_joined.date(),
         time_zone=zone,
+        working_weekdays=sorted(int(d) for d in weekdays),
         away_until=services.away_until(user=user, today=today),
+        **trust,
     )

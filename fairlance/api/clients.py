@@ -38,9 +38,21 @@ def client_card_json(card: ClientCard) -> dict[str, Any]:
         "client_caused_endings": card.client_caused_endings,
         "completion_rate_percent": card.completion_rate_percent,
         "cancellation_rate_percent": card.cancellation_rate_percent,
-        # Feedback does not exist yet: no averages rather than invented ones.
+        # Averages of published public ratings (1-5, two places); null while none exists.
         "average_rating_given": card.average_rating_given,
         "average_rating_received": card.average_rating_received,
+        "ratings_given_count": card.ratings_given_count,
+        "ratings_received_count": card.ratings_received_count,
+        # The freelancers' latest public words about the client (never private feedback).
+        "recent_feedback": [
+            {
+                "rating": f.rating,
+                "text": f.text,
+                "published_at": f.published_at.isoformat(),
+                "project_title": f.project_title,
+            }
+            for f in card.recent_feedback
+        ],
     }
 
 
@@ -48,7 +60,7 @@ def client_card_json(card: ClientCard) -> dict[str, Any]:
     "/clients/{client_id}/card",
     response=dict,
     auth=REQUIRED_AUTH,
-    summary="A client's card: the client, their freelancers and operators may read it",
+    summary="A client's card: the client, freelancers they contacted or bought from, operators",
 )
 def get_client_card(request: HttpRequest, client_id: int) -> dict[str, Any]:
     viewer = request.auth  # type: ignore[attr-defined]

@@ -86,10 +86,14 @@ from fairlance.api import contracts as _contracts  # noqa: E402
 from fairlance.api import files as _files  # noqa: E402
 from fairlance.api import money as _money  # noqa: E402
 from fairlance.api import operator as _operator  # noqa: E402
+from fairlance.api import profiles as _profiles  # noqa: E402
 from fairlance.api import proposals as _proposals  # noqa: E402
 from fairlance.api import quotes as _quotes  # noqa: E402
 from fairlance.api import reviews as _reviews  # noqa: E402
 
+# Profiles' /freelancers/{id}/score, /feedback, /work-history beside accounts'
+# /freelancers/{id}: listed first so they are found before the shorter path.
+api.add_router("", _profiles.router)
 api.add_router("", _accounts.router)
 api.add_router("", _catalog.router)
 api.add_router("", _clients.router)

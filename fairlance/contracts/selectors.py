@@ -8,7 +8,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from fairlance.contracts.models import (
     Contract,
@@ -135,6 +136,20 @@ def disputes_open() -> list[OpenDispute]:
 
 
 @dataclass(frozen=True)
+class CardFeedback:
+    """One public feedback a freelancer wrote about the client (never the private part)."""
+
+    rating: int
+    text: str
+    published_at: datetime
+    project_title: str
+
+
+# How many of the freelancers' recent public texts a card shows.
+CARD_RECENT_FEEDBACK = 3
+
+
+@dataclass(frozen=True)
 class ClientCard:
     """What a freelancer may know about a client before and while working for them.
 
@@ -152,7 +167,17 @@ class ClientCard:
       its released part and refunds count nothing;
     - ``payment_verified``: money was once captured from this client into an escrow.
 
-    Ratings do not exist yet (feedback is a later issue), so both averages are ``None``.
+    Ratings come from published feedback (``reviews``), which only endings that count
+    take, so a no-fault ending adds nothing to them either:
+
+    - ``average_rating_given``: the public ratings this client gave freelancers, published
+      and not hidden by an operator (a freelancer removing one from their own profile does
+      not change what the client gave: ``reviews.selectors.feedback_given``);
+    - ``average_rating_received``: the public ratings freelancers gave this client,
+      published and not hidden;
+    - ``recent_feedback``: the last three public texts freelancers wrote about the client.
+
+    An average is ``None`` while there is no rating to average.
     """
 
     client_id: int
@@ -167,6 +192,9 @@ class ClientCard:
     client_caused_endings: int
     average_rating_given: float | None = None
     average_rating_received: float | None = None
+    ratings_given_count: int = 0
+    ratings_received_count: int = 0
+    recent_feedback: tuple[CardFeedback, ...] = ()
 
     @property
     def counted_endings(self) -> int:
@@ -188,11 +216,13 @@ def _percent(part: int, whole: int) -> int | None:
 
 
 def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
-    """The ``ClientCard`` of each existing user in ``client_ids``, in three queries.
+    """The ``ClientCard`` of each existing user in ``client_ids``, in four queries.
 
-    Users; their contracts as client, counted per client in the database; and the
-    ledger's sums of those contracts per client (``money_totals_by``): however long a
-    client's history, nothing of it is loaded row by row.
+    Users, with their rating averages and counts as subqueries of the same statement;
+    their contracts as client, counted per client in the database; the ledger's sums of
+    those contracts per client (``money_totals_by``); and the freelancers' latest public
+    feedback about each, numbered per client by a window function so only the last few
+    are read: however long a client's history, nothing of it is loaded row by row.
     """
     from fairlance.accounts.places import country_name
     from fairlance.ledger.selectors import ContractMoney, money_totals_by
@@ -200,7 +230,35 @@ def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
     ids = sorted({int(i) for i in client_ids if valid_id(i)})
     if not ids:
         return {}
-    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=ids)}
+    from fairlance.reviews.models import Feedback, Side
+    from fairlance.reviews.selectors import shown
+
+    def _ratings(qs: QuerySet[Feedback], by: str) -> tuple[Subquery, Subquery]:
+        # One row per user: ``values(by)`` groups the aggregate by the user it is about.
+        grouped = qs.filter(**{by: OuterRef("pk")}).order_by().values(by)
+        return (
+            Subquery(grouped.annotate(v=Avg("rating")).values("v")[:1]),
+            Subquery(grouped.annotate(n=Count("pk")).values("n")[:1]),
+        )
+
+    # The rule of ``reviews.selectors.feedback_given``: published, not hidden by an operator.
+    given = Feedback.objects.filter(
+        author_role=Side.CLIENT, published_at__isnull=False, hidden_at__isnull=True
+    )
+    given_avg, given_n = _ratings(given, "author_id")
+    received = shown(Feedback.objects.filter(author_role=Side.FREELANCER))
+    received_avg, received_n = _ratings(received, "subject_id")
+    users = {
+        u.pk: u
+        for u in get_user_model()
+        .objects.filter(pk__in=ids)
+        .annotate(
+            given_avg=given_avg,
+            given_n=given_n,
+            received_avg=received_avg,
+            received_n=received_n,
+        )
+    }
     theirs = Contract.objects.filter(client_id__in=list(users))
     counts: dict[int, dict[str, Any]] = {
         row["client_id"]: dict(row)
@@ -214,6 +272,30 @@ def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
         Contract.objects.filter(pk=OuterRef("entry__contract_id")).values("client_id")[:1]
     )
     money = money_totals_by(contract_ids=theirs.values("pk"), group=client_of_entry)
+    latest: dict[int, list[CardFeedback]] = {}
+    for f in (
+        received.filter(subject_id__in=list(users))
+        .annotate(
+            nth=Window(
+                RowNumber(),
+                partition_by=[F("subject_id")],
+                order_by=[F("published_at").desc(), F("pk").desc()],
+            )
+        )
+        .filter(nth__lte=CARD_RECENT_FEEDBACK)
+        .order_by("subject_id", "nth")
+        .values("subject_id", "rating", "public_text", "published_at", "contract__snapshot")
+    ):
+        published_at = f["published_at"]
+        assert published_at is not None  # shown feedback is published
+        latest.setdefault(f["subject_id"], []).append(
+            CardFeedback(
+                rating=f["rating"],
+                text=f["public_text"],
+                published_at=published_at,
+                project_title=str((f["contract__snapshot"] or {}).get("project_title", "")),
+            )
+        )
     cards: dict[int, ClientCard] = {}
     for uid, user in users.items():
         row = counts.get(uid, {})
@@ -232,8 +314,18 @@ def client_cards(*, client_ids: Collection[int]) -> dict[int, ClientCard]:
             contracts=int(row.get("started", 0)),
             completions=int(row.get("completed", 0)),
             client_caused_endings=int(row.get("client_fault", 0)),
+            average_rating_given=_average(user.given_avg),
+            average_rating_received=_average(user.received_avg),
+            ratings_given_count=int(user.given_n or 0),
+            ratings_received_count=int(user.received_n or 0),
+            recent_feedback=tuple(latest.get(uid, ())),
         )
     return cards
+
+
+def _average(value: Any) -> float | None:
+    """An average rating to two places (``None``: nothing to average)."""
+    return None if value is None else round(float(value), 2)
 
 
 def client_card(*, client_id: int) -> ClientCard:
@@ -248,16 +340,19 @@ def access_client_card(*, viewer: Any, client_id: int) -> ClientCard:
     """The client card of ``client_id`` if ``viewer`` may read it, else ``NotFound``.
 
     The client reads their own card, operators read every card, and a freelancer reads
-    the card of a client they have a contract with (in any state: a request they were
-    asked to accept is exactly when it matters). Everyone else learns nothing, not even
-    whether the user exists.
+    the card of a client who contacted them or bought from them: a contract in any state
+    (a request they were asked to accept is exactly when it matters) or a quote request
+    in any state. Everyone else learns nothing, not even whether the user exists.
     """
+    from fairlance.quotes.models import QuoteRequest
+
     if viewer is None or not getattr(viewer, "is_authenticated", False) or not valid_id(client_id):
         raise NotFound()
     allowed = (
         viewer.pk == client_id
         or getattr(viewer, "is_operator", False)
         or Contract.objects.filter(client_id=client_id, freelancer_id=viewer.pk).exists()
+        or QuoteRequest.objects.filter(client_id=client_id, freelancer_id=viewer.pk).exists()
     )
     if not allowed:
         raise NotFound()
