@@ -14,7 +14,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from fairlance.contracts.models import Contract
-from fairlance.reviews.models import Feedback, FreelancerScore, Side
+from fairlance.reviews.models import Feedback, FeedbackReport, FreelancerScore, ReportStatus, Side
 from fairlance.reviews.services import feedback_closes_at
 
 
@@ -137,3 +137,19 @@ def work_history(*, freelancer_id: int) -> QuerySet[Contract]:
 
 def stored_score(*, user_id: int) -> FreelancerScore | None:
     return FreelancerScore.objects.filter(user_id=user_id).first()
+
+
+def open_reports() -> QuerySet[FeedbackReport]:
+    """Open reports on feedback, the oldest first, with the feedback, its contract and the
+    people involved (the operators' queue)."""
+    return (
+        FeedbackReport.objects.filter(status=ReportStatus.OPEN)
+        .select_related(
+            "reporter",
+            "feedback",
+            "feedback__author",
+            "feedback__subject",
+            "feedback__contract",
+        )
+        .order_by("created_at", "id")
+    )
