@@ -83,6 +83,7 @@ CLOCK_LABELS = {
     "late_grace": "Client may cancel the late contract from",
     "review_window": "Approved automatically",
     "dispute_answer": "Answer to the dispute due",
+    "feedback_window": "Feedback window closes",
 }
 
 # The clock a state is mainly waiting on: the one the header talks about.

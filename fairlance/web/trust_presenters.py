@@ -296,7 +296,7 @@ def work_history(*, freelancer_id: int, tz_name: str) -> list[HistoryItem]:
     return [
         HistoryItem(
             contract_id=c.pk,
-            title=str((c.snapshot or {}).get("title") or c.title or f"Contract {c.pk}"),
+            title=c.title or f"Contract {c.pk}",
             ended=f"{c.ended_at.astimezone(_zone(tz_name)):%B %Y}" if c.ended_at else "",
             ended_iso=c.ended_at.isoformat() if c.ended_at else "",
             feedback=by_contract.get(c.pk),
@@ -403,8 +403,8 @@ def score_points(*, user_id: int, limit: int = 366) -> list[tuple[date, int | No
 
 # --- the history chart (server-rendered SVG) ----------------------------------------------------
 
-CHART_W, CHART_H = 640, 220
-PAD_L, PAD_R, PAD_T, PAD_B = 40, 16, 14, 30
+CHART_W, CHART_H = 480, 200
+PAD_L, PAD_R, PAD_T, PAD_B = 40, 14, 14, 30
 
 
 def score_chart_svg(points: list[tuple[date, int | None]]) -> str:

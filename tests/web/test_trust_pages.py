@@ -288,7 +288,9 @@ def test_report_then_an_operator_hides_it_from_the_profile(parties, stranger) ->
     feedback = Feedback.objects.get(contract_id=cid, author_role="client")
     report_url = f"/contracts/{cid}/feedback/report/"
     # Each side may report the other side's published feedback from the room
-    assert "Report</summary>" in text_of(login(parties.freelancer).get(f"/contracts/{cid}/"))
+    assert "Report this feedback</summary>" in text_of(
+        login(parties.freelancer).get(f"/contracts/{cid}/")
+    )
     # A stranger cannot, and an empty reason is refused with the reason
     assert (
         login(stranger).post(report_url, {"feedback": feedback.pk, "reason": "x"}).status_code
