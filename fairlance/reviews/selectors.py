@@ -147,11 +147,17 @@ def stored_score(*, user_id: int) -> FreelancerScore | None:
 
 
 def open_reports() -> QuerySet[FeedbackReport]:
-    """Feedback reports waiting for an operator, oldest first, with the feedback, its
-    author and the reporter (what the operator's queue shows)."""
+    """Open reports on feedback, the oldest first, with the feedback, its contract and the
+    people involved (the operators' queue)."""
     return (
         FeedbackReport.objects.filter(status=ReportStatus.OPEN)
-        .select_related("feedback", "feedback__author", "reporter")
+        .select_related(
+            "reporter",
+            "feedback",
+            "feedback__author",
+            "feedback__subject",
+            "feedback__contract",
+        )
         .order_by("created_at", "id")
     )
 

@@ -449,7 +449,9 @@ def score_rows(freelancer_id: int, *, since: datetime) -> list[Any]:
         rows.append(
             ContractRow(
                 contract_id=c["id"],
-                title=str((c["snapshot"] or {}).get("title") or f"Contract {c['id']}"),
+                # The snapshot keeps the project's title as ``project_title``
+                # (``Contract.title``).
+                title=str((c["snapshot"] or {}).get("project_title") or f"Contract {c['id']}"),
                 client_id=c["client_id"],
                 ended_at=c["ended_at"] or since,
                 ending=c["ending"] or "",

@@ -29,6 +29,7 @@ from fairlance.core.policy import Policy
 from fairlance.core.workdays import DAY_ABBR, MONTH_ABBR
 from fairlance.ledger.selectors import ContractMoney
 from fairlance.web.forms import to_major
+from fairlance.web.trust_presenters import card_ratings
 
 # --- time, for the viewer ----------------------------------------------------------------
 
@@ -82,6 +83,7 @@ CLOCK_LABELS = {
     "late_grace": "Client may cancel the late contract from",
     "review_window": "Approved automatically",
     "dispute_answer": "Answer to the dispute due",
+    "feedback_window": "Feedback window closes",
 }
 
 # The clock a state is mainly waiting on: the one the header talks about.
@@ -596,6 +598,12 @@ class ClientCardView:
     ratings: str
     # True while the freelancer is deciding (a request, the grace window): shown first.
     prominent: bool = False
+    # "Rates freelancers 4.6 ★ on average (5)", "" without ratings given.
+    ratings_given: str = ""
+    # "Rated 4.8 ★ by freelancers (3)", "" without ratings received.
+    ratings_received: str = ""
+    # Up to three recent public feedback quotes from freelancers (``trust_presenters``).
+    recent_feedback: tuple[Any, ...] = ()
 
     @property
     def summary(self) -> str:
@@ -615,6 +623,7 @@ def _rate(percent: int | None) -> str:
 
 
 def client_card_view(card: ClientCard, *, prominent: bool = False) -> ClientCardView:
+    given, received, quotes = card_ratings(card)
     return ClientCardView(
         name=card.name,
         member_since=f"{card.member_since:%B %Y}",
@@ -624,9 +633,11 @@ def client_card_view(card: ClientCard, *, prominent: bool = False) -> ClientCard
         contracts=_plural(card.contracts, "contract"),
         completion_rate=_rate(card.completion_rate_percent),
         cancellation_rate=_rate(card.cancellation_rate_percent),
-        # Feedback is not built yet: say so instead of showing numbers nobody gave.
-        ratings="No ratings yet",
+        ratings="" if given or received else "No ratings yet",
         prominent=prominent,
+        ratings_given=given,
+        ratings_received=received,
+        recent_feedback=quotes,
     )
 
 

@@ -10,6 +10,7 @@ from fairlance.web.views import (
     public,
     quotes,
     settings,
+    trust,
 )
 
 app_name = "web"
@@ -51,6 +52,34 @@ urlpatterns = [
         "contracts/<int:contract_id>/files/<uuid:file_id>/",
         contracts.contract_file,
         name="contract_file",
+    ),
+    path("freelancers/<int:user_id>/", trust.freelancer_profile, name="freelancer_profile"),
+    path("me/score/", trust.my_score, name="my_score"),
+    path("contracts/<int:contract_id>/feedback/", trust.feedback_leave, name="feedback_leave"),
+    path(
+        "contracts/<int:contract_id>/feedback/reply/",
+        trust.feedback_reply,
+        name="feedback_reply",
+    ),
+    path(
+        "contracts/<int:contract_id>/feedback/remove/",
+        trust.feedback_remove,
+        name="feedback_remove",
+    ),
+    path(
+        "contracts/<int:contract_id>/feedback/report/",
+        trust.feedback_report,
+        name="feedback_report",
+    ),
+    path(
+        "operator/feedback-reports/",
+        trust.feedback_reports,
+        name="operator_feedback_reports",
+    ),
+    path(
+        "operator/feedback-reports/<int:report_id>/",
+        trust.feedback_report_decide,
+        name="operator_feedback_report_decide",
     ),
     path("projects/<int:project_id>/quote/", quotes.quote_ask, name="quote_ask"),
     path("quotes/<int:request_id>/", quotes.quote_request_page, name="quote_request"),

@@ -60,6 +60,19 @@ def _stars_html(rating_x100: int, count: int) -> str:
 
 
 @register.simple_tag
+def rating(value: Any) -> SafeString:
+    """One person's rating from 1 to 5 as stars, with the number in words for screen readers."""
+    try:
+        n = max(0, min(5, int(value)))
+    except (TypeError, ValueError):
+        return mark_safe("")
+    return mark_safe(  # noqa: S308 - numbers only
+        f'<span class="stars"><span aria-hidden="true">{"★" * n}{"☆" * (5 - n)}</span>'
+        f'<span class="visually-hidden">{n} out of 5 stars</span></span>'
+    )
+
+
+@register.simple_tag
 def project_card(p: SearchResult) -> SafeString:
     """One search result as a card (search page, home page).
 
@@ -85,7 +98,8 @@ def project_card(p: SearchResult) -> SafeString:
         f'  <div class="thumb">{thumb}</div>\n'
         '  <div class="body">\n'
         f'    <div class="person"><span class="avatar" aria-hidden="true">{escape(initials(name))}'
-        f"</span><strong>{escape(name)}</strong></div>\n"
+        f'</span><strong><a href="{_freelancer_url(p.freelancer.id)}">{escape(name)}</a>'
+        "</strong></div>\n"
         f'    <h3><a href="{_project_url(p.id)}">{escape(p.title)}</a></h3>\n'
         f"    {_stars_html(p.rating_x100, p.rating_count)}\n"
         '    <div class="meta">\n'
@@ -96,6 +110,17 @@ def project_card(p: SearchResult) -> SafeString:
         "</article>\n"
         "</li>"
     )
+
+
+def _freelancer_url(user_id: int) -> str:
+    return _freelancer_url_with_id_zero().replace("0", str(int(user_id)), 1)
+
+
+@lru_cache(maxsize=1)
+def _freelancer_url_with_id_zero() -> str:
+    url = reverse("web:freelancer_profile", args=[0])
+    assert url.count("0") == 1, url
+    return url
 
 
 def _project_url(project_id: int) -> str:

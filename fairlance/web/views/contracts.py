@@ -55,7 +55,7 @@ from fairlance.payments.provider import (
     CARD_SUCCESS,
 )
 from fairlance.web import contract_presenters as cp
-from fairlance.web import presenters, proposal_presenters
+from fairlance.web import presenters, proposal_presenters, trust_presenters
 from fairlance.web.forms import parse_amount
 from fairlance.web.milestone_presenters import milestone_views
 from fairlance.web.uploads import FormFiles, file_answers, offer_back, question_files
@@ -573,8 +573,19 @@ def _room_context(
         # waiting for an answer, or the grace window of an instant purchase.
         deciding = "accept" in names or "decline_in_grace" in names
         card = cp.client_card_view(client_card(client_id=contract.client_id), prominent=deciding)
+    # Ended contracts only: a running contract's room reads no feedback (its query budget
+    # stays what it was).
+    feedback = trust_presenters.feedback_panel(
+        contract=contract,
+        viewer=user,
+        role=role,
+        tz_name=tz_name,
+        policy=policy_for_version(contract.policy_version),
+        now=now,
+    )
     return {
         **(_resolve_context(contract, resolve_form, held=money.held) if can_resolve else {}),
+        "feedback": feedback,
         "can_resolve": can_resolve,
         "contract": contract,
         "role": role,
