@@ -216,3 +216,8 @@ def test_scores_on_cards_and_the_page_add_no_query(
     with django_assert_num_queries(2):
         page = client.get(reverse("web:project_detail", args=[projects[0].pk]))
     assert "100% success" in page.content.decode()
+
+
+def test_the_web_sort_menu_calls_the_rating_sort_top_rated(client: Any) -> None:
+    html = client.get(reverse("web:search")).content.decode()
+    assert '<option value="rating">Top rated</option>' in html
