@@ -29,13 +29,14 @@ from fairlance.demo.artwork import gallery_picture
 from fairlance.demo.data import DEMO_PASSWORD, PEOPLE, PROJECTS
 from fairlance.demo.load import demo_load
 from fairlance.ledger.selectors import ledger_check
+from fairlance.reviews.models import Feedback, FreelancerScore, ScorePoint
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings: Any) -> None:
-    # Six demo accounts with production-strength hashing would dominate these tests.
+    # Seven demo accounts with production-strength hashing would dominate these tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
@@ -126,20 +127,64 @@ def test_demo_contracts_fill_one_project_nearly_to_capacity() -> None:
     summary = demo_load(images=False)
     chloe = user("chloe")
 
-    # then the client bought through the real purchase path, with money in escrow
+    # then the clients bought through the real purchase path, with money in escrow
     contracts = Contract.objects.filter(client=chloe)
-    assert summary.contracts_created == contracts.count() == 3
+    assert summary.contracts_created == Contract.objects.count() == 8
     assert sorted(contracts.values_list("state", flat=True)) == [
+        "completed",
+        "completed",
         "in_progress",
         "in_progress",
         "requested",
     ]
+    assert (
+        sorted(Contract.objects.filter(client=user("sam")).values_list("state", flat=True))
+        == ["completed"] * 3
+    )
     assert ledger_check() == []
 
     # and the children's book project has one slot left: still on sale, nearly full
     book = Project.objects.get(title__startswith="Children's book")
     assert (book.active_contracts, book.capacity) == (2, 3)
     assert project_availability(project=book, now=timezone.now()).purchasable
+
+
+def test_ana_and_hiro_have_published_feedback_and_a_score_shown_everywhere() -> None:
+    # given the demo
+    summary = demo_load(images=False)
+    ana, hiro = user("ana"), user("hiro")
+
+    # then every completed contract has feedback from both sides, published
+    completed = Contract.objects.filter(state="completed")
+    assert completed.count() == 5
+    feedback = Feedback.objects.filter(contract__in=completed)
+    assert summary.feedback_left == feedback.count() == 10
+    assert not feedback.filter(published_at__isnull=True).exists()
+    # and Ana and Hiro each worked with two clients: their stored scores are shown
+    scores = {s.user_id: s for s in FreelancerScore.objects.filter(user__in=[ana, hiro])}
+    assert {scores[ana.pk].clients, scores[hiro.pk].clients} == {2}
+    assert scores[ana.pk].score is not None and scores[hiro.pk].score is not None
+    assert 90 <= scores[ana.pk].score < 100  # one four-star rating among fives
+    assert not scores[ana.pk].dirty and scores[ana.pk].rating_count == 3
+    assert ScorePoint.objects.filter(user=ana, score=scores[ana.pk].score).exists()
+
+    # and the score is on Ana's search cards and her project page, beside the rating
+    shown = f"{scores[ana.pk].score}% success"
+    kit = Project.objects.get(freelancer=ana, title__startswith="A logo and compact brand kit")
+    assert (kit.rating_x100, kit.rating_count) == (500, 2)
+    browser = Client()
+    assert shown in browser.get("/search/", {"q": "logo brand kit"}).content.decode()
+    assert shown in browser.get(f"/projects/{kit.pk}/").content.decode()
+    api = browser.get(f"/api/v1/projects/{kit.pk}").json()
+    assert api["freelancer_score"] == scores[ana.pk].score
+    # and "top rated" puts the rated projects first
+    top = browser.get("/api/v1/projects", {"sort": "rating", "limit": 3}).json()["items"]
+    assert [p["rating_x100"] for p in top] == [500, 500, 400]
+    # and Lena, with no finished work, shows no score
+    lena_project = Project.objects.filter(freelancer=user("lena")).first()
+    assert lena_project is not None
+    lena_api = browser.get(f"/api/v1/projects/{lena_project.pk}").json()
+    assert lena_api["freelancer_score"] is None
 
 
 def test_freelancers_calendars_are_as_described() -> None:
@@ -336,7 +381,7 @@ def test_demo_command_prepares_an_sqlite_demo_once(tmp_path: Path) -> None:
 
     # then the first run migrates and loads, the second finds everything in place
     assert first.returncode == 0, first.stderr
-    assert "Demo data loaded: 6 accounts" in first.stdout
+    assert "Demo data loaded: 7 accounts" in first.stdout
     assert (tmp_path / "fairlance.sqlite3").is_file()
     assert any((tmp_path / "media" / "gallery").iterdir())
     assert second.returncode == 0, second.stderr

@@ -30,6 +30,7 @@ from fairlance.catalog.search.base import SearchResult
 from fairlance.core.errors import NotFound, PermissionDenied
 from fairlance.core.money import MAX_PRICE_MINOR, currency
 from fairlance.core.text import text_pattern
+from fairlance.reviews.models import FreelancerScore
 
 router = Router(tags=["catalog"])
 
@@ -334,6 +335,9 @@ class ProjectSummaryOut(Schema):
     min_delivery_days: int
     rating_x100: int
     rating_count: int
+    # The freelancer's success score (0..100), stored; null until they have worked with
+    # at least 2 clients.
+    freelancer_score: int | None
     freelancer: FreelancerOut
     cover_image: ImageOut | None
     published_at: datetime | None
@@ -391,11 +395,21 @@ def _freelancer(user: User) -> dict[str, Any]:
 
 
 def _summary(request: HttpRequest, project: Project) -> dict[str, Any]:
+    """A project's summary; its freelancer's stored score must be loaded with it
+    (``select_related("freelancer__score")``)."""
     gallery = list(project.gallery.all())
-    return _summary_with_cover(project, _image(request, gallery[0]) if gallery else None)
+    try:
+        score = project.freelancer.score.score
+    except FreelancerScore.DoesNotExist:
+        score = None
+    return _summary_with_cover(
+        project, _image(request, gallery[0]) if gallery else None, freelancer_score=score
+    )
 
 
-def _summary_with_cover(project: Project, cover: dict[str, Any] | None) -> dict[str, Any]:
+def _summary_with_cover(
+    project: Project, cover: dict[str, Any] | None, *, freelancer_score: int | None
+) -> dict[str, Any]:
     return {
         "id": project.pk,
         "title": project.title,
@@ -412,6 +426,7 @@ def _summary_with_cover(project: Project, cover: dict[str, Any] | None) -> dict[
         "min_delivery_days": project.min_delivery_days,
         "rating_x100": project.rating_x100,
         "rating_count": project.rating_count,
+        "freelancer_score": freelancer_score,
         "freelancer": _freelancer(project.freelancer),
         "cover_image": cover,
         "published_at": project.published_at,
@@ -431,7 +446,9 @@ def _detail(request: HttpRequest, read: selectors.ProjectRead, viewer: Any) -> d
     availability = selectors.project_read_availability(read=read, now=timezone.now())
     gallery = [_image(request, image) for image in parts.gallery]
     return {
-        **_summary_with_cover(project, gallery[0] if gallery else None),
+        **_summary_with_cover(
+            project, gallery[0] if gallery else None, freelancer_score=read.freelancer_score
+        ),
         "description": project.description,
         "description_html": project.description_html,
         "delivery_in_working_days": project.delivery_in_working_days,
@@ -517,6 +534,7 @@ def _result_summary(request: HttpRequest, result: SearchResult) -> dict[str, Any
         "min_delivery_days": result.min_delivery_days,
         "rating_x100": result.rating_x100,
         "rating_count": result.rating_count,
+        "freelancer_score": result.freelancer_score,
         "freelancer": {
             "id": freelancer.id,
             "display_name": freelancer.public_name,

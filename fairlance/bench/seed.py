@@ -15,12 +15,19 @@ day of the run, so running contracts are always running):
   titles and descriptions from word lists, with a long tail of rare words for search;
 - contracts: about 85% completed (capture, release to the freelancer and platform fee) and
   15% in progress (money held in escrow, a slot of the project's capacity taken), each
-  with its milestone, its events and balanced journal entries.
+  with its milestone, its events and balanced journal entries;
+- feedback on most completed contracts (clients more often than freelancers), published as
+  the product would have published it by now, and for every freelancer with an ended
+  contract the stored success score (``reviews.score.compute`` on the rows written), a
+  few history points, and their projects' ratings from the published client feedback.
 
 Simplifications, stated so nobody mistakes them for the product's behaviour: completed
 contracts release straight to the freelancer's *available* account (as if the clearance
 period had passed) so no ``PendingClearance`` rows are needed; running contracts get no
-timers; all seeded users share one password hash (``SEED_PASSWORD``).
+timers; all seeded users share one password hash (``SEED_PASSWORD``). Feedback is written
+already published (no ``leave_feedback`` events, no feedback timers); a side that would
+still be waiting for the other inside the window is left out, so nothing waits on a timer
+that does not exist. No feedback is removed, hidden, reported or late.
 """
 
 from __future__ import annotations
@@ -59,9 +66,28 @@ from fairlance.core.policy import policy_in_force
 from fairlance.ledger import accounts as names
 from fairlance.ledger.models import JournalEntry, LedgerAccount, Posting
 from fairlance.ledger.selectors import ledger_check
+from fairlance.reviews import score as trust_score
+from fairlance.reviews.models import Feedback, FreelancerScore, ScorePoint, Side
 
 SEED_EMAIL_DOMAIN = "seed.fairlance.test"
 SEED_PASSWORD = "seed-password-not-secret"
+# Shares of completed contracts with feedback from each side (as on the big marketplaces,
+# clients rate more often than freelancers do).
+CLIENT_FEEDBACK_SHARE = 0.75
+FREELANCER_FEEDBACK_SHARE = 0.6
+# Public ratings given: mostly five stars, a long tail below.
+RATINGS = (5, 5, 5, 5, 5, 5, 4, 4, 4, 3, 2, 1)
+FEEDBACK_TEXTS = (
+    "Great work, on time and exactly what we asked for.",
+    "Clear communication and a quick turnaround.",
+    "Good result; one round of changes needed.",
+    "Would hire again.",
+    "Friendly, professional and fast.",
+    "",
+)
+CLIENT_TEXTS = ("Clear brief and quick answers.", "A pleasure to work with.", "Paid promptly.", "")
+# The score history: a point today and one every 30 days before, this many in all.
+SCORE_POINTS = 4
 
 
 @dataclass(frozen=True)
@@ -479,8 +505,9 @@ class _ProjectPlan:
     tiers: list[tuple[str, int, int, int]]  # name, price, delivery days, revisions
     addons: list[tuple[str, int, int]]
     published_at: datetime
-    rating_x100: int
-    rating_count: int
+    # From the published client feedback planned on its contracts (``_plan_feedback``).
+    rating_x100: int = 0
+    rating_count: int = 0
     running: int = 0
 
 
@@ -537,7 +564,6 @@ def _plan_projects(rng: random.Random, config: SeedConfig, now: datetime) -> lis
                 ["Express delivery", "Source files", "Extra revision"], rng.randint(0, 2)
             )
         ]
-        rating_count = int(rng.random() ** 3 * 400)
         plans.append(
             _ProjectPlan(
                 freelancer_index=freelancer_index,
@@ -550,8 +576,6 @@ def _plan_projects(rng: random.Random, config: SeedConfig, now: datetime) -> lis
                 tiers=tiers,
                 addons=addons,
                 published_at=now - timedelta(days=rng.random() * 720),
-                rating_x100=rng.randint(380, 500) if rating_count else 0,
-                rating_count=rating_count,
             )
         )
     return plans
@@ -726,6 +750,143 @@ def write_purchase(
     return cid, escrow_id, total
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """One side's planned feedback: public and private rating, when written, public text."""
+
+    rating: int
+    private_rating: int
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedbackPlan:
+    client: _Written | None  # about the freelancer
+    freelancer: _Written | None  # about the client
+    published_at: datetime
+    replied_at: datetime | None  # the freelancer's public reply to the client's feedback
+
+
+@dataclass(frozen=True, slots=True)
+class _ContractPlan:
+    project_index: int
+    tier_index: int
+    client_index: int
+    running: bool
+    started: datetime
+    ended: datetime  # when a completed contract was approved (unused while running)
+    feedback: _FeedbackPlan | None
+
+
+def _plan_feedback(
+    rng: random.Random, *, ended: datetime, now: datetime, window: timedelta
+) -> _FeedbackPlan | None:
+    """The feedback a completed contract has by ``now``, published as the product would
+    have published it: when both sides wrote, or when the window closed. A side still
+    waiting for the other inside the window is left out (no timer would publish it)."""
+    client_writes = rng.random() < CLIENT_FEEDBACK_SHARE
+    freelancer_writes = rng.random() < FREELANCER_FEEDBACK_SHARE
+    # Written within five days of the end (and before now).
+    within = min(timedelta(days=5), max(now - ended, timedelta(0)))
+
+    def written(texts: tuple[str, ...]) -> _Written:
+        rating = rng.choice(RATINGS)
+        private = max(1, min(5, rating + rng.choice((-1, 0, 0, 0, 1))))
+        return _Written(rating, private, ended + within * rng.random(), rng.choice(texts))
+
+    client = written(FEEDBACK_TEXTS) if client_writes else None
+    freelancer = written(CLIENT_TEXTS) if freelancer_writes else None
+    closes = ended + window
+    if client is not None and freelancer is not None:
+        published = max(client.at, freelancer.at)
+    elif (client is not None or freelancer is not None) and closes <= now:
+        published = closes
+    else:
+        return None
+    replied = None
+    if client is not None and rng.random() < 0.1:
+        replied = min(published + timedelta(days=1), now)
+    return _FeedbackPlan(client, freelancer, published, replied)
+
+
+def _write_feedback(
+    w: BulkWriter,
+    plan: _FeedbackPlan | None,
+    *,
+    contract_id: int,
+    client_id: int,
+    freelancer_id: int,
+) -> tuple[int, int] | None:
+    """The contract's published feedback rows; the client's (rating, private rating)."""
+    if plan is None:
+        return None
+    sides = (
+        (plan.client, Side.CLIENT.value, client_id, freelancer_id),
+        (plan.freelancer, Side.FREELANCER.value, freelancer_id, client_id),
+    )
+    for side, role, author, subject in sides:
+        if side is None:
+            continue
+        reply = role == Side.CLIENT and plan.replied_at is not None
+        w.add(
+            Feedback,
+            contract_id=contract_id,
+            author_id=author,
+            author_role=role,
+            subject_id=subject,
+            rating=side.rating,
+            public_text=side.text,
+            private_rating=side.private_rating,
+            private_text="",
+            created_at=side.at,
+            published_at=plan.published_at,
+            reply_text="Thank you!" if reply else "",
+            replied_at=plan.replied_at if reply else None,
+            removed_at=None,
+            hidden_at=None,
+        )
+    if plan.client is None:
+        return None
+    return plan.client.rating, plan.client.private_rating
+
+
+def _write_scores(
+    w: BulkWriter,
+    rows_of: dict[int, list[trust_score.ContractRow]],
+    received: dict[int, list[int]],
+    *,
+    now: datetime,
+) -> None:
+    """Each freelancer's stored score as ``reviews.services.score_refresh`` stores it
+    (the same formula on the same rows), and ``SCORE_POINTS`` history points."""
+    for freelancer_id, rows in rows_of.items():
+        breakdown = trust_score.compute(rows, now=now)
+        total, count = received.get(freelancer_id, (0, 0))
+        w.add(
+            FreelancerScore,
+            id=freelancer_id,
+            user_id=freelancer_id,
+            score=breakdown.score,
+            clients=breakdown.clients,
+            counted=len(breakdown.counted),
+            rating_x100=round(total / count * 100) if count else 0,
+            rating_count=count,
+            jobs=len(rows),  # every seeded ended contract paid the freelancer
+            breakdown=breakdown.as_json(),
+            computed_at=now,
+            valid_until=breakdown.valid_until,
+            dirty=False,
+        )
+        first_end = min(r.ended_at for r in rows)
+        for k in range(SCORE_POINTS):
+            at = now - timedelta(days=30 * k)
+            if at < first_end:
+                break  # no score was computed before their first contract ended
+            point = breakdown if k == 0 else trust_score.compute(rows, now=at)
+            w.add(ScorePoint, user_id=freelancer_id, day=at.date(), score=point.score)
+
+
 def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) -> SeedReport:
     """Write the dataset described in the module docstring into the default database.
 
@@ -825,9 +986,16 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
 
     progress.step(f"projects: {config.projects}")
     plans = _plan_projects(rng, config, now)
+    policy = policy_in_force()
+    window = timedelta(days=policy.feedback_window_days)
+    # End dates and feedback draw from their own generator, so the rest of the dataset
+    # (which projects sell, to whom, which contracts are still running) is what it was
+    # before feedback was seeded.
+    trust_rng = random.Random(f"{config.seed}:trust")
     # Contracts are planned before projects are written so each project's active_contracts
-    # (the capacity counter purchases check) is stored right the first time.
-    contract_plans: list[tuple[int, int, int, bool, datetime]] = []
+    # (the capacity counter purchases check) and its rating (from the client feedback
+    # planned here) are stored right the first time.
+    contract_plans: list[_ContractPlan] = []
     for _ in range(config.contracts):
         # Popular projects sell more: square the uniform draw to skew towards low indices.
         p_index = int(config.projects * rng.random() ** 2)
@@ -846,7 +1014,20 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                 plan.published_at + timedelta(days=rng.random() * span),
                 now - timedelta(days=plan.tiers[tier_index][2] + 4),
             )
-        contract_plans.append((p_index, tier_index, client_index, running, started))
+        ended = started + timedelta(days=plan.tiers[tier_index][2] + trust_rng.random() * 3)
+        feedback = (
+            None if running else _plan_feedback(trust_rng, ended=ended, now=now, window=window)
+        )
+        if feedback is not None and feedback.client is not None:
+            plan.rating_count += 1
+            plan.rating_x100 += feedback.client.rating  # the sum for now; the average below
+        contract_plans.append(
+            _ContractPlan(p_index, tier_index, client_index, running, started, ended, feedback)
+        )
+    for plan in plans:
+        if plan.rating_count:
+            # As reviews.services stores it: the average of the shown ratings, hundredths.
+            plan.rating_x100 = round(plan.rating_x100 / plan.rating_count * 100)
 
     project_ids: list[int] = []
     # Per project: (tier id, name, price, delivery days, revisions) for each tier.
@@ -913,8 +1094,7 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                 progress.bar("projects", n, len(plans))
         w.flush()
 
-    progress.step(f"contracts and ledger: {config.contracts}")
-    policy = policy_in_force()
+    progress.step(f"contracts, ledger and feedback: {config.contracts}")
     world = LedgerAccount.objects.get_or_create(
         name=names.WORLD, defaults={"kind": LedgerAccount.Kind.WORLD}
     )[0]
@@ -929,6 +1109,10 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
     # skips them for these transactions only; ledger_check() below verifies the same
     # invariants (and more) over the whole ledger once at the end.
     skip_triggers = _is_pg_superuser()
+    # What the success score reads of each freelancer's ended contracts, and the sum and
+    # count of the client ratings they received (their stored rating).
+    trust_rows: dict[int, list[trust_score.ContractRow]] = defaultdict(list)
+    received: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for start in range(0, len(contract_plans), contract_batch):
         # One transaction per batch keeps PostgreSQL's deferred balance triggers (checked
         # at commit) and SQLite's WAL from growing without bound.
@@ -936,14 +1120,12 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
             if skip_triggers:
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL session_replication_role = replica")
-            for p_index, tier_index, client_index, running, started in contract_plans[
-                start : start + contract_batch
-            ]:
-                tier_id, tier_name, price, days, revisions = tiers_of[p_index][tier_index]
+            for cp in contract_plans[start : start + contract_batch]:
+                p_index, started, ended = cp.project_index, cp.started, cp.ended
+                tier_id, tier_name, price, days, revisions = tiers_of[p_index][cp.tier_index]
                 freelancer_id = freelancers[plans[p_index].freelancer_index]
-                client_id = clients[client_index]
-                ended = started + timedelta(days=days + rng.random() * 3)
-                done = not running
+                client_id = clients[cp.client_index]
+                done = not cp.running
                 cid, escrow_id, total = write_purchase(
                     w,
                     client_id=client_id,
@@ -995,12 +1177,51 @@ def seed_marketplace(*, config: SeedConfig, out: Callable[[str], None] = print) 
                 if to_fees:
                     w.add(Posting, entry_id=entry, account_id=fees.pk, amount=to_fees)
                     deltas[fees.pk] += to_fees
+                shown = _write_feedback(
+                    w,
+                    cp.feedback,
+                    contract_id=cid,
+                    client_id=client_id,
+                    freelancer_id=freelancer_id,
+                )
+                if shown is not None:
+                    received[freelancer_id][0] += shown[0]
+                    received[freelancer_id][1] += 1
+                trust_rows[freelancer_id].append(
+                    trust_score.ContractRow(
+                        contract_id=cid,
+                        title=plans[p_index].title,
+                        client_id=client_id,
+                        ended_at=ended,
+                        ending="approve",
+                        fault="none",
+                        counts_for_trust=True,
+                        paid_out_minor=total,
+                        price_minor=price,
+                        late=False,
+                        rating=shown[0] if shown else None,
+                        private_rating=shown[1] if shown else None,
+                    )
+                )
             # Parents before children: flush in foreign-key order.
-            for model in (Contract, Milestone, ContractEvent, LedgerAccount, JournalEntry, Posting):
+            for model in (
+                Contract,
+                Milestone,
+                ContractEvent,
+                LedgerAccount,
+                JournalEntry,
+                Posting,
+                Feedback,
+            ):
                 w.flush(model)
         done_count = min(start + contract_batch, len(contract_plans))
         if done_count % (contract_batch * 10) == 0 or done_count == len(contract_plans):
             progress.bar("contracts", done_count, len(contract_plans))
+
+    progress.step(f"success scores: {len(trust_rows)} freelancers with ended contracts")
+    with transaction.atomic():
+        _write_scores(w, trust_rows, received, now=now)
+        w.flush()
 
     with transaction.atomic():
         # Stored balances: escrow accounts were written with theirs; the shared and

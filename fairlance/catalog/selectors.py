@@ -32,6 +32,7 @@ from fairlance.core.models import PolicyVersion
 from fairlance.core.policy import DEFAULT_POLICY, Policy
 from fairlance.core.sql import ModelColumns, execute_prepared, model_columns
 from fairlance.core.workdays import WorkdaySpec, next_working_day
+from fairlance.reviews.models import FreelancerScore
 
 
 def access_project_for_owner(*, user: Any, project_id: int, for_update: bool = False) -> Project:
@@ -98,7 +99,7 @@ def projects_pending_review() -> QuerySet[Project]:
     """The operators' review queue, oldest request first (fair to who waited longest)."""
     return (
         Project.objects.filter(status=ProjectStatus.PENDING_REVIEW)
-        .select_related("category", "freelancer")
+        .select_related("category", "freelancer", "freelancer__score")
         .order_by("updated_at", "id")
     )
 
@@ -290,6 +291,8 @@ class ProjectRead:
     whether an away range of the freelancer is near today, ``time_off_ahead`` whether they
     have any time off that is not over; ``time_off_loaded`` whether the time off was then
     read (always for ``away_possible``, for ``time_off_ahead`` when asked for).
+    ``freelancer_score`` is the freelancer's stored success score (``reviews``), None
+    while it is not shown (fewer than 2 clients) or was never computed.
     """
 
     project: Project
@@ -297,6 +300,7 @@ class ProjectRead:
     away_possible: bool
     time_off_ahead: bool = False
     time_off_loaded: bool = False
+    freelancer_score: int | None = None
 
 
 _FREELANCER_FIELDS = (
@@ -378,6 +382,9 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         f"EXISTS (SELECT 1 FROM {time_off} t WHERE t.{q('user_id')} = p.{q('freelancer_id')}"  # noqa: S608
         f" AND t.{q('end_date')} >= %(day_from)s)"
     )
+    # The freelancer's stored success score: one more primary-key look-up in the same
+    # statement (null when there is no row, or while fewer than 2 clients count).
+    score = lookup(FreelancerScore, "score", "user_id", "freelancer_id")
     newest = f"FROM {q(PolicyVersion._meta.db_table)} v ORDER BY v.{q('version')} DESC LIMIT 1"
     policy = f"(SELECT v.{q('version')} {newest}), (SELECT v.{q('values')} {newest})"
     tables = (
@@ -386,8 +393,8 @@ def _live_sql(conn: BaseDatabaseWrapper) -> _LiveSql:
         f" WHERE p.{q('id')} = %(project)s"
     )
     built = _LiveSql(
-        live=f"SELECT {select}, {away}, {ahead}{tables}",
-        live_with_policy=f"SELECT {select}, {away}, {ahead}, {policy}{tables}",
+        live=f"SELECT {select}, {away}, {ahead}, {score}{tables}",
+        live_with_policy=f"SELECT {select}, {away}, {ahead}, {score}, {policy}{tables}",
         columns=tuple(
             model_columns(model, [f for _, f in columns], conn) for model, columns in groups
         ),
@@ -529,6 +536,7 @@ def project_read_for_viewer(
     freelancer.remember_calendar(calendar)  # type: ignore[arg-type]
     away_possible = bool(next(values))
     time_off_ahead = bool(next(values))
+    freelancer_score = next(values)
     policy: Policy | None = None
     if with_policy:
         version, policy_values = next(values), next(values)
@@ -551,6 +559,7 @@ def project_read_for_viewer(
         away_possible=away_possible,
         time_off_ahead=time_off_ahead,
         time_off_loaded=time_off_loaded,
+        freelancer_score=freelancer_score,
     )
 
 

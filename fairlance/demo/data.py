@@ -74,6 +74,17 @@ class DemoPerson:
 
 
 @dataclass(frozen=True)
+class DemoFeedback:
+    """Both sides' feedback on a completed demo contract (left through the engine's
+    ``leave_feedback``; the second one publishes both)."""
+
+    rating: int  # the client's public rating of the freelancer, 1..5
+    text: str
+    freelancer_rating: int  # the freelancer's public rating of the client
+    freelancer_text: str
+
+
+@dataclass(frozen=True)
 class DemoPurchase:
     """A purchase the demo makes through ``contract_purchase`` with the sandbox test card."""
 
@@ -84,6 +95,8 @@ class DemoPurchase:
     answers: tuple[str, ...] = ()
     # Whether the freelancer accepts it (request mode) right away.
     accepted: bool = False
+    # Set: the work is delivered and approved at load time, then both leave this feedback.
+    completed: DemoFeedback | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +209,14 @@ PEOPLE: tuple[DemoPerson, ...] = (
         calendar=DemoCalendar(time_zone="Europe/Paris"),
     ),
     DemoPerson(
+        key="sam",
+        display_name="Sam Taylor",
+        role="client",
+        headline="Runs an online plant shop",
+        country="GB",
+        calendar=DemoCalendar(time_zone="Europe/London"),
+    ),
+    DemoPerson(
         key="olga",
         display_name="Olga Novak",
         role="operator",
@@ -297,6 +318,29 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         images=2,
+        # Two clients' finished work, with feedback both ways: Ana's score shows.
+        purchases=(
+            DemoPurchase(
+                buyer="chloe",
+                answers=("Grão, a small coffee roastery in Lyon", "Vintage", ""),
+                completed=DemoFeedback(
+                    rating=5,
+                    text="Ana understood the roastery at once; the logo works on every bag.",
+                    freelancer_rating=5,
+                    freelancer_text="A clear brief and quick, decisive answers.",
+                ),
+            ),
+            DemoPurchase(
+                buyer="sam",
+                answers=("Leaf & Loam, an online plant shop", "Playful", ""),
+                completed=DemoFeedback(
+                    rating=5,
+                    text="Friendly, fast and the brand kit is a joy to use.",
+                    freelancer_rating=5,
+                    freelancer_text="Lovely to work with. Paid promptly.",
+                ),
+            ),
+        ),
     ),
     DemoProject(
         owner="ana",
@@ -430,6 +474,18 @@ PROJECTS: tuple[DemoProject, ...] = (
         # One working day sooner for every size (ten images next working day).
         addons=(AddOnInput(title="Rush delivery", price_minor=major(40), extra_delivery_days=-1),),
         questions=(_q("Upload your photos (a zip is fine)", "file"),),
+        purchases=(
+            DemoPurchase(
+                buyer="sam",
+                answers=("plant-photos.zip",),
+                completed=DemoFeedback(
+                    rating=4,
+                    text="Clean results; two photos needed a second pass.",
+                    freelancer_rating=5,
+                    freelancer_text="Good photos to start from, clear instructions.",
+                ),
+            ),
+        ),
         faq=(
             FaqInput(
                 question="Do you shoot the photos too?",
@@ -664,6 +720,29 @@ PROJECTS: tuple[DemoProject, ...] = (
             ),
         ),
         questions=(_q("Upload the files", "file"), _q("What should the result look like?")),
+        # Two clients' finished work, with feedback both ways: Hiro's score shows.
+        purchases=(
+            DemoPurchase(
+                buyer="chloe",
+                answers=("coffee-sales-exports.zip", "One sheet per month, one row per bag sold."),
+                completed=DemoFeedback(
+                    rating=5,
+                    text="Five messy exports became one tidy sheet, and I can rerun it myself.",
+                    freelancer_rating=5,
+                    freelancer_text="Well-prepared files and a precise description.",
+                ),
+            ),
+            DemoPurchase(
+                buyer="sam",
+                answers=("orders-2025.zip", "A single table of orders without duplicates."),
+                completed=DemoFeedback(
+                    rating=5,
+                    text="Quick and careful; the data quality report caught real problems.",
+                    freelancer_rating=4,
+                    freelancer_text="Friendly client; the files arrived a day late.",
+                ),
+            ),
+        ),
     ),
     DemoProject(
         owner="hiro",

@@ -40,6 +40,7 @@ from fairlance.demo.data import (
     PEOPLE,
     PROJECTS,
     QUOTES,
+    DemoFeedback,
     DemoPerson,
     DemoProject,
     DemoPurchase,
@@ -54,6 +55,7 @@ class DemoSummary:
     images_created: int = 0
     contracts_created: int = 0
     quotes_created: int = 0
+    feedback_left: int = 0
     time_off_added: int = 0
     # Every demo login, in the order of ``data.PEOPLE`` (for the banner and the README).
     logins: list[tuple[str, str, str]] = field(default_factory=list)
@@ -66,6 +68,7 @@ class DemoSummary:
             or self.images_created
             or self.contracts_created
             or self.quotes_created
+            or self.feedback_left
             or self.time_off_added
         )
 
@@ -90,6 +93,14 @@ def demo_load(*, images: bool = True, now: datetime | None = None) -> DemoSummar
             _ensure_project(project, users, operator, summary, images=images)
         for quote in QUOTES:
             _ensure_quote(quote, users, summary)
+        if summary.feedback_left:
+            # The scores are stored now, with the rest (the commit hooks the feedback
+            # registered then find them clean).
+            from fairlance.reviews.services import score_refresh
+
+            for person in PEOPLE:
+                if person.role == "freelancer":
+                    score_refresh(freelancer_id=users[person.key].pk)
     return summary
 
 
@@ -227,8 +238,11 @@ def _ensure_project(
         project = project_review_decide(project=project, operator=operator, approve=True)
     # Purchases happen while the project is on sale, as they would have in real life.
     for number, purchase in enumerate(spec.purchases):
-        _purchase(project, purchase, buyer=users[purchase.buyer], number=number)
+        contract_id = _purchase(project, purchase, buyer=users[purchase.buyer], number=number)
         summary.contracts_created += 1
+        if purchase.completed is not None:
+            _complete(contract_id, purchase.completed, buyer=users[purchase.buyer], owner=owner)
+            summary.feedback_left += 2
     if spec.status == "paused":
         project_pause(project=project, actor=owner)
 
@@ -255,7 +269,7 @@ def _demo_file(name: str, *, buyer: User) -> str:
     return str(upload.public_id)
 
 
-def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: int) -> None:
+def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: int) -> int:
     # Imported here: contracts pull in the ledger and payments, which the rest of the
     # loader does not need.
     from fairlance.contracts.engine import Actor
@@ -284,3 +298,34 @@ def _purchase(project: Project, purchase: DemoPurchase, *, buyer: User, number: 
         contract_transition(
             contract_id=contract.pk, name="accept", actor=Actor("freelancer", project.freelancer)
         )
+    return int(contract.pk)
+
+
+def _complete(contract_id: int, feedback: DemoFeedback, *, buyer: User, owner: User) -> None:
+    """Deliver and approve the contract, then both sides leave feedback: through the same
+    transitions as the contract room (the second feedback publishes both)."""
+    from fairlance.contracts.engine import Actor
+    from fairlance.contracts.services import contract_transition
+    from fairlance.reviews.services import feedback_leave
+
+    contract_transition(
+        contract_id=contract_id,
+        name="deliver",
+        actor=Actor("freelancer", owner),
+        payload={"note": "Here is the finished work. Thank you!"},
+    )
+    contract_transition(contract_id=contract_id, name="approve", actor=Actor("client", buyer))
+    feedback_leave(
+        user=buyer,
+        contract_id=contract_id,
+        rating=feedback.rating,
+        public_text=feedback.text,
+        private_rating=feedback.rating,
+    )
+    feedback_leave(
+        user=owner,
+        contract_id=contract_id,
+        rating=feedback.freelancer_rating,
+        public_text=feedback.freelancer_text,
+        private_rating=feedback.freelancer_rating,
+    )

@@ -20,6 +20,8 @@ from fairlance.catalog.models import Project
 from fairlance.catalog.search import SearchParams, search_projects
 from fairlance.contracts.models import Contract
 from fairlance.ledger.selectors import ledger_check
+from fairlance.reviews.models import Feedback, FreelancerScore, ScorePoint
+from fairlance.reviews.services import score_refresh
 
 TINY = SeedConfig(projects=30, freelancers=6, clients=10, contracts=80, batch=7)
 
@@ -73,6 +75,41 @@ def test_seeded_rows_work_with_the_real_pages_search_and_login() -> None:
     client_user = User.objects.get(pk=contract.client_id)
     assert browser.login(email=client_user.email, password=SEED_PASSWORD)
     assert browser.get(f"/contracts/{contract.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_seeded_feedback_scores_and_ratings_are_what_the_trust_services_would_store() -> None:
+    # Given a seeded marketplace
+    seed_marketplace(config=TINY, out=lambda line: None)
+    # Then completed contracts have published feedback from both sides, none unpublished
+    published = Feedback.objects.filter(published_at__isnull=False)
+    assert published.filter(author_role="client").exists()
+    assert published.filter(author_role="freelancer").exists()
+    assert not Feedback.objects.filter(published_at__isnull=True).exists()
+    assert not Feedback.objects.exclude(contract__state="completed").exists()
+    # And every freelancer with an ended contract has a stored score, some of them shown
+    ended = set(
+        Contract.objects.filter(ended_at__isnull=False).values_list("freelancer_id", flat=True)
+    )
+    stored = {s.user_id: s for s in FreelancerScore.objects.all()}
+    assert set(stored) == ended
+    assert any(s.score is not None for s in stored.values())
+    assert ScorePoint.objects.filter(user_id__in=ended).exists()
+    ratings_before = dict(Project.objects.values_list("id", "rating_x100"))
+    assert any(ratings_before.values())
+    # And recomputing each through the trust services at the same instant changes nothing
+    fields = ("score", "clients", "counted", "rating_x100", "rating_count", "jobs", "valid_until")
+    for user_id, seeded in stored.items():
+        assert seeded.computed_at is not None and not seeded.dirty
+        fresh = score_refresh(freelancer_id=user_id, now=seeded.computed_at)
+        assert [getattr(fresh, f) for f in fields] == [getattr(seeded, f) for f in fields]
+    assert dict(Project.objects.values_list("id", "rating_x100")) == ratings_before
+    # And search cards carry the shown scores
+    shown = {uid: s.score for uid, s in stored.items() if s.score is not None}
+    page = search_projects(SearchParams(limit=100))
+    assert any(r.freelancer_score is not None for r in page.results)
+    for result in page.results:
+        assert result.freelancer_score == shown.get(result.freelancer.id)
 
 
 @pytest.mark.django_db

@@ -481,7 +481,8 @@ def test_a_search_item_is_the_summary_of_the_project_page(api, freelancer):
     assert item["cover_image"]["id"] == first["id"]
     assert set(item) == {
         "id", "title", "category", "tags", "status", "purchase_mode", "currency",
-        "from_price_minor", "min_delivery_days", "rating_x100", "rating_count", "freelancer",
+        "from_price_minor", "min_delivery_days", "rating_x100", "rating_count", "freelancer_score",
+        "freelancer",
         "cover_image", "published_at", "updated_at",
     }  # fmt: skip
 

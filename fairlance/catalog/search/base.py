@@ -46,6 +46,7 @@ from fairlance.catalog.models import (
 from fairlance.catalog.selectors import ImagePart
 from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.sql import execute_prepared
+from fairlance.reviews.models import FreelancerScore
 
 from .text import EVERY_PROJECT, query_terms
 
@@ -104,6 +105,7 @@ def tables() -> dict[str, str]:
         "posting": quote(SearchPosting._meta.db_table),
         "calendar": quote(WorkingCalendar._meta.db_table),
         "gallery": quote(GalleryImage._meta.db_table),
+        "score": quote(FreelancerScore._meta.db_table),
     }
 
 
@@ -441,6 +443,9 @@ class SearchResult:
     category: CategoryCard
     freelancer: FreelancerCard
     cover: ImagePart | None  # the first gallery image
+    # The freelancer's stored success score (``reviews.FreelancerScore``); None while it
+    # is not shown (fewer than 2 clients) or never computed.
+    freelancer_score: int | None = None
 
     @property
     def pk(self) -> int:
@@ -468,11 +473,13 @@ def _cards_sql() -> str:
         " p.published_at, p.updated_at,"
         " u.id, u.display_name, u.email, u.headline, u.country, w.time_zone,"
         " c.slug, c.name, c.description,"
-        " g.id, g.image, g.width, g.height, g.alt_text"
+        " g.id, g.image, g.width, g.height, g.alt_text, fs.score"
         f" FROM {t['project']} p"
         f" JOIN {t['user']} u ON u.id = p.freelancer_id"
         f" JOIN {t['category']} c ON c.id = p.category_id"
         f" LEFT JOIN {t['calendar']} w ON w.user_id = u.id"
+        # The stored score (null until it is shown: 2 clients); a primary-key look-up.
+        f" LEFT JOIN {t['score']} fs ON fs.user_id = u.id"
         f" LEFT JOIN {t['gallery']} g ON g.id = (SELECT g1.id FROM {t['gallery']} g1"
         " WHERE g1.project_id = p.id ORDER BY g1.position, g1.id LIMIT 1)"
         # Whether a project may be shown is checked here too, so a ranking answered from
@@ -492,7 +499,8 @@ def _result(ranked: Sequence[Any], card: Sequence[Any]) -> SearchResult:
     pid, _score, _listed, price, rating, rating_count = ranked
     (_id, title, tags, status, mode, days, published_at, updated_at,
      uid, display_name, email, headline, country, time_zone,
-     c_slug, c_name, c_description, g_id, g_name, g_width, g_height, g_alt) = card  # fmt: skip
+     c_slug, c_name, c_description, g_id, g_name, g_width, g_height, g_alt,
+     freelancer_score) = card  # fmt: skip
     return SearchResult(
         id=pid,
         title=title,
@@ -510,6 +518,7 @@ def _result(ranked: Sequence[Any], card: Sequence[Any]) -> SearchResult:
             uid, public_name(display_name, email), headline, country, time_zone
         ),
         cover=None if g_id is None else ImagePart(g_id, g_name, g_width, g_height, g_alt),
+        freelancer_score=freelancer_score,
     )
 
 

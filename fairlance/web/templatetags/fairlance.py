@@ -73,6 +73,22 @@ def rating(value: Any) -> SafeString:
 
 
 @register.simple_tag
+def success_score(score: int | None) -> SafeString:
+    """The freelancer's stored success score ("96% success"); nothing while it is not
+    shown (fewer than 2 clients)."""
+    return mark_safe(_score_html(score))  # noqa: S308 - a number only
+
+
+def _score_html(score: int | None) -> str:
+    if score is None:
+        return ""
+    return (
+        f' <span class="success-score" title="Success score over the last 12 months">'
+        f"{int(score)}% success</span>"
+    )
+
+
+@register.simple_tag
 def project_card(p: SearchResult) -> SafeString:
     """One search result as a card (search page, home page).
 
@@ -101,7 +117,7 @@ def project_card(p: SearchResult) -> SafeString:
         f'</span><strong><a href="{_freelancer_url(p.freelancer.id)}">{escape(name)}</a>'
         "</strong></div>\n"
         f'    <h3><a href="{_project_url(p.id)}">{escape(p.title)}</a></h3>\n'
-        f"    {_stars_html(p.rating_x100, p.rating_count)}\n"
+        f"    {_stars_html(p.rating_x100, p.rating_count)}{_score_html(p.freelancer_score)}\n"
         '    <div class="meta">\n'
         f'      <span class="muted">{days}</span>\n'
         f'      <span class="price-from"><span>From</span> {escape(money(p.from_price_minor))}</span>\n'

@@ -255,6 +255,8 @@ def project_detail(request: HttpRequest, project_id: int) -> HttpResponse:
             "availability": availability,
             "banner": presenters.availability_banner(availability, project=project),
             "freelancer": presenters.freelancer_card(user=project.freelancer, now=now),
+            # Read with the project, in the same statement (the stored score).
+            "freelancer_score": read.freelancer_score,
             "is_owner": is_owner,
             "delivery": delivery,
         },
