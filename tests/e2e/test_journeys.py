@@ -106,7 +106,7 @@ def test_freelancer_creates_publishes_and_finds_project(page: Any, live_server: 
     assert "$80" in card.inner_text()
 
     # And its page lists both tiers and the requirement question
-    card.get_by_role("link").click()
+    card.get_by_role("link", name="Watercolour pet portrait").click()
     assert page.locator("#tier-table thead th").count() == 2
     assert page.get_by_text("$150.50").first.is_visible()
     assert page.get_by_text("Send a photo of your pet").is_visible()
