@@ -26,7 +26,7 @@ class Example:
     title: str
     now: datetime
     rows: list[score.ContractRow]
-    # contract id -> "49.69" or "excluded: <reason>"
+    # contract id -> "51.84" or "excluded: <reason>"
     results: dict[int, str]
     # "Private ratings: 3 from 3 clients, pooled: **10.31**"
     private: dict[str, object]
