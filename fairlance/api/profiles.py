@@ -5,7 +5,8 @@ SPEC section 6, issue 13 items 3, 4 and 6. Thin: who the freelancer is comes fro
 suspended freelancer's is the same 404), the numbers from the stored ``FreelancerScore``
 (never recomputed on a request) and the lists from ``reviews.selectors``. The score's full
 breakdown — every counted contract with its contribution, every excluded one with its
-reason — goes to the freelancer themself only; private feedback goes to no one.
+reason, and one line for the private ratings counted together (``score.Private``, never per
+contract) — goes to the freelancer themself only; private feedback goes to no one.
 """
 
 from __future__ import annotations

@@ -9,6 +9,13 @@ Which contracts count is the trust rule of SPEC section 6, read from what the co
 ending recorded (``Contract.counts_for_trust``, from the lifecycle table's ``counts``
 declarations) and nothing else: money was paid to the freelancer, or the freelancer was at
 fault. Every other ending in the window is listed as excluded, with its reason.
+
+Private ratings are for the platform only (SPEC section 6): a client must be able to rate
+privately without fear of retaliation, and the breakdown goes to the freelancer. So a
+contract's quality never reads its private rating; the private ratings of the window enter
+as one pooled part, and only once they come from at least ``MIN_PRIVATE_CLIENTS`` different
+clients, so that no single rating (nor a single client's) can be worked out of the
+breakdown.
 """
 
 from __future__ import annotations
@@ -22,15 +29,24 @@ from typing import Any
 WINDOW = timedelta(days=365)
 # The score is shown once counted contracts come from at least this many clients.
 MIN_CLIENTS = 2
-# How much each part of a contract's quality weighs (they sum to 100). A part that is
-# missing (no published rating, or it was removed or hidden) drops out and the others are
-# scaled up to fill its place.
+# The private ratings are pooled (a value-weighted average over the window) only once they
+# come from at least this many different clients; with fewer they are left out entirely.
+MIN_PRIVATE_CLIENTS = 3
+# How much each part of the score weighs (they sum to 100). The first three are parts of
+# each contract's quality (``CONTRACT_PARTS``): a part that is missing (no published rating,
+# or it was removed or hidden) drops out and the others are scaled up to fill its place.
+# ``private_rating`` is not a part of any one contract: it is the pooled private part,
+# weighing 15 points of the score when it is used; when it is not, the contracts' quality
+# fills the whole 100.
 PARTS: tuple[tuple[str, int], ...] = (
     ("outcome", 40),
     ("on_time", 20),
     ("public_rating", 25),
     ("private_rating", 15),
 )
+PRIVATE_PART = "private_rating"
+CONTRACT_PARTS: tuple[tuple[str, int], ...] = tuple(p for p in PARTS if p[0] != PRIVATE_PART)
+PRIVATE_WEIGHT = dict(PARTS)[PRIVATE_PART]
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,18 @@ class Counted:
 
 
 @dataclass(frozen=True)
+class Private:
+    """The pooled private part: how many private ratings the window holds, from how many
+    clients, whether they are used, and the points they add (0 when they are not used).
+    Which contracts had one is deliberately not recorded."""
+
+    ratings: int
+    clients: int
+    used: bool
+    contribution: Fraction
+
+
+@dataclass(frozen=True)
 class Excluded:
     row: ContractRow
     reason: str
@@ -78,6 +106,7 @@ class Breakdown:
     clients: int
     counted: tuple[Counted, ...]
     excluded: tuple[Excluded, ...]
+    private: Private
     window_start: datetime
     computed_at: datetime
 
@@ -111,13 +140,19 @@ class Breakdown:
                     "outcome": _decimal(c.parts["outcome"]),
                     "on_time": _decimal(c.parts["on_time"]),
                     "public_rating": c.row.rating if c.parts["public_rating"] is not None else None,
-                    "private_rating_used": c.parts["private_rating"] is not None,
                     "quality": _decimal(c.quality),
                     "contribution": _decimal(c.contribution),
                     "note": c.row.feedback_note,
                 }
                 for c in self.counted
             ],
+            "private": {
+                "ratings": self.private.ratings,
+                "clients": self.private.clients,
+                "min_clients": MIN_PRIVATE_CLIENTS,
+                "used": self.private.used,
+                "contribution": _decimal(self.private.contribution),
+            },
             "excluded": [
                 {
                     "contract_id": e.row.contract_id,
@@ -158,23 +193,25 @@ def exclusion_reason(row: ContractRow) -> str:
     return "the client was at fault and nothing was paid: not counted"
 
 
+def rating_value(stars: int) -> Fraction:
+    """Ratings 1..5 map to 0..1."""
+    return Fraction(stars - 1, 4)
+
+
 def parts_of(row: ContractRow) -> dict[str, Fraction | None]:
-    """Each part of one contract's quality, from 0 to 1 (None: missing)."""
+    """Each part of one contract's quality, from 0 to 1 (None: missing). The private
+    rating is not one of them: it is pooled (``private_of``)."""
     return {
         # Whose fault: only the freelancer's own fault costs them the outcome.
         "outcome": Fraction(0) if row.fault == "freelancer" else Fraction(1),
         # Delivered by the due instant (the clock already skips their days off).
         "on_time": Fraction(0) if row.late else Fraction(1),
-        # Ratings 1..5 map to 0..1.
-        "public_rating": Fraction(row.rating - 1, 4) if row.rating is not None else None,
-        "private_rating": (
-            Fraction(row.private_rating - 1, 4) if row.private_rating is not None else None
-        ),
+        "public_rating": rating_value(row.rating) if row.rating is not None else None,
     }
 
 
 def quality_of(parts: dict[str, Fraction | None]) -> Fraction:
-    present = [(weight, parts[name]) for name, weight in PARTS if parts[name] is not None]
+    present = [(weight, parts[name]) for name, weight in CONTRACT_PARTS if parts[name] is not None]
     total = sum(weight for weight, _ in present)
     return (
         sum((weight * value for weight, value in present if value is not None), Fraction(0)) / total
@@ -197,6 +234,9 @@ def compute(rows: list[ContractRow], *, now: datetime) -> Breakdown:
     counted_rows = [r for r in in_window if counts_in_score(r)]
     excluded = tuple(Excluded(r, exclusion_reason(r)) for r in in_window if not counts_in_score(r))
     total_weight = sum(weight_of(r) for r in counted_rows)
+    private = private_of(counted_rows)
+    # The contracts' quality fills what the pooled private part leaves (85 or 100 points).
+    share = 100 - PRIVATE_WEIGHT if private.used else 100
     counted: list[Counted] = []
     for r in counted_rows:
         parts = parts_of(r)
@@ -208,11 +248,11 @@ def compute(rows: list[ContractRow], *, now: datetime) -> Breakdown:
                 weight=weight,
                 parts=parts,
                 quality=quality,
-                contribution=100 * weight * quality / total_weight,
+                contribution=share * weight * quality / total_weight,
             )
         )
     clients = len({r.client_id for r in counted_rows})
-    exact = sum((c.contribution for c in counted), Fraction(0)) if counted else None
+    exact = sum((c.contribution for c in counted), private.contribution) if counted else None
     shown = exact is not None and clients >= MIN_CLIENTS
     return Breakdown(
         score=_round_half_up(exact) if shown and exact is not None else None,
@@ -220,6 +260,28 @@ def compute(rows: list[ContractRow], *, now: datetime) -> Breakdown:
         clients=clients,
         counted=tuple(counted),
         excluded=excluded,
+        private=private,
         window_start=start,
         computed_at=now,
+    )
+
+
+def private_of(counted_rows: list[ContractRow]) -> Private:
+    """The pooled private part of the counted contracts: the value-weighted average of
+    their private ratings (0 to 1) times ``PRIVATE_WEIGHT`` points, used only when the
+    ratings come from at least ``MIN_PRIVATE_CLIENTS`` different clients."""
+    rated = [r for r in counted_rows if r.private_rating is not None]
+    clients = len({r.client_id for r in rated})
+    if clients < MIN_PRIVATE_CLIENTS:
+        return Private(ratings=len(rated), clients=clients, used=False, contribution=Fraction(0))
+    weights = sum(weight_of(r) for r in rated)
+    pooled = (
+        sum(
+            (weight_of(r) * rating_value(r.private_rating) for r in rated if r.private_rating),
+            Fraction(0),
+        )
+        / weights
+    )
+    return Private(
+        ratings=len(rated), clients=clients, used=True, contribution=PRIVATE_WEIGHT * pooled
     )

@@ -20,7 +20,7 @@ from fairlance.core.money import format_minor
 from fairlance.reviews import selectors as reviews
 from fairlance.reviews.badges import Badge, badges_for
 from fairlance.reviews.models import Feedback, FreelancerScore, ScorePoint, Side
-from fairlance.reviews.score import MIN_CLIENTS, PARTS
+from fairlance.reviews.score import CONTRACT_PARTS, MIN_CLIENTS, MIN_PRIVATE_CLIENTS
 from fairlance.reviews.services import RemovalQuota, removal_quota
 
 # --- dates in words -------------------------------------------------------------------------
@@ -317,7 +317,6 @@ class CountedRow:
     outcome: str
     on_time: str
     rating: str
-    private_used: str
     contribution: str
     note: str
 
@@ -360,7 +359,6 @@ def breakdown_rows(
             else "your fault",
             on_time="on time" if _full(c.get("on_time")) == "yes" else "late",
             rating=f"{c['public_rating']} ★" if c.get("public_rating") else "no rating",
-            private_used="used" if c.get("private_rating_used") else "not used",
             contribution=str(c.get("contribution") or "0.00"),
             note=str(c.get("note") or ""),
         )
@@ -378,17 +376,36 @@ def breakdown_rows(
     return counted, excluded
 
 
+def private_words(breakdown: dict[str, Any]) -> str:
+    """The pooled private ratings' line of the stored breakdown, in words: never which
+    contracts had one nor what any one was ("" for a breakdown stored before pooling)."""
+    private = breakdown.get("private")
+    if not isinstance(private, dict):
+        return ""
+    least = int(private.get("min_clients") or MIN_PRIVATE_CLIENTS)
+    if not private.get("used"):
+        return (
+            f"Private feedback from clients: left out until {least} clients have rated privately."
+        )
+    ratings = int(private.get("ratings") or 0)
+    points = str(private.get("contribution") or "0.00")
+    return (
+        "Private feedback from clients: counted together over "
+        f"{ratings} rating{'' if ratings == 1 else 's'}, adds {points} points."
+    )
+
+
 PART_WORDS = {
     "outcome": "the outcome (only an ending that was your fault costs it)",
     "on_time": "delivery on time",
     "public_rating": "the client's public rating",
-    "private_rating": "the client's private rating to fairlance",
 }
 
 
 def parts_words() -> list[tuple[str, int]]:
-    """The formula's parts and their weights, in words."""
-    return [(PART_WORDS.get(name, name), weight) for name, weight in PARTS]
+    """The parts of one contract's quality and their weights, in words (the private
+    ratings are not one of them: they are pooled, ``private_words``)."""
+    return [(PART_WORDS.get(name, name), weight) for name, weight in CONTRACT_PARTS]
 
 
 def score_points(*, user_id: int, limit: int = 366) -> list[tuple[date, int | None]]:

@@ -1,7 +1,7 @@
 """The worked examples of docs/success-score.md, run through ``reviews.score.compute``.
 
 The examples are parsed out of the document (contract tables, the contributions and
-exclusions, the score), so the page cannot say one thing while the code does another.
+exclusions, the line of the pooled private ratings, the score), so the page cannot say one thing while the code does another.
 Whether a row counts is decided as an ending does: from its ending transition's declaration
 in the lifecycle table, applied to the money paid and the fault.
 """
@@ -26,8 +26,10 @@ class Example:
     title: str
     now: datetime
     rows: list[score.ContractRow]
-    # contract id -> "49.69" or "excluded: <reason>"
+    # contract id -> "51.84" or "excluded: <reason>"
     results: dict[int, str]
+    # "Private ratings: 3 from 3 clients, pooled: **10.31**"
+    private: dict[str, object]
     score: int | None
 
 
@@ -86,7 +88,12 @@ def examples() -> list[Example]:
         title = section.splitlines()[0]
         now = re.search(r"^Now: (\d{4}-\d{2}-\d{2})$", section, flags=re.M)
         shown = re.search(r"^Score: \*\*(.+?)\*\*$", section, flags=re.M)
-        assert now and shown, title
+        private = re.search(
+            r"^Private ratings: (\d+) from (\d+) clients?, (pooled|left out): \*\*(.+?)\*\*$",
+            section,
+            flags=re.M,
+        )
+        assert now and shown and private, title
         inputs, results = _tables(section)
         out.append(
             Example(
@@ -94,6 +101,12 @@ def examples() -> list[Example]:
                 now=datetime.fromisoformat(now.group(1)).replace(hour=12, tzinfo=UTC),
                 rows=[_row(r) for r in inputs],
                 results={int(r["contract"]): r["contribution"] for r in results},
+                private={
+                    "ratings": int(private.group(1)),
+                    "clients": int(private.group(2)),
+                    "used": private.group(3) == "pooled",
+                    "contribution": private.group(4),
+                },
                 score=None if shown.group(1) == "not shown" else int(shown.group(1)),
             )
         )
@@ -107,6 +120,9 @@ def test_the_document_has_at_least_three_worked_examples() -> None:
     assert any(e.score is None for e in found)
     assert any(e.score is not None for e in found)
     assert any(v.startswith("excluded: ") for e in found for v in e.results.values())
+    # ... and private ratings both pooled and left out (too few clients rated privately)
+    assert any(e.private["used"] for e in found)
+    assert any(not e.private["used"] and e.private["ratings"] > 0 for e in found)
 
 
 @pytest.mark.parametrize("example", examples(), ids=lambda e: e.title.split(":")[0])
@@ -121,3 +137,9 @@ def test_a_worked_example_gives_the_documented_numbers(example: Example) -> None
     # older than the window are not listed at all).
     assert got == example.results
     assert list(got) == list(example.results)
+    # The pooled private line, and the parts adding up to the exact score
+    private = stored["private"]
+    assert {k: private[k] for k in example.private} == example.private
+    if breakdown.exact is not None:
+        parts = sum((c.contribution for c in breakdown.counted), breakdown.private.contribution)
+        assert parts == breakdown.exact

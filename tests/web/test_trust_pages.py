@@ -442,6 +442,9 @@ def test_score_page_lists_counted_and_excluded_contracts_with_a_chart(parties, s
     assert f'id="counted-{counted}"' in page and f'id="counted-{counted_2}"' in page
     assert f'id="excluded-{excluded}"' in page
     assert "Declined in the grace window: not counted" in page
+    # And private ratings are one pooled line, never a column: one client rated privately
+    assert "Private rating</th>" not in page
+    assert "Private feedback from clients: left out until 3 clients have rated privately" in page
     # And a history chart drawn on the server, with a point per day
     assert '<svg class="score-chart"' in page and "<circle" in page
     assert "docs/success-score.md" in page
@@ -451,6 +454,19 @@ def test_score_page_lists_counted_and_excluded_contracts_with_a_chart(parties, s
     assert "fewer than 2 clients" not in profile
     # And the dashboard links to it
     assert 'href="/me/score/"' in text_of(login(parties.freelancer).get("/dashboard/"))
+
+
+def test_the_pooled_private_line_in_words() -> None:
+    used = {"ratings": 4, "clients": 3, "min_clients": 3, "used": True, "contribution": "12.19"}
+    assert tp.private_words({"private": used}) == (
+        "Private feedback from clients: counted together over 4 ratings, adds 12.19 points."
+    )
+    left_out = {**used, "ratings": 2, "clients": 2, "used": False, "contribution": "0.00"}
+    assert tp.private_words({"private": left_out}) == (
+        "Private feedback from clients: left out until 3 clients have rated privately."
+    )
+    # A breakdown stored before pooling has no such line
+    assert tp.private_words({"counted": []}) == ""
 
 
 def test_chart_has_a_gap_where_the_score_was_hidden() -> None:

@@ -25,6 +25,7 @@ from fairlance.accounts.services import away_until, user_local_today
 from fairlance.catalog.models import Project, ProjectStatus
 from fairlance.contracts.models import Contract
 from fairlance.core.errors import FairlanceError, InvalidInput, NotFound
+from fairlance.reviews import score as formula
 from fairlance.reviews import selectors as reviews
 from fairlance.reviews import services
 from fairlance.reviews.models import Side
@@ -232,6 +233,9 @@ def my_score(request: HttpRequest) -> HttpResponse:
             "excluded": excluded,
             "exact": (breakdown or {}).get("exact"),
             "parts": tp.parts_words(),
+            "private_weight": formula.PRIVATE_WEIGHT,
+            "min_private_clients": formula.MIN_PRIVATE_CLIENTS,
+            "private_line": tp.private_words(breakdown or {}),
             "min_clients": (breakdown or {}).get("min_clients", 2),
             # Built by our own function from numbers and dates only.
             "chart": tp.score_chart_svg(points),
