@@ -131,9 +131,15 @@ def _upload() -> str | None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from fairlance.accounts.models import User
+    from fairlance.files.models import UNATTACHED, Upload
     from fairlance.files.services import upload_create
 
     user = User.objects.get(email=email)
+    # Reuse a file that no answers took yet: generated requests that are refused leave
+    # theirs unattached, and fresh ones would soon reach the user's pending-upload limit.
+    waiting = Upload.objects.filter(UNATTACHED, uploader=user, purpose="requirement").first()
+    if waiting is not None:
+        return str(waiting.public_id)
     upload = upload_create(
         uploader=user,
         purpose="requirement",
