@@ -70,3 +70,15 @@ def test_checkout_summary_follows_the_chosen_package(page: Any, live_server: Any
     # Then the summary's delivery time changes with the price, not only the price
     assert page.locator("#sum-days").inner_text() == "7 working days"
     assert page.locator("#sum-total").inner_text() == "$300"
+
+
+def test_a_long_query_wraps_on_a_phone(page: Any, live_server: Any) -> None:
+    # Given a phone and a query of long unbroken words (a pasted address, say)
+    page.set_viewport_size({"width": 360, "height": 800})
+    query = "wordpress" * 12 + " " + "x" * 90
+    # When it is searched for
+    page.goto(f"{live_server.url}/search/?q={query}")
+    # Then the heading and the search box wrap or scroll inside the page: it never widens
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert page.evaluate(FITS)
+    shot(page, "qa_long_query_360")
