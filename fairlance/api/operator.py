@@ -8,10 +8,9 @@ a file ``GET /contracts/{id}/files/{file_id}`` (audited for operators).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -22,9 +21,10 @@ from fairlance.api.auth import REQUIRED_AUTH
 from fairlance.api.contracts import _event, contract_summary, evidence_json
 from fairlance.api.errors import problems
 from fairlance.api.openapi import text_field
+from fairlance.api.paging import keyset_page
 from fairlance.contracts import disputes
 from fairlance.contracts.selectors import MAX_ID, access_contract, contract_events
-from fairlance.core.errors import InvalidInput, NotFound, PermissionDenied, field_error
+from fairlance.core.errors import NotFound, PermissionDenied
 from fairlance.core.money import format_minor
 from fairlance.core.policy import policy_for_version
 from fairlance.ledger.selectors import contract_money
@@ -122,7 +122,6 @@ def dispute_detail(request: HttpRequest, contract_id: int) -> dict[str, Any]:
 
 # --- feedback: reports and removals ----------------------------------------------------------
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 ReportId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
@@ -135,37 +134,8 @@ class PageQuery(Schema):
     limit: int = Field(50, ge=1, le=200)
 
 
-def _cursor_of(at: datetime, pk: int) -> str:
-    """A keyset cursor: the row's time (microseconds since the epoch) and its id."""
-    return f"{(at - _EPOCH) // timedelta(microseconds=1)}.{pk}"
-
-
 def _page(qs: QuerySet[Any], field: str, query: PageQuery, *, newest_first: bool) -> Any:
-    """One page of ``qs`` (ordered by ``field`` then id) after ``query.cursor``."""
-    if query.cursor:
-        at_s, _, pk_s = query.cursor.partition(".")
-        if not (at_s.isascii() and at_s.isdigit() and pk_s.isascii() and pk_s.isdigit()):
-            raise InvalidInput(
-                errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
-            )
-        try:
-            at = _EPOCH + timedelta(microseconds=int(at_s))
-        except OverflowError:
-            raise InvalidInput(
-                errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
-            ) from None
-        pk = min(int(pk_s), 2**63 - 1)
-        op = "lt" if newest_first else "gt"
-        qs = qs.filter(Q(**{f"{field}__{op}": at}) | Q(**{field: at, f"id__{op}": pk}))
-    rows = list(qs[: query.limit + 1])
-    page = rows[: query.limit]
-    last = page[-1] if page else None
-    nxt = (
-        _cursor_of(getattr(last, field), last.pk)
-        if last is not None and len(rows) > query.limit
-        else None
-    )
-    return page, nxt
+    return keyset_page(qs, field, query.cursor, query.limit, newest_first=newest_first)
 
 
 def _member(user: User) -> dict[str, Any]:

@@ -11,7 +11,6 @@ contract) — goes to the freelancer themself only; private feedback goes to no 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -21,9 +20,9 @@ from ninja import Field, Query, Router, Schema
 
 from fairlance.accounts.selectors import access_public_profile
 from fairlance.api.auth import optional_user
+from fairlance.api.paging import keyset_page
 from fairlance.api.reviews import public_feedback_json
 from fairlance.contracts.models import Contract
-from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.money import MINOR_PER_MAJOR, currency, format_minor
 from fairlance.reviews import score as formula
 from fairlance.reviews.badges import badges_for
@@ -114,32 +113,8 @@ def freelancer_score(request: HttpRequest, freelancer_id: int) -> dict[str, Any]
 # --- paging by (instant, id), newest first ---------------------------------------------------
 
 
-def _after(qs: QuerySet[Any], cursor: str | None, field: str) -> QuerySet[Any]:
-    """The rows after the cursor's (instant, id) in ``-field, -id`` order."""
-    if not cursor:
-        return qs
-    micros, _, pk = cursor.partition(".")
-    try:
-        at = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
-        last_id = int(pk)
-    except (ValueError, OverflowError):
-        raise InvalidInput(
-            errors=[field_error("cursor", "Malformed cursor.", "invalid_cursor")]
-        ) from None
-    return qs.filter(Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": last_id}))
-
-
-def _cursor(at: datetime, pk: int) -> str:
-    delta = at - datetime(1970, 1, 1, tzinfo=UTC)
-    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return f"{micros}.{pk}"
-
-
 def _page(qs: QuerySet[Any], query: PageQuery, field: str) -> tuple[list[Any], str | None]:
-    rows = list(_after(qs, query.cursor, field)[: query.limit + 1])
-    page = rows[: query.limit]
-    more = len(rows) > query.limit
-    return page, (_cursor(getattr(page[-1], field), page[-1].pk) if more else None)
+    return keyset_page(qs, field, query.cursor, query.limit, newest_first=True)
 
 
 def _title(contract: Contract) -> str:
