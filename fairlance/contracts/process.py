@@ -1493,7 +1493,7 @@ FEEDBACK = (
         timer=TimerSpec(
             "last_entered",
             deadlines.feedback_deadline,
-            "feedback_window",
+            reviews.WINDOW_CLOCK,
             when=reviews.window_opens,
         ),
         look=Look(event="The feedback window closed; what was written is published"),

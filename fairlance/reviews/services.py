@@ -46,6 +46,10 @@ OTHER_SIDE = {Side.CLIENT.value: Side.FREELANCER.value, Side.FREELANCER.value: S
 # --- the window ---------------------------------------------------------------------------
 
 
+# The clock of the ``close_feedback`` timer (process.py declares it with this name).
+WINDOW_CLOCK = "feedback_window"
+
+
 def feedback_closes_at(contract: Contract, policy: Policy) -> datetime | None:
     """When the contract's feedback window closes; None when its ending does not count."""
     if not contract.counts_for_trust or contract.ended_at is None:
@@ -117,6 +121,13 @@ def record_feedback(contract: Contract, ctx: Context) -> None:
     )
     if Feedback.objects.filter(contract=contract, author_role=OTHER_SIDE[role]).exists():
         _publish(contract, ctx.now)
+        # Both wrote: the window has nothing left to wait for, so its clock leaves the
+        # contract's deadlines now rather than firing later to publish nothing.
+        from fairlance.contracts.models import TimerStatus
+
+        contract.timers.filter(clock=WINDOW_CLOCK, status=TimerStatus.PENDING).update(
+            status=TimerStatus.SKIPPED, last_error="both sides wrote", fired_at=ctx.now
+        )
 
 
 def publish_feedback(contract: Contract, ctx: Context) -> None:

@@ -146,3 +146,25 @@ def test_an_ending_that_does_not_count_arms_no_window(parties):
     p = parties
     cid = reach("decline_in_grace", p)
     assert not Timer.objects.filter(contract_id=cid, transition="close_feedback").exists()
+
+
+def test_once_both_wrote_the_window_leaves_the_deadlines_and_never_fires(parties):
+    p = parties
+    cid = reach("approve", p)
+    c, f = p.api(p.client), p.api(p.freelancer)
+    leave(c, cid, rating=5)
+    # While one side may still write, the window is a deadline both see
+    assert "feedback_window" in {d["name"] for d in ok(f.get(f"contracts/{cid}"))["deadlines"]}
+
+    # When the other side writes too (both are published at once)
+    leave(f, cid, rating=4)
+
+    # Then the window is no longer a deadline of the contract, for either side
+    for who in (c, f):
+        clocks = {d["name"] for d in ok(who.get(f"contracts/{cid}"))["deadlines"]}
+        assert "feedback_window" not in clocks
+    # ...and when its instant passes, the worker has nothing to fire
+    p.clock.shift(WINDOW + timedelta(days=1))
+    worker()
+    assert not ContractEvent.objects.filter(contract_id=cid, name="close_feedback").exists()
+    assert Feedback.objects.filter(published_at__isnull=True).count() == 0
