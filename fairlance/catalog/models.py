@@ -262,3 +262,53 @@ def posting_indexes(vendor: str) -> list[models.Index]:
     """The indexes of ``SearchPosting`` on a database of this vendor."""
     extra = SQLITE_POSTING_INDEXES if vendor == "sqlite" else ()
     return [*SearchPosting._meta.indexes, *extra]
+
+
+class SearchWord(models.Model):
+    """A word some published project has (folded, not stemmed), with its stemmed term.
+
+    What a query word is looked up in when it is not a term itself: prefixes as typed
+    ("photog" -> photography), typo corrections ("illustator" -> illustrator) and the words
+    "did you mean" shows. Written by ``catalog.search.index``; words are added as projects
+    are indexed and only dropped by ``reindex_all`` (a word no project has any more leads
+    to a term with no postings, which finds nothing).
+    """
+
+    word = models.CharField(max_length=64, primary_key=True)
+    term = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SearchTrigram(models.Model):
+    """The three-letter pieces of each ``SearchWord`` (padded: "  l", " lo", "log", …),
+    with the word's length: words one typo away from a query word share most of its
+    trigrams and are at most one letter longer or shorter (``search.spelling``)."""
+
+    pk = models.CompositePrimaryKey("trigram", "length", "word")
+    trigram = models.CharField(max_length=3)
+    length = models.PositiveSmallIntegerField()
+    word = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.trigram}:{self.word}"
+
+
+class SearchSynonym(models.Model):
+    """Words that mean the same to people searching ("wp, wordpress"); operators edit the
+    list (Django admin). A search for any of them also finds the others, ranked a little
+    below the word typed. One word per entry: spellings of compounds ("voice over" /
+    "voiceover") need no entry, search joins neighbouring words itself."""
+
+    words = models.CharField(
+        max_length=300, help_text="Two or more single words separated by commas."
+    )
+    note = models.CharField(max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["words"]
+
+    def __str__(self) -> str:
+        return self.words

@@ -8,11 +8,9 @@ from django.db import migrations
 
 
 def reindex(apps, schema_editor):
-    # The live code, not a historical model: the index is derived data, and this is the
-    # same function the seed and operators run (docs/search.md, "Keeping the index current").
-    from fairlance.catalog.search import reindex_all
-
-    reindex_all()
+    # Nothing any more: the live ``reindex_all`` needs the vocabulary tables of 0008, which
+    # rebuilds the index itself. Databases migrated before 0008 ran this already.
+    pass
 
 
 class Migration(migrations.Migration):

@@ -24,8 +24,8 @@ import hashlib
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -36,7 +36,6 @@ from django.utils.dateparse import parse_datetime
 
 from fairlance.accounts.models import TimeOff, User, WorkingCalendar, public_name
 from fairlance.catalog.models import (
-    SQLITE_POSTING_INDEXES,
     Category,
     GalleryImage,
     Project,
@@ -48,7 +47,13 @@ from fairlance.core.errors import InvalidInput, field_error
 from fairlance.core.sql import execute_prepared
 from fairlance.reviews.models import FreelancerScore
 
-from .text import EVERY_PROJECT, query_terms
+from .highlight import snippet
+from .query import QueryPlan
+from .query import plan as query_plan
+from .text import EVERY_PROJECT
+
+# Characters of a description read for its snippet (descriptions run to 20,000).
+SNIPPET_SOURCE_CHARS = 1500
 
 SORTS: tuple[str, ...] = ("relevance", "price", "-price", "rating", "newest")
 
@@ -78,15 +83,41 @@ class SearchParams:
     limit: int = 24
     # The API shows no total; skipping the count query saves a database round trip.
     with_total: bool = True
+    # Counts per category and price band for the filters (the search page asks for them).
+    with_facets: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FacetCount:
+    """How many results one more filter value would leave: a category or a price band."""
+
+    value: str  # the category slug, or the price band's key
+    label: str  # the category name ("" for a price band: the page formats its amounts)
+    count: int
+    min_price: int | None = None  # a price band's bounds, minor units (None: open)
+    max_price: int | None = None
+
+
+@dataclass(frozen=True)
+class Facets:
+    # Each ignores its own filter (so another category can be picked) and honours the rest.
+    categories: list[FacetCount]
+    price_bands: list[FacetCount]
 
 
 @dataclass(frozen=True)
 class SearchPage:
     results: list[SearchResult]
     next_cursor: str | None
-    # Exact below COUNT_CAP, computed on the first page only (None on later pages, and
-    # when the search was asked for no total).
+    # Exact below COUNT_CAP (None when the search was asked for no total).
     total_estimate: int | None
+    # The page before this one (None on the first page).
+    prev_cursor: str | None = None
+    # How many results come before this page (for "25-48 of 130").
+    offset: int = 0
+    facets: Facets | None = None
+    # The query with its typos corrected, when a word was only found by its correction.
+    did_you_mean: str | None = None
 
     @property
     def total_is_capped(self) -> bool:
@@ -120,21 +151,45 @@ class SortSpec:
     descending: bool
 
 
-SORT_SPECS: dict[str, SortSpec] = {
+# A search for one term (or browsing) walks that term's postings in index order.
+SINGLE_TERM_SORTS: dict[str, SortSpec] = {
     "relevance": SortSpec(("score", "listed_at", "id"), descending=True),
     "newest": SortSpec(("listed_at", "id"), descending=True),
     "price": SortSpec(("from_price_minor", "id"), descending=False),
     "-price": SortSpec(("from_price_minor", "id"), descending=True),
     "rating": SortSpec(("rating_x100", "rating_count", "id"), descending=True),
 }
+# Several words (or alternatives): projects with more of the words come first whatever
+# the sort (``missing`` is how many they lack, so the ascending price sort can lead with
+# it), then the sort itself.
+MATCHED_SORTS: dict[str, SortSpec] = {
+    "relevance": SortSpec(("matched", "score", "listed_at", "id"), descending=True),
+    "newest": SortSpec(("matched", "listed_at", "id"), descending=True),
+    "price": SortSpec(("missing", "from_price_minor", "id"), descending=False),
+    "-price": SortSpec(("matched", "from_price_minor", "id"), descending=True),
+    "rating": SortSpec(("matched", "rating_x100", "rating_count", "id"), descending=True),
+}
 
 
-def effective_sort(sort: str, terms: Sequence[str]) -> str:
+def sort_spec(sort: str, plan: QueryPlan) -> SortSpec:
+    return (SINGLE_TERM_SORTS if plan.browsing or plan.single_term else MATCHED_SORTS)[sort]
+
+
+def effective_sort(sort: str, plan: QueryPlan) -> str:
     # Without words to rank by, "relevance" would be an arbitrary order; newest is useful.
-    return "newest" if sort == "relevance" and not terms else sort
+    return "newest" if sort == "relevance" and plan.browsing else sort
 
 
-KEY_COLUMNS = ("id", "score", "listed_at", "from_price_minor", "rating_x100", "rating_count")
+KEY_COLUMNS = (
+    "id",
+    "matched",
+    "missing",
+    "score",
+    "listed_at",
+    "from_price_minor",
+    "rating_x100",
+    "rating_count",
+)
 
 
 def _as_aware(value: datetime | str) -> datetime:
@@ -149,10 +204,25 @@ def _as_aware(value: datetime | str) -> datetime:
     return value
 
 
-def cursor_encode(sort: str, row: dict[str, Any]) -> str:
-    """The cursor after ``row`` (the page query's key columns of the last result)."""
+class Cursor(NamedTuple):
+    keys: list[Any]  # the keyset values, as database parameters
+    offset: int  # how many results come before the page it leads to
+    backward: bool  # the page before ``keys`` rather than after
+
+
+def cursor_encode(
+    sort: str, spec: SortSpec, row: dict[str, Any], *, offset: int, backward: bool = False
+) -> str:
+    """The cursor to the page after ``row`` (or before it, ``backward``): ``row`` is the
+    page query's key columns of the last (first) result shown."""
     values = {**row, "listed_at": _as_aware(row["listed_at"]).isoformat()}
-    payload = {"s": sort, "k": [values[c] for c in SORT_SPECS[sort].columns]}
+    payload: dict[str, Any] = {
+        "s": sort,
+        "k": [values[c] for c in spec.columns],
+        "o": max(offset, 0),
+    }
+    if backward:
+        payload["b"] = 1
     raw = json.dumps(payload, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -165,8 +235,8 @@ def _invalid_cursor() -> InvalidInput:
     )
 
 
-def cursor_decode(cursor: str, sort: str) -> list[Any]:
-    """The keyset values in ``cursor``, as database parameters; InvalidInput if malformed."""
+def cursor_decode(cursor: str, sort: str, spec: SortSpec) -> Cursor:
+    """The keyset values, offset and direction in ``cursor``; InvalidInput if malformed."""
     try:
         if not cursor.isascii() or len(cursor) > 1000:
             raise ValueError("not a cursor")
@@ -174,12 +244,13 @@ def cursor_decode(cursor: str, sort: str) -> list[Any]:
         payload = json.loads(raw)
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise _invalid_cursor() from None
-    spec = SORT_SPECS[sort]
     if (
         not isinstance(payload, dict)
         or payload.get("s") != sort
         or not isinstance(payload.get("k"), list)
         or len(payload["k"]) != len(spec.columns)
+        or not _is_count(payload.get("o", 0))
+        or payload.get("b", 0) not in (0, 1)
     ):
         raise _invalid_cursor()
     values: list[Any] = []
@@ -201,11 +272,15 @@ def cursor_decode(cursor: str, sort: str) -> list[Any]:
             except (OverflowError, ValueError):
                 raise _invalid_cursor() from None
         else:
-            # bool is an int subclass; a cursor we wrote never holds one.
-            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 2**63 - 1:
+            if not _is_count(value):
                 raise _invalid_cursor()
             values.append(value)
-    return values
+    return Cursor(values, int(payload.get("o", 0)), payload.get("b", 0) == 1)
+
+
+def _is_count(value: Any) -> bool:
+    # bool is an int subclass; a cursor we wrote never holds one.
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 2**63 - 1
 
 
 # --- validation ----------------------------------------------------------------------------
@@ -275,67 +350,118 @@ def _listing_filters(params: SearchParams, alias: str) -> tuple[list[str], list[
     return where, args
 
 
-def _term_filters(params: SearchParams) -> tuple[list[str], list[Any]]:
-    """Conditions on ``s0``, the postings of the first (rarest) term."""
+def _posting_filters(params: SearchParams, alias: str) -> tuple[list[str], list[Any]]:
+    """Conditions on the postings ``alias`` of a term, beyond the term itself."""
     t = tables()
     # Postings exist only for published projects. Whether the freelancer may sell is
     # checked live: the few who may not are one look-up of a small partial index
     # (accounts_user_cannot_sell; the condition is spelled as in that index so both
     # planners use it), so a suspension hides their projects at once.
     where = [
-        f"s0.freelancer_id NOT IN (SELECT u.id FROM {t['user']} u"  # noqa: S608
+        f"{alias}.freelancer_id NOT IN (SELECT u.id FROM {t['user']} u"  # noqa: S608
         " WHERE (NOT u.is_active OR u.is_suspended))"
     ]
     args: list[Any] = []
-    listing = _listing_filters(params, "s0")
+    listing = _listing_filters(params, alias)
     where.extend(listing[0])
     args.extend(listing[1])
     if params.available:
         # Capacity and away mode change with every purchase and calendar edit, so they
         # are read from their own tables for the rows the walk reaches.
         where.append(
-            f"EXISTS (SELECT 1 FROM {t['project']} p WHERE p.id = s0.project_id"  # noqa: S608
+            f"EXISTS (SELECT 1 FROM {t['project']} p WHERE p.id = {alias}.project_id"  # noqa: S608
             " AND p.active_contracts < p.capacity)"
         )
         where.append(
-            f"NOT EXISTS (SELECT 1 FROM {t['time_off']} o WHERE o.user_id = s0.freelancer_id"  # noqa: S608
+            f"NOT EXISTS (SELECT 1 FROM {t['time_off']} o"  # noqa: S608
+            f" WHERE o.user_id = {alias}.freelancer_id"
             " AND o.away = %s AND o.start_date <= %s AND o.end_date >= %s)"
         )
         args.extend([True, _today(), _today()])
     return where, args
 
 
-def _term_counts(terms: Sequence[str]) -> dict[str, int]:
-    """How many projects each term is in (cached: only the join order depends on it)."""
-    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_TERM_COUNT_SECONDS", 0))
-    db = connection.settings_dict["NAME"]
-    keys = {term: f"fairlance:search:df:v1:{db}:{term}" for term in terms}
-    cached = cache.get_many(list(keys.values())) if ttl > 0 else {}
-    counts = {term: cached[key] for term, key in keys.items() if key in cached}
-    missing = [term for term in terms if term not in counts]
-    if missing:
-        marks = ", ".join("%s" for _ in missing)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT term, COUNT(*) FROM {tables()['posting']}"  # noqa: S608
-                f" WHERE term IN ({marks}) GROUP BY term",
-                missing,
-            )
-            found = dict(cursor.fetchall())
-        for term in missing:
-            counts[term] = int(found.get(term, 0))
-        if ttl > 0:
-            # Term frequencies drift slowly; a stale count only picks a slower join order.
-            cache.set_many({keys[term]: counts[term] for term in missing}, ttl)
-    return counts
+# How many postings of each alternative term a several-word search reads at most, in the
+# order of the sort's index (the best first). Bounds the work for common words at any
+# catalog size; beyond it a term's weakest matches are not ranked (docs/search.md).
+CANDIDATES_PER_TERM = 2000
+
+# The index order each sort walks one term's postings in (catalog.models.SearchPosting).
+_TERM_ORDER = {
+    "relevance": "points DESC, listed_at DESC, project_id DESC",
+    "newest": "listed_at DESC, project_id DESC",
+    "price": "from_price_minor ASC, project_id ASC",
+    "-price": "from_price_minor DESC, project_id DESC",
+    "rating": "rating_x100 DESC, rating_count DESC, project_id DESC",
+}
+_POSTING_COLUMNS = "project_id, listed_at, from_price_minor, rating_x100, rating_count"
 
 
-def rarest_first(terms: Sequence[str]) -> list[str]:
-    """The terms ordered so that the join starts from the fewest postings."""
-    if len(terms) < 2:
-        return list(terms)
-    counts = _term_counts(terms)
-    return sorted(terms, key=lambda term: (counts[term], term))
+class Matches(NamedTuple):
+    """The rows a search matches, as SQL yielding KEY_COLUMNS (plus ``category_id``),
+    with its parameters."""
+
+    sql: str
+    args: list[Any]
+
+
+def _single_term_matches(params: SearchParams, term: str) -> Matches:
+    # One term: its postings in index order, no grouping, so the first page of a word in
+    # a fifth of the catalog is a walk of ~25 index entries (and browsing is the same walk
+    # over EVERY_PROJECT).
+    where, args = _posting_filters(params, "s0")
+    where_sql = " AND ".join(["s0.term = %s", *(f"({w})" for w in where)])
+    sql = (
+        # The score is the points alone: the term's multiplier would not change the order
+        # and would hide it from the index.
+        "SELECT s0.project_id AS id, 1 AS matched, 0 AS missing,"  # noqa: S608
+        " s0.points AS score, s0.listed_at AS listed_at,"
+        " s0.from_price_minor AS from_price_minor, s0.rating_x100 AS rating_x100,"
+        " s0.rating_count AS rating_count, s0.category_id AS category_id"
+        f" FROM {tables()['posting']} s0 WHERE {where_sql}"
+    )
+    return Matches(sql, [term, *args])
+
+
+def _matched_terms(params: SearchParams, plan: QueryPlan, sort: str) -> Matches:
+    # Every alternative's postings (at most CANDIDATES_PER_TERM each), scored per word by
+    # its best alternative, then per project: how many words it has and their sum.
+    where, filter_args = _posting_filters(params, "s")
+    where_sql = " AND ".join(["s.term = %s", *(f"({w})" for w in where)])
+    parts: list[str] = []
+    args: list[Any] = []
+    for alt in plan.alternatives:
+        parts.append(
+            f"SELECT {int(alt.word)} AS word, s.points * {int(alt.multiplier)} AS weighted,"  # noqa: S608
+            f" s.category_id, {_POSTING_COLUMNS.replace('project_id', 's.project_id')}"
+            f" FROM {tables()['posting']} s WHERE {where_sql}"
+            f" ORDER BY {_TERM_ORDER[sort]} LIMIT {CANDIDATES_PER_TERM}"
+        )
+        args.extend([alt.term, *filter_args])
+    union = " UNION ALL ".join(f"SELECT * FROM ({part}) t{n}" for n, part in enumerate(parts))  # noqa: S608
+    per_word = (
+        "SELECT project_id, word, MAX(weighted) AS best, MAX(category_id) AS category_id,"
+        " MAX(listed_at) AS listed_at, MAX(from_price_minor) AS from_price_minor,"
+        " MAX(rating_x100) AS rating_x100, MAX(rating_count) AS rating_count"
+        f" FROM ({union}) u GROUP BY project_id, word"
+    )
+    sql = (
+        f"SELECT w.project_id AS id, COUNT(*) AS matched, {len(plan.words)} - COUNT(*) AS missing,"  # noqa: S608
+        " SUM(w.best) AS score, MAX(w.listed_at) AS listed_at,"
+        " MAX(w.from_price_minor) AS from_price_minor, MAX(w.rating_x100) AS rating_x100,"
+        " MAX(w.rating_count) AS rating_count, MAX(w.category_id) AS category_id"
+        f" FROM ({per_word}) w GROUP BY w.project_id"
+    )
+    return Matches(sql, args)
+
+
+def matches(params: SearchParams, plan: QueryPlan, sort: str) -> Matches:
+    """The SQL of every project the search matches (filters applied)."""
+    if plan.browsing:
+        return _single_term_matches(params, EVERY_PROJECT)
+    if plan.single_term:
+        return _single_term_matches(params, plan.alternatives[0].term)
+    return _matched_terms(params, plan, sort)
 
 
 class SearchSql(NamedTuple):
@@ -346,64 +472,33 @@ class SearchSql(NamedTuple):
     count_sql: str
     count_args: list[Any]
     sort: str  # the effective sort
+    spec: SortSpec
+    cursor: Cursor | None
 
 
-def build_query(params: SearchParams) -> SearchSql:
+def build_query(params: SearchParams, plan: QueryPlan) -> SearchSql:
     """The page query, the count query and the effective sort, with parameters bound."""
-    t = tables()
-    terms = rarest_first(query_terms(params.q))
-    sort = effective_sort(params.sort, terms)
-    spec = SORT_SPECS[sort]
-    # Browsing (no words) walks the postings of EVERY_PROJECT, which every published
-    # project has: the same indexes then serve every sort and filter.
-    walked = terms or [EVERY_PROJECT]
-    # The rarest term's postings drive; each other term is a probe of (term, project_id)
-    # that both keeps only projects having it and adds its points. CROSS JOIN fixes that
-    # order on SQLite (it is an ordinary join to PostgreSQL, whose statistics pick the
-    # same order or a hash join); INDEXED BY makes SQLite probe the covering index
-    # (catalog.models.SQLITE_POSTING_INDEXES) rather than the primary key, which it
-    # prefers without statistics and which then reads every probed row as well;
-    # test_plan_starts_from_the_rarest_term.
-    probe = (
-        f" INDEXED BY {connection.ops.quote_name(SQLITE_POSTING_INDEXES[0].name)}"
-        if connection.vendor == "sqlite"
-        else ""
-    )
-    from_sql = f"{t['posting']} s0"
-    where: list[str] = ["s0.term = %s"]
-    where_args: list[Any] = [walked[0]]
-    for n, term in enumerate(walked[1:], start=1):
-        from_sql += f" CROSS JOIN {t['posting']} s{n}{probe}"
-        where.append(f"s{n}.project_id = s0.project_id AND s{n}.term = %s")
-        where_args.append(term)
-    filters, filter_args = _term_filters(params)
-    where.extend(filters)
-    where_args.extend(filter_args)
-    score_sql = " + ".join(f"s{n}.points" for n in range(len(walked)))
-    columns = (
-        f"s0.project_id AS id, {score_sql} AS score, s0.listed_at AS listed_at,"
-        " s0.from_price_minor AS from_price_minor, s0.rating_x100 AS rating_x100,"
-        " s0.rating_count AS rating_count"
-    )
-    where_sql = " AND ".join(f"({w})" for w in where)
-    inner = f"SELECT {columns} FROM {from_sql} WHERE {where_sql}"  # noqa: S608
-
-    direction = "DESC" if spec.descending else "ASC"
+    sort = effective_sort(params.sort, plan)
+    spec = sort_spec(sort, plan)
+    matched_sql, matched_args = matches(params, plan, sort)
+    cursor = None if params.cursor is None else cursor_decode(params.cursor, sort, spec)
+    # A page before a cursor is read backwards from it, then put back in order.
+    descending = spec.descending != (cursor is not None and cursor.backward)
+    direction = "DESC" if descending else "ASC"
     keyset_sql, keyset_args = "", []
-    if params.cursor is not None:
-        keyset_args = cursor_decode(params.cursor, sort)
+    if cursor is not None:
         cols = ", ".join(f"r.{c}" for c in spec.columns)
         marks = ", ".join("%s" for _ in spec.columns)
-        keyset_sql = f" WHERE ({cols}) {'<' if spec.descending else '>'} ({marks})"
+        keyset_sql = f" WHERE ({cols}) {'<' if descending else '>'} ({marks})"
+        keyset_args = cursor.keys
     order = ", ".join(f"r.{c} {direction}" for c in spec.columns)
     keys = ", ".join(f"r.{c}" for c in KEY_COLUMNS)
-    page_sql = f"SELECT {keys} FROM ({inner}) r{keyset_sql} ORDER BY {order} LIMIT %s"  # noqa: S608
-    # One extra row tells whether there is a next page without a second query.
-    page_args = [*where_args, *keyset_args, params.limit + 1]
-
-    count_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {from_sql} WHERE {where_sql} LIMIT %s) c"  # noqa: S608
-    count_args = [*where_args, COUNT_CAP]
-    return SearchSql(page_sql, page_args, count_sql, count_args, sort)
+    page_sql = f"SELECT {keys} FROM ({matched_sql}) r{keyset_sql} ORDER BY {order} LIMIT %s"  # noqa: S608
+    # One extra row tells whether there is a page beyond without a second query.
+    page_args = [*matched_args, *keyset_args, params.limit + 1]
+    count_sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM ({matched_sql}) m LIMIT %s) c"  # noqa: S608
+    count_args = [*matched_args, COUNT_CAP]
+    return SearchSql(page_sql, page_args, count_sql, count_args, sort, spec, cursor)
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -446,6 +541,16 @@ class SearchResult:
     # The freelancer's stored success score (``reviews.FreelancerScore``); None while it
     # is not shown (fewer than 2 clients) or never computed.
     freelancer_score: int | None = None
+    # Whether delivery days count the freelancer's working days (else calendar days).
+    delivery_in_working_days: bool = True
+    # The last day of the freelancer's away mode when it covers today (UTC date, as the
+    # ``available`` filter); purchases wait until the day after.
+    away_until: date | None = None
+    # Every slot of the project's capacity is taken by running contracts.
+    fully_booked: bool = False
+    # A few lines of the description around the words searched for, HTML-escaped, with
+    # those words in <mark> (``highlight.snippet``); safe to insert as is.
+    snippet_html: str = ""
 
     @property
     def pk(self) -> int:
@@ -473,7 +578,13 @@ def _cards_sql() -> str:
         " p.published_at, p.updated_at,"
         " u.id, u.display_name, u.email, u.headline, u.country, w.time_zone,"
         " c.slug, c.name, c.description,"
-        " g.id, g.image, g.width, g.height, g.alt_text, fs.score"
+        " g.id, g.image, g.width, g.height, g.alt_text, fs.score,"
+        " p.delivery_in_working_days, p.active_contracts >= p.capacity,"
+        # Away today: the UTC date, as the ``available`` filter (_today).
+        f" (SELECT MAX(o.end_date) FROM {t['time_off']} o WHERE o.user_id = u.id AND o.away"
+        " AND o.start_date <= %s AND o.end_date >= %s),"
+        # Enough of the description for a snippet; the whole text can be 20,000 characters.
+        f" SUBSTR(p.description, 1, {SNIPPET_SOURCE_CHARS})"
         f" FROM {t['project']} p"
         f" JOIN {t['user']} u ON u.id = p.freelancer_id"
         f" JOIN {t['category']} c ON c.id = p.category_id"
@@ -495,12 +606,12 @@ def _json_list(value: Any) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def _result(ranked: Sequence[Any], card: Sequence[Any]) -> SearchResult:
-    pid, _score, _listed, price, rating, rating_count = ranked
+def _result(ranked: Sequence[Any], card: Sequence[Any], marked: frozenset[str]) -> SearchResult:
+    pid, _matched, _missing, _score, _listed, price, rating, rating_count = ranked
     (_id, title, tags, status, mode, days, published_at, updated_at,
      uid, display_name, email, headline, country, time_zone,
      c_slug, c_name, c_description, g_id, g_name, g_width, g_height, g_alt,
-     freelancer_score) = card  # fmt: skip
+     freelancer_score, working_days, full, away_until, description) = card  # fmt: skip
     return SearchResult(
         id=pid,
         title=title,
@@ -519,37 +630,46 @@ def _result(ranked: Sequence[Any], card: Sequence[Any]) -> SearchResult:
         ),
         cover=None if g_id is None else ImagePart(g_id, g_name, g_width, g_height, g_alt),
         freelancer_score=freelancer_score,
+        delivery_in_working_days=bool(working_days),
+        away_until=_as_date(away_until),
+        fully_booked=bool(full),
+        snippet_html=snippet(description or "", marked),
     )
 
 
+def _as_date(value: date | str | None) -> date | None:
+    if isinstance(value, str):  # SQLite returns the stored text
+        return date.fromisoformat(value)
+    return value
+
+
 class Ranking(NamedTuple):
-    """The ranked rows of one page of a search (KEY_COLUMNS; one more than the limit when
-    there is a next page), the total estimate and the effective sort."""
+    """The ranked rows of one page of a search (KEY_COLUMNS, in the order read: backwards
+    for a page before a cursor; one more than the limit when there is a page beyond),
+    the total estimate and the facets."""
 
     rows: list[tuple[Any, ...]]
     total: int | None
-    sort: str
+    facets: Facets | None
 
 
-def _rank(params: SearchParams) -> Ranking:
-    page_sql, page_args, count_sql, count_args, sort = build_query(params)
+def _rank(params: SearchParams, plan: QueryPlan) -> Ranking:
+    query = build_query(params, plan)
     with connection.cursor() as cursor:
-        cursor.execute(page_sql, page_args)
+        cursor.execute(query.page_sql, query.page_args)
         rows = [tuple(row) for row in cursor.fetchall()]
         total: int | None = None
-        if params.cursor is None and params.with_total:
-            cursor.execute(count_sql, count_args)
+        if params.with_total:
+            cursor.execute(query.count_sql, query.count_args)
             total = int(cursor.fetchone()[0])
-    return Ranking(rows, total, sort)
+    return Ranking(rows, total, facets(params, plan) if params.with_facets else None)
 
 
-def _ranking_key(params: SearchParams) -> str:
-    # Everything the ranking depends on, except the join order (the same results in any
-    # order of the words) and ``available`` (never cached).
-    terms = sorted(query_terms(params.q))
+def _ranking_key(params: SearchParams, plan: QueryPlan) -> str:
+    # Everything the ranking depends on, except ``available`` (never cached).
     identity = (
-        terms,
-        effective_sort(params.sort, terms),
+        plan.identity(),
+        effective_sort(params.sort, plan),
         params.category,
         params.min_price,
         params.max_price,
@@ -558,12 +678,13 @@ def _ranking_key(params: SearchParams) -> str:
         params.cursor,
         params.limit,
         params.with_total,
+        params.with_facets,
     )
     digest = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
-    return f"fairlance:search:ranking:v1:{connection.settings_dict['NAME']}:{digest}"
+    return f"fairlance:search:ranking:v2:{connection.settings_dict['NAME']}:{digest}"
 
 
-def _ranking(params: SearchParams) -> Ranking:
+def _ranking(params: SearchParams, plan: QueryPlan) -> Ranking:
     """The ranking of ``params``, remembered for FAIRLANCE_SEARCH_RESULTS_SECONDS.
 
     Ranking is most of a search's cost, and the same searches come again and again (the
@@ -572,46 +693,130 @@ def _ranking(params: SearchParams) -> Ranking:
     its old place for that long. What must hold at once is checked on every search, in
     the cards (``_cards_sql``): a project no longer for sale drops out of the page. A
     search for available freelancers is never remembered: capacity changes with every
-    purchase.
+    purchase. With CACHE_URL set the memory is Redis, shared by every web process.
     """
     ttl = int(getattr(settings, "FAIRLANCE_SEARCH_RESULTS_SECONDS", 0))
     if ttl <= 0 or params.available:
-        return _rank(params)
-    key = _ranking_key(params)
+        return _rank(params, plan)
+    key = _ranking_key(params, plan)
     ranking = cache.get(key)
     if ranking is None:
-        ranking = _rank(params)
+        ranking = _rank(params, plan)
         cache.set(key, ranking, ttl)
-    return ranking
+    return ranking  # type: ignore[no-any-return]
+
+
+# --- facets --------------------------------------------------------------------------------
+
+# Price bands of the facets, on the cheapest tier, in minor units: [low, high).
+PRICE_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("under-50", None, 5_000),
+    ("50-200", 5_000, 20_000),
+    ("200-500", 20_000, 50_000),
+    ("500-up", 50_000, None),
+)
+
+
+def _band_case() -> str:
+    cases = []
+    for key, low, high in PRICE_BANDS:
+        conditions = []
+        if low is not None:
+            conditions.append(f"m.from_price_minor >= {int(low)}")
+        if high is not None:
+            conditions.append(f"m.from_price_minor < {int(high)}")
+        cases.append(f"WHEN {' AND '.join(conditions)} THEN '{key}'")
+    return f"CASE {' '.join(cases)} END"
+
+
+def facets(params: SearchParams, plan: QueryPlan) -> Facets:
+    """Counts per category (as if no category were chosen) and per price band (as if no
+    price were chosen) of what the search matches with its other filters."""
+    t = tables()
+    sort = effective_sort(params.sort, plan)
+    with connection.cursor() as cursor:
+        any_category = replace(params, category=None)
+        sql, args = matches(any_category, plan, sort)
+        cursor.execute(
+            f"SELECT c.slug, c.name, COUNT(*) FROM ({sql}) m"  # noqa: S608
+            f" JOIN {t['category']} c ON c.id = m.category_id"
+            " GROUP BY c.slug, c.name, c.position ORDER BY c.position, c.name",
+            args,
+        )
+        categories = [FacetCount(slug, name, n) for slug, name, n in cursor.fetchall()]
+        any_price = replace(params, min_price=None, max_price=None)
+        sql, args = matches(any_price, plan, sort)
+        cursor.execute(
+            f"SELECT {_band_case()} AS band, COUNT(*) FROM ({sql}) m GROUP BY band",  # noqa: S608
+            args,
+        )
+        counted = dict(cursor.fetchall())
+    bands = [
+        FacetCount(key, "", int(counted.get(key, 0)), low, high) for key, low, high in PRICE_BANDS
+    ]
+    return Facets(categories, bands)
+
+
+# --- the page ------------------------------------------------------------------------------
 
 
 def search_projects(params: SearchParams) -> SearchPage:
     """A page of published projects matching ``params`` (InvalidInput when out of range)."""
     validate(params)
-    rows, total, sort = _ranking(params)
-    has_more = len(rows) > params.limit
+    plan = query_plan(params.q)
+    if plan.finds_nothing:
+        # Words no project has, nor anything one typo away: nothing, rather than everything.
+        empty = Facets([], []) if params.with_facets else None
+        total = 0 if params.with_total else None
+        return SearchPage([], None, total, facets=empty)
+    sort = effective_sort(params.sort, plan)
+    spec = sort_spec(sort, plan)
+    cursor = None if params.cursor is None else cursor_decode(params.cursor, sort, spec)
+    rows, total, page_facets = _ranking(params, plan)
+    backward = cursor is not None and cursor.backward
+    beyond = len(rows) > params.limit
     ranked = rows[: params.limit]
+    if backward:
+        ranked.reverse()
+    offset = 0 if cursor is None else cursor.offset
+    has_next = (beyond and not backward) or backward
+    has_prev = (beyond and backward) or (cursor is not None and not backward)
+    if backward and not beyond:
+        offset = 0  # read back to the first result
     cards: dict[int, Sequence[Any]] = {}
     if ranked:
         # Two statements, two snapshots (or a remembered ranking): a project that is no
         # longer for sale is left out of the page, one edited since shows its new title.
-        with connection.cursor() as cursor:
+        today = _today()
+        with connection.cursor() as db:
             execute_prepared(
-                cursor,
+                db,
                 _cards_sql(),
-                [_id_list([row[0] for row in ranked]), ProjectStatus.PUBLISHED],
+                [today, today, _id_list([row[0] for row in ranked]), ProjectStatus.PUBLISHED],
             )
-            cards = {row[0]: row for row in cursor.fetchall()}
-    next_cursor = None
-    if has_more:
+            cards = {row[0]: row for row in db.fetchall()}
+    next_cursor = prev_cursor = None
+    if ranked and has_next:
         last = dict(zip(KEY_COLUMNS, ranked[-1], strict=True))
-        next_cursor = cursor_encode(sort, last)
-    results = [_result(row, cards[row[0]]) for row in ranked if row[0] in cards]
+        next_cursor = cursor_encode(sort, spec, last, offset=offset + len(ranked))
+    if ranked and has_prev:
+        first = dict(zip(KEY_COLUMNS, ranked[0], strict=True))
+        prev_cursor = cursor_encode(sort, spec, first, offset=offset - params.limit, backward=True)
+    marked = plan.marked_terms
+    results = [_result(row, cards[row[0]], marked) for row in ranked if row[0] in cards]
     if total is not None and total < COUNT_CAP:
         # What the cards left out is not found any more ("4 found" above 3 cards reads
         # as a bug); an "at least" total stays as it is.
         total -= len(ranked) - len(results)
-    return SearchPage(results=results, next_cursor=next_cursor, total_estimate=total)
+    return SearchPage(
+        results=results,
+        next_cursor=next_cursor,
+        total_estimate=total,
+        prev_cursor=prev_cursor,
+        offset=offset,
+        facets=page_facets,
+        did_you_mean=plan.did_you_mean,
+    )
 
 
 def _id_list(ids: list[int]) -> Any:

@@ -1,8 +1,10 @@
-"""Keeping the search index (``SearchPosting``) in step with the published catalog.
+"""Keeping the search index (``SearchPosting``, ``SearchWord``, ``SearchTrigram``) in step
+with the published catalog.
 
-A published project has one posting per stemmed term of its title, tags and description;
-any other project has none. ``index_project`` replaces one project's postings inside the
-caller's transaction; ``reindex_all`` rebuilds the table (after bulk loads that bypass the
+A published project has one posting per stemmed term of its title, tags, category name and
+description; any other project has none. Its words join the vocabulary (prefixes, typo
+corrections). ``index_project`` replaces one project's postings inside the caller's
+transaction; ``reindex_all`` rebuilds the tables (after bulk loads that bypass the
 services, or after a change to the tokenization rules).
 """
 
@@ -14,9 +16,17 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from fairlance.catalog.models import Project, ProjectStatus, SearchPosting, posting_indexes
+from fairlance.catalog.models import (
+    Project,
+    ProjectStatus,
+    SearchPosting,
+    SearchTrigram,
+    SearchWord,
+    posting_indexes,
+)
 
-from .text import project_terms
+from .spelling import trigrams
+from .text import project_terms, stem, words_of
 
 # Column order of every posting row written here.
 COLUMNS = (
@@ -37,6 +47,7 @@ _PROJECT_FIELDS = (
     "title",
     "tags",
     "description",
+    "category__name",
     "freelancer_id",
     "category_id",
     "published_at",
@@ -55,8 +66,8 @@ def _table() -> str:
 
 def _postings(row: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     """The posting rows of one project row (``_PROJECT_FIELDS``), as query parameters."""
-    (pid, title, tags, description, freelancer_id, category_id, published_at, created_at,
-     price, days, rating, rating_count) = row  # fmt: skip
+    (pid, title, tags, description, category, freelancer_id, category_id, published_at,
+     created_at, price, days, rating, rating_count) = row  # fmt: skip
     # Published projects always have published_at (set on first publication, never cleared).
     moment: datetime = published_at or created_at
     # Raw SQL on SQLite needs the backend's text form of a datetime.
@@ -64,7 +75,7 @@ def _postings(row: tuple[Any, ...]) -> list[tuple[Any, ...]]:
     return [
         (pid, term, points, freelancer_id, category_id, listed_at, price, days, rating,
          rating_count)
-        for term, points in project_terms(title, tags, description).items()
+        for term, points in project_terms(title, tags, category, description).items()
     ]  # fmt: skip
 
 
@@ -74,8 +85,8 @@ def _copy_text(row: tuple[Any, ...]) -> str:
     Terms are letters and digits and the other columns numbers and a timestamp, so
     nothing needs escaping; the columns shared by every posting are formatted once.
     """
-    (pid, title, tags, description, freelancer_id, category_id, published_at, created_at,
-     price, days, rating, rating_count) = row  # fmt: skip
+    (pid, title, tags, description, category, freelancer_id, category_id, published_at,
+     created_at, price, days, rating, rating_count) = row  # fmt: skip
     listed_at: datetime = published_at or created_at
     shared = "\t".join(
         str(v) for v in (freelancer_id, category_id, listed_at.isoformat(), price, days, rating)
@@ -83,7 +94,37 @@ def _copy_text(row: tuple[Any, ...]) -> str:
     shared += f"\t{rating_count}\n"
     return "".join(
         f"{pid}\t{term}\t{points}\t{shared}"
-        for term, points in project_terms(title, tags, description).items()
+        for term, points in project_terms(title, tags, category, description).items()
+    )
+
+
+def _words(row: tuple[Any, ...]) -> set[str]:
+    _pid, title, tags, description, category = row[:5]
+    tag_text = " ".join(str(t) for t in tags) if isinstance(tags, list) else ""
+    return {w for w in words_of(title, tag_text, category, description) if not w.isdigit()}
+
+
+def _add_words(cursor: Any, words: set[str], *, known: set[str] | None = None) -> None:
+    """Add ``words`` to the vocabulary (those already there are left as they are)."""
+    if known is None:
+        marks = ", ".join("%s" for _ in words)
+        word_table = connection.ops.quote_name(SearchWord._meta.db_table)
+        cursor.execute(f"SELECT word FROM {word_table} WHERE word IN ({marks})", list(words))  # noqa: S608
+        known = {w for (w,) in cursor.fetchall()}
+    new = sorted(words - known)
+    if not new:
+        return
+    word_table = connection.ops.quote_name(SearchWord._meta.db_table)
+    trigram_table = connection.ops.quote_name(SearchTrigram._meta.db_table)
+    # ON CONFLICT: another transaction may add the same word meanwhile (both databases).
+    cursor.executemany(
+        f"INSERT INTO {word_table} (word, term) VALUES (%s, %s) ON CONFLICT DO NOTHING",  # noqa: S608
+        [(w, stem(w)) for w in new],
+    )
+    cursor.executemany(
+        f"INSERT INTO {trigram_table} (trigram, length, word) VALUES (%s, %s, %s)"  # noqa: S608
+        " ON CONFLICT DO NOTHING",
+        [(g, len(w), w) for w in new for g in trigrams(w)],
     )
 
 
@@ -103,6 +144,7 @@ def index_project(project_id: int) -> None:
         cursor.execute(f"DELETE FROM {_table()} WHERE project_id = %s", [project_id])  # noqa: S608
         if row is not None:
             cursor.executemany(_insert_sql(), _postings(row))
+            _add_words(cursor, _words(row))
 
 
 def _published_rows() -> Iterator[list[tuple[Any, ...]]]:
@@ -140,6 +182,9 @@ def reindex_all() -> int:
             # Room to sort two million index entries in memory rather than in temp files.
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
         cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
+        for model in (SearchWord, SearchTrigram):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+        vocabulary: set[str] = set()
         for index in indexes:
             # The same statement on both databases (remove_sql needs an open editor).
             cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(index.name)}")
@@ -153,6 +198,9 @@ def reindex_all() -> int:
             else:
                 postings = [p for row in batch for p in _postings(row)]
                 cursor.executemany(_insert_sql(), postings)
+            words = set().union(*(_words(row) for row in batch)) - vocabulary
+            _add_words(cursor, words, known=set())
+            vocabulary |= words
             count += len(batch)
         for index in indexes:
             cursor.execute(str(index.create_sql(SearchPosting, editor)))

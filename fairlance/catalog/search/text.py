@@ -11,10 +11,11 @@ tokens, so quotes, ``*``, ``NEAR``, ``-`` or ``OR`` cannot change its meaning or
 
 from __future__ import annotations
 
+import itertools
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable
+from collections import Counter
 from functools import lru_cache
 
 import snowballstemmer
@@ -59,10 +60,17 @@ def tokens(text: str) -> list[str]:
     return [t for t in _TOKEN.findall(fold(text)) if len(t) <= MAX_TOKEN_CHARS]
 
 
-# Points a project earns for a term in each field (docs/search.md, "Relevance").
-TITLE_POINTS = 3
-TAGS_POINTS = 2
-DESCRIPTION_POINTS = 1
+# BM25F (docs/search.md, "Relevance"): a term's occurrences count by field, weighted by
+# how much a field says about a project, each normalised by the field's length against a
+# typical one (long descriptions repeat words without being more about them), then
+# saturated (the tenth "logo" adds little). The weights and lengths were set on the judged
+# query set (tests/search/judgments); K1 and B are the usual BM25 defaults.
+FIELD_WEIGHTS = {"title": 3.0, "tags": 2.0, "category": 1.5, "description": 1.0}
+TYPICAL_WORDS = {"title": 8.0, "tags": 5.0, "category": 2.0, "description": 60.0}
+B = {"title": 0.3, "tags": 0.3, "category": 0.0, "description": 0.75}
+K1 = 1.2
+# The stored weight is scaled to an integer (at most (K1 + 1) * POINTS_SCALE).
+POINTS_SCALE = 100
 
 # A term every published project has (with 0 points), so that browsing without words walks
 # the same postings indexes as a search. No token is empty, so no word can collide with it.
@@ -80,24 +88,57 @@ def stem(token: str) -> str:
         return str(_STEMMER.stemWord(token))
 
 
-def _stems(text_tokens: Iterable[str]) -> set[str]:
-    return {stem(t) for t in text_tokens if t not in STOP_WORDS}
+def joined_pairs(raw_tokens: list[str]) -> list[str]:
+    """Each two neighbouring tokens written as one word ("voice over" -> "voiceover",
+    "e-book" -> "ebook"), so that either spelling of a compound finds the other."""
+    return [a + b for a, b in itertools.pairwise(raw_tokens)]
 
 
-def project_terms(title: str, tags: object, description: str) -> dict[str, int]:
-    """Every stemmed term of a project with its points (3 title + 2 tags + 1 description),
-    and EVERY_PROJECT with 0."""
+def field_counts(
+    title: str, tags: object, category: str, description: str
+) -> dict[str, Counter[str]]:
+    """How often each stemmed term occurs in each field (stop words left out). Titles,
+    tags and category names also count their joined neighbours (``joined_pairs``); a
+    description only its hyphenated ones, which are compounds by construction."""
     tag_list = [str(t) for t in tags] if isinstance(tags, list) else []
-    fields = (
-        (tokens(title), TITLE_POINTS),
-        ([t for tag in tag_list for t in tokens(tag)], TAGS_POINTS),
-        (tokens(description), DESCRIPTION_POINTS),
-    )
-    points: dict[str, int] = {EVERY_PROJECT: 0}
-    for field_tokens, field_points in fields:
-        for term in _stems(field_tokens):
-            points[term] = points.get(term, 0) + field_points
+    counts: dict[str, Counter[str]] = {}
+    for field, texts in (("title", [title]), ("tags", tag_list), ("category", [category])):
+        counter: Counter[str] = Counter()
+        for text in texts:
+            raw = tokens(text)
+            counter.update(stem(t) for t in raw if t not in STOP_WORDS)
+            counter.update(stem(j) for j in joined_pairs(raw))
+        counts[field] = counter
+    described: Counter[str] = Counter(stem(t) for t in tokens(description) if t not in STOP_WORDS)
+    described.update(stem(fold(a + b)) for a, b in _HYPHENATED.findall(description))
+    counts["description"] = described
+    return counts
+
+
+_HYPHENATED = re.compile(r"([^\W_]+)-([^\W_]+)")
+
+
+def project_terms(title: str, tags: object, category: str, description: str) -> dict[str, int]:
+    """Every stemmed term of a project with its BM25F weight (see FIELD_WEIGHTS), and
+    EVERY_PROJECT with 0."""
+    fields = field_counts(title, tags, category, description)
+    weighted: dict[str, float] = {}
+    for field, counter in fields.items():
+        length = sum(counter.values()) or 1
+        norm = 1 - B[field] + B[field] * length / TYPICAL_WORDS[field]
+        for term, count in counter.items():
+            weighted[term] = weighted.get(term, 0.0) + FIELD_WEIGHTS[field] * count / norm
+    points = {
+        term: max(1, round(POINTS_SCALE * w * (K1 + 1) / (w + K1))) for term, w in weighted.items()
+    }
+    points[EVERY_PROJECT] = 0
     return points
+
+
+def words_of(*texts: str) -> set[str]:
+    """The distinct folded words of ``texts`` (stop words left out): the vocabulary that
+    prefixes, typo corrections and "did you mean" are looked up in."""
+    return {t for text in texts for t in tokens(text) if t not in STOP_WORDS}
 
 
 def query_terms(q: str) -> list[str]:
