@@ -245,23 +245,10 @@ class SearchPosting(models.Model):
         return f"{self.project_id}:{self.term}"
 
 
-# The probe of every word after the first (``sN.project_id = s0.project_id AND sN.term``).
-# On SQLite the primary key's index is ordered by project, so the probes of one word
-# jump all over its two million entries, and it holds no ``points``, so each probe read
-# the row as well. This index keeps one word's entries together and covers the probe:
-# a two-word search on the benchmark's 100k projects went from 4.3 to 2.2 ms on average
-# (p95 14 → 7 ms). PostgreSQL hash-joins two words' postings and planned slower with it
-# (2.9 → 3.4 ms), so it exists on SQLite only: migration 0006 creates it, ``reindex_all``
-# rebuilds it with the others (``posting_indexes``) and search names it (``INDEXED BY``).
-SQLITE_POSTING_INDEXES = (
-    models.Index(fields=["term", "project_id", "points"], name="catalog_posting_probe"),
-)
-
-
 def posting_indexes(vendor: str) -> list[models.Index]:
-    """The indexes of ``SearchPosting`` on a database of this vendor."""
-    extra = SQLITE_POSTING_INDEXES if vendor == "sqlite" else ()
-    return [*SearchPosting._meta.indexes, *extra]
+    """The indexes of ``SearchPosting`` on a database of this vendor (the same on both
+    since the SQLite-only probe index went with the join it served, migration 0008)."""
+    return list(SearchPosting._meta.indexes)
 
 
 class SearchWord(models.Model):

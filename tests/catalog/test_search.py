@@ -38,7 +38,6 @@ from fairlance.accounts.services import time_off_add
 from fairlance.catalog.inputs import TierInput
 from fairlance.catalog.models import Project, SearchPosting
 from fairlance.catalog.search import SearchParams, index_project, reindex_all, search_projects
-from fairlance.catalog.search.base import build_query
 from fairlance.catalog.services import (
     project_archive,
     project_create,
@@ -230,14 +229,16 @@ def test_browse_without_query_lists_published_projects_newest_first(catalog: Cat
 @pytest.mark.parametrize(
     ("q", "expected"),
     [
-        # title 3 + tags 2 + description 1 ("logos" stems to "logo"); ties: newer first.
+        # BM25F: title, tags, category name and description weigh 3, 2, 1.5 and 1
+        # ("logos" stems to "logo"); ties: newer first.
         ("logo", ["anim", "logo", "brand"]),
-        # Stemming: "design" finds "designs" and vice versa.
-        ("design", ["social", "logo", "brand", "wp"]),
-        ("designs", ["social", "logo", "brand", "wp"]),
-        ("DESIGNING", ["social", "logo", "brand", "wp"]),
-        # Every word must match; the score adds up per word.
-        ("logo design", ["logo", "brand"]),
+        # Stemming: "design" finds "designs" and vice versa; the café menu is in the
+        # Design category, whose name counts too: more than a word only in a description.
+        ("design", ["logo", "social", "brand", "cafe", "wp"]),
+        ("designs", ["logo", "social", "brand", "cafe", "wp"]),
+        ("DESIGNING", ["logo", "social", "brand", "cafe", "wp"]),
+        # Projects with both words first; one word missing only lowers the rank.
+        ("logo design", ["logo", "brand", "anim", "social", "cafe", "wp"]),
         # Stop words are ignored instead of required.
         ("the logo", ["anim", "logo", "brand"]),
         # Diacritics fold both ways.
@@ -260,11 +261,16 @@ def test_relevance_order_is_the_integer_score_then_newest(
 def test_query_syntax_characters_are_plain_text(catalog: Catalog) -> None:
     # Given query strings full of FTS5 and websearch operators
     # When searching, then they neither fail nor act as operators
-    assert catalog.search(q='"logo" -animation') == ["anim"]  # "-" is not NOT
-    assert catalog.search(q="logo OR seo") == []  # "or" is a stop word; seo has no "logo"
-    assert catalog.search(q="logo NOT design") == ["logo", "brand"]  # "not" is a stop word
-    assert catalog.search(q="logo:design*") == ["logo", "brand"]
-    assert catalog.search(q="NEAR(logo design)") == []  # "near" is a word no project has
+    # "-" is not NOT: the project with both words comes first
+    assert catalog.search(q='"logo" -animation') == ["anim", "logo", "brand"]
+    # "or" is a stop word: projects with either word, none has both
+    assert catalog.search(q="logo OR seo")[0] == "seo"
+    # "not" is a stop word; ":" and "*" separate words
+    both_first = ["logo", "brand", "anim", "social", "cafe", "wp"]
+    assert catalog.search(q="logo NOT design") == both_first
+    assert catalog.search(q="logo:design*") == both_first
+    # "near" is a word no project has: the others still rank
+    assert catalog.search(q="NEAR(logo design)") == both_first
     assert catalog.search(q='*" ^ ( ) : {} \x00 <->') == VISIBLE_NEWEST_FIRST  # no words
 
 
@@ -316,8 +322,11 @@ def test_away_freelancer_is_listed_unless_available_is_asked(catalog: Catalog) -
         # Rating, then number of ratings, then the newer id.
         ("rating", "", ["brand", "social", "logo", "anim", "seo", "cafe", "wp"]),
         ("price", "logo", ["logo", "anim", "brand"]),
-        ("rating", "design", ["brand", "social", "logo", "wp"]),
-        ("newest", "design", ["social", "wp", "brand", "logo"]),
+        ("rating", "design", ["brand", "social", "logo", "cafe", "wp"]),
+        ("newest", "design", ["social", "wp", "cafe", "brand", "logo"]),
+        # Several words: projects with more of them first, then the sort.
+        ("price", "logo animation", ["anim", "logo", "brand"]),
+        ("newest", "logo animation", ["anim", "brand", "logo"]),
     ],
 )
 def test_sorts(catalog: Catalog, sort: str, q: str, expected: list[str]) -> None:
@@ -354,12 +363,26 @@ def test_cursor_pagination_walks_every_result_once(
     assert pages == max(1, -(-len(whole.results) // limit))
 
 
-def test_later_pages_carry_no_total(catalog: Catalog) -> None:
+def test_later_pages_keep_the_total_and_lead_back(catalog: Catalog) -> None:
     first = search_projects(SearchParams(limit=3))
     assert first.total_estimate == 7
+    assert (first.offset, first.prev_cursor) == (0, None)
     second = search_projects(SearchParams(limit=3, cursor=first.next_cursor))
-    assert second.total_estimate is None
+    assert second.total_estimate == 7
+    assert second.offset == 3
     assert catalog.keys(second) == VISIBLE_NEWEST_FIRST[3:6]
+    third = search_projects(SearchParams(limit=3, cursor=second.next_cursor))
+    assert (catalog.keys(third), third.offset, third.next_cursor) == (["logo"], 6, None)
+    # Previous walks back the same pages
+    back = search_projects(SearchParams(limit=3, cursor=third.prev_cursor))
+    assert (catalog.keys(back), back.offset) == (VISIBLE_NEWEST_FIRST[3:6], 3)
+    assert back.next_cursor is not None
+    start = search_projects(SearchParams(limit=3, cursor=back.prev_cursor))
+    assert (catalog.keys(start), start.offset) == (VISIBLE_NEWEST_FIRST[:3], 0)
+    assert start.prev_cursor is None
+    assert catalog.keys(search_projects(SearchParams(limit=3, cursor=start.next_cursor))) == (
+        VISIBLE_NEWEST_FIRST[3:6]
+    )
 
 
 def _encode(payload: Any) -> str:
@@ -488,18 +511,24 @@ def test_index_project_of_a_deleted_project_removes_it(catalog: Catalog) -> None
 def test_results_carry_their_cards_in_a_fixed_number_of_queries(
     catalog: Catalog, django_assert_num_queries: Any
 ) -> None:
-    # A page is the ranking, the count on the first page and one statement for what the
-    # cards show, whatever its size; a page without results needs no cards.
+    # A word's plan reads the synonym list, the vocabulary (the word and the last word's
+    # completions) and how many projects have each term (all remembered in production:
+    # FAIRLANCE_SEARCH_RESULTS_SECONDS, _TERM_COUNT_SECONDS). Then a page is the ranking,
+    # the count and one statement for what the cards show, whatever its size; a page
+    # without results needs no cards.
     for limit in (1, 7):
-        with django_assert_num_queries(3):
+        with django_assert_num_queries(3 + 3):
             page = search_projects(SearchParams(q="design", limit=limit))
         names = [(p.freelancer.public_name, p.category.slug) for p in page.results]
-        assert len(names) == min(limit, 4)
+        assert len(names) == min(limit, 5)
+    # Browsing needs no plan
     first = search_projects(SearchParams(limit=2))
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         second = search_projects(SearchParams(limit=2, cursor=first.next_cursor))
     assert len(second.results) == 2
-    with django_assert_num_queries(2):
+    # A word no project has, nor anything one typo away: the plan (with the trigram
+    # look-up) and nothing else
+    with django_assert_num_queries(4):
         assert search_projects(SearchParams(q="zzzunknownword")).results == []
 
 
@@ -522,47 +551,44 @@ def test_a_result_shows_what_the_project_says(catalog: Catalog) -> None:
 @pytest.mark.parametrize(
     "params",
     [
-        # A price sort with a price filter is the trap: an index on (status, price) would
-        # serve both, and an unforced planner would scan projects and probe terms per row.
         SearchParams(q="logo", sort="price", max_price=6000),
-        SearchParams(q="logo", sort="-price"),
+        SearchParams(q="logo animation", sort="-price"),
         SearchParams(q="logo design", category="design", max_price=6000, available=True),
         SearchParams(q="design logo", sort="rating", min_rating=480),
+        SearchParams(q="illustation", sort="newest"),
     ],
 )
-def test_plan_starts_from_the_rarest_term(catalog: Catalog, params: SearchParams) -> None:
+def test_every_term_is_read_from_a_postings_index(catalog: Catalog, params: SearchParams) -> None:
     if is_postgres():
-        pytest.skip("SQLite's planner only; PostgreSQL picks its own order from statistics")
-    from fairlance.catalog.search.base import build_query, rarest_first
-    from fairlance.catalog.search.text import query_terms
+        pytest.skip("SQLite's planner only; PostgreSQL picks its own plan from statistics")
+    from fairlance.catalog.search.base import build_query
+    from fairlance.catalog.search.query import plan as query_plan
 
     # Given a text query narrowed by filters that an index on projects could serve
-    sql, args, *_ = build_query(params)
+    query_plan_ = query_plan(params.q)
+    sql, args, *_ = build_query(params, query_plan_)
     # When SQLite plans it
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN QUERY PLAN " + sql, args)
-        plan = [row[-1] for row in cursor.fetchall()]
-    # Then the first table the query visits is the rarest term's range of a posting
-    # index, and every other term is a probe of the covering (term, project) index
-    visits = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
-    first = re.match(r"SEARCH s0 USING (COVERING )?INDEX catalog_posting_\w+ \(term=\?", visits[0])
-    assert first is not None, plan
-    terms = query_terms(params.q)
-    for n in range(1, len(terms)):
-        probe = f"SEARCH s{n} USING COVERING INDEX catalog_posting_probe (term=? AND project_id=?)"
-        assert probe in visits, plan
-    # and the driving term is the rarer one
-    assert args[0] == rarest_first(terms)[0]
+        steps = [row[-1] for row in cursor.fetchall()]
+    # Then every read of the postings is a range of one term in a postings index (never a
+    # scan of the table), once per alternative term
+    postings = [s for s in steps if re.match(r"(SCAN|SEARCH) s0? ", s)]
+    assert postings, steps
+    for step in postings:
+        assert re.match(r"SEARCH s0? USING (COVERING )?INDEX catalog_posting_\w+ \(term=\?", step), steps
+    assert len(postings) == len(query_plan_.alternatives)
 
 
-def test_rarest_first_orders_terms_by_how_many_projects_have_them(catalog: Catalog) -> None:
-    from fairlance.catalog.search.base import rarest_first
+def test_a_rarer_word_counts_for_more(catalog: Catalog) -> None:
+    from fairlance.catalog.search.query import plan as query_plan
 
-    # "design" is in four projects, "logo" in fewer
-    assert rarest_first(["design", "logo"]) == ["logo", "design"]
-    assert rarest_first(["logo", "design"]) == ["logo", "design"]
-    # A term no project has drives (it answers nothing, at once)
-    assert rarest_first(["design", "zzzunknown"]) == ["zzzunknown", "design"]
+    # "design" is in five projects (the café through its category), "minimalist" in one
+    multipliers = {a.term: a.multiplier for a in query_plan("design minimalist").alternatives}
+    assert multipliers["minimalist"] > multipliers["design"] > 0
+    # So the one project with the rare word leads a search for both
+    assert catalog.search(q="design minimalist")[0] == "logo"
+    assert set(catalog.search(q="minimalist wordpress")[:2]) == {"logo", "wp"}
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -588,21 +614,28 @@ def test_query_operators_never_raise(catalog: Catalog, q: str) -> None:
     assert set(catalog.keys(page)) <= set(VISIBLE_NEWEST_FIRST)
 
 
-def test_postings_carry_points_per_field_and_stemmed_terms(catalog: Catalog) -> None:
+def test_postings_carry_bm25f_weights_per_field_and_stemmed_terms(catalog: Catalog) -> None:
+    from fairlance.catalog.search.text import project_terms
+
     # Given the logo project: title "Minimalist logo design", tags "logo" and "branding",
-    # description "I design clean logos for startups."; its postings are stemmed terms
-    # with 3 points for the title, 2 for the tags and 1 for the description
+    # category "Design & illustration"-like, description "I design clean logos for
+    # startups."; its postings are its stemmed terms with their BM25F weights
+    project = catalog.projects["logo"]
     rows = dict(
-        SearchPosting.objects.filter(project_id=catalog.projects["logo"].id).values_list(
-            "term", "points"
-        )
+        SearchPosting.objects.filter(project_id=project.id).values_list("term", "points")
     )
-    assert rows["minimalist"] == 3
-    assert rows["brand"] == 2  # "branding", stemmed
-    assert rows["startup"] == 1  # "startups", stemmed
-    assert rows["logo"] == 3 + 2 + 1  # "logos" in the description is the same term
-    assert rows["design"] == 3 + 1
+    expected = project_terms(
+        project.title, project.tags, project.category.name, project.description
+    )
+    assert rows == expected
+    # A word in the title weighs more than one only in the description
+    assert rows["minimalist"] > rows["startup"] > 0  # "startups", stemmed
+    # A word in the title, the tags and the description weighs more than in the title
+    # alone, but saturates: not three times as much
+    assert rows["minimalist"] < rows["logo"] < 3 * rows["minimalist"]
     assert "i" not in rows and "for" not in rows  # stop words are not indexed
+    # Neighbouring words are also indexed joined, for compounds ("logodesign")
+    assert "minimalistlogo" in rows
     # And a project that is not published has none
     draft = Project.objects.exclude(status="published").first()
     assert draft is not None
@@ -617,8 +650,8 @@ def test_reindex_all_builds_the_term_indexes_again(catalog: Catalog) -> None:
         constraints = connection.introspection.get_constraints(cursor, SearchPosting._meta.db_table)
     names = {name for name, info in constraints.items() if info["index"]}
     assert {index.name for index in SearchPosting._meta.indexes} <= names
-    # and the probe index exists on SQLite only
-    assert ("catalog_posting_probe" in names) == (connection.vendor == "sqlite")
+    # and SQLite's old probe index is gone (migration 0008)
+    assert "catalog_posting_probe" not in names
 
 
 # --- remembered rankings (FAIRLANCE_SEARCH_RESULTS_SECONDS) ---------------------------------
@@ -711,11 +744,11 @@ def test_searches_for_available_freelancers_are_never_remembered(
 ) -> None:
     # Given the available projects matching "design"
     before = catalog.search(q="design", available=True)
-    assert before == ["social", "logo", "brand"]
+    assert before == ["logo", "social", "brand", "cafe"]
     # When the social media project's last slot is taken
     Project.objects.filter(pk=catalog.projects["social"].pk).update(active_contracts=1, capacity=1)
     # Then the next search leaves it out at once
-    assert catalog.search(q="design", available=True) == ["logo", "brand"]
+    assert catalog.search(q="design", available=True) == ["logo", "brand", "cafe"]
 
 
 def test_a_malformed_cursor_is_refused_with_remembering_on(
@@ -726,41 +759,3 @@ def test_a_malformed_cursor_is_refused_with_remembering_on(
             search_projects(SearchParams(q="logo", cursor="not-a-cursor"))
         assert info.value.code == "invalid_cursor"
 
-
-def test_the_probe_index_migration_gathers_statistics_again_where_there_were_some(
-    catalog: Catalog,
-) -> None:
-    if is_postgres():
-        pytest.skip("the probe index is SQLite's")
-    import importlib
-    from types import SimpleNamespace
-
-    from django.apps import apps
-
-    migration = importlib.import_module(
-        "fairlance.catalog.migrations.0006_posting_probe_index_sqlite"
-    )
-
-    def stats() -> set[str]:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT idx FROM sqlite_stat1 WHERE tbl = 'catalog_searchposting'")
-            return {row[0] for row in cursor.fetchall()}
-
-    # Given a database whose posting indexes have statistics, but not the probe index
-    with connection.cursor() as cursor:
-        cursor.execute('ANALYZE "catalog_searchposting"')
-        cursor.execute('DROP INDEX "catalog_posting_probe"')
-    assert "catalog_posting_rank" in stats() and "catalog_posting_probe" not in stats()
-    # When the migration runs
-    # (What the migration uses of a schema editor; a real one cannot open inside the
-    # test's transaction on SQLite.)
-    editor = SimpleNamespace(connection=connection, execute=connection.cursor().execute)
-    migration.create(apps, editor)
-    # Then the index is back, with statistics like the others
-    assert "catalog_posting_probe" in stats()
-    # And one-word walks still use the rank index, the probe only the later words
-    sql, args, *_ = build_query(SearchParams(q="logo"))
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN QUERY PLAN " + sql, args)
-        plan = [row[-1] for row in cursor.fetchall()]
-    assert any("catalog_posting_rank" in step for step in plan), plan

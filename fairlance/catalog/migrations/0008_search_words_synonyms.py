@@ -14,6 +14,13 @@ def word_collation(apps, schema_editor):
         )
 
 
+def drop_probe_index(apps, schema_editor):
+    # SQLite's probe index (0006) served the join of one word's postings to the next;
+    # words are now read each from its own range and grouped.
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute('DROP INDEX IF EXISTS "catalog_posting_probe"')
+
+
 def reindex(apps, schema_editor):
     # The live code (see 0005): the index is derived data.
     from fairlance.catalog.search import reindex_all
@@ -63,5 +70,6 @@ class Migration(migrations.Migration):
             options={"ordering": ["words"]},
         ),
         migrations.RunPython(word_collation, migrations.RunPython.noop),
+        migrations.RunPython(drop_probe_index, migrations.RunPython.noop),
         migrations.RunPython(reindex, migrations.RunPython.noop),
     ]

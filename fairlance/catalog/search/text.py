@@ -125,7 +125,9 @@ def project_terms(title: str, tags: object, category: str, description: str) -> 
     weighted: dict[str, float] = {}
     for field, counter in fields.items():
         length = sum(counter.values()) or 1
-        norm = 1 - B[field] + B[field] * length / TYPICAL_WORDS[field]
+        # Longer than typical weighs less; shorter is not boosted (a two-line description
+        # is not more about each of its words than a title is).
+        norm = max(1.0, 1 - B[field] + B[field] * length / TYPICAL_WORDS[field])
         for term, count in counter.items():
             weighted[term] = weighted.get(term, 0.0) + FIELD_WEIGHTS[field] * count / norm
     points = {
