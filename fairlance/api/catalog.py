@@ -7,6 +7,7 @@ enforces the rules. Money is always an integer of minor units with a ``currency`
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
@@ -26,7 +27,7 @@ from fairlance.api.openapi import WholeInt, bounds, not_nullable, text_field
 from fairlance.catalog import selectors, services
 from fairlance.catalog.inputs import AddOnInput, FaqInput, QuestionInput, TierInput
 from fairlance.catalog.models import GalleryImage, Project
-from fairlance.catalog.search.base import SearchResult
+from fairlance.catalog.search.base import Facets, SearchResult
 from fairlance.core.errors import NotFound, PermissionDenied
 from fairlance.core.money import MAX_PRICE_MINOR, currency
 from fairlance.core.text import text_pattern
@@ -249,13 +250,17 @@ class SearchQuery(Schema):
             Field(
                 max_length=500,
                 pattern="^[A-Za-z0-9_-]+$",
-                description="Only a next_cursor this same search returned (422 "
+                description="Only a next_cursor or prev_cursor this same search returned (422 "
                 "invalid_cursor otherwise)",
             ),
         ]
         | None
     ) = None
     limit: Annotated[int, Field(ge=1, le=50)] = 24
+    facets: bool = Field(
+        default=False,
+        description="Also count the matches per category and price band (docs/search.md)",
+    )
 
 
 # --- output schemas ---------------------------------------------------------------------
@@ -360,9 +365,37 @@ class ProjectOut(ProjectSummaryOut):
     active_contracts: int | None
 
 
+class SearchItemOut(ProjectSummaryOut):
+    delivery_in_working_days: bool
+    # The last day of the freelancer's away mode when it covers today (UTC); purchases
+    # wait until the day after.
+    away_until: date | None
+    fully_booked: bool
+    # Escaped HTML of the description around the searched words, each in <mark>.
+    snippet_html: str
+
+
+class FacetOut(Schema):
+    value: str = Field(description="The category slug, or the price band's key")
+    label: str
+    count: int
+    min_price: int | None = Field(description="A price band's lower bound (minor units)")
+    max_price: int | None = Field(description="A price band's upper bound, excluded")
+
+
+class FacetsOut(Schema):
+    categories: list[FacetOut]
+    price_bands: list[FacetOut]
+
+
 class ProjectPageOut(Schema):
-    items: list[ProjectSummaryOut]
+    items: list[SearchItemOut]
     next_cursor: str | None
+    prev_cursor: str | None = Field(description="The page before this one; null on the first")
+    did_you_mean: str | None = Field(
+        description="The query with a typo corrected, when a word was found only that way"
+    )
+    facets: FacetsOut | None = Field(description="Only when asked for with facets=true")
 
 
 class ReviewQueueOut(Schema):
@@ -553,6 +586,19 @@ def _result_summary(request: HttpRequest, result: SearchResult) -> dict[str, Any
         },
         "published_at": result.published_at,
         "updated_at": result.updated_at,
+        "delivery_in_working_days": result.delivery_in_working_days,
+        "away_until": result.away_until,
+        "fully_booked": result.fully_booked,
+        "snippet_html": result.snippet_html,
+    }
+
+
+def _facets(facets: Facets | None) -> dict[str, Any] | None:
+    if facets is None:
+        return None
+    return {
+        "categories": [dataclasses.asdict(f) for f in facets.categories],
+        "price_bands": [dataclasses.asdict(f) for f in facets.price_bands],
     }
 
 
@@ -562,13 +608,18 @@ def search_projects(request: HttpRequest, filters: Query[SearchQuery]) -> Any:
     from fairlance.catalog.search import search_projects as run_search
 
     # The API returns no total, so the search skips its count query.
-    page = run_search(SearchParams(**filters.model_dump(), with_total=False))
+    query = filters.model_dump()
+    with_facets = query.pop("facets")
+    page = run_search(SearchParams(**query, with_total=False, with_facets=with_facets))
     # Rendered as is: the values come typed from SearchResult, and validating 24 nested
     # summaries again field by field (ninja's response validation) was a third of the
     # request's CPU. test_a_search_item_is_the_summary_of_the_project_page checks the shape.
     body = {
         "items": [_result_summary(request, r) for r in page.results],
         "next_cursor": page.next_cursor,
+        "prev_cursor": page.prev_cursor,
+        "did_you_mean": page.did_you_mean,
+        "facets": _facets(page.facets),
     }
     from fairlance.api.main import api  # the API this router belongs to (imports it)
 

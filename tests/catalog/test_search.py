@@ -511,13 +511,13 @@ def test_index_project_of_a_deleted_project_removes_it(catalog: Catalog) -> None
 def test_results_carry_their_cards_in_a_fixed_number_of_queries(
     catalog: Catalog, django_assert_num_queries: Any
 ) -> None:
-    # A word's plan reads the synonym list, the vocabulary (the word and the last word's
-    # completions) and how many projects have each term (all remembered in production:
+    # A word's plan reads the vocabulary (the word, the last word's completions, the
+    # synonym list) and how many projects have each term (both remembered in production:
     # FAIRLANCE_SEARCH_RESULTS_SECONDS, _TERM_COUNT_SECONDS). Then a page is the ranking,
     # the count and one statement for what the cards show, whatever its size; a page
     # without results needs no cards.
     for limit in (1, 7):
-        with django_assert_num_queries(3 + 3):
+        with django_assert_num_queries(2 + 3):
             page = search_projects(SearchParams(q="design", limit=limit))
         names = [(p.freelancer.public_name, p.category.slug) for p in page.results]
         assert len(names) == min(limit, 5)
@@ -528,7 +528,7 @@ def test_results_carry_their_cards_in_a_fixed_number_of_queries(
     assert len(second.results) == 2
     # A word no project has, nor anything one typo away: the plan (with the trigram
     # look-up) and nothing else
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         assert search_projects(SearchParams(q="zzzunknownword")).results == []
 
 

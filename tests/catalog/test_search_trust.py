@@ -205,9 +205,9 @@ def test_scores_on_cards_and_the_page_add_no_query(
             complete(api, people["ben"], freelancer, projects[-2])
     assert FreelancerScore.objects.filter(score__isnull=False).count() == 2
     anonymous = api()
-    # Then the search API is still the word's plan (3 statements, remembered in production),
+    # Then the search API is still the word's plan (2 statements, remembered in production),
     # the ranking and the cards
-    with django_assert_num_queries(3 + 2):
+    with django_assert_num_queries(2 + 2):
         items = anonymous.get("projects", {"q": "logo"}).json()["items"]
     assert {i["freelancer_score"] for i in items} == {100}
     assert len(items) == 6

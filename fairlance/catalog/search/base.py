@@ -440,7 +440,7 @@ def _matched_terms(params: SearchParams, plan: QueryPlan, sort: str) -> Matches:
         args.extend([alt.term, *filter_args])
     union = " UNION ALL ".join(f"SELECT * FROM ({part}) t{n}" for n, part in enumerate(parts))  # noqa: S608
     per_word = (
-        "SELECT project_id, word, MAX(weighted) AS best, MAX(category_id) AS category_id,"
+        "SELECT project_id, word, MAX(weighted) AS best, MAX(category_id) AS category_id,"  # noqa: S608
         " MAX(listed_at) AS listed_at, MAX(from_price_minor) AS from_price_minor,"
         " MAX(rating_x100) AS rating_x100, MAX(rating_count) AS rating_count"
         f" FROM ({union}) u GROUP BY project_id, word"

@@ -22,7 +22,7 @@ _WORD = re.compile(r"[^\W_]+")
 # Markdown a snippet should not show: links keep their text, images and syntax go.
 _IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
-_SYNTAX = re.compile(r"[#*_`>|~]+|^\s*[-+]\s+|^\s*\d+\.\s+", re.MULTILINE)
+_SYNTAX = re.compile(r"[*_`|~]+|^\s*(?:#+|>|[-+]|\d+\.)\s+", re.MULTILINE)
 _SPACE = re.compile(r"\s+")
 
 

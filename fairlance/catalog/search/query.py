@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -96,22 +96,43 @@ class QueryPlan:
         return (self.words, tuple((a.word, a.term, a.multiplier) for a in self.alternatives))
 
 
-def _synonyms() -> dict[str, set[str]]:
-    """Each word of the operators' synonym list -> the other words of its entries."""
+def synonym_entry_words(entry: str) -> list[str]:
+    """The distinct folded words of a synonym entry ("WP, WordPress" -> wp, wordpress);
+    an item of several words is not a single word and is left out."""
+    words: list[str] = []
+    for part in entry.split(","):
+        found = tokens(part)
+        if len(found) == 1 and found[0] not in words:
+            words.append(found[0])
+    return words
+
+
+def _synonym_groups(entries: list[str]) -> dict[str, set[str]]:
+    """Each word of the operators' synonym entries -> the other words of its entries."""
     groups: dict[str, set[str]] = {}
-    for (entry,) in SearchSynonym.objects.values_list("words"):
-        words = [w for part in entry.split(",") for w in tokens(part)[:1]]
+    for entry in entries:
+        words = synonym_entry_words(entry)
         for word in words:
             groups.setdefault(word, set()).update(w for w in words if w != word)
     return groups
 
 
-def _known_and_prefixed(words: list[str], prefix: str | None) -> tuple[set[str], list[str]]:
-    """Which of ``words`` are in the vocabulary, and the vocabulary words starting with
-    ``prefix`` (one statement; the prefix is a range of the primary key)."""
+class Lookup(NamedTuple):
+    known: set[str]  # the query words the vocabulary has
+    prefixed: list[str]  # vocabulary words starting with the prefix
+    synonyms: dict[str, set[str]]  # the operators' synonym list
+
+
+def _look_up(words: list[str], prefix: str | None) -> Lookup:
+    """Which of ``words`` are in the vocabulary, the vocabulary words starting with
+    ``prefix`` (a range of the primary key) and the synonym list, in one statement."""
     table = connection.ops.quote_name(SearchWord._meta.db_table)
+    synonyms = connection.ops.quote_name(SearchSynonym._meta.db_table)
     marks = ", ".join("%s" for _ in words)
-    sql = f"SELECT word, 1 FROM {table} WHERE word IN ({marks})"  # noqa: S608
+    sql = (
+        f"SELECT word, 1 FROM {table} WHERE word IN ({marks})"  # noqa: S608
+        f" UNION ALL SELECT words, 3 FROM {synonyms}"
+    )
     args: list[Any] = list(words)
     if prefix:
         # The next string after every word starting with ``prefix`` in code-point order.
@@ -124,7 +145,11 @@ def _known_and_prefixed(words: list[str], prefix: str | None) -> tuple[set[str],
     with connection.cursor() as cursor:
         cursor.execute(sql, args)
         rows = cursor.fetchall()
-    return {w for w, kind in rows if kind == 1}, [w for w, kind in rows if kind == 2]
+    return Lookup(
+        known={w for w, kind in rows if kind == 1},
+        prefixed=[w for w, kind in rows if kind == 2],
+        synonyms=_synonym_groups([w for w, kind in rows if kind == 3]),
+    )
 
 
 def term_counts(terms: list[str]) -> dict[str, int]:
@@ -197,14 +222,12 @@ def _plan(raw: list[str]) -> QueryPlan:
         for j in (i, i + 1):
             if j in position:
                 words[position[j]].add(joined, 1.0)
-    synonyms = _synonyms()
+    last = position.get(len(raw) - 1)
+    prefix = raw[-1] if last is not None and len(raw[-1]) >= MIN_PREFIX_CHARS else None
+    known, prefixed, synonyms = _look_up([w.text for w in words], prefix)
     for word in words:
         for other in synonyms.get(word.text, ()):
             word.add(stem(other), SYNONYM_WEIGHT)
-
-    last = position.get(len(raw) - 1)
-    prefix = raw[-1] if last is not None and len(raw[-1]) >= MIN_PREFIX_CHARS else None
-    known, prefixed = _known_and_prefixed([w.text for w in words], prefix)
 
     typos = [
         w.text

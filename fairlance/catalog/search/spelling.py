@@ -6,7 +6,7 @@ similar words, in one indexed query that works the same on SQLite: one edit chan
 most three of a word's trigrams, so a candidate must share all but three of them and be at
 most one letter longer or shorter. The few candidates that pass are checked with a real
 edit distance (Damerau-Levenshtein, from rapidfuzz: a transposition is one typo, as
-"desgin" is one typo of "design"). docs/decisions/0021-search-relevance.md says why not
+"desgin" is one typo of "design"). docs/decisions/0022-search-relevance.md says why not
 pg_trgm or FTS5's trigram tokenizer.
 """
 
