@@ -384,7 +384,7 @@ def _posting_filters(params: SearchParams, alias: str) -> tuple[list[str], list[
 # How many postings of each alternative term a several-word search reads at most, in the
 # order of the sort's index (the best first). Bounds the work for common words at any
 # catalog size; beyond it a term's weakest matches are not ranked (docs/search.md).
-CANDIDATES_PER_TERM = 2000
+CANDIDATES_PER_TERM = 1000
 
 # The index order each sort walks one term's postings in (catalog.models.SearchPosting).
 _TERM_ORDER = {

@@ -3,8 +3,8 @@
 A word of MIN_TYPO_CHARS letters or more that is not in the vocabulary (``SearchWord``)
 is looked up by its trigrams (``SearchTrigram``), the way PostgreSQL's pg_trgm finds
 similar words, in one indexed query that works the same on SQLite: one edit changes at
-most three of a word's trigrams, so a candidate must share all but three of them and be at
-most one letter longer or shorter. The few candidates that pass are checked with a real
+most three of a word's trigrams (a swap of two letters four), so a candidate must share
+all but four of them and be at most one letter longer or shorter. The few candidates that pass are checked with a real
 edit distance (Damerau-Levenshtein, from rapidfuzz: a transposition is one typo, as
 "desgin" is one typo of "design"). docs/decisions/0022-search-relevance.md says why not
 pg_trgm or FTS5's trigram tokenizer.
@@ -49,7 +49,7 @@ def close_words(words: Sequence[str]) -> dict[str, list[str]]:
                     *grams,
                     len(word) - MAX_EDITS,
                     len(word) + MAX_EDITS,
-                    len(grams) - 3 * MAX_EDITS,
+                    max(2, len(grams) - 4 * MAX_EDITS),
                     MAX_CANDIDATES,
                 ],
             )

@@ -90,25 +90,32 @@ def stem(token: str) -> str:
 
 def joined_pairs(raw_tokens: list[str]) -> list[str]:
     """Each two neighbouring tokens written as one word ("voice over" -> "voiceover",
-    "e-book" -> "ebook"), so that either spelling of a compound finds the other."""
-    return [a + b for a, b in itertools.pairwise(raw_tokens)]
+    "e-book" -> "ebook"), so that either spelling of a compound finds the other; two stop
+    words ("for your") make no compound anyone searches for."""
+    return [
+        a + b
+        for a, b in itertools.pairwise(raw_tokens)
+        if not (a in STOP_WORDS and b in STOP_WORDS)
+    ]
 
 
 def field_counts(
     title: str, tags: object, category: str, description: str
 ) -> dict[str, Counter[str]]:
-    """How often each stemmed term occurs in each field (stop words left out). Titles,
-    tags and category names also count their joined neighbours (``joined_pairs``); a
-    description only its hyphenated ones, which are compounds by construction."""
+    """How often each stemmed term occurs in each field (stop words left out). Titles and
+    tags also count their joined neighbours (``joined_pairs``); a description only its
+    hyphenated ones, which are compounds by construction (joining every neighbour of a
+    description would double the index)."""
     tag_list = [str(t) for t in tags] if isinstance(tags, list) else []
     counts: dict[str, Counter[str]] = {}
-    for field, texts in (("title", [title]), ("tags", tag_list), ("category", [category])):
+    for field, texts in (("title", [title]), ("tags", tag_list)):
         counter: Counter[str] = Counter()
         for text in texts:
             raw = tokens(text)
             counter.update(stem(t) for t in raw if t not in STOP_WORDS)
             counter.update(stem(j) for j in joined_pairs(raw))
         counts[field] = counter
+    counts["category"] = Counter(stem(t) for t in tokens(category) if t not in STOP_WORDS)
     described: Counter[str] = Counter(stem(t) for t in tokens(description) if t not in STOP_WORDS)
     described.update(stem(fold(a + b)) for a, b in _HYPHENATED.findall(description))
     counts["description"] = described
