@@ -23,10 +23,10 @@ import binascii
 import hashlib
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -54,6 +54,8 @@ from .text import EVERY_PROJECT
 
 # Characters of a description read for its snippet (descriptions run to 20,000).
 SNIPPET_SOURCE_CHARS = 1500
+
+T = TypeVar("T")
 
 SORTS: tuple[str, ...] = ("relevance", "price", "-price", "rating", "newest")
 
@@ -650,7 +652,6 @@ class Ranking(NamedTuple):
 
     rows: list[tuple[Any, ...]]
     total: int | None
-    facets: Facets | None
 
 
 def _rank(params: SearchParams, plan: QueryPlan) -> Ranking:
@@ -662,26 +663,36 @@ def _rank(params: SearchParams, plan: QueryPlan) -> Ranking:
         if params.with_total:
             cursor.execute(query.count_sql, query.count_args)
             total = int(cursor.fetchone()[0])
-    return Ranking(rows, total, facets(params, plan) if params.with_facets else None)
+    return Ranking(rows, total)
 
 
-def _ranking_key(params: SearchParams, plan: QueryPlan) -> str:
-    # Everything the ranking depends on, except ``available`` (never cached).
-    identity = (
+def _cache_key(kind: str, identity: tuple[object, ...]) -> str:
+    digest = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
+    return f"fairlance:search:{kind}:v2:{connection.settings_dict['NAME']}:{digest}"
+
+
+def _filters_identity(params: SearchParams, plan: QueryPlan) -> tuple[object, ...]:
+    # What the matches depend on (``available`` is never remembered).
+    return (
         plan.identity(),
-        effective_sort(params.sort, plan),
         params.category,
         params.min_price,
         params.max_price,
         params.max_delivery_days,
         params.min_rating,
-        params.cursor,
-        params.limit,
-        params.with_total,
-        params.with_facets,
     )
-    digest = hashlib.blake2b(repr(identity).encode(), digest_size=16).hexdigest()
-    return f"fairlance:search:ranking:v2:{connection.settings_dict['NAME']}:{digest}"
+
+
+def _remembered(key: str, compute: Callable[[], T], *, never: bool = False) -> T:
+    """``compute()``, remembered under ``key`` for FAIRLANCE_SEARCH_RESULTS_SECONDS."""
+    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_RESULTS_SECONDS", 0))
+    if ttl <= 0 or never:
+        return compute()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, ttl)
+    return value  # type: ignore[no-any-return]
 
 
 def _ranking(params: SearchParams, plan: QueryPlan) -> Ranking:
@@ -695,15 +706,16 @@ def _ranking(params: SearchParams, plan: QueryPlan) -> Ranking:
     search for available freelancers is never remembered: capacity changes with every
     purchase. With CACHE_URL set the memory is Redis, shared by every web process.
     """
-    ttl = int(getattr(settings, "FAIRLANCE_SEARCH_RESULTS_SECONDS", 0))
-    if ttl <= 0 or params.available:
-        return _rank(params, plan)
-    key = _ranking_key(params, plan)
-    ranking = cache.get(key)
-    if ranking is None:
-        ranking = _rank(params, plan)
-        cache.set(key, ranking, ttl)
-    return ranking  # type: ignore[no-any-return]
+    identity = (
+        *_filters_identity(params, plan),
+        effective_sort(params.sort, plan),
+        params.cursor,
+        params.limit,
+        params.with_total,
+    )
+    return _remembered(
+        _cache_key("ranking", identity), lambda: _rank(params, plan), never=params.available
+    )
 
 
 # --- facets --------------------------------------------------------------------------------
@@ -731,9 +743,20 @@ def _band_case() -> str:
 
 def facets(params: SearchParams, plan: QueryPlan) -> Facets:
     """Counts per category (as if no category were chosen) and per price band (as if no
-    price were chosen) of what the search matches with its other filters."""
+    price were chosen) of what the search matches with its other filters; remembered like
+    rankings, but once for every page and sort of the same search."""
+    return _remembered(
+        _cache_key("facets", _filters_identity(params, plan)),
+        lambda: _count_facets(params, plan),
+        never=params.available,
+    )
+
+
+def _count_facets(params: SearchParams, plan: QueryPlan) -> Facets:
     t = tables()
-    sort = effective_sort(params.sort, plan)
+    # Whatever the page's sort: the counts are the same for every sort of one search (for
+    # several terms, each term's best postings by relevance take part).
+    sort = "relevance"
     with connection.cursor() as cursor:
         any_category = replace(params, category=None)
         sql, args = matches(any_category, plan, sort)
@@ -772,7 +795,8 @@ def search_projects(params: SearchParams) -> SearchPage:
     sort = effective_sort(params.sort, plan)
     spec = sort_spec(sort, plan)
     cursor = None if params.cursor is None else cursor_decode(params.cursor, sort, spec)
-    rows, total, page_facets = _ranking(params, plan)
+    rows, total = _ranking(params, plan)
+    page_facets = facets(params, plan) if params.with_facets else None
     backward = cursor is not None and cursor.backward
     beyond = len(rows) > params.limit
     ranked = rows[: params.limit]
