@@ -104,17 +104,16 @@ def _words(row: tuple[Any, ...]) -> set[str]:
     return {w for w in words_of(title, tag_text, category, description) if not w.isdigit()}
 
 
-def _add_words(cursor: Any, words: set[str], *, known: set[str] | None = None) -> None:
-    """Add ``words`` to the vocabulary (those already there are left as they are)."""
-    if known is None:
-        marks = ", ".join("%s" for _ in words)
-        word_table = connection.ops.quote_name(SearchWord._meta.db_table)
-        cursor.execute(f"SELECT word FROM {word_table} WHERE word IN ({marks})", list(words))  # noqa: S608
-        known = {w for (w,) in cursor.fetchall()}
-    new = sorted(words - known)
-    if not new:
+def _add_words(cursor: Any, words: set[str]) -> None:
+    """Add those of ``words`` the vocabulary lacks (one project's: a few dozen)."""
+    if not words:
         return
     word_table = connection.ops.quote_name(SearchWord._meta.db_table)
+    marks = ", ".join("%s" for _ in words)
+    cursor.execute(f"SELECT word FROM {word_table} WHERE word IN ({marks})", list(words))  # noqa: S608
+    new = sorted(words - {w for (w,) in cursor.fetchall()})
+    if not new:
+        return
     trigram_table = connection.ops.quote_name(SearchTrigram._meta.db_table)
     # ON CONFLICT: another transaction may add the same word meanwhile (both databases).
     cursor.executemany(
@@ -125,6 +124,29 @@ def _add_words(cursor: Any, words: set[str], *, known: set[str] | None = None) -
         f"INSERT INTO {trigram_table} (trigram, length, word) VALUES (%s, %s, %s)"  # noqa: S608
         " ON CONFLICT DO NOTHING",
         [(g, len(w), w) for w in new for g in trigrams(w)],
+    )
+
+
+def _load_vocabulary(cursor: Any, words: set[str]) -> None:
+    """Write a whole vocabulary into the emptied tables (``reindex_all``)."""
+    word_table = connection.ops.quote_name(SearchWord._meta.db_table)
+    trigram_table = connection.ops.quote_name(SearchTrigram._meta.db_table)
+    ordered = sorted(words)
+    if connection.vendor == "postgresql":
+        # Words are letters and digits: nothing to escape in COPY's text format.
+        with cursor.cursor.copy(f"COPY {word_table} (word, term) FROM STDIN") as copy:
+            copy.write("".join(f"{w}\t{stem(w)}\n" for w in ordered))
+        with cursor.cursor.copy(f"COPY {trigram_table} (trigram, length, word) FROM STDIN") as copy:
+            # A trigram's padding is spaces: fine inside a tab-separated field.
+            copy.write("".join(f"{g}\t{len(w)}\t{w}\n" for w in ordered for g in trigrams(w)))
+        return
+    cursor.executemany(
+        f"INSERT INTO {word_table} (word, term) VALUES (%s, %s)",  # noqa: S608
+        [(w, stem(w)) for w in ordered],
+    )
+    cursor.executemany(
+        f"INSERT INTO {trigram_table} (trigram, length, word) VALUES (%s, %s, %s)",  # noqa: S608
+        [(g, len(w), w) for w in ordered for g in trigrams(w)],
     )
 
 
@@ -181,9 +203,11 @@ def reindex_all() -> int:
         if postgres:
             # Room to sort two million index entries in memory rather than in temp files.
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(f"DELETE FROM {_table()}")  # noqa: S608
-        for model in (SearchWord, SearchTrigram):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+        for model in (SearchPosting, SearchWord, SearchTrigram):
+            table = connection.ops.quote_name(model._meta.db_table)
+            # TRUNCATE leaves no dead rows behind (it takes the lock the index rebuild
+            # takes anyway); SQLite's DELETE without WHERE truncates too.
+            cursor.execute(f"{'TRUNCATE' if postgres else 'DELETE FROM'} {table}")
         vocabulary: set[str] = set()
         for index in indexes:
             # The same statement on both databases (remove_sql needs an open editor).
@@ -198,10 +222,10 @@ def reindex_all() -> int:
             else:
                 postings = [p for row in batch for p in _postings(row)]
                 cursor.executemany(_insert_sql(), postings)
-            words = set().union(*(_words(row) for row in batch)) - vocabulary
-            _add_words(cursor, words, known=set())
-            vocabulary |= words
+            for row in batch:
+                vocabulary |= _words(row)
             count += len(batch)
+        _load_vocabulary(cursor, vocabulary)
         for index in indexes:
             cursor.execute(str(index.create_sql(SearchPosting, editor)))
     return count
