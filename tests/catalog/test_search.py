@@ -380,8 +380,9 @@ def test_later_pages_keep_the_total_and_lead_back(catalog: Catalog) -> None:
     start = search_projects(SearchParams(limit=3, cursor=back.prev_cursor))
     assert (catalog.keys(start), start.offset) == (VISIBLE_NEWEST_FIRST[:3], 0)
     assert start.prev_cursor is None
-    assert catalog.keys(search_projects(SearchParams(limit=3, cursor=start.next_cursor))) == (
-        VISIBLE_NEWEST_FIRST[3:6]
+    assert (
+        catalog.keys(search_projects(SearchParams(limit=3, cursor=start.next_cursor)))
+        == (VISIBLE_NEWEST_FIRST[3:6])
     )
 
 
@@ -576,7 +577,9 @@ def test_every_term_is_read_from_a_postings_index(catalog: Catalog, params: Sear
     postings = [s for s in steps if re.match(r"(SCAN|SEARCH) s0? ", s)]
     assert postings, steps
     for step in postings:
-        assert re.match(r"SEARCH s0? USING (COVERING )?INDEX catalog_posting_\w+ \(term=\?", step), steps
+        assert re.match(
+            r"SEARCH s0? USING (COVERING )?INDEX catalog_posting_\w+ \(term=\?", step
+        ), steps
     assert len(postings) == len(query_plan_.alternatives)
 
 
@@ -621,9 +624,7 @@ def test_postings_carry_bm25f_weights_per_field_and_stemmed_terms(catalog: Catal
     # category "Design & illustration"-like, description "I design clean logos for
     # startups."; its postings are its stemmed terms with their BM25F weights
     project = catalog.projects["logo"]
-    rows = dict(
-        SearchPosting.objects.filter(project_id=project.id).values_list("term", "points")
-    )
+    rows = dict(SearchPosting.objects.filter(project_id=project.id).values_list("term", "points"))
     expected = project_terms(
         project.title, project.tags, project.category.name, project.description
     )
@@ -758,4 +759,3 @@ def test_a_malformed_cursor_is_refused_with_remembering_on(
         with pytest.raises(InvalidInput) as info:
             search_projects(SearchParams(q="logo", cursor="not-a-cursor"))
         assert info.value.code == "invalid_cursor"
-
