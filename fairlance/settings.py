@@ -13,6 +13,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
+from fairlance.core.db_router import replica_databases
 from fairlance.core.production import DEVELOPMENT_SECRET_KEY, production_problems
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -130,6 +131,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SQLITE_TEST_NAME")}
+# DATABASE_REPLICA_URLS: PostgreSQL streaming standbys (comma-separated URLs), the aliases
+# replica_1, replica_2… The public pages listed in fairlance/core/middleware.py read from
+# one of them, unless their client wrote within FAIRLANCE_PRIMARY_AFTER_WRITE_SECONDS;
+# everything else reads the primary (docs/decisions/0021-read-replicas.md). Without it
+# neither the router nor the middleware is installed. A bad value stops start-up.
+_replicas = replica_databases(os.environ.get("DATABASE_REPLICA_URLS", ""), DATABASES["default"])
+DATABASES.update(_replicas)
+FAIRLANCE_READ_REPLICAS = list(_replicas)
+FAIRLANCE_PRIMARY_AFTER_WRITE_SECONDS = int(
+    os.environ.get("FAIRLANCE_PRIMARY_AFTER_WRITE_SECONDS", "10")
+)
+if FAIRLANCE_READ_REPLICAS:
+    DATABASE_ROUTERS = ["fairlance.core.db_router.ReplicaRouter"]
+    # Before the session and the user are read, so that those reads are routed too.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "fairlance.core.middleware.ReadReplicaMiddleware",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------
