@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model, Prefetch, QuerySet, prefetch_related_objects
 
@@ -444,8 +444,9 @@ def _json(value: Any) -> Any:
 
 
 def _load_parts(project_id: int) -> ProjectParts:
-    statement = _live_sql(connection).parts
-    with connection.cursor() as cursor:
+    conn = connections[router.db_for_read(Project)]
+    statement = _live_sql(conn).parts
+    with conn.cursor() as cursor:
         execute_prepared(cursor, statement, {"project": project_id})
         rows = cursor.fetchall()
     tiers: list[TierPart] = []
@@ -507,7 +508,7 @@ def project_read_for_viewer(
     ``NotFound`` otherwise. Its parts come from ``project_parts``. ``with_time_off`` reads
     the freelancer's time off when some is not over yet (one more query, only then).
     """
-    conn = connection
+    conn = connections[router.db_for_read(Project)]
     live = _live_sql(conn)
     # Away ranges are dates in the freelancer's zone, which lies within a day of UTC: a
     # range that misses [today - 1, today + 1] in UTC cannot cover their today.

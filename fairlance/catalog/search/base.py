@@ -30,7 +30,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -656,7 +656,7 @@ class Ranking(NamedTuple):
 
 def _rank(params: SearchParams, plan: QueryPlan) -> Ranking:
     query = build_query(params, plan)
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(SearchPosting)].cursor() as cursor:
         cursor.execute(query.page_sql, query.page_args)
         rows = [tuple(row) for row in cursor.fetchall()]
         total: int | None = None
@@ -757,7 +757,7 @@ def _count_facets(params: SearchParams, plan: QueryPlan) -> Facets:
     # Whatever the page's sort: the counts are the same for every sort of one search (for
     # several terms, each term's best postings by relevance take part).
     sort = "relevance"
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(SearchPosting)].cursor() as cursor:
         any_category = replace(params, category=None)
         sql, args = matches(any_category, plan, sort)
         cursor.execute(
@@ -812,7 +812,7 @@ def search_projects(params: SearchParams) -> SearchPage:
         # Two statements, two snapshots (or a remembered ranking): a project that is no
         # longer for sale is left out of the page, one edited since shows its new title.
         today = _today()
-        with connection.cursor() as db:
+        with connections[router.db_for_read(SearchPosting)].cursor() as db:
             execute_prepared(
                 db,
                 _cards_sql(),

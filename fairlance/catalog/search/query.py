@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections, router
 
 from fairlance.catalog.models import SearchPosting, SearchSynonym, SearchWord
 
@@ -142,7 +142,7 @@ def _look_up(words: list[str], prefix: str | None) -> Lookup:
             " WHERE word >= %s AND word < %s ORDER BY word LIMIT %s) p"
         )
         args.extend([prefix, upper, MAX_PREFIX_WORDS])
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(SearchPosting)].cursor() as cursor:
         cursor.execute(sql, args)
         rows = cursor.fetchall()
     return Lookup(
@@ -165,7 +165,7 @@ def term_counts(terms: list[str]) -> dict[str, int]:
     if missing:
         marks = ", ".join("%s" for _ in missing)
         table = connection.ops.quote_name(SearchPosting._meta.db_table)
-        with connection.cursor() as cursor:
+        with connections[router.db_for_read(SearchPosting)].cursor() as cursor:
             cursor.execute(
                 f"SELECT term, COUNT(*) FROM {table} WHERE term IN ({marks}) GROUP BY term",  # noqa: S608
                 missing,

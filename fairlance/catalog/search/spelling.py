@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection
+from django.db import connection, connections, router
 from rapidfuzz.distance import DamerauLevenshtein
 
 from fairlance.catalog.models import SearchTrigram
@@ -36,7 +36,7 @@ def close_words(words: Sequence[str]) -> dict[str, list[str]]:
     edit away, nearest first; words without any are left out."""
     found: dict[str, list[str]] = {}
     table = connection.ops.quote_name(SearchTrigram._meta.db_table)
-    with connection.cursor() as cursor:
+    with connections[router.db_for_read(SearchTrigram)].cursor() as cursor:
         for word in words:
             grams = sorted(trigrams(word))
             marks = ", ".join("%s" for _ in grams)
