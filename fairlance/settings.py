@@ -357,16 +357,29 @@ FAIRLANCE_PREPARED_READS = env_bool("FAIRLANCE_PREPARED_READS", True)
 # CACHE_URL=redis://host:6379/0 puts it in Redis instead, shared by every process: then the
 # password throttle and allauth's rate limits count each client once, not once per worker.
 CACHE_URL = os.environ.get("CACHE_URL", "")
-CACHES: dict[str, dict[str, Any]]
-if CACHE_URL:
-    CACHES = {
+
+
+def redis_caches(url: str) -> dict[str, dict[str, Any]]:
+    """CACHES for the Redis at ``url``: every process given the same URL shares them.
+
+    Keys are prefixed by the alias, so the throttle's never meet the catalog's. Search's
+    keys also carry the database's name, so databases sharing one Redis (the benchmark's
+    sizes, say) never read each other's rankings; the other entries (categories, project
+    parts, throttle counts) do not, so give each deployment its own Redis database (the
+    ``/N`` of the URL)."""
+    return {
         alias: {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": CACHE_URL,
+            "LOCATION": url,
             "KEY_PREFIX": alias,
         }
         for alias in ("default", "throttle")
     }
+
+
+CACHES: dict[str, dict[str, Any]]
+if CACHE_URL:
+    CACHES = redis_caches(CACHE_URL)
 else:
     CACHES = {
         "default": {
