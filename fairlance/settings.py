@@ -115,10 +115,12 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # DATABASE_URL picks the database; the default is an SQLite file under var/.
 DEFAULT_SQLITE_URL = f"sqlite:///{VAR_DIR / 'fairlance.sqlite3'}"
-DATABASES = {
-    "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL),
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+DATABASES: dict[str, dict[str, Any]] = {
+    "default": dict(
+        dj_database_url.parse(
+            os.environ.get("DATABASE_URL", DEFAULT_SQLITE_URL),
+            conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        )
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
