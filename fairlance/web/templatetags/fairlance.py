@@ -15,6 +15,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from fairlance.catalog.search.base import SearchResult
 from fairlance.core.money import CURRENCY_SYMBOLS, currency, format_minor
+from fairlance.web.presenters import format_day
 
 register = template.Library()
 
@@ -94,7 +95,8 @@ def project_card(p: SearchResult) -> SafeString:
 
     Built in Python with ``html.escape`` rather than an included template (or
     ``format_html``): a page shows 24 cards, and the template machinery cost more than the
-    rest of the page. Every value from the database is escaped below.
+    rest of the page. Every value from the database is escaped below; the snippet comes
+    escaped from the search engine, with only its own ``<mark>`` added.
     """
     cover = p.cover
     if cover is not None:
@@ -107,7 +109,14 @@ def project_card(p: SearchResult) -> SafeString:
             f'<div class="thumb-placeholder" aria-hidden="true">{escape(initials(p.title))}</div>'
         )
     name = p.freelancer.public_name
-    days = f"{plural_days(p.min_delivery_days)} delivery" if p.min_delivery_days else ""
+    # The same words as the project page: "3 working days" or "3 days" (calendar days).
+    days = (
+        '<span class="delivery"><span class="meta-label">Delivery</span> '
+        f"{plural_days(p.min_delivery_days, p.delivery_in_working_days)}</span>"
+        if p.min_delivery_days
+        else "<span></span>"
+    )
+    snippet = f'    <p class="snippet">{p.snippet_html}</p>\n' if p.snippet_html else ""
     return mark_safe(  # noqa: S308 - every interpolated value is escaped or a number
         "<li>\n"
         '<article class="card project-card">\n'
@@ -117,15 +126,32 @@ def project_card(p: SearchResult) -> SafeString:
         f'</span><strong><a href="{_freelancer_url(p.freelancer.id)}">{escape(name)}</a>'
         "</strong></div>\n"
         f'    <h3><a href="{_project_url(p.id)}">{escape(p.title)}</a></h3>\n'
-        f"    {_stars_html(p.rating_x100, p.rating_count)}{_score_html(p.freelancer_score)}\n"
+        '    <div class="rating-line">'
+        f"{_stars_html(p.rating_x100, p.rating_count)}{_score_html(p.freelancer_score)}</div>\n"
+        f"{_availability_html(p)}"
+        f"{snippet}"
         '    <div class="meta">\n'
-        f'      <span class="muted">{days}</span>\n'
-        f'      <span class="price-from"><span>From</span> {escape(money(p.from_price_minor))}</span>\n'
+        f"      {days}\n"
+        '      <span class="price-from"><span class="meta-label">From</span> '
+        f"{escape(money(p.from_price_minor))}</span>\n"
         "    </div>\n"
         "  </div>\n"
         "</article>\n"
         "</li>"
     )
+
+
+def _availability_html(p: SearchResult) -> str:
+    """Why the project cannot be bought today, as the project page says it: away until a
+    day ("Fri 11 Dec", the site's short date), fully booked, or both."""
+    badges = []
+    if p.away_until is not None:
+        badges.append(
+            f'<span class="badge badge-away">Away until {escape(format_day(p.away_until))}</span>'
+        )
+    if p.fully_booked:
+        badges.append('<span class="badge badge-booked">Fully booked</span>')
+    return f'    <p class="card-flags">{" ".join(badges)}</p>\n' if badges else ""
 
 
 def _freelancer_url(user_id: int) -> str:

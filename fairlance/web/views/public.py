@@ -41,7 +41,8 @@ PAGE_SIZE = 24
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    page = search_projects(SearchParams(sort="newest", limit=FEATURED_COUNT))
+    # The home page shows no total: no count query.
+    page = search_projects(SearchParams(sort="newest", limit=FEATURED_COUNT, with_total=False))
     return render(
         request,
         "web/home.html",
