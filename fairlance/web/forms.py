@@ -167,6 +167,7 @@ class SearchForm(ChoicesForm):
             (c.slug, c.name) for c in categories_cached()
         ]
         self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs["placeholder"] = "What do you need done?"
 
     def clean(self) -> dict[str, Any]:
         super().clean()

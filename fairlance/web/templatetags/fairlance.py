@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -15,6 +16,8 @@ from django.utils.safestring import SafeString, mark_safe
 
 from fairlance.catalog.search.base import SearchResult
 from fairlance.core.money import CURRENCY_SYMBOLS, currency, format_minor
+from fairlance.web.presenters import format_day
+from fairlance.web.search_presenters import CategoryOption, PriceOption
 
 register = template.Library()
 
@@ -94,7 +97,8 @@ def project_card(p: SearchResult) -> SafeString:
 
     Built in Python with ``html.escape`` rather than an included template (or
     ``format_html``): a page shows 24 cards, and the template machinery cost more than the
-    rest of the page. Every value from the database is escaped below.
+    rest of the page. Every value from the database is escaped below; the snippet comes
+    escaped from the search engine, with only its own ``<mark>`` added.
     """
     cover = p.cover
     if cover is not None:
@@ -107,7 +111,14 @@ def project_card(p: SearchResult) -> SafeString:
             f'<div class="thumb-placeholder" aria-hidden="true">{escape(initials(p.title))}</div>'
         )
     name = p.freelancer.public_name
-    days = f"{plural_days(p.min_delivery_days)} delivery" if p.min_delivery_days else ""
+    # The same words as the project page: "3 working days" or "3 days" (calendar days).
+    days = (
+        '<span class="delivery"><span class="meta-label">Delivery</span> '
+        f"{plural_days(p.min_delivery_days, p.delivery_in_working_days)}</span>"
+        if p.min_delivery_days
+        else "<span></span>"
+    )
+    snippet = f'    <p class="snippet">{p.snippet_html}</p>\n' if p.snippet_html else ""
     return mark_safe(  # noqa: S308 - every interpolated value is escaped or a number
         "<li>\n"
         '<article class="card project-card">\n'
@@ -117,15 +128,100 @@ def project_card(p: SearchResult) -> SafeString:
         f'</span><strong><a href="{_freelancer_url(p.freelancer.id)}">{escape(name)}</a>'
         "</strong></div>\n"
         f'    <h3><a href="{_project_url(p.id)}">{escape(p.title)}</a></h3>\n'
-        f"    {_stars_html(p.rating_x100, p.rating_count)}{_score_html(p.freelancer_score)}\n"
+        '    <div class="rating-line">'
+        f"{_stars_html(p.rating_x100, p.rating_count)}{_score_html(p.freelancer_score)}</div>\n"
+        f"{_availability_html(p)}"
+        f"{snippet}"
         '    <div class="meta">\n'
-        f'      <span class="muted">{days}</span>\n'
-        f'      <span class="price-from"><span>From</span> {escape(money(p.from_price_minor))}</span>\n'
+        f"      {days}\n"
+        '      <span class="price-from"><span class="meta-label">From</span> '
+        f"{escape(money(p.from_price_minor))}</span>\n"
         "    </div>\n"
         "  </div>\n"
         "</article>\n"
         "</li>"
     )
+
+
+def _availability_html(p: SearchResult) -> str:
+    """Why the project cannot be bought today, as the project page says it: away until a
+    day ("Fri 11 Dec", the site's short date), fully booked, or both."""
+    badges = []
+    if p.away_until is not None:
+        badges.append(
+            f'<span class="badge badge-away">Away until {escape(format_day(p.away_until))}</span>'
+        )
+    if p.fully_booked:
+        badges.append('<span class="badge badge-booked">Fully booked</span>')
+    return f'    <p class="card-flags">{" ".join(badges)}</p>\n' if badges else ""
+
+
+# --- search facets ---------------------------------------------------------------------------
+# Built in Python for the same reason as the cards: 11 categories and 4 price bands through
+# included templates cost the search page more than its ranking did.
+
+
+@register.simple_tag
+def category_facets(options: Sequence[CategoryOption]) -> SafeString:
+    """The category filter: one radio per category with how many results it would give."""
+    rows = [
+        '<label class="facet"><input type="radio" name="category"'
+        f' value="{escape(o.slug)}"{" checked" if o.checked else ""}>'
+        f' <span class="facet-name">{escape(o.name)}</span>'
+        f" {_facet_count_html(o.slug or 'all', o.count, oob=False)}</label>"
+        for o in options
+    ]
+    return mark_safe("\n".join(rows))  # noqa: S308 - every value is escaped or a number
+
+
+@register.simple_tag
+def category_facet_counts(options: Sequence[CategoryOption]) -> SafeString:
+    """The same counts alone, for htmx to swap in beside the radios (out of band): the
+    radios themselves stay, so the one just clicked keeps the focus."""
+    spans = [_facet_count_html(o.slug or "all", o.count, oob=True) for o in options]
+    return mark_safe("\n".join(spans))  # noqa: S308 - slugs are escaped, counts numbers
+
+
+def _facet_count_html(key: str, count: int | None, *, oob: bool) -> str:
+    zero = " facet-count-zero" if count == 0 else ""
+    swap = ' hx-swap-oob="true"' if oob else ""
+    number = "" if count is None else str(int(count))
+    return f'<span class="facet-count{zero}" id="facet-count-{escape(key)}"{swap}>{number}</span>'
+
+
+@register.simple_tag
+def price_facets(
+    options: Sequence[PriceOption], any_price_query: str, price_chosen: bool, oob: bool = False
+) -> SafeString:
+    """The price bands as links that set the range and keep the rest (a page load, so the
+    price fields show the range), each with its count; the chosen one is marked."""
+    search = _search_url()
+    rows = []
+    if price_chosen:
+        rows.append(
+            f'<li><a class="facet-link" href="{search}?{escape(any_price_query)}">Any price</a></li>'
+        )
+    for o in options:
+        label = escape(o.label)
+        if o.current:
+            name = f'<strong class="facet-name facet-current" aria-current="true">{label}</strong>'
+        elif o.count:
+            name = f'<a class="facet-link facet-name" href="{search}?{escape(o.query)}">{label}</a>'
+        else:
+            name = f'<span class="facet-name">{label}</span>'
+        zero = " facet-count-zero" if o.count == 0 else ""
+        rows.append(
+            f'<li class="facet">{name} <span class="facet-count{zero}">{int(o.count)}</span></li>'
+        )
+    swap = ' hx-swap-oob="true"' if oob else ""
+    return mark_safe(  # noqa: S308 - every value is escaped or a number
+        f'<ul class="facet-links" id="price-bands"{swap}>{"".join(rows)}</ul>'
+    )
+
+
+@lru_cache(maxsize=1)
+def _search_url() -> str:
+    return reverse("web:search")
 
 
 def _freelancer_url(user_id: int) -> str:

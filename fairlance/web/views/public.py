@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,8 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from fairlance.catalog.search import SearchParams, search_projects
-from fairlance.catalog.search.base import SearchResult
+from fairlance.catalog.search import SearchPage, SearchParams, search_projects
 from fairlance.catalog.selectors import (
     ProjectRead,
     categories_cached,
@@ -31,7 +31,7 @@ from fairlance.contracts.deadlines import purchase_delivery_days
 from fairlance.core.errors import InvalidInput, NotFound
 from fairlance.core.money import currency
 from fairlance.core.policy import current_policy
-from fairlance.web import presenters
+from fairlance.web import presenters, search_presenters
 from fairlance.web.forms import SearchForm, to_minor
 from fairlance.web.views.common import is_htmx, viewer_or_none
 from fairlance.web.views.contracts import checkout_visit_end
@@ -41,7 +41,8 @@ PAGE_SIZE = 24
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    page = search_projects(SearchParams(sort="newest", limit=FEATURED_COUNT))
+    # The home page shows no total: no count query.
+    page = search_projects(SearchParams(sort="newest", limit=FEATURED_COUNT, with_total=False))
     return render(
         request,
         "web/home.html",
@@ -52,16 +53,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def page_size() -> int:
+    """Results per search page. A setting only so that tests can page through a small
+    catalog; never a URL parameter, so nobody asks for pages of any size."""
+    return int(getattr(settings, "FAIRLANCE_SEARCH_PAGE_SIZE", PAGE_SIZE))
+
+
 def search(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
-    results: list[SearchResult] = []
-    next_cursor: str | None = None
-    total: int | None = None
-    total_capped = False
+    page: SearchPage | None = None
     error: str | None = None
     params: SearchParams | None = None
     if not request.GET:
-        params = SearchParams(limit=PAGE_SIZE)
+        params = SearchParams(limit=page_size(), with_facets=True)
     elif form.is_valid():
         data = form.cleaned_data
         params = SearchParams(
@@ -74,7 +78,8 @@ def search(request: HttpRequest) -> HttpResponse:
             available=bool(data["available"]),
             sort=data["sort"] or ("relevance" if data["q"] else "newest"),
             cursor=data["cursor"] or None,
-            limit=PAGE_SIZE,
+            limit=page_size(),
+            with_facets=True,
         )
     else:
         error = "Some filters are not valid; fix them to see results."
@@ -89,35 +94,58 @@ def search(request: HttpRequest) -> HttpResponse:
                 error = "That page link is not valid any more; start again from the first page."
             else:
                 error = " ".join(str(e.get("message")) for e in exc.errors) or exc.detail
-        else:
-            results = page.results
-            next_cursor = page.next_cursor
-            total = page.total_estimate
-            total_capped = page.total_is_capped
+    chosen = str(request.GET.get("category", ""))
     category = None
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("category"):
-        slug = form.cleaned_data["category"]
-        category = next((c for c in categories_cached() if c.slug == slug), None)
-    next_query = None
-    if next_cursor:
-        query = request.GET.copy()
-        query["cursor"] = next_cursor
-        next_query = query.urlencode()
+    if params is not None and params.category:
+        category = next((c for c in categories_cached() if c.slug == params.category), None)
+    facets = page.facets if page is not None else None
+    query = request.GET
     context: dict[str, Any] = {
         "form": form,
-        "results": results,
-        "next_query": next_query,
-        "total": total,
-        "total_capped": total_capped,
+        "results": page.results if page is not None else [],
+        "summary": search_presenters.results_summary(page) if page is not None else "",
+        "pager": search_presenters.pager(query, page) if page is not None else None,
+        "suggestion": search_presenters.suggestion(query, page) if page is not None else None,
+        "category_options": search_presenters.category_options(facets, chosen),
+        "price_options": search_presenters.price_options(
+            query,
+            facets,
+            params.min_price if params is not None else None,
+            params.max_price if params is not None else None,
+        ),
+        "price_chosen": params is not None
+        and (params.min_price is not None or params.max_price is not None),
+        "any_price_query": search_presenters.query_with(query, min_price=None, max_price=None),
+        "active_filters": _active_filters(params),
         "error": error,
         "category": category,
         "q": request.GET.get("q", ""),
+        # A later page puts the focus on its results: after Next or Previous (htmx honours
+        # autofocus in what it swaps, a page load does too) nobody should start over from
+        # the top of the filters.
+        "focus_results": params is not None and params.cursor is not None,
     }
-    # An htmx request swaps only the results, plus the heading out of band.
+    # An htmx request swaps only the results, plus out of band the heading and the counts
+    # next to the filters.
     context["oob"] = is_htmx(request)
     template = "web/search_results.html" if context["oob"] else "web/search.html"
     # Invalid filters re-render the form with errors (a 200, like any form page).
     return render(request, template, context)
+
+
+def _active_filters(params: SearchParams | None) -> int:
+    """How many filters narrow the search (the phone's "Filters" button says it)."""
+    if params is None:
+        return 0
+    return sum(
+        (
+            params.category is not None,
+            params.min_price is not None or params.max_price is not None,
+            params.max_delivery_days is not None,
+            params.min_rating is not None,
+            params.available,
+        )
+    )
 
 
 # Bump when project_public.html or what it is given changes, so a cache shared between
