@@ -168,12 +168,13 @@ def test_the_count_stops_at_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_the_search_page_says_at_least_when_the_count_is_capped(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, settings: Any
 ) -> None:
     monkeypatch.setattr(search_base, "COUNT_CAP", 3)
+    settings.FAIRLANCE_SEARCH_PAGE_SIZE = 2
     _catalog(4)
     capped = Client().get("/search/", {"q": "logo"})
-    assert "At least 3 projects found" in capped.content.decode()
+    assert "Showing 1–2 of at least 3 projects" in capped.content.decode()
     exact = Client().get("/search/", {"q": "2"})
     assert "1 project found" in exact.content.decode()
 
