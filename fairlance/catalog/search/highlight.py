@@ -10,6 +10,7 @@ adjacent words are also compared joined, so "voiceover" marks "voice-over".
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 from .text import STOP_WORDS, fold, stem
@@ -34,30 +35,46 @@ def plain_text(markdown: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=100_000)
 def _term(word: str) -> str:
     folded = fold(word)
     return "" if folded in STOP_WORDS else stem(folded)
 
 
-def marked_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
-    """The (start, end) of every word of ``text`` whose term is in ``terms``, in order."""
+def marked_spans(
+    text: str, terms: frozenset[str], *, within: int | None = None
+) -> list[tuple[int, int]]:
+    """The (start, end) of the words of ``text`` whose term is in ``terms``, in order; with
+    ``within``, only those up to that many characters after the first one (a snippet
+    shows no more, and a card's description can be long)."""
     if not terms:
         return []
-    words = list(_WORD.finditer(text))
+    # Two words joined can only be a searched term if a term starts like the first one.
+    heads = {t[:3] for t in terms}
     spans: list[tuple[int, int]] = []
-    previous_end = -1
-    for i, word in enumerate(words):
+    previous: re.Match[str] | None = None
+    stop = len(text)
+    for word in _WORD.finditer(text):
+        if word.start() > stop:
+            break
+        if previous is not None and (not spans or spans[-1][1] <= previous.start()):
+            gap = text[previous.end() : word.start()]
+            head = fold(previous.group())[:3]
+            if (
+                gap in ("-", " ")
+                and head in heads
+                and _term(previous.group() + word.group()) in terms
+            ):
+                spans.append((previous.start(), word.end()))
+                previous = None
+                continue
         if _term(word.group()) in terms:
-            if word.start() >= previous_end:
-                spans.append((word.start(), word.end()))
-                previous_end = word.end()
+            spans.append((word.start(), word.end()))
+            if within is not None and len(spans) == 1:
+                stop = word.start() + within
+            previous = None
             continue
-        if i + 1 < len(words):
-            following = words[i + 1]
-            gap = text[word.end() : following.start()]
-            if gap in ("-", " ", "") and stem(fold(word.group() + following.group())) in terms:
-                spans.append((word.start(), following.end()))
-                previous_end = following.end()
+        previous = word
     return spans
 
 
@@ -65,7 +82,7 @@ def snippet(markdown: str, terms: frozenset[str]) -> str:
     """About SNIPPET_CHARS of ``markdown`` as escaped HTML, starting shortly before the
     first searched word, with each searched word in ``<mark>``."""
     text = plain_text(markdown)
-    spans = marked_spans(text, terms)
+    spans = marked_spans(text, terms, within=SNIPPET_CHARS)
     start = 0
     if spans and spans[0][0] > LEAD_CHARS:
         start = text.rfind(" ", 0, spans[0][0] - LEAD_CHARS) + 1
