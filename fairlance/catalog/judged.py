@@ -26,15 +26,24 @@ from fairlance.catalog.search import SearchParams, search_projects
 from fairlance.catalog.services import project_create, project_publish
 
 JUDGMENTS = Path(__file__).resolve().parents[2] / "tests" / "search" / "judgments"
+# A second set, written independently of the engine by another author (its README).
+INDEPENDENT = JUDGMENTS.parent / "independent"
 TOP = 10
 TARGET_RECALL = 0.95
 TARGET_NDCG = 0.85
-# The synonym list the judgments assume (the operators' list in a real marketplace).
-SYNONYMS = ("wp, wordpress", "js, javascript", "cv, resume")
 
 
 def demo_key(title: str) -> str:
-    return "demo:" + slugify(title)[:40]
+    return "demo:" + slugify(title)[:40].rstrip("-")
+
+
+def synonym_entries(directory: Path) -> list[str]:
+    """The synonym list a set's judgments assume (its ``synonyms.json``: each entry a word
+    and what it means), as operators would enter it."""
+    path = directory / "synonyms.json"
+    if not path.exists():
+        return []
+    return [", ".join([e["query"], *e["means"]]) for e in json.loads(path.read_text())]
 
 
 def load_judged_catalog(directory: Path = JUDGMENTS) -> dict[str, int]:
@@ -68,7 +77,7 @@ def load_judged_catalog(directory: Path = JUDGMENTS) -> dict[str, int]:
             ],
         )
         ids[spec["key"]] = project_publish(project=project, actor=project.freelancer).pk
-    for words in SYNONYMS:
+    for words in synonym_entries(directory):
         SearchSynonym.objects.get_or_create(words=words)
     return ids
 

@@ -46,7 +46,7 @@ DEMO_TITLES = {
 
 
 def demo_key(title: str) -> str:
-    return "demo:" + slugify(title)[:40]
+    return "demo:" + slugify(title)[:40].rstrip("-")
 
 
 ALIASES = {alias: demo_key(title) for alias, title in DEMO_TITLES.items()}

@@ -20,11 +20,24 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--check", action="store_true", help="exit non-zero below the targets")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--independent",
+            action="store_true",
+            help="score the independently written set (tests/search/independent) instead",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.conf import settings
 
-        from fairlance.catalog.judged import as_json, evaluate, load_judged_catalog
+        from fairlance.catalog.judged import (
+            INDEPENDENT,
+            JUDGMENTS,
+            as_json,
+            evaluate,
+            load_judged_catalog,
+        )
+
+        directory = INDEPENDENT if options["independent"] else JUDGMENTS
 
         # Rankings and plans are computed, not remembered, as in the test suite.
         settings.FAIRLANCE_SEARCH_RESULTS_SECONDS = 0
@@ -32,7 +45,7 @@ class Command(BaseCommand):
         settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
         old = setup_databases(verbosity=0, interactive=False)
         try:
-            report = evaluate(load_judged_catalog())
+            report = evaluate(load_judged_catalog(directory), directory)
         finally:
             teardown_databases(old, verbosity=0)
         if options["json"]:
