@@ -29,7 +29,7 @@ class CpuSample:
     available: float
 
 
-def _process_seconds(pid: int) -> float:
+def process_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
@@ -69,8 +69,8 @@ def _machine_seconds() -> tuple[float, float]:
 
 
 def sample(server_pid: int) -> CpuSample:
-    web = {pid: _process_seconds(pid) for pid in [server_pid, *_children(server_pid)]}
-    database = {pid: _process_seconds(pid) for pid in _postgres_pids()}
+    web = {pid: process_seconds(pid) for pid in [server_pid, *_children(server_pid)]}
+    database = {pid: process_seconds(pid) for pid in _postgres_pids()}
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     busy, available = _machine_seconds()
     return CpuSample(web, database, children.ru_utime + children.ru_stime, busy, available)

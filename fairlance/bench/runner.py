@@ -97,6 +97,8 @@ class BenchReport:
     checks: dict[str, Any] = field(default_factory=dict)
     worker_rss_mb: list[float] = field(default_factory=list)
     timers: dict[str, Any] = field(default_factory=dict)
+    # ``--reindex``: projects indexed and the steps' times (``seed.index_and_analyze``).
+    reindex: dict[str, Any] = field(default_factory=dict)
 
 
 # How long the server may finish the requests in flight when wrk stops (see run_benchmark).
@@ -502,6 +504,9 @@ def render_markdown_report(report: BenchReport) -> str:
         "",
         f"Worker RSS at the end: {report.worker_rss_mb} MB.",
     ]
+    if report.reindex:
+        steps = ", ".join(f"{k} {v['wall']} s" for k, v in report.reindex["steps"].items())
+        lines.append(f"Search index rebuilt before the run: {steps}.")
     if report.checks:
         lines.append(f"Purchase checks: {json.dumps(report.checks)}")
     if report.timers:

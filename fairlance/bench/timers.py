@@ -144,30 +144,41 @@ def create_overdue_contracts(*, count: int, now: datetime | None = None, seed: i
     )[0]
     taken: dict[int, int] = defaultdict(int)
     w = BulkWriter(_BATCH)
-    for start in range(0, len(slots), _BATCH):
-        paid = 0
+    try:
+        for start in range(0, len(slots), _BATCH):
+            paid = 0
+            with transaction.atomic():
+                for project in slots[start : start + _BATCH]:
+                    tier = tiers[project["id"]]
+                    paid += _write_overdue_contract(
+                        w, rng, project, tier, clients, policy, world.pk, now
+                    )
+                    taken[project["id"]] += 1
+                for model in (
+                    Contract,
+                    Milestone,
+                    ContractEvent,
+                    LedgerAccount,
+                    JournalEntry,
+                    Posting,
+                ):
+                    w.flush(model)
+                w.drain()  # before the next statement and the commit
+                LedgerAccount.objects.filter(pk=world.pk).update(balance=F("balance") - paid)
         with transaction.atomic():
-            for project in slots[start : start + _BATCH]:
-                tier = tiers[project["id"]]
-                paid += _write_overdue_contract(
-                    w, rng, project, tier, clients, policy, world.pk, now
-                )
-                taken[project["id"]] += 1
-            for model in (Contract, Milestone, ContractEvent, LedgerAccount, JournalEntry, Posting):
-                w.flush(model)
-            LedgerAccount.objects.filter(pk=world.pk).update(balance=F("balance") - paid)
-    with transaction.atomic():
-        update_rows(
-            Project,
-            [
-                Project(pk=pid, active_contracts=project_active + taken[pid])
-                for pid, project_active in (
-                    (p["id"], p["active_contracts"]) for p in projects if p["id"] in taken
-                )
-            ],
-            ("active_contracts",),
-        )
-        w.finish()
+            update_rows(
+                Project,
+                [
+                    Project(pk=pid, active_contracts=project_active + taken[pid])
+                    for pid, project_active in (
+                        (p["id"], p["active_contracts"]) for p in projects if p["id"] in taken
+                    )
+                ],
+                ("active_contracts",),
+            )
+            w.finish()
+    finally:
+        w.close()
     return len(slots)
 
 
