@@ -2,7 +2,7 @@
 
 The domain services create one object per call with its checks and side effects; at
 hundreds of thousands of rows that would take hours. This module writes the same rows the
-services would (same fields, same ledger shape) with ``bulk_create`` in batches, and then
+services would (same fields, same ledger shape) in bulk batches (``BulkWriter``), and then
 proves the result consistent: ``ledger_check()`` must come back clean, and the search index
 is rebuilt with the search package's own ``reindex_all()``.
 

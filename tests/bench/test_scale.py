@@ -24,6 +24,7 @@ from fairlance.bench.scale import (
     evaluate_targets,
     parse_sizes,
     prepare_size,
+    render_markdown,
     scale_seed_config,
     size_label,
     size_store,
@@ -82,9 +83,9 @@ def test_targets_are_judged_at_their_size_only() -> None:
     def size(projects: int, results: list[dict[str, object]]) -> SizeRun:
         return SizeRun(size_label(projects), projects, "db", {}, "reused", {}, {"results": results})
 
-    api = {"scenario": "search_api", "ratio_db": 0.45, "p99_ms": 80.0}
-    page = {"scenario": "search_page", "ratio_db": 0.25, "p99_ms": 60.0}
-    slow_api = {"scenario": "search_api", "ratio_db": 0.10, "p99_ms": 900.0}
+    api = {"scenario": "search_api", "requests": 900, "ratio_db": 0.45, "p99_ms": 80.0}
+    page = {"scenario": "search_page", "requests": 500, "ratio_db": 0.25, "p99_ms": 60.0}
+    slow_api = {"scenario": "search_api", "requests": 90, "ratio_db": 0.10, "p99_ms": 900.0}
     report = ScaleReport(
         "now", "postgresql", {}, {}, [size(10_000, [slow_api]), size(100_000, [api, page])]
     )
@@ -177,3 +178,26 @@ def store_mark(base: str, projects: int) -> dict[str, object]:
     mark = size_store(base, projects).mark()
     assert mark is not None
     return mark
+
+
+def test_a_scenario_nobody_answered_is_called_out_in_the_report() -> None:
+    # Given a size where search got no answer within the run (workers stuck on a lock)
+    def result(name: str, requests: int) -> dict[str, object]:
+        rps = requests / 10
+        return {
+            "scenario": name, "requests": requests, "rps": rps, "p50_ms": 1.0, "p95_ms": 2.0,
+            "p99_ms": 3.0, "ratio_db": rps / 100, "errors": 0, "cpu": {},
+        }  # fmt: skip
+
+    size = SizeRun(
+        "1M", 1_000_000, "fl_bench_1m", scale_seed_config(1_000_000).__dict__, "reused",
+        {"seeded_at": "earlier", "seconds": 480.0, "steps": {}},
+        {"results": [result("baseline_db", 1000), result("search_api", 0)]},
+    )  # fmt: skip
+    report = ScaleReport("now", "postgresql", {}, {"duration": 10, "connections": 16,
+                         "workers": 2, "server": "granian"}, [size])  # fmt: skip
+
+    # When it is written, then the silence is said, and the target counts as missed
+    text = render_markdown(report)
+    assert "**No request answered within the run in: 1M search_api.**" in text
+    assert evaluate_targets(report)[2]["status"] == "missed"

@@ -201,10 +201,10 @@ class Command(BaseCommand):
             f"{size.label} {r['scenario']}"
             for size in report.sizes
             for r in size.bench.get("results", [])
-            if r["errors"]
+            if r["errors"] or not r["requests"]
         ]
         if failing and options["fail_on_errors"]:
-            raise CommandError(f"unexpected errors in: {', '.join(failing)}")
+            raise CommandError(f"errors or no answer at all in: {', '.join(failing)}")
 
     def _say(self, line: str) -> None:
         self.stdout.write(line)
