@@ -62,7 +62,7 @@ SORTS: tuple[str, ...] = ("relevance", "price", "-price", "rating", "newest")
 MAX_LIMIT = 100
 # Counting every match of a broad query is as slow as the search itself (a common word
 # matches ~20% of the catalog); beyond this the estimate says "at least this many".
-# Counting to 200 reads ~200 matches (5 ms on 100k projects); to 1,000 took 30 ms.
+# (docs/performance.md has what counting further cost.)
 COUNT_CAP = 200
 # Integers beyond a 32-bit column would overflow SQLite's binding or PostgreSQL's
 # comparison with an integer column; no sensible filter needs them.
@@ -565,9 +565,8 @@ def _cards_sql() -> str:
     A statement of its own, prepared on PostgreSQL (``execute_prepared``): its plan is
     primary-key look-ups whatever the ids, and planning this five-table join cost more
     than running it. The ranking stays a separate statement planned for its words (how to
-    walk or join postings depends on how common each word is), and it plans in a tenth of
-    the time once these joins are out of it (0.07 against 0.53 ms, a one-word search on
-    the seeded database).
+    walk or group postings depends on how common each word is), and it plans much faster
+    once these joins are out of it (docs/performance.md, fourth round).
     """
     t = tables()
     ids = (

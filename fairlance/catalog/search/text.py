@@ -148,24 +148,3 @@ def words_of(*texts: str) -> set[str]:
     """The distinct folded words of ``texts`` (stop words left out): the vocabulary that
     prefixes, typo corrections and "did you mean" are looked up in."""
     return {t for text in texts for t in tokens(text) if t not in STOP_WORDS}
-
-
-def query_terms(q: str) -> list[str]:
-    """The distinct stemmed terms of a user's query, in the order typed.
-
-    Stop words are dropped; a query made only of stop words or punctuation has no terms
-    and searches nothing (the caller then browses without a text filter). Only the first
-    MAX_QUERY_TERMS words count.
-    """
-    words: list[str] = []
-    for token in tokens(q):
-        if token not in STOP_WORDS and token not in words:
-            words.append(token)
-            if len(words) == MAX_QUERY_TERMS:
-                break
-    terms: list[str] = []
-    for word in words:
-        term = stem(word)
-        if term not in terms:
-            terms.append(term)
-    return terms
